@@ -1,0 +1,145 @@
+//! The library's typed errors. Messages are whole sentences and never contain
+//! a full token.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Why a string is not a valid token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The input was empty.
+    Empty,
+    /// The input starts with no known token prefix.
+    UnknownPrefix,
+    /// A character that the format does not allow. `position` is 1-based and
+    /// counts characters; `found` is the offending character.
+    BadCharacter {
+        position: usize,
+        found: char,
+        expected: &'static str,
+    },
+    /// The token has the wrong number of characters for its format.
+    WrongLength {
+        kind: String,
+        expected: usize,
+        found: usize,
+    },
+    /// The checksum does not match the body.
+    ChecksumMismatch {
+        kind: String,
+        found: String,
+        expected: String,
+    },
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::Empty => write!(f, "the token is empty"),
+            TokenError::UnknownPrefix => write!(f, "the token starts with no known prefix"),
+            TokenError::BadCharacter {
+                position,
+                found,
+                expected,
+            } => write!(
+                f,
+                "bad character {found:?} at position {position} (expected {expected})"
+            ),
+            TokenError::WrongLength {
+                kind,
+                expected,
+                found,
+            } => write!(
+                f,
+                "wrong length for a {kind} token: {found} characters, expected {expected}"
+            ),
+            TokenError::ChecksumMismatch {
+                kind,
+                found,
+                expected,
+            } => write!(
+                f,
+                "checksum mismatch for a {kind} token: it ends in {found:?}, its body gives {expected:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// A scope string that does not follow the grammar documented in
+/// [`crate::scope`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeError {
+    pub(crate) scope: String,
+    pub(crate) reason: String,
+}
+
+impl fmt::Display for ScopeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid scope {:?}: {} (expected <permission>:<read|edit>@<resource-type>/<resource-id>, e.g. dns:edit@zone/example.com)",
+            self.scope, self.reason
+        )
+    }
+}
+
+impl std::error::Error for ScopeError {}
+
+/// An error from a record store, or from loading rules and configuration files.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O error on a named file.
+    Io { path: PathBuf, source: std::io::Error },
+    /// A file's content is malformed; `line` is 1-based when known.
+    Parse {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+    /// Anything else that is invalid: a rule, an argument, a configuration value.
+    Invalid(String),
+    /// The operating system's random number generator failed.
+    Random(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Parse {
+                path,
+                line: Some(line),
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
+            Error::Parse {
+                path,
+                line: None,
+                message,
+            } => write!(f, "{}: {message}", path.display()),
+            Error::Invalid(message) => f.write_str(message),
+            Error::Random(message) => write!(f, "the system random number generator failed: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

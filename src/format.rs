@@ -1,0 +1,429 @@
+//! Token formats: what a token of one kind looks like, how to check one and
+//! how to mint one.
+//!
+//! A format is data: a prefix, a body of `body_len` characters from
+//! `[A-Za-z0-9]`, and a checksum computed by a [`Scheme`]. The built-in
+//! formats come from the rule files in `patterns/` (see [`crate::rules`]);
+//! a service that issues its own tokens makes one with [`Format::custom`].
+
+use crate::checksum::Scheme;
+use crate::error::{Error, TokenError};
+
+/// The characters a token body may hold.
+pub const ALNUM: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Longest prefix a format may have, in bytes.
+pub const MAX_PREFIX_LEN: usize = 32;
+/// Longest body a format may have, in characters.
+pub const MAX_BODY_LEN: usize = 256;
+
+/// One token format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Format {
+    /// Stable rule id, e.g. `cloudflare-user-api-token`.
+    pub id: String,
+    /// Human name, e.g. `Cloudflare User API Token`.
+    pub name: String,
+    /// The literal prefix, e.g. `cfut_`. Case-sensitive.
+    pub prefix: String,
+    /// Number of random characters after the prefix.
+    pub body_len: usize,
+    /// The checksum after the body.
+    pub scheme: Scheme,
+}
+
+/// A string that passed [`Format::check`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked<'f> {
+    /// The format the token belongs to.
+    pub format: &'f Format,
+}
+
+impl Format {
+    /// A format for a service's own prefix. `prefix` may be given with or
+    /// without its trailing `_` (`acme` and `acme_` both mean `acme_`). The
+    /// body is 40 characters for [`Scheme::Crc32Hex8`] (Cloudflare's layout)
+    /// and 30 for the others (GitHub's layout).
+    pub fn custom(prefix: &str, scheme: Scheme) -> Result<Format, Error> {
+        let prefix = if prefix.ends_with('_') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}_")
+        };
+        let body_len = match scheme {
+            Scheme::Crc32Hex8 => 40,
+            _ => 30,
+        };
+        let stem = prefix.trim_end_matches('_').to_ascii_lowercase();
+        let f = Format {
+            id: format!("custom-{stem}"),
+            name: format!("{} token", prefix.trim_end_matches('_')),
+            prefix,
+            body_len,
+            scheme,
+        };
+        f.validate()?;
+        Ok(f)
+    }
+
+    /// Checks that the format itself is well-formed.
+    pub fn validate(&self) -> Result<(), Error> {
+        let p = self.prefix.as_bytes();
+        let ok_prefix = !p.is_empty()
+            && p.len() <= MAX_PREFIX_LEN
+            && p[0].is_ascii_alphanumeric()
+            && p.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+        if !ok_prefix {
+            return Err(Error::Invalid(format!(
+                "prefix {:?} of format {:?} must be 1 to {MAX_PREFIX_LEN} characters of [A-Za-z0-9_-], starting with a letter or digit",
+                self.prefix, self.id
+            )));
+        }
+        if !p.iter().any(|c| !c.is_ascii_alphanumeric()) {
+            // Without a separator the body could not be told from the prefix,
+            // and a token could hide inside a longer word.
+            return Err(Error::Invalid(format!(
+                "prefix {:?} of format {:?} must contain a '_' or '-' (usually at its end, like cfut_)",
+                self.prefix, self.id
+            )));
+        }
+        if self.body_len < 8 || self.body_len > MAX_BODY_LEN {
+            return Err(Error::Invalid(format!(
+                "body length {} of format {:?} must be between 8 and {MAX_BODY_LEN}",
+                self.body_len, self.id
+            )));
+        }
+        if self.id.is_empty()
+            || !self
+                .id
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_' || c == b'.')
+        {
+            return Err(Error::Invalid(format!(
+                "rule id {:?} must be non-empty lowercase [a-z0-9._-]",
+                self.id
+            )));
+        }
+        Ok(())
+    }
+
+    /// Short kind name: the prefix without its trailing separator (`cfut`).
+    pub fn kind(&self) -> &str {
+        self.prefix.trim_end_matches(['_', '-'])
+    }
+
+    /// Total length of a token of this format, in bytes.
+    #[inline]
+    pub fn token_len(&self) -> usize {
+        self.prefix.len() + self.body_len + self.scheme.len()
+    }
+
+    /// Checks the bytes after the prefix (`rest` = body + checksum, exactly
+    /// `body_len + scheme.len()` bytes) for shape. Returns whether the shape
+    /// holds; the checksum is not verified.
+    #[inline]
+    pub(crate) fn shape_ok(&self, rest: &[u8]) -> bool {
+        debug_assert_eq!(rest.len(), self.body_len + self.scheme.len());
+        let (body, sum) = rest.split_at(self.body_len);
+        body.iter().all(|c| c.is_ascii_alphanumeric()) && sum.iter().all(|&c| self.scheme.is_digit(c))
+    }
+
+    /// Verifies the checksum of a shape-checked `rest` (body + checksum).
+    #[inline]
+    pub(crate) fn checksum_ok(&self, rest: &[u8]) -> bool {
+        let (body, sum) = rest.split_at(self.body_len);
+        self.scheme.verify(body, sum)
+    }
+
+    /// Checks `token` against this format alone: prefix, length, characters,
+    /// checksum. The input is never echoed whole in the error.
+    pub fn check(&self, token: &str) -> Result<Checked<'_>, TokenError> {
+        if token.is_empty() {
+            return Err(TokenError::Empty);
+        }
+        let Some(rest) = token.strip_prefix(self.prefix.as_str()) else {
+            return Err(TokenError::UnknownPrefix);
+        };
+        let want = self.body_len + self.scheme.len();
+        let plen = self.prefix.len();
+        // Characters first, within the part the format covers: "bad character
+        // at 21" is the more useful answer when both are wrong.
+        for (i, c) in rest.chars().enumerate().take(want) {
+            let in_body = i < self.body_len;
+            let ok = if in_body {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_ascii() && self.scheme.is_digit(c as u8)
+            };
+            if !ok {
+                return Err(TokenError::BadCharacter {
+                    position: plen + i + 1,
+                    found: c,
+                    expected: if in_body {
+                        "[A-Za-z0-9] in the body"
+                    } else {
+                        scheme_digits(self.scheme)
+                    },
+                });
+            }
+        }
+        if rest.len() != want {
+            return Err(TokenError::WrongLength {
+                kind: self.kind().to_string(),
+                expected: self.token_len(),
+                found: plen + rest.chars().count(),
+            });
+        }
+        let (body, sum) = rest.as_bytes().split_at(self.body_len);
+        if !self.scheme.verify(body, sum) {
+            let mut buf = [0u8; 8];
+            let expected = String::from_utf8_lossy(self.scheme.encode(body, &mut buf)).into_owned();
+            return Err(TokenError::ChecksumMismatch {
+                kind: self.kind().to_string(),
+                found: String::from_utf8_lossy(sum).into_owned(),
+                expected,
+            });
+        }
+        Ok(Checked { format: self })
+    }
+
+    /// Mints a new token of this format from the operating system's CSPRNG.
+    /// Body characters are drawn without modulo bias (rejection sampling).
+    pub fn mint(&self) -> Result<String, Error> {
+        let mut body = vec![0u8; self.body_len];
+        let mut filled = 0;
+        let mut pool = [0u8; 64];
+        while filled < body.len() {
+            getrandom::fill(&mut pool).map_err(|e| Error::Random(e.to_string()))?;
+            for &b in &pool {
+                // 248 = 4 * 62: bytes at or above it would bias the low characters.
+                if b < 248 {
+                    body[filled] = ALNUM[(b % 62) as usize];
+                    filled += 1;
+                    if filled == body.len() {
+                        break;
+                    }
+                }
+            }
+        }
+        let mut sum = [0u8; 8];
+        let sum = self.scheme.encode(&body, &mut sum);
+        let mut token = String::with_capacity(self.token_len());
+        token.push_str(&self.prefix);
+        token.push_str(std::str::from_utf8(&body).expect("alphanumeric"));
+        token.push_str(std::str::from_utf8(sum).expect("ascii checksum"));
+        Ok(token)
+    }
+}
+
+fn scheme_digits(s: Scheme) -> &'static str {
+    match s {
+        Scheme::Crc32Hex8 => "[0-9a-f] in the checksum",
+        Scheme::Crc32Base62x6 => "[0-9A-Za-z] in the checksum",
+        Scheme::None => "nothing after the body",
+    }
+}
+
+/// A set of formats, checked together: the token's prefix picks the format.
+#[derive(Clone, Debug, Default)]
+pub struct FormatSet {
+    formats: Vec<Format>,
+}
+
+impl FormatSet {
+    /// A set over `formats`. Longer prefixes win when two could apply.
+    pub fn new(mut formats: Vec<Format>) -> FormatSet {
+        formats.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()).then(a.id.cmp(&b.id)));
+        FormatSet { formats }
+    }
+
+    /// The built-in formats (Cloudflare, GitHub, npm) from `patterns/`.
+    pub fn builtin() -> FormatSet {
+        FormatSet::new(
+            crate::rules::RuleSet::builtin()
+                .rules()
+                .iter()
+                .map(|r| r.format.clone())
+                .collect(),
+        )
+    }
+
+    /// The formats, longest prefix first.
+    pub fn formats(&self) -> &[Format] {
+        &self.formats
+    }
+
+    /// The format whose prefix `token` starts with, if any.
+    pub fn lookup(&self, token: &str) -> Option<&Format> {
+        self.formats.iter().find(|f| token.starts_with(f.prefix.as_str()))
+    }
+
+    /// The format whose kind (`cfut`), prefix (`cfut_`) or id matches `name`.
+    pub fn by_name(&self, name: &str) -> Option<&Format> {
+        self.formats
+            .iter()
+            .find(|f| f.kind() == name || f.prefix == name || f.id == name)
+    }
+
+    /// Checks `token` against the format its prefix selects.
+    pub fn check(&self, token: &str) -> Result<Checked<'_>, TokenError> {
+        if token.is_empty() {
+            return Err(TokenError::Empty);
+        }
+        match self.lookup(token) {
+            Some(f) => f.check(token),
+            None => Err(TokenError::UnknownPrefix),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> FormatSet {
+        FormatSet::builtin()
+    }
+
+    // Test vectors from FORMATS.md; they grant nothing. burnkey:allow (the whole table)
+    const VALID: &[(&str, &str)] = &[
+        ("cfk_ecCnqF2SUoOooSGaWPiyIip9k2ZZsXXNf1EkuPtx5244c2cb", "cfk"), // burnkey:allow
+        ("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830", "cfut"), // burnkey:allow
+        ("cfat_bthAfImpmCiMi4jFapxRslu0fHeqbkUZk8uxGRSQ317b12a7", "cfat"), // burnkey:allow
+        ("cfut_BI8XiVsbWqoo1eXQcTGFshG0g3fh85hW0xUxPPCR0fd7a0bc", "cfut"), // burnkey:allow
+        ("cfat_0000000000000000000000000000000000000000963fbb8e", "cfat"), // burnkey:allow
+        ("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", "ghp"), // burnkey:allow
+        ("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", "npm"), // burnkey:allow
+        ("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", "gho"), // burnkey:allow
+    ];
+
+    #[test]
+    fn formats_md_valid_vectors() {
+        let s = set();
+        for (t, kind) in VALID {
+            let c = s.check(t).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(c.format.kind(), *kind);
+        }
+    }
+
+    #[test]
+    fn formats_md_invalid_vectors() {
+        let s = set();
+        let e = s
+            .check("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4831") // burnkey:allow
+            .unwrap_err();
+        assert_eq!(
+            e,
+            TokenError::ChecksumMismatch {
+                kind: "cfut".into(),
+                found: "325c4831".into(),
+                expected: "325c4830".into()
+            }
+        );
+        let e = s
+            .check("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325C4830") // burnkey:allow
+            .unwrap_err();
+        assert!(
+            matches!(e, TokenError::BadCharacter { position: 49, found: 'C', .. }),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn every_error_kind() {
+        let s = set();
+        assert_eq!(s.check(""), Err(TokenError::Empty));
+        assert_eq!(s.check("xyz_abc"), Err(TokenError::UnknownPrefix));
+        // Prefix matching is case-sensitive.
+        assert_eq!(
+            s.check("Cfat_bthAfImpmCiMi4jFapxRslu0fHeqbkUZk8uxGRSQ317b12a7"), // burnkey:allow
+            Err(TokenError::UnknownPrefix)
+        );
+        assert_eq!(
+            s.check("cfut_abc"),
+            Err(TokenError::WrongLength {
+                kind: "cfut".into(),
+                expected: 53,
+                found: 8
+            })
+        );
+        let long = format!("{}x", VALID[1].0);
+        assert!(matches!(
+            s.check(&long),
+            Err(TokenError::WrongLength { expected: 53, found: 54, .. })
+        ));
+        let mut bad = VALID[1].0.to_string();
+        bad.replace_range(20..21, "-");
+        assert_eq!(
+            s.check(&bad),
+            Err(TokenError::BadCharacter {
+                position: 21,
+                found: '-',
+                expected: "[A-Za-z0-9] in the body"
+            })
+        );
+        // Non-ASCII: position counts characters, not bytes.
+        let mut uni = VALID[1].0.to_string();
+        uni.replace_range(10..11, "é");
+        assert!(matches!(
+            s.check(&uni),
+            Err(TokenError::BadCharacter { position: 11, found: 'é', .. })
+        ));
+        let nul = format!("cfut_{}", "\0".repeat(48));
+        assert!(matches!(
+            s.check(&nul),
+            Err(TokenError::BadCharacter { position: 6, found: '\0', .. })
+        ));
+        // A megabyte of valid-looking characters is a length error, not a panic.
+        let huge = format!("cfut_{}", "a".repeat(1 << 20));
+        assert!(matches!(s.check(&huge), Err(TokenError::BadCharacter { .. }) | Err(TokenError::WrongLength { .. })));
+    }
+
+    #[test]
+    fn errors_never_echo_the_token() {
+        let s = set();
+        for t in VALID {
+            let mut bad = t.0.to_string();
+            let last = bad.pop().unwrap();
+            bad.push(if last == '0' { '1' } else { '0' });
+            let msg = s.check(&bad).unwrap_err().to_string();
+            assert!(!msg.contains(&bad), "{msg}");
+            assert!(!msg.contains(&t.0[..t.0.len() - 10]), "{msg}");
+        }
+    }
+
+    #[test]
+    fn custom_formats() {
+        let f = Format::custom("acme", Scheme::Crc32Hex8).unwrap();
+        assert_eq!(f.prefix, "acme_");
+        assert_eq!(f.token_len(), 5 + 40 + 8);
+        let t = f.mint().unwrap();
+        assert!(f.check(&t).is_ok());
+        let g = Format::custom("acme_", Scheme::Crc32Base62x6).unwrap();
+        assert_eq!(g.token_len(), 5 + 30 + 6);
+        assert!(g.check(&g.mint().unwrap()).is_ok());
+        assert!(Format::custom("ac me", Scheme::Crc32Hex8).is_err());
+        assert!(Format::custom("", Scheme::Crc32Hex8).is_err());
+        assert!(Format::custom("_x", Scheme::Crc32Hex8).is_err());
+    }
+
+    #[test]
+    fn mint_covers_the_alphabet_evenly() {
+        // 62 characters, 40_000 draws: each should appear about 645 times.
+        // A modulo-biased sampler (b % 62 on all 256 values) gives the first
+        // 8 characters ~5/4 of the others' share.
+        let f = Format::custom("acme", Scheme::Crc32Hex8).unwrap();
+        let mut counts = [0usize; 128];
+        for _ in 0..1000 {
+            for c in f.mint().unwrap()[5..45].bytes() {
+                counts[c as usize] += 1;
+            }
+        }
+        let seen: Vec<usize> = ALNUM.iter().map(|&c| counts[c as usize]).collect();
+        let low = seen[..8].iter().sum::<usize>() as f64 / 8.0;
+        let high = seen[8..].iter().sum::<usize>() as f64 / 54.0;
+        assert!((low / high - 1.0).abs() < 0.1, "bias: {low} vs {high}");
+        assert!(seen.iter().all(|&n| n > 400), "{seen:?}");
+    }
+}

@@ -1,0 +1,48 @@
+//! burnkey finds leaked checksummed API tokens, and mints its own.
+//!
+//! Cloudflare's API credentials (`cfk_`, `cfut_`, `cfat_`), GitHub's classic
+//! tokens and npm's carry a fixed prefix and a CRC-32 checksum of their random
+//! body, so a scanner can tell a real token from a look-alike with near
+//! certainty. This crate is that scanner and the library behind it:
+//!
+//! - [`format`]: token formats as data; [`FormatSet::check`] says exactly
+//!   what is wrong with a string, [`Format::mint`] makes a new token.
+//! - [`scope`] and [`record`]: scoped token records for services that issue
+//!   their own tokens, a store and a [`record::Verifier`].
+//! - [`rules`], [`engine`], [`scan`]: rules from `patterns/`, the prefilter →
+//!   confirm → checksum engine, and a streaming [`Scanner`].
+//!
+//! ```
+//! use burnkey::{FormatSet, Format, Scheme};
+//!
+//! let formats = FormatSet::builtin();
+//! let checked = formats
+//!     .check("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830") // burnkey:allow
+//!     .unwrap();
+//! assert_eq!(checked.format.id, "cloudflare-user-api-token");
+//!
+//! // A typo is caught by the checksum, and the error says so.
+//! let err = formats
+//!     .check("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4831") // burnkey:allow
+//!     .unwrap_err();
+//! assert!(err.to_string().contains("checksum mismatch"));
+//!
+//! // A service mints its own scannable tokens.
+//! let acme = Format::custom("acme", Scheme::Crc32Hex8).unwrap();
+//! let token = acme.mint().unwrap();
+//! assert!(token.starts_with("acme_") && acme.check(&token).is_ok());
+//! ```
+
+pub mod checksum;
+pub mod engine;
+pub mod error;
+pub mod format;
+pub mod rules;
+pub mod scan;
+
+pub use checksum::Scheme;
+pub use engine::Checksum;
+pub use error::{Error, ScopeError, TokenError};
+pub use format::{Format, FormatSet};
+pub use rules::{Rule, RuleSet};
+pub use scan::{Match, Scanner, StreamBuffer};
