@@ -148,6 +148,41 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id() == id)
     }
 
+    /// Runs every rule's examples through a scanner over this set: each
+    /// example must yield a finding of its rule (checksum valid, or none for
+    /// shape-only rules), no negative example may yield any. Returns the
+    /// problems, empty when all is well. Ids are unique by construction.
+    pub fn check_examples(&self) -> Vec<String> {
+        let scanner = crate::scan::Scanner::new(self.clone());
+        let mut problems = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            if r.examples.is_empty() {
+                problems.push(format!("{}: rule {} has no examples", r.source.display(), r.id()));
+            }
+            for ex in &r.examples {
+                let mut ok = false;
+                scanner.scan_slice(ex.as_bytes(), |m| ok |= m.rule == i && m.checksum != crate::engine::Checksum::Invalid);
+                if !ok {
+                    problems.push(format!("{}: rule {}: example {:?} does not match", r.source.display(), r.id(), ex));
+                }
+            }
+            for ex in &r.negative_examples {
+                let mut hits = Vec::new();
+                scanner.scan_slice(ex.as_bytes(), |m| hits.push(self.rules[m.rule].id().to_string()));
+                if !hits.is_empty() {
+                    problems.push(format!(
+                        "{}: rule {}: negative example {:?} matches {}",
+                        r.source.display(),
+                        r.id(),
+                        ex,
+                        hits.join(", ")
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
     /// Length in bytes of the longest token any rule matches.
     pub fn max_token_len(&self) -> usize {
         self.rules.iter().map(|r| r.format.token_len()).max().unwrap_or(0)
@@ -210,6 +245,20 @@ mod tests {
             assert!(s.get(id).is_some(), "{id} missing");
         }
         assert_eq!(s.max_token_len(), 53);
+    }
+
+    #[test]
+    fn builtin_examples_hold() {
+        assert_eq!(RuleSet::builtin().check_examples(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn check_examples_catches_a_wrong_example() {
+        let mut rules = RuleSet::builtin().rules;
+        rules[0].examples.push("nothing here".into());
+        rules[0].negative_examples.push(rules[0].examples[0].clone());
+        let p = RuleSet::from_rules(rules).unwrap().check_examples();
+        assert_eq!(p.len(), 2, "{p:?}");
     }
 
     #[test]

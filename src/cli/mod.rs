@@ -1,0 +1,251 @@
+//! Command-line arguments (clap derive) and dispatch to one module per
+//! command. Each command returns an [`Exit`] status.
+
+mod rules_cmd;
+mod scan_cmd;
+mod token_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use burnkey::report::ReportFormat;
+
+/// Exit statuses, the same for every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Nothing found / valid / allowed.
+    Ok = 0,
+    /// Findings / invalid token / denied.
+    Found = 1,
+    /// Bad arguments, unreadable root, broken configuration.
+    Error = 2,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "burnkey",
+    version,
+    about = "Find leaked checksummed API tokens (Cloudflare cfk_/cfut_/cfat_, GitHub, npm), revoke them, and mint your own.",
+    after_help = "Exit status: 0 nothing found (or valid/allowed), 1 findings (or invalid/denied), 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Scan files, directories or stdin for leaked tokens.
+    Scan(ScanArgs),
+    /// Check one token: exit 0 if valid, 1 if not (with the reason).
+    Check(CheckArgs),
+    /// Mint new checksummed tokens, with the records to store.
+    Mint(MintArgs),
+    /// Verify a presented token against a record store for a scope.
+    Verify(VerifyArgs),
+    /// Manage a record store: list records, revoke a token.
+    #[command(subcommand)]
+    Store(StoreCmd),
+    /// List or self-test the detection rules.
+    #[command(subcommand)]
+    Rules(RulesCmd),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads stdin. Default: `.`.
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print each full token (the `secret` field in JSON). Off by default.
+    #[arg(long)]
+    pub show_secret: bool,
+    /// Also report prefix+shape matches whose checksum fails.
+    #[arg(long)]
+    pub report_invalid: bool,
+    /// Also scan files that .gitignore/.ignore exclude (never .git).
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Add the rules in this TOML file (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Print one `.burnkeyignore` line per finding instead of the report.
+    #[arg(long)]
+    pub print_fingerprints: bool,
+    /// Worker threads (0 = number of CPUs).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
+    /// Skip files larger than this (e.g. 10M, 2G); default: scan every size.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_filesize: Option<u64>,
+    /// Colour text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+    /// No summary line and no progress indicator.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The token, or `-` to read it from stdin.
+    pub token: String,
+    /// Check against this custom kind (prefix) instead of the built-in formats.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Checksum scheme of a custom kind.
+    #[arg(long, default_value = "crc32-hex8")]
+    pub scheme: String,
+    /// Add the rules in this TOML file (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct MintArgs {
+    /// Kind to mint: cfut, cfat, cfk, ghp, gho, ghu, ghr, npm, or your own prefix (e.g. acme).
+    #[arg(long)]
+    pub kind: String,
+    /// Checksum scheme for a custom prefix (built-in kinds keep theirs).
+    #[arg(long)]
+    pub scheme: Option<String>,
+    /// A granted scope, `<permission>:<read|edit>@<resource-type>/<resource-id>` (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Lifetime, e.g. 90d, 12h, 1h30m; default: no expiry.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub ttl: Option<std::time::Duration>,
+    /// How many tokens to mint.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub count: u32,
+    /// Output format: the token per line, or `{"token", "record"}` per line.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutFormat,
+    /// Append the records to this JSON-lines store.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The presented token, or `-` to read it from stdin.
+    pub token: String,
+    /// The JSON-lines record store.
+    #[arg(long, value_name = "FILE")]
+    pub store: PathBuf,
+    /// The scope the request needs.
+    #[arg(long)]
+    pub scope: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCmd {
+    /// Mark a record revoked, by token, token SHA-256 or record id.
+    Revoke {
+        /// The token (or `-` for stdin), its SHA-256, or a record id.
+        key: String,
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+    },
+    /// List records (never tokens).
+    List {
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCmd {
+    /// List the rules.
+    List {
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+    },
+    /// Check every rule: examples match, negative examples don't, ids are unique.
+    Check {
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+    },
+}
+
+/// Parses `10M`, `2G`, `512K`, `100` (bytes).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mul) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 1u64 << 10),
+        Some((i, 'M' | 'm')) => (&s[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .ok_or_else(|| format!("{s:?} is not a size like 100, 512K, 10M or 2G"))
+}
+
+/// Reads a token argument: itself, or stdin for `-` (trimmed; at most 1 MiB).
+fn read_token_arg(arg: &str) -> anyhow::Result<String> {
+    if arg != "-" {
+        return Ok(arg.to_string());
+    }
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::io::stdin().take(1 << 20).read_to_end(&mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).trim().to_string())
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> anyhow::Result<Exit> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Scan(a) => scan_cmd::run(a),
+        Cmd::Check(a) => token_cmd::check(a),
+        Cmd::Mint(a) => token_cmd::mint(a),
+        Cmd::Verify(a) => token_cmd::verify(a),
+        Cmd::Store(c) => token_cmd::store(c),
+        Cmd::Rules(c) => rules_cmd::run(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("2K"), Ok(2048));
+        assert_eq!(parse_size("10M"), Ok(10 << 20));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
+}

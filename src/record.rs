@@ -1,0 +1,560 @@
+//! Scoped token records for services that issue their own tokens: what to
+//! store when minting, a small store trait with a JSON-lines file store, and
+//! a verifier that answers allowed/denied for a presented token and scope.
+//!
+//! A record never holds the token, only its SHA-256. The verifier checks the
+//! token's format and checksum *before* it asks the store anything, so a
+//! malformed or mistyped token costs no lookup, then compares hashes in
+//! constant time.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::checksum::{sha256_hex, to_hex, Scheme};
+use crate::error::{Error, TokenError};
+use crate::format::{Format, FormatSet};
+use crate::scope::Scope;
+
+/// What an issuer stores for a minted token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// Random record id, `rec_` + 24 hex digits.
+    pub id: String,
+    /// The token kind (its prefix without the trailing `_`), e.g. `cfut`.
+    pub kind: String,
+    /// The checksum scheme of the token's format.
+    #[serde(default = "default_scheme")]
+    pub scheme: String,
+    /// Hex SHA-256 of the token. The token itself is never stored.
+    pub token_sha256: String,
+    /// Granted scopes; see [`crate::scope`].
+    pub scopes: Vec<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC, or null for a token that does not expire.
+    pub expires_at: Option<String>,
+    /// Whether the token was revoked.
+    pub revoked: bool,
+    /// When it was revoked, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// A redacted form of the token (prefix and four characters), to tell
+    /// records apart in listings.
+    #[serde(default)]
+    pub hint: String,
+}
+
+fn default_scheme() -> String {
+    Scheme::Crc32Hex8.name().to_string()
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+fn parse_time(s: &str) -> Result<SystemTime, Error> {
+    humantime::parse_rfc3339_weak(s)
+        .map_err(|e| Error::Invalid(format!("bad timestamp {s:?}: {e}")))
+}
+
+/// Redacts a token: its prefix and the first four characters after it.
+pub fn redact(token: &str, prefix_len: usize) -> String {
+    let shown = token
+        .char_indices()
+        .nth(prefix_len + 4)
+        .map_or(token.len(), |(i, _)| i);
+    let shown = shown.min(token.len() / 2);
+    let cut = token.floor_boundary(shown);
+    format!("{}...", &token[..cut])
+}
+
+trait FloorBoundary {
+    fn floor_boundary(&self, i: usize) -> usize;
+}
+
+impl FloorBoundary for str {
+    fn floor_boundary(&self, mut i: usize) -> usize {
+        while !self.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+}
+
+impl Record {
+    /// Whether the record has expired at `now`.
+    pub fn expired_at(&self, now: SystemTime) -> Result<bool, Error> {
+        match &self.expires_at {
+            None => Ok(false),
+            Some(t) => Ok(parse_time(t)? <= now),
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.token_sha256.len() != 64
+            || !self.token_sha256.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
+            return Err("token_sha256 is not 64 lowercase hex digits".into());
+        }
+        for s in &self.scopes {
+            Scope::parse(s).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn hash_bytes(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&self.token_sha256[2 * i..2 * i + 2], 16).unwrap_or(0);
+        }
+        out
+    }
+}
+
+/// A freshly minted token and the record to store for it.
+#[derive(Clone, Debug)]
+pub struct Minted {
+    /// The token: hand it to its owner once, then forget it.
+    pub token: String,
+    /// What to store.
+    pub record: Record,
+}
+
+/// Mints a token of `format` with `scopes`, valid for `ttl` (or forever).
+pub fn mint(format: &Format, scopes: &[Scope], ttl: Option<Duration>) -> Result<Minted, Error> {
+    mint_at(format, scopes, ttl, SystemTime::now())
+}
+
+/// [`mint`] with an explicit clock.
+pub fn mint_at(
+    format: &Format,
+    scopes: &[Scope],
+    ttl: Option<Duration>,
+    now: SystemTime,
+) -> Result<Minted, Error> {
+    let token = format.mint()?;
+    let mut id = [0u8; 12];
+    getrandom::fill(&mut id).map_err(|e| Error::Random(e.to_string()))?;
+    let expires_at = match ttl {
+        None => None,
+        Some(d) => Some(rfc3339(now.checked_add(d).ok_or_else(|| {
+            Error::Invalid(format!("ttl {} is too long", humantime::format_duration(d)))
+        })?)),
+    };
+    let record = Record {
+        id: format!("rec_{}", to_hex(&id)),
+        kind: format.kind().to_string(),
+        scheme: format.scheme.name().to_string(),
+        token_sha256: sha256_hex(token.as_bytes()),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        created_at: rfc3339(now),
+        expires_at,
+        revoked: false,
+        revoked_at: None,
+        hint: redact(&token, format.prefix.len()),
+    };
+    Ok(Minted { token, record })
+}
+
+/// Where records live. Implement it over your database; the crate ships
+/// [`JsonlStore`].
+pub trait RecordStore {
+    /// The record whose `token_sha256` equals `hash`, if any. Implementations
+    /// should compare in constant time (see [`find_constant_time`]).
+    fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<Record>, Error>;
+}
+
+/// Scans all of `records` comparing each hash in constant time, without an
+/// early exit, and returns the match.
+pub fn find_constant_time<'r>(records: &'r [Record], hash: &[u8; 32]) -> Option<&'r Record> {
+    let mut found = None;
+    for r in records {
+        if bool::from(r.hash_bytes().ct_eq(hash)) {
+            found = Some(r);
+        }
+    }
+    found
+}
+
+/// A store line that could not be read, with its 1-based line number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The records of a store, and the lines that could not be read.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// Records, in file order.
+    pub records: Vec<Record>,
+    /// Lines that were skipped; the other records still load.
+    pub bad_lines: Vec<BadLine>,
+}
+
+/// The default store: one JSON record per line. Appends and rewrites take an
+/// exclusive lock on `FILE.lock`; rewrites go through a temporary file and a
+/// rename, and keep unreadable lines as they were.
+#[derive(Clone, Debug)]
+pub struct JsonlStore {
+    path: PathBuf,
+}
+
+impl JsonlStore {
+    /// A store in `path` (created on first append).
+    pub fn new(path: impl Into<PathBuf>) -> JsonlStore {
+        JsonlStore { path: path.into() }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> Result<File, Error> {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".lock");
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&p)
+            .map_err(|e| Error::io(PathBuf::from(&p), e))?;
+        f.lock().map_err(|e| Error::io(PathBuf::from(&p), e))?;
+        Ok(f)
+    }
+
+    fn raw_lines(&self) -> Result<Vec<String>, Error> {
+        let f = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mut lines = Vec::new();
+        for line in BufReader::new(f).split(b'\n') {
+            let line = line.map_err(|e| Error::io(&self.path, e))?;
+            lines.push(String::from_utf8_lossy(&line).into_owned());
+        }
+        Ok(lines)
+    }
+
+    fn parse_line(line: &str) -> Result<Record, String> {
+        let r: Record = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        r.check()?;
+        Ok(r)
+    }
+
+    /// Loads every readable record; unreadable lines are listed with their
+    /// numbers. Fails only if the file itself cannot be read.
+    pub fn load(&self) -> Result<Loaded, Error> {
+        let mut out = Loaded::default();
+        for (i, line) in self.raw_lines()?.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match JsonlStore::parse_line(line) {
+                Ok(r) => out.records.push(r),
+                Err(message) => out.bad_lines.push(BadLine { line: i + 1, message }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends records, one line each.
+    pub fn append(&self, records: &[Record]) -> Result<(), Error> {
+        let _lock = self.lock()?;
+        let mut text = String::new();
+        for r in records {
+            text.push_str(&serde_json::to_string(r).expect("records serialize"));
+            text.push('\n');
+        }
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| Error::io(&self.path, e))?;
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.sync_data())
+            .map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Marks revoked the record whose id is `key`, or whose token (or token
+    /// hash) is `key`. Returns the updated record; an error if none matches.
+    pub fn revoke(&self, key: &str) -> Result<Record, Error> {
+        self.revoke_at(key, SystemTime::now())
+    }
+
+    /// [`JsonlStore::revoke`] with an explicit clock.
+    pub fn revoke_at(&self, key: &str, now: SystemTime) -> Result<Record, Error> {
+        let _lock = self.lock()?;
+        let key_hash = sha256_hex(key.as_bytes());
+        let mut lines = self.raw_lines()?;
+        let mut hit = None;
+        for line in lines.iter_mut() {
+            let Ok(mut r) = JsonlStore::parse_line(line) else {
+                continue;
+            };
+            if r.id == key || r.token_sha256 == key_hash || r.token_sha256 == key {
+                if !r.revoked {
+                    r.revoked = true;
+                    r.revoked_at = Some(rfc3339(now));
+                    *line = serde_json::to_string(&r).expect("records serialize");
+                }
+                hit = Some(r);
+            }
+        }
+        let Some(r) = hit else {
+            return Err(Error::Invalid(format!(
+                "{}: no record matches that token or record id",
+                self.path.display()
+            )));
+        };
+        let mut tmp = self.path.clone().into_os_string();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let mut text = lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        (|| {
+            let mut f = File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, &self.path)
+        })()
+        .map_err(|e| Error::io(&self.path, e))?;
+        Ok(r)
+    }
+}
+
+impl RecordStore for JsonlStore {
+    fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<Record>, Error> {
+        let loaded = self.load()?;
+        Ok(find_constant_time(&loaded.records, hash).cloned())
+    }
+}
+
+/// Why a token was denied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Denied {
+    /// The token is malformed or its checksum is wrong; the store was not asked.
+    Malformed(TokenError),
+    /// No record has this token's hash.
+    UnknownToken,
+    /// The record was revoked.
+    Revoked { record_id: String },
+    /// The record expired.
+    Expired { record_id: String, at: String },
+    /// None of the record's scopes allows the requested one.
+    ScopeNotGranted { record_id: String, requested: String },
+}
+
+impl std::fmt::Display for Denied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Denied::Malformed(e) => write!(f, "malformed token: {e}"),
+            Denied::UnknownToken => write!(f, "unknown token: no record has its hash"),
+            Denied::Revoked { record_id } => write!(f, "token revoked (record {record_id})"),
+            Denied::Expired { record_id, at } => {
+                write!(f, "token expired at {at} (record {record_id})")
+            }
+            Denied::ScopeNotGranted {
+                record_id,
+                requested,
+            } => write!(f, "scope {requested} is not granted (record {record_id})"),
+        }
+    }
+}
+
+/// The verifier's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The token is live and grants the scope.
+    Allowed { record_id: String },
+    /// It is not; the reason says why.
+    Denied(Denied),
+}
+
+/// Answers allowed/denied for a presented token and a requested scope.
+#[derive(Debug)]
+pub struct Verifier<S> {
+    formats: FormatSet,
+    store: S,
+}
+
+impl<S: RecordStore> Verifier<S> {
+    /// A verifier that knows `formats` (tokens of other formats are malformed).
+    pub fn new(formats: FormatSet, store: S) -> Verifier<S> {
+        Verifier { formats, store }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Verifies `token` for `requested` now.
+    pub fn verify(&self, token: &str, requested: &Scope) -> Result<Decision, Error> {
+        self.verify_at(token, requested, SystemTime::now())
+    }
+
+    /// [`Verifier::verify`] with an explicit clock.
+    pub fn verify_at(&self, token: &str, requested: &Scope, now: SystemTime) -> Result<Decision, Error> {
+        if let Err(e) = self.formats.check(token) {
+            return Ok(Decision::Denied(Denied::Malformed(e)));
+        }
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let Some(r) = self.store.find_by_hash(&hash)? else {
+            return Ok(Decision::Denied(Denied::UnknownToken));
+        };
+        let record_id = r.id.clone();
+        if r.revoked {
+            return Ok(Decision::Denied(Denied::Revoked { record_id }));
+        }
+        if r.expired_at(now)? {
+            let at = r.expires_at.clone().unwrap_or_default();
+            return Ok(Decision::Denied(Denied::Expired { record_id, at }));
+        }
+        for s in &r.scopes {
+            if Scope::parse(s).map_err(|e| Error::Invalid(e.to_string()))?.allows(requested) {
+                return Ok(Decision::Allowed { record_id });
+            }
+        }
+        Ok(Decision::Denied(Denied::ScopeNotGranted {
+            record_id,
+            requested: requested.to_string(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    struct Counting<'a> {
+        records: Vec<Record>,
+        lookups: &'a Cell<usize>,
+    }
+
+    impl RecordStore for Counting<'_> {
+        fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<Record>, Error> {
+            self.lookups.set(self.lookups.get() + 1);
+            Ok(find_constant_time(&self.records, hash).cloned())
+        }
+    }
+
+    fn scopes(s: &[&str]) -> Vec<Scope> {
+        s.iter().map(|x| Scope::parse(x).unwrap()).collect()
+    }
+
+    fn cfut() -> Format {
+        FormatSet::builtin().by_name("cfut").unwrap().clone()
+    }
+
+    fn setup(grant: &[&str], ttl: Option<Duration>) -> (Minted, Vec<Record>) {
+        let m = mint_at(&cfut(), &scopes(grant), ttl, SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)).unwrap();
+        let other = mint(&cfut(), &scopes(&["*:edit@*/*"]), None).unwrap();
+        let records = vec![other.record, m.record.clone()];
+        (m, records)
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn allowed_denied_and_why() {
+        let lookups = Cell::new(0);
+        let (m, records) = setup(&["dns:edit@zone/example.com", "workers:read@account/*"], Some(Duration::from_secs(3600)));
+        let v = Verifier::new(FormatSet::builtin(), Counting { records, lookups: &lookups });
+        let now = at(1_800_000_010);
+        let q = |s: &str| Scope::parse(s).unwrap();
+        let allowed = |s: &str| matches!(v.verify_at(&m.token, &q(s), now).unwrap(), Decision::Allowed { .. });
+        assert!(allowed("dns:edit@zone/example.com"));
+        assert!(allowed("dns:read@zone/example.com"), "edit implies read");
+        assert!(allowed("workers:read@account/abc"), "wildcard id");
+        assert!(!allowed("workers:edit@account/abc"));
+        assert_eq!(
+            v.verify_at(&m.token, &q("dns:edit@zone/other.com"), now).unwrap(),
+            Decision::Denied(Denied::ScopeNotGranted {
+                record_id: m.record.id.clone(),
+                requested: "dns:edit@zone/other.com".into()
+            })
+        );
+        // Expiry is exclusive of the instant itself.
+        let d = v.verify_at(&m.token, &q("dns:read@zone/example.com"), at(1_800_003_600)).unwrap();
+        assert!(matches!(d, Decision::Denied(Denied::Expired { .. })), "{d:?}");
+        // Unknown: well-formed, but not in the store.
+        let stranger = cfut().mint().unwrap();
+        assert_eq!(
+            v.verify_at(&stranger, &q("dns:read@zone/example.com"), now).unwrap(),
+            Decision::Denied(Denied::UnknownToken)
+        );
+    }
+
+    #[test]
+    fn malformed_tokens_never_reach_the_store() {
+        let lookups = Cell::new(0);
+        let (m, records) = setup(&["*:edit@*/*"], None);
+        let v = Verifier::new(FormatSet::builtin(), Counting { records, lookups: &lookups });
+        let q = Scope::parse("dns:read@zone/x").unwrap();
+        let mut bad_sum = m.token.clone();
+        let last = bad_sum.pop().unwrap();
+        bad_sum.push(if last == '0' { '1' } else { '0' });
+        let huge = "a".repeat(1 << 20);
+        for bad in [&bad_sum[..], "", "cfut_short", "ghp_\0\0", &huge, "cfut_ééé"] {
+            let d = v.verify(bad, &q).unwrap();
+            assert!(matches!(d, Decision::Denied(Denied::Malformed(_))), "{d:?}");
+        }
+        assert_eq!(lookups.get(), 0);
+        v.verify(&m.token, &q).unwrap();
+        assert_eq!(lookups.get(), 1);
+    }
+
+    #[test]
+    fn jsonl_store_round_trip_revoke_and_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JsonlStore::new(dir.path().join("tokens.jsonl"));
+        let (m, records) = setup(&["dns:read@zone/x"], None);
+        store.append(&records).unwrap();
+        // A corrupt line between good ones.
+        let mut f = OpenOptions::new().append(true).open(store.path()).unwrap();
+        f.write_all(b"{not json\n").unwrap();
+        drop(f);
+        let third = mint(&cfut(), &scopes(&["dns:read@zone/x"]), None).unwrap();
+        store.append(std::slice::from_ref(&third.record)).unwrap();
+        let loaded = store.load().unwrap();
+        assert_eq!(loaded.records.len(), 3);
+        assert_eq!(loaded.bad_lines.len(), 1);
+        assert_eq!(loaded.bad_lines[0].line, 3);
+        let text = fs::read_to_string(store.path()).unwrap();
+        assert!(!text.contains(&m.token), "the store never holds a token");
+
+        let v = Verifier::new(FormatSet::builtin(), store.clone());
+        let q = Scope::parse("dns:read@zone/x").unwrap();
+        assert!(matches!(v.verify(&m.token, &q).unwrap(), Decision::Allowed { .. }));
+        let r = store.revoke(&m.token).unwrap();
+        assert!(r.revoked && r.revoked_at.is_some());
+        assert!(matches!(v.verify(&m.token, &q).unwrap(), Decision::Denied(Denied::Revoked { .. })));
+        // By id, and the corrupt line survives the rewrite.
+        store.revoke(&third.record.id).unwrap();
+        assert!(matches!(v.verify(&third.token, &q).unwrap(), Decision::Denied(Denied::Revoked { .. })));
+        let loaded = store.load().unwrap();
+        assert_eq!(loaded.bad_lines.len(), 1);
+        assert_eq!(loaded.records.iter().filter(|r| r.revoked).count(), 2);
+        assert!(store.revoke("rec_nope").is_err());
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(redact("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830", 5), "cfut_yGWm..."); // burnkey:allow
+        assert_eq!(redact("ab", 5), "a...");
+        assert_eq!(redact("éééé", 1), "éé...");
+    }
+}

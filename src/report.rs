@@ -1,0 +1,299 @@
+//! Report writers: text for people, JSON / JSON lines for scripts, SARIF for
+//! code-scanning tools. None of them prints a full token unless
+//! [`ReportOptions::show_secret`] is set.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::finding::{Finding, Stats};
+use crate::rules::RuleSet;
+use crate::walk::Outcome;
+
+/// The SARIF schema URI written into reports.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Output formats of `burnkey scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// `path:line:col rule redacted`, one finding per line.
+    Text,
+    /// One JSON document: `{"findings": [...], "stats": {...}}`.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
+
+/// Options shared by the writers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportOptions {
+    /// Include each full token (`secret` in JSON). Off by default.
+    pub show_secret: bool,
+    /// ANSI colours in text output.
+    pub color: bool,
+}
+
+#[derive(Serialize)]
+struct WireFinding<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+}
+
+fn wire(f: &Finding, opts: ReportOptions) -> WireFinding<'_> {
+    WireFinding {
+        finding: f,
+        secret: opts.show_secret.then_some(f.secret.as_str()),
+    }
+}
+
+/// Writes `out` in `format`. `extra` adds top-level members to the JSON
+/// document (e.g. `revocations`).
+pub fn write(
+    w: &mut dyn Write,
+    format: ReportFormat,
+    out: &Outcome,
+    rules: &RuleSet,
+    opts: ReportOptions,
+    extra: Option<(&str, Value)>,
+) -> io::Result<()> {
+    match format {
+        ReportFormat::Text => {
+            for f in &out.findings {
+                writeln!(w, "{}", text_line(f, opts))?;
+            }
+            Ok(())
+        }
+        ReportFormat::Json => {
+            #[derive(Serialize)]
+            struct Doc<'a> {
+                findings: Vec<WireFinding<'a>>,
+                stats: &'a Stats,
+            }
+            let doc = Doc {
+                findings: out.findings.iter().map(|f| wire(f, opts)).collect(),
+                stats: &out.stats,
+            };
+            let mut v = serde_json::to_value(&doc).map_err(io::Error::other)?;
+            if let Some((k, x)) = extra {
+                v[k] = x;
+            }
+            serde_json::to_writer_pretty(&mut *w, &v).map_err(io::Error::other)?;
+            writeln!(w)
+        }
+        ReportFormat::Jsonl => {
+            for f in &out.findings {
+                serde_json::to_writer(&mut *w, &wire(f, opts)).map_err(io::Error::other)?;
+                writeln!(w)?;
+            }
+            Ok(())
+        }
+        ReportFormat::Sarif => {
+            serde_json::to_writer_pretty(&mut *w, &sarif(out, rules, opts)).map_err(io::Error::other)?;
+            writeln!(w)
+        }
+    }
+}
+
+/// One line of text output: `path:line:col rule redacted`.
+pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
+    let (path, pos, rule, off) = if opts.color {
+        ("\x1b[35m", "\x1b[32m", "\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
+    let token = if opts.show_secret { &f.secret } else { &f.redacted };
+    let mut s = format!(
+        "{path}{}{off}:{pos}{}:{}{off} {rule}{}{off} {token}",
+        f.path, f.line, f.column, f.rule_id
+    );
+    if f.checksum != crate::engine::Checksum::Valid {
+        s.push_str(&format!(" (checksum {})", f.checksum.as_str()));
+    }
+    if let Some(c) = &f.commit {
+        s.push_str(&format!(" commit {}", &c[..c.len().min(12)]));
+    }
+    s
+}
+
+/// The one-line summary printed after a text report.
+pub fn summary_line(stats: &Stats) -> String {
+    let mut s = format!(
+        "burnkey: {} finding{} in {} file{} ({}) in {:.2}s",
+        stats.findings,
+        if stats.findings == 1 { "" } else { "s" },
+        stats.files_scanned,
+        if stats.files_scanned == 1 { "" } else { "s" },
+        human_bytes(stats.bytes_scanned),
+        stats.elapsed_secs
+    );
+    let list = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    };
+    let skipped: u64 = stats.skipped.values().sum();
+    if skipped > 0 {
+        s.push_str(&format!("; skipped {skipped} ({})", list(&stats.skipped)));
+    }
+    let suppressed: u64 = stats.suppressed.values().sum();
+    if suppressed > 0 {
+        s.push_str(&format!("; allowed {suppressed} ({})", list(&stats.suppressed)));
+    }
+    if !stats.errors.is_empty() {
+        s.push_str(&format!(
+            "; {} unreadable{}",
+            stats.errors.len(),
+            if stats.errors.len() == 1 { "" } else { " (see above)" }
+        ));
+    }
+    s
+}
+
+/// `1.5 MiB` and the like.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Percent-encodes a relative path for a SARIF `artifactLocation.uri`.
+pub fn uri_path(path: &str) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = match &cwd {
+        Some(c) if path.starts_with('/') => std::path::Path::new(path)
+            .strip_prefix(c)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| path.to_string()),
+        _ => path.to_string(),
+    };
+    let mut out = String::with_capacity(rel.len());
+    for b in rel.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if rel.starts_with('/') {
+        format!("file://{out}")
+    } else {
+        out
+    }
+}
+
+fn sarif(out: &Outcome, rules: &RuleSet, opts: ReportOptions) -> Value {
+    let sarif_rules: Vec<Value> = rules
+        .rules()
+        .iter()
+        .map(|r| {
+            let precision = if r.format.scheme.is_empty() { "high" } else { "very-high" };
+            json!({
+                "id": r.id(),
+                "name": r.format.name.replace(' ', ""),
+                "shortDescription": {"text": format!("{} ({})", r.format.name, r.format.prefix)},
+                "fullDescription": {"text": r.description},
+                "help": {
+                    "text": r.help,
+                    "markdown": format!(
+                        "**{}** leaked.\n\n1. {}\n2. Treat the token as compromised even if the commit is removed: it stays in history and forks.\n3. To accept a known test token, add its fingerprint to `.burnkeyignore` or put `burnkey:allow` on the line.",
+                        r.format.name, r.help
+                    ),
+                },
+                "defaultConfiguration": {"level": "error"},
+                "properties": {
+                    "tags": ["security", "secret"],
+                    "precision": precision,
+                    "security-severity": "9.0",
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = out
+        .findings
+        .iter()
+        .map(|f| {
+            let index = rules.rules().iter().position(|r| r.id() == f.rule_id);
+            let token = if opts.show_secret { &f.secret } else { &f.redacted };
+            let mut message = format!("{} {} found (checksum {}).", f.rule_name, token, f.checksum.as_str());
+            if let Some(c) = &f.commit {
+                message.push_str(&format!(" Introduced in commit {c}."));
+            }
+            message.push_str(" Revoke it, then remove it.");
+            let mut props = json!({
+                "checksum": f.checksum.as_str(),
+                "redacted": f.redacted,
+                "secret_sha256": f.secret_sha256,
+                "source": f.source.as_str(),
+            });
+            if let Some(c) = &f.commit {
+                props["commit"] = json!(c);
+            }
+            let mut r = json!({
+                "ruleId": f.rule_id,
+                "level": if f.checksum == crate::engine::Checksum::Invalid { "warning" } else { "error" },
+                "message": {"text": message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri_path(&f.path)},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": f.line,
+                            "endColumn": f.end_column,
+                        },
+                    },
+                }],
+                "partialFingerprints": {"burnkeyFingerprint/v1": f.fingerprint},
+                "properties": props,
+            });
+            if let Some(i) = index {
+                r["ruleIndex"] = json!(i);
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "burnkey",
+                "informationUri": "https://github.com/burnkey/burnkey",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": sarif_rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_paths_are_encoded() {
+        assert_eq!(uri_path("a b/c%d,e.rs"), "a%20b/c%25d%2Ce.rs");
+        assert_eq!(uri_path("src/lib.rs"), "src/lib.rs");
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(5), "5 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    }
+}
