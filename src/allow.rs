@@ -86,7 +86,10 @@ impl Allowlist {
                 globs.add(glob);
                 // A directory pattern also covers everything below it.
                 if !g.ends_with("/**") {
-                    if let Ok(below) = GlobBuilder::new(&format!("{g}/**")).literal_separator(true).build() {
+                    if let Ok(below) = GlobBuilder::new(&format!("{g}/**"))
+                        .literal_separator(true)
+                        .build()
+                    {
                         globs.add(below);
                     }
                 }
@@ -135,7 +138,8 @@ mod tests {
 
     #[test]
     fn globs_follow_gitignore_habits() {
-        let a = list("# fixtures\n*.snap\n/docs/*.md  # only top-level docs\nfixtures/\nsrc/gen/**\n");
+        let a =
+            list("# fixtures\n*.snap\n/docs/*.md  # only top-level docs\nfixtures/\nsrc/gen/**\n");
         let yes = |p: &str| a.path_ignored(Path::new(p));
         assert!(yes("x.snap") && yes("a/b/x.snap"));
         assert!(yes("docs/a.md") && !yes("sub/docs/a.md") && !yes("docs/deep/a.md"));

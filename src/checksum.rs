@@ -87,8 +87,49 @@ impl Scheme {
     /// Always true for [`Scheme::None`] with an empty checksum.
     #[inline]
     pub fn verify(self, body: &[u8], checksum: &[u8]) -> bool {
-        let mut buf = [0u8; 8];
-        self.encode(body, &mut buf) == checksum
+        // Decode the written checksum rather than encode the computed one:
+        // no string compare on the hot path.
+        match (self, self.decode(checksum)) {
+            (Scheme::None, _) => checksum.is_empty(),
+            (_, Some(written)) => written == crc32fast::hash(body),
+            (_, None) => false,
+        }
+    }
+
+    /// The CRC value a checksum string denotes, if it is well-formed.
+    #[inline]
+    pub fn decode(self, checksum: &[u8]) -> Option<u32> {
+        if checksum.len() != self.len() {
+            return None;
+        }
+        match self {
+            Scheme::Crc32Hex8 => {
+                let mut n = 0u32;
+                for &c in checksum {
+                    let d = match c {
+                        b'0'..=b'9' => c - b'0',
+                        b'a'..=b'f' => c - b'a' + 10,
+                        _ => return None,
+                    };
+                    n = (n << 4) | d as u32;
+                }
+                Some(n)
+            }
+            Scheme::Crc32Base62x6 => {
+                let mut n = 0u64;
+                for &c in checksum {
+                    let d = match c {
+                        b'0'..=b'9' => c - b'0',
+                        b'A'..=b'Z' => c - b'A' + 10,
+                        b'a'..=b'z' => c - b'a' + 36,
+                        _ => return None,
+                    };
+                    n = n * 62 + d as u64;
+                }
+                u32::try_from(n).ok()
+            }
+            Scheme::None => None,
+        }
     }
 }
 
@@ -151,7 +192,10 @@ mod tests {
     fn hex8_zero_pads() {
         // FORMATS.md vector whose checksum starts with 0.
         assert_eq!(
-            enc(Scheme::Crc32Hex8, "BI8XiVsbWqoo1eXQcTGFshG0g3fh85hW0xUxPPCR"),
+            enc(
+                Scheme::Crc32Hex8,
+                "BI8XiVsbWqoo1eXQcTGFshG0g3fh85hW0xUxPPCR"
+            ),
             "0fd7a0bc"
         );
     }
@@ -170,11 +214,36 @@ mod tests {
     }
 
     #[test]
+    fn decode_inverts_encode_and_rejects_junk() {
+        for body in ["", "123456789", "iIzsCvggAoeGgQlmtjEQttMgP07WYC"] {
+            for s in [Scheme::Crc32Hex8, Scheme::Crc32Base62x6] {
+                let mut out = [0u8; 8];
+                let sum = s.encode(body.as_bytes(), &mut out).to_vec();
+                assert_eq!(s.decode(&sum), Some(crc32fast::hash(body.as_bytes())));
+                assert!(s.verify(body.as_bytes(), &sum));
+            }
+        }
+        assert_eq!(
+            Scheme::Crc32Hex8.decode(b"CBF43926"),
+            None,
+            "uppercase hex is not the format"
+        );
+        assert_eq!(Scheme::Crc32Hex8.decode(b"cbf4392"), None);
+        // 62^6 - 1 overflows a u32: such a checksum can match no CRC.
+        assert_eq!(Scheme::Crc32Base62x6.decode(b"zzzzzz"), None);
+        assert!(!Scheme::Crc32Base62x6.verify(b"", b"zzzzzz"));
+        assert!(Scheme::None.verify(b"abc", b""));
+    }
+
+    #[test]
     fn scheme_names_round_trip() {
         for s in Scheme::ALL {
             assert_eq!(s.name().parse::<Scheme>().unwrap(), s);
         }
-        assert!("crc32".parse::<Scheme>().unwrap_err().contains("crc32-hex8"));
+        assert!("crc32"
+            .parse::<Scheme>()
+            .unwrap_err()
+            .contains("crc32-hex8"));
     }
 
     #[test]

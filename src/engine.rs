@@ -91,7 +91,11 @@ impl Engine {
     /// Like [`Engine::new`]; `packed = false` forces the plain automaton
     /// (for tests and benchmarks that compare the two).
     pub fn with_prefilter(rules: RuleSet, packed: bool) -> Engine {
-        let prefixes: Vec<&str> = rules.rules().iter().map(|r| r.format.prefix.as_str()).collect();
+        let prefixes: Vec<&str> = rules
+            .rules()
+            .iter()
+            .map(|r| r.format.prefix.as_str())
+            .collect();
         let patterns = rules
             .rules()
             .iter()
@@ -234,7 +238,11 @@ mod tests {
     fn hits(e: &Engine, hay: &str, invalid: bool) -> Vec<(String, usize, Checksum)> {
         let mut out = Vec::new();
         e.find(hay.as_bytes(), 0, hay.len(), true, invalid, |h| {
-            out.push((e.rules().rules()[h.rule].id().to_string(), h.start, h.checksum))
+            out.push((
+                e.rules().rules()[h.rule].id().to_string(),
+                h.start,
+                h.checksum,
+            ))
         });
         out
     }
@@ -243,7 +251,10 @@ mod tests {
 
     #[test]
     fn boundaries() {
-        for e in [Engine::with_prefilter(RuleSet::builtin(), true), Engine::with_prefilter(RuleSet::builtin(), false)] {
+        for e in [
+            Engine::with_prefilter(RuleSet::builtin(), true),
+            Engine::with_prefilter(RuleSet::builtin(), false),
+        ] {
             let ok = |s: &str| !hits(&e, s, false).is_empty();
             assert!(ok(CFUT));
             assert!(ok(&format!("\"{CFUT}\"")));
@@ -276,7 +287,10 @@ mod tests {
         let e = Engine::new(RuleSet::builtin());
         let s = format!("{CFUT} {CFUT},{CFUT}\n{CFUT}");
         let h = hits(&e, &s, false);
-        assert_eq!(h.iter().map(|x| x.1).collect::<Vec<_>>(), vec![0, 54, 108, 162]);
+        assert_eq!(
+            h.iter().map(|x| x.1).collect::<Vec<_>>(),
+            vec![0, 54, 108, 162]
+        );
         // Two tokens glued together: neither has a clean boundary.
         assert!(hits(&e, &format!("{CFUT}{CFUT}"), false).is_empty());
     }
@@ -285,7 +299,10 @@ mod tests {
     fn shape_only_rule_reports_none() {
         let e = Engine::new(RuleSet::builtin());
         let h = hits(&e, "x ghs_FLtH2Agf49PEqi6dEmrFglCR0jEpTe3zbThR x", false); // burnkey:allow
-        assert_eq!(h, vec![("github-server-to-server-token".into(), 2, Checksum::None)]);
+        assert_eq!(
+            h,
+            vec![("github-server-to-server-token".into(), 2, Checksum::None)]
+        );
     }
 
     #[test]

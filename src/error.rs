@@ -93,7 +93,10 @@ impl std::error::Error for ScopeError {}
 #[non_exhaustive]
 pub enum Error {
     /// An I/O error on a named file.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A file's content is malformed; `line` is 1-based when known.
     Parse {
         path: PathBuf,
@@ -130,7 +133,9 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}: {message}", path.display()),
             Error::Invalid(message) => f.write_str(message),
-            Error::Random(message) => write!(f, "the system random number generator failed: {message}"),
+            Error::Random(message) => {
+                write!(f, "the system random number generator failed: {message}")
+            }
         }
     }
 }

@@ -88,7 +88,13 @@ pub fn fingerprint(rule_id: &str, path: &str, secret_sha256: &str) -> String {
 impl Finding {
     /// A finding for match `m` of `rules` at `path` (`key_path` is the path
     /// the fingerprint is computed over: relative to the scan root).
-    pub fn new(rules: &RuleSet, m: &Match, path: String, key_path: &str, source: Origin) -> Finding {
+    pub fn new(
+        rules: &RuleSet,
+        m: &Match,
+        path: String,
+        key_path: &str,
+        source: Origin,
+    ) -> Finding {
         let rule = &rules.rules()[m.rule];
         let secret_sha256 = sha256_hex(m.secret.as_bytes());
         Finding {
@@ -112,7 +118,13 @@ impl Finding {
 
     /// The order reports use: by path, then position, then rule.
     pub fn sort_key(&self) -> (&str, u64, u64, &str, Option<&str>) {
-        (&self.path, self.line, self.column, &self.rule_id, self.commit.as_deref())
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.rule_id,
+            self.commit.as_deref(),
+        )
     }
 }
 

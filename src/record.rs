@@ -98,7 +98,10 @@ impl Record {
 
     fn check(&self) -> Result<(), String> {
         if self.token_sha256.len() != 64
-            || !self.token_sha256.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+            || !self
+                .token_sha256
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
         {
             return Err("token_sha256 is not 64 lowercase hex digits".into());
         }
@@ -258,7 +261,10 @@ impl JsonlStore {
             }
             match JsonlStore::parse_line(line) {
                 Ok(r) => out.records.push(r),
-                Err(message) => out.bad_lines.push(BadLine { line: i + 1, message }),
+                Err(message) => out.bad_lines.push(BadLine {
+                    line: i + 1,
+                    message,
+                }),
             }
         }
         Ok(out)
@@ -351,7 +357,10 @@ pub enum Denied {
     /// The record expired.
     Expired { record_id: String, at: String },
     /// None of the record's scopes allows the requested one.
-    ScopeNotGranted { record_id: String, requested: String },
+    ScopeNotGranted {
+        record_id: String,
+        requested: String,
+    },
 }
 
 impl std::fmt::Display for Denied {
@@ -404,7 +413,12 @@ impl<S: RecordStore> Verifier<S> {
     }
 
     /// [`Verifier::verify`] with an explicit clock.
-    pub fn verify_at(&self, token: &str, requested: &Scope, now: SystemTime) -> Result<Decision, Error> {
+    pub fn verify_at(
+        &self,
+        token: &str,
+        requested: &Scope,
+        now: SystemTime,
+    ) -> Result<Decision, Error> {
         if let Err(e) = self.formats.check(token) {
             return Ok(Decision::Denied(Denied::Malformed(e)));
         }
@@ -421,7 +435,10 @@ impl<S: RecordStore> Verifier<S> {
             return Ok(Decision::Denied(Denied::Expired { record_id, at }));
         }
         for s in &r.scopes {
-            if Scope::parse(s).map_err(|e| Error::Invalid(e.to_string()))?.allows(requested) {
+            if Scope::parse(s)
+                .map_err(|e| Error::Invalid(e.to_string()))?
+                .allows(requested)
+            {
                 return Ok(Decision::Allowed { record_id });
             }
         }
@@ -458,7 +475,13 @@ mod tests {
     }
 
     fn setup(grant: &[&str], ttl: Option<Duration>) -> (Minted, Vec<Record>) {
-        let m = mint_at(&cfut(), &scopes(grant), ttl, SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)).unwrap();
+        let m = mint_at(
+            &cfut(),
+            &scopes(grant),
+            ttl,
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        )
+        .unwrap();
         let other = mint(&cfut(), &scopes(&["*:edit@*/*"]), None).unwrap();
         let records = vec![other.record, m.record.clone()];
         (m, records)
@@ -471,29 +494,50 @@ mod tests {
     #[test]
     fn allowed_denied_and_why() {
         let lookups = Cell::new(0);
-        let (m, records) = setup(&["dns:edit@zone/example.com", "workers:read@account/*"], Some(Duration::from_secs(3600)));
-        let v = Verifier::new(FormatSet::builtin(), Counting { records, lookups: &lookups });
+        let (m, records) = setup(
+            &["dns:edit@zone/example.com", "workers:read@account/*"],
+            Some(Duration::from_secs(3600)),
+        );
+        let v = Verifier::new(
+            FormatSet::builtin(),
+            Counting {
+                records,
+                lookups: &lookups,
+            },
+        );
         let now = at(1_800_000_010);
         let q = |s: &str| Scope::parse(s).unwrap();
-        let allowed = |s: &str| matches!(v.verify_at(&m.token, &q(s), now).unwrap(), Decision::Allowed { .. });
+        let allowed = |s: &str| {
+            matches!(
+                v.verify_at(&m.token, &q(s), now).unwrap(),
+                Decision::Allowed { .. }
+            )
+        };
         assert!(allowed("dns:edit@zone/example.com"));
         assert!(allowed("dns:read@zone/example.com"), "edit implies read");
         assert!(allowed("workers:read@account/abc"), "wildcard id");
         assert!(!allowed("workers:edit@account/abc"));
         assert_eq!(
-            v.verify_at(&m.token, &q("dns:edit@zone/other.com"), now).unwrap(),
+            v.verify_at(&m.token, &q("dns:edit@zone/other.com"), now)
+                .unwrap(),
             Decision::Denied(Denied::ScopeNotGranted {
                 record_id: m.record.id.clone(),
                 requested: "dns:edit@zone/other.com".into()
             })
         );
         // Expiry is exclusive of the instant itself.
-        let d = v.verify_at(&m.token, &q("dns:read@zone/example.com"), at(1_800_003_600)).unwrap();
-        assert!(matches!(d, Decision::Denied(Denied::Expired { .. })), "{d:?}");
+        let d = v
+            .verify_at(&m.token, &q("dns:read@zone/example.com"), at(1_800_003_600))
+            .unwrap();
+        assert!(
+            matches!(d, Decision::Denied(Denied::Expired { .. })),
+            "{d:?}"
+        );
         // Unknown: well-formed, but not in the store.
         let stranger = cfut().mint().unwrap();
         assert_eq!(
-            v.verify_at(&stranger, &q("dns:read@zone/example.com"), now).unwrap(),
+            v.verify_at(&stranger, &q("dns:read@zone/example.com"), now)
+                .unwrap(),
             Decision::Denied(Denied::UnknownToken)
         );
     }
@@ -502,13 +546,26 @@ mod tests {
     fn malformed_tokens_never_reach_the_store() {
         let lookups = Cell::new(0);
         let (m, records) = setup(&["*:edit@*/*"], None);
-        let v = Verifier::new(FormatSet::builtin(), Counting { records, lookups: &lookups });
+        let v = Verifier::new(
+            FormatSet::builtin(),
+            Counting {
+                records,
+                lookups: &lookups,
+            },
+        );
         let q = Scope::parse("dns:read@zone/x").unwrap();
         let mut bad_sum = m.token.clone();
         let last = bad_sum.pop().unwrap();
         bad_sum.push(if last == '0' { '1' } else { '0' });
         let huge = "a".repeat(1 << 20);
-        for bad in [&bad_sum[..], "", "cfut_short", "ghp_\0\0", &huge, "cfut_ééé"] {
+        for bad in [
+            &bad_sum[..],
+            "",
+            "cfut_short",
+            "ghp_\0\0",
+            &huge,
+            "cfut_ééé",
+        ] {
             let d = v.verify(bad, &q).unwrap();
             assert!(matches!(d, Decision::Denied(Denied::Malformed(_))), "{d:?}");
         }
@@ -538,13 +595,22 @@ mod tests {
 
         let v = Verifier::new(FormatSet::builtin(), store.clone());
         let q = Scope::parse("dns:read@zone/x").unwrap();
-        assert!(matches!(v.verify(&m.token, &q).unwrap(), Decision::Allowed { .. }));
+        assert!(matches!(
+            v.verify(&m.token, &q).unwrap(),
+            Decision::Allowed { .. }
+        ));
         let r = store.revoke(&m.token).unwrap();
         assert!(r.revoked && r.revoked_at.is_some());
-        assert!(matches!(v.verify(&m.token, &q).unwrap(), Decision::Denied(Denied::Revoked { .. })));
+        assert!(matches!(
+            v.verify(&m.token, &q).unwrap(),
+            Decision::Denied(Denied::Revoked { .. })
+        ));
         // By id, and the corrupt line survives the rewrite.
         store.revoke(&third.record.id).unwrap();
-        assert!(matches!(v.verify(&third.token, &q).unwrap(), Decision::Denied(Denied::Revoked { .. })));
+        assert!(matches!(
+            v.verify(&third.token, &q).unwrap(),
+            Decision::Denied(Denied::Revoked { .. })
+        ));
         let loaded = store.load().unwrap();
         assert_eq!(loaded.bad_lines.len(), 1);
         assert_eq!(loaded.records.iter().filter(|r| r.revoked).count(), 2);
@@ -553,7 +619,10 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(redact("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830", 5), "cfut_yGWm..."); // burnkey:allow
+        assert_eq!(
+            redact("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830", 5),
+            "cfut_yGWm..."
+        ); // burnkey:allow
         assert_eq!(redact("ab", 5), "a...");
         assert_eq!(redact("éééé", 1), "éé...");
     }

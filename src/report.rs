@@ -93,7 +93,8 @@ pub fn write(
             Ok(())
         }
         ReportFormat::Sarif => {
-            serde_json::to_writer_pretty(&mut *w, &sarif(out, rules, opts)).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *w, &sarif(out, rules, opts))
+                .map_err(io::Error::other)?;
             writeln!(w)
         }
     }
@@ -106,7 +107,11 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     } else {
         ("", "", "", "")
     };
-    let token = if opts.show_secret { &f.secret } else { &f.redacted };
+    let token = if opts.show_secret {
+        &f.secret
+    } else {
+        &f.redacted
+    };
     let mut s = format!(
         "{path}{}{off}:{pos}{}:{}{off} {rule}{}{off} {token}",
         f.path, f.line, f.column, f.rule_id
@@ -132,7 +137,10 @@ pub fn summary_line(stats: &Stats) -> String {
         stats.elapsed_secs
     );
     let list = |m: &std::collections::BTreeMap<String, u64>| {
-        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let skipped: u64 = stats.skipped.values().sum();
     if skipped > 0 {
@@ -140,13 +148,20 @@ pub fn summary_line(stats: &Stats) -> String {
     }
     let suppressed: u64 = stats.suppressed.values().sum();
     if suppressed > 0 {
-        s.push_str(&format!("; allowed {suppressed} ({})", list(&stats.suppressed)));
+        s.push_str(&format!(
+            "; allowed {suppressed} ({})",
+            list(&stats.suppressed)
+        ));
     }
     if !stats.errors.is_empty() {
         s.push_str(&format!(
             "; {} unreadable{}",
             stats.errors.len(),
-            if stats.errors.len() == 1 { "" } else { " (see above)" }
+            if stats.errors.len() == 1 {
+                ""
+            } else {
+                " (see above)"
+            }
         ));
     }
     s

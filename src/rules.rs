@@ -33,7 +33,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "patterns/cloudflare.toml",
         include_str!("../patterns/cloudflare.toml"),
     ),
-    ("patterns/github.toml", include_str!("../patterns/github.toml")),
+    (
+        "patterns/github.toml",
+        include_str!("../patterns/github.toml"),
+    ),
     ("patterns/npm.toml", include_str!("../patterns/npm.toml")),
 ];
 
@@ -97,11 +100,17 @@ pub struct RuleSet {
 impl RuleSet {
     /// The built-in rules from `patterns/`.
     pub fn builtin() -> RuleSet {
-        let mut rules = Vec::new();
-        for (path, text) in BUILTIN {
-            rules.extend(parse_file(Path::new(path), text).expect("built-in rule files are valid"));
-        }
-        RuleSet::from_rules(rules).expect("built-in rules are consistent")
+        static SET: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| {
+            let mut rules = Vec::new();
+            for (path, text) in BUILTIN {
+                rules.extend(
+                    parse_file(Path::new(path), text).expect("built-in rule files are valid"),
+                );
+            }
+            RuleSet::from_rules(rules).expect("built-in rules are consistent")
+        })
+        .clone()
     }
 
     /// A set from already-parsed rules; fails on a duplicate id or prefix.
@@ -157,18 +166,31 @@ impl RuleSet {
         let mut problems = Vec::new();
         for (i, r) in self.rules.iter().enumerate() {
             if r.examples.is_empty() {
-                problems.push(format!("{}: rule {} has no examples", r.source.display(), r.id()));
+                problems.push(format!(
+                    "{}: rule {} has no examples",
+                    r.source.display(),
+                    r.id()
+                ));
             }
             for ex in &r.examples {
                 let mut ok = false;
-                scanner.scan_slice(ex.as_bytes(), |m| ok |= m.rule == i && m.checksum != crate::engine::Checksum::Invalid);
+                scanner.scan_slice(ex.as_bytes(), |m| {
+                    ok |= m.rule == i && m.checksum != crate::engine::Checksum::Invalid
+                });
                 if !ok {
-                    problems.push(format!("{}: rule {}: example {:?} does not match", r.source.display(), r.id(), ex));
+                    problems.push(format!(
+                        "{}: rule {}: example {:?} does not match",
+                        r.source.display(),
+                        r.id(),
+                        ex
+                    ));
                 }
             }
             for ex in &r.negative_examples {
                 let mut hits = Vec::new();
-                scanner.scan_slice(ex.as_bytes(), |m| hits.push(self.rules[m.rule].id().to_string()));
+                scanner.scan_slice(ex.as_bytes(), |m| {
+                    hits.push(self.rules[m.rule].id().to_string())
+                });
                 if !hits.is_empty() {
                     problems.push(format!(
                         "{}: rule {}: negative example {:?} matches {}",
@@ -185,7 +207,11 @@ impl RuleSet {
 
     /// Length in bytes of the longest token any rule matches.
     pub fn max_token_len(&self) -> usize {
-        self.rules.iter().map(|r| r.format.token_len()).max().unwrap_or(0)
+        self.rules
+            .iter()
+            .map(|r| r.format.token_len())
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -256,14 +282,16 @@ mod tests {
     fn check_examples_catches_a_wrong_example() {
         let mut rules = RuleSet::builtin().rules;
         rules[0].examples.push("nothing here".into());
-        rules[0].negative_examples.push(rules[0].examples[0].clone());
+        let first = rules[0].examples[0].clone();
+        rules[0].negative_examples.push(first);
         let p = RuleSet::from_rules(rules).unwrap().check_examples();
         assert_eq!(p.len(), 2, "{p:?}");
     }
 
     #[test]
     fn bad_files_are_reported_with_location() {
-        let e = parse_file(Path::new("x.toml"), "provider = \"x\"\n[[rules]]\nid = 3\n").unwrap_err();
+        let e =
+            parse_file(Path::new("x.toml"), "provider = \"x\"\n[[rules]]\nid = 3\n").unwrap_err();
         assert!(e.to_string().starts_with("x.toml:3:"), "{e}");
         let e = parse_file(
             Path::new("x.toml"),
@@ -279,9 +307,15 @@ mod tests {
     fn duplicate_ids_and_prefixes_are_refused() {
         let mut rules = RuleSet::builtin().rules;
         rules.push(rules[0].clone());
-        assert!(RuleSet::from_rules(rules.clone()).unwrap_err().to_string().contains("defined twice"));
+        assert!(RuleSet::from_rules(rules.clone())
+            .unwrap_err()
+            .to_string()
+            .contains("defined twice"));
         let last = rules.last_mut().unwrap();
         last.format.id = "other".into();
-        assert!(RuleSet::from_rules(rules).unwrap_err().to_string().contains("used by another rule"));
+        assert!(RuleSet::from_rules(rules)
+            .unwrap_err()
+            .to_string()
+            .contains("used by another rule"));
     }
 }

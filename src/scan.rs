@@ -209,7 +209,11 @@ impl Scanner {
             };
             let eof = n == 0;
             len += n;
-            let until = if eof { len } else { len.saturating_sub(keep_after) };
+            let until = if eof {
+                len
+            } else {
+                len.saturating_sub(keep_after)
+            };
             if until > from {
                 let hay = &buf[..len];
                 from = self
@@ -325,7 +329,11 @@ mod tests {
             data.push(b'\n');
         }
         let m = scan_all_ways(&s, &data);
-        let offsets: Vec<u64> = m.iter().filter(|m| m.checksum == Checksum::Valid).map(|m| m.offset).collect();
+        let offsets: Vec<u64> = m
+            .iter()
+            .filter(|m| m.checksum == Checksum::Valid)
+            .map(|m| m.offset)
+            .collect();
         assert_eq!(offsets, planted);
     }
 

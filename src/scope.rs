@@ -51,8 +51,9 @@ fn is_name(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'-'))
+        && b.iter().all(|&c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'-')
+        })
 }
 
 fn is_id(s: &str) -> bool {
@@ -86,7 +87,9 @@ impl Scope {
             .split_once('/')
             .ok_or_else(|| err("missing '/' between resource type and resource id"))?;
         if permission != "*" && !is_name(permission) {
-            return Err(err("the permission must be a lowercase name [a-z0-9_.-] or '*'"));
+            return Err(err(
+                "the permission must be a lowercase name [a-z0-9_.-] or '*'",
+            ));
         }
         let level = match level {
             "read" => Level::Read,
@@ -94,10 +97,14 @@ impl Scope {
             _ => return Err(err("the level must be 'read' or 'edit'")),
         };
         if rtype != "*" && !is_name(rtype) {
-            return Err(err("the resource type must be a lowercase name [a-z0-9_.-] or '*'"));
+            return Err(err(
+                "the resource type must be a lowercase name [a-z0-9_.-] or '*'",
+            ));
         }
         if rid != "*" && !is_id(rid) {
-            return Err(err("the resource id must be characters of [A-Za-z0-9_.:-] or '*'"));
+            return Err(err(
+                "the resource id must be characters of [A-Za-z0-9_.:-] or '*'",
+            ));
         }
         Ok(Scope {
             permission: permission.to_string(),
@@ -190,13 +197,22 @@ mod tests {
     fn matching() {
         let g = s("dns:edit@zone/example.com");
         assert!(g.allows(&s("dns:edit@zone/example.com")));
-        assert!(g.allows(&s("dns:read@zone/example.com")), "edit implies read");
+        assert!(
+            g.allows(&s("dns:read@zone/example.com")),
+            "edit implies read"
+        );
         assert!(!g.allows(&s("dns:edit@zone/example.org")));
         assert!(!g.allows(&s("dns:edit@account/example.com")));
         assert!(!g.allows(&s("workers:read@zone/example.com")));
-        assert!(!g.allows(&s("dns:read@zone/*")), "a request for all zones needs a granted '*'");
+        assert!(
+            !g.allows(&s("dns:read@zone/*")),
+            "a request for all zones needs a granted '*'"
+        );
         let r = s("dns:read@zone/example.com");
-        assert!(!r.allows(&s("dns:edit@zone/example.com")), "read does not imply edit");
+        assert!(
+            !r.allows(&s("dns:edit@zone/example.com")),
+            "read does not imply edit"
+        );
         assert!(s("*:read@zone/x").allows(&s("workers:read@zone/x")));
         assert!(s("dns:read@*/x").allows(&s("dns:read@account/x")));
         assert!(s("dns:read@zone/*").allows(&s("dns:read@zone/anything")));

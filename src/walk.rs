@@ -66,7 +66,8 @@ pub struct Outcome {
 impl Outcome {
     /// Sorts findings into report order.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.stats.findings = self.findings.len() as u64;
     }
 }
@@ -96,7 +97,13 @@ pub fn collect<'o>(
         out.stats.suppress("inline");
         return None;
     }
-    let f = Finding::new(scanner.rules(), m, place.path.to_string(), place.key, place.origin);
+    let f = Finding::new(
+        scanner.rules(),
+        m,
+        place.path.to_string(),
+        place.key,
+        place.origin,
+    );
     if let Some(why) = allow.allows(&f) {
         out.stats.suppress(why);
         return None;
@@ -167,14 +174,18 @@ impl Worker<'_> {
         let (mut file, len) = match open_regular(path) {
             Ok(Ok(f)) => f,
             Ok(Err(reason)) => return self.out.stats.skip(reason),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return self.out.stats.skip("vanished"),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return self.out.stats.skip("vanished")
+            }
             Err(e) => return self.error(display_path(path), e.to_string()),
         };
         if self.opts.max_filesize.is_some_and(|max| len > max) {
             return self.out.stats.skip("too_large");
         }
         let shown = display_path(path);
-        let key = path.strip_prefix(self.root).map_or_else(|_| shown.clone(), display_path);
+        let key = path
+            .strip_prefix(self.root)
+            .map_or_else(|_| shown.clone(), display_path);
         let key = if key == "." { shown.clone() } else { key };
         let (scanner, allow, out) = (self.scanner, self.allow, &mut self.out);
         let place = Place {

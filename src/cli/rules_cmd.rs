@@ -45,14 +45,26 @@ pub fn run(c: RulesCmd) -> anyhow::Result<Exit> {
             for p in &problems {
                 println!("FAIL {p}");
             }
-            let examples: usize = set.rules().iter().map(|r| r.examples.len() + r.negative_examples.len()).sum();
+            let examples: usize = set
+                .rules()
+                .iter()
+                .map(|r| r.examples.len() + r.negative_examples.len())
+                .sum();
             println!(
                 "{} rules, {} examples: {}",
                 set.rules().len(),
                 examples,
-                if problems.is_empty() { "ok".to_string() } else { format!("{} problems", problems.len()) }
+                if problems.is_empty() {
+                    "ok".to_string()
+                } else {
+                    format!("{} problems", problems.len())
+                }
             );
-            Ok(if problems.is_empty() { Exit::Ok } else { Exit::Found })
+            Ok(if problems.is_empty() {
+                Exit::Ok
+            } else {
+                Exit::Found
+            })
         }
     }
 }

@@ -60,7 +60,9 @@ pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: Outcome) -> anyhow::Resu
         Color::Always => true,
         Color::Never => false,
         Color::Auto => {
-            a.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            a.output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let opts = ReportOptions {
@@ -68,14 +70,20 @@ pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: Outcome) -> anyhow::Resu
         color,
     };
     let mut sink: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot write the report to {}", p.display()))?,
-        )),
+        Some(p) => {
+            Box::new(BufWriter::new(File::create(p).with_context(|| {
+                format!("cannot write the report to {}", p.display())
+            })?))
+        }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     if a.print_fingerprints {
         for f in &outcome.findings {
-            writeln!(sink, "{}  # {}:{}:{} {} {}", f.fingerprint, f.path, f.line, f.column, f.rule_id, f.redacted)?;
+            writeln!(
+                sink,
+                "{}  # {}:{}:{} {} {}",
+                f.fingerprint, f.path, f.line, f.column, f.rule_id, f.redacted
+            )?;
         }
     } else {
         report::write(&mut *sink, a.format, &outcome, scanner.rules(), opts, None)?;
@@ -85,7 +93,11 @@ pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: Outcome) -> anyhow::Resu
     if !a.quiet && (a.format == ReportFormat::Text || a.output.is_some()) {
         eprintln!("{}", report::summary_line(&outcome.stats));
     }
-    Ok(if outcome.findings.is_empty() { Exit::Ok } else { Exit::Found })
+    Ok(if outcome.findings.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Found
+    })
 }
 
 fn spawn_ticker(p: Arc<Progress>) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
@@ -101,7 +113,10 @@ fn spawn_ticker(p: Arc<Progress>) -> (Arc<AtomicBool>, std::thread::JoinHandle<(
             }
             let files = p.files.load(Ordering::Relaxed);
             let bytes = p.bytes.load(Ordering::Relaxed);
-            eprint!("\r\x1b[Kburnkey: scanned {files} files, {}", human_bytes(bytes));
+            eprint!(
+                "\r\x1b[Kburnkey: scanned {files} files, {}",
+                human_bytes(bytes)
+            );
             shown = true;
         }
         if shown {

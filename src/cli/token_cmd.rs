@@ -15,7 +15,9 @@ use super::{read_token_arg, CheckArgs, Exit, MintArgs, OutFormat, StoreCmd, Veri
 
 fn formats_with(rules: &[std::path::PathBuf]) -> anyhow::Result<FormatSet> {
     let set = RuleSet::with_files(rules)?;
-    Ok(FormatSet::new(set.rules().iter().map(|r| r.format.clone()).collect()))
+    Ok(FormatSet::new(
+        set.rules().iter().map(|r| r.format.clone()).collect(),
+    ))
 }
 
 /// The format `kind` names: a built-in kind, or a custom prefix.
@@ -25,12 +27,18 @@ fn format_for(kind: &str, scheme: Option<&str>) -> anyhow::Result<Format> {
         if let Some(s) = scheme {
             let s: Scheme = s.parse().map_err(anyhow::Error::msg)?;
             if s != f.scheme {
-                bail!("kind {kind} is built in with checksum {}; --scheme {s} does not apply", f.scheme);
+                bail!(
+                    "kind {kind} is built in with checksum {}; --scheme {s} does not apply",
+                    f.scheme
+                );
             }
         }
         return Ok(f.clone());
     }
-    let scheme: Scheme = scheme.unwrap_or("crc32-hex8").parse().map_err(anyhow::Error::msg)?;
+    let scheme: Scheme = scheme
+        .unwrap_or("crc32-hex8")
+        .parse()
+        .map_err(anyhow::Error::msg)?;
     if scheme.is_empty() {
         bail!("a minted token needs a checksum: choose --scheme crc32-hex8 or crc32-base62-6");
     }
@@ -90,15 +98,26 @@ pub fn mint(a: MintArgs) -> anyhow::Result<Exit> {
         }
     }
     if let Some(path) = &a.store {
-        eprintln!("burnkey: stored {} record(s) in {}", minted.len(), path.display());
+        eprintln!(
+            "burnkey: stored {} record(s) in {}",
+            minted.len(),
+            path.display()
+        );
     }
     Ok(Exit::Ok)
 }
 
 fn load_store(path: &std::path::Path) -> anyhow::Result<record::Loaded> {
-    let loaded = JsonlStore::new(path).load().with_context(|| "cannot read the record store")?;
+    let loaded = JsonlStore::new(path)
+        .load()
+        .with_context(|| "cannot read the record store")?;
     for bad in &loaded.bad_lines {
-        eprintln!("burnkey: warning: {}:{}: skipped: {}", path.display(), bad.line, bad.message);
+        eprintln!(
+            "burnkey: warning: {}:{}: skipped: {}",
+            path.display(),
+            bad.line,
+            bad.message
+        );
     }
     Ok(loaded)
 }
@@ -178,7 +197,11 @@ pub fn store(c: StoreCmd) -> anyhow::Result<Exit> {
                         r.hint,
                         if r.revoked { "revoked" } else { "active" },
                         r.expires_at.as_deref().unwrap_or("never"),
-                        if r.scopes.is_empty() { "-".to_string() } else { r.scopes.join(",") },
+                        if r.scopes.is_empty() {
+                            "-".to_string()
+                        } else {
+                            r.scopes.join(",")
+                        },
                     )?,
                 }
             }

@@ -1,0 +1,6 @@
+//! One CLI test binary, one module per area. Every test runs the real
+//! `burnkey` binary against real files built in temporary directories.
+
+mod common;
+mod scan;
+mod token;
