@@ -54,4 +54,6 @@ pub mod allow;
 pub mod finding;
 pub mod walk;
 pub use finding::{Finding, Stats};
+pub mod git;
+pub mod hook;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive) and dispatch to one module per
 //! command. Each command returns an [`Exit`] status.
 
+mod hook_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod token_cmd;
@@ -51,6 +52,21 @@ pub enum Cmd {
     /// List or self-test the detection rules.
     #[command(subcommand)]
     Rules(RulesCmd),
+    /// Install or remove burnkey as a plain git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCmd {
+    /// Install the pre-commit hook in the repository around the current directory.
+    Install {
+        /// Keep an existing foreign hook as pre-commit.legacy and run it first.
+        #[arg(long)]
+        chain: bool,
+    },
+    /// Remove burnkey's hook (only ours), restoring a chained one.
+    Uninstall,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -97,6 +113,25 @@ pub struct ScanArgs {
     /// No summary line and no progress indicator.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Scan what is staged in the git index (pre-commit): index blobs of
+    /// added or changed files, not the working tree.
+    #[arg(long, group = "source")]
+    pub staged: bool,
+    /// Scan every blob reachable from any ref of the repository at REPO
+    /// (default: the current one), each distinct blob once.
+    #[arg(long, value_name = "REPO", num_args = 0..=1, default_missing_value = ".", group = "source")]
+    pub git: Option<PathBuf>,
+    /// Scan the blobs that the commits in A..B add or change (CI on a push
+    /// or pull request). `0000000..B` means B's commits not on any remote.
+    #[arg(long, value_name = "A..B", group = "source")]
+    pub git_range: Option<String>,
+    /// Same as --git-range A..HEAD.
+    #[arg(long, value_name = "A", group = "source")]
+    pub since_commit: Option<String>,
+    /// What the pre-commit framework runs: the pushed range
+    /// (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF) when set, else --staged.
+    #[arg(long, group = "source")]
+    pub pre_commit: bool,
 }
 
 #[derive(Args, Debug)]
@@ -227,6 +262,7 @@ pub fn run() -> anyhow::Result<Exit> {
         Cmd::Verify(a) => token_cmd::verify(a),
         Cmd::Store(c) => token_cmd::store(c),
         Cmd::Rules(c) => rules_cmd::run(c),
+        Cmd::Hook(c) => hook_cmd::run(c),
     }
 }
 

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use burnkey::allow::Allowlist;
+use burnkey::finding::Origin;
+use burnkey::git::{self, BlobScan, Repo};
 use burnkey::report::{self, human_bytes, ReportFormat, ReportOptions};
 use burnkey::walk::{self, Outcome, Progress, WalkOptions};
 use burnkey::{RuleSet, Scanner};
@@ -38,21 +41,173 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         ..WalkOptions::default()
     };
     let started = Instant::now();
-    let progress = Arc::new(Progress::default());
-    let show_progress = !a.quiet && io::stderr().is_terminal();
-    let ticker = show_progress.then(|| spawn_ticker(progress.clone()));
-    let result = walk::scan_paths(&scanner, &roots, &opts, Some(&progress));
-    if let Some((stop, handle)) = ticker {
-        stop.store(true, Ordering::Relaxed);
-        let _ = handle.join();
-    }
-    let mut outcome = result?;
+    let source = git_source(&a);
+    let mut outcome = match &source {
+        Some(src) => scan_git(&a, &scanner, src, &roots)?,
+        None => {
+            let progress = Arc::new(Progress::default());
+            let show_progress = !a.quiet && io::stderr().is_terminal();
+            let ticker = show_progress.then(|| spawn_ticker(progress.clone()));
+            let result = walk::scan_paths(&scanner, &roots, &opts, Some(&progress));
+            if let Some((stop, handle)) = ticker {
+                stop.store(true, Ordering::Relaxed);
+                let _ = handle.join();
+            }
+            result?
+        }
+    };
     outcome.stats.elapsed_secs = started.elapsed().as_secs_f64();
-    finish(&a, &scanner, outcome)
+    let code = finish(&a, &scanner, &outcome)?;
+    if !a.quiet && !outcome.findings.is_empty() {
+        match source {
+            Some(GitSource::Staged) => eprint!("{}", guidance(&outcome, &scanner, true)),
+            Some(GitSource::Range(_)) => eprint!("{}", guidance(&outcome, &scanner, false)),
+            _ => {}
+        }
+    }
+    Ok(code)
+}
+
+/// Which git objects a scan reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum GitSource {
+    Staged,
+    History,
+    Range(String),
+}
+
+fn git_source(a: &ScanArgs) -> Option<GitSource> {
+    if a.pre_commit {
+        let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
+        let to = std::env::var("PRE_COMMIT_TO_REF").unwrap_or_default();
+        return Some(if !from.is_empty() && !to.is_empty() {
+            GitSource::Range(format!("{from}..{to}"))
+        } else {
+            GitSource::Staged
+        });
+    }
+    if a.staged {
+        Some(GitSource::Staged)
+    } else if a.git.is_some() {
+        Some(GitSource::History)
+    } else if let Some(r) = &a.git_range {
+        Some(GitSource::Range(r.clone()))
+    } else {
+        a.since_commit
+            .as_ref()
+            .map(|c| GitSource::Range(format!("{c}..HEAD")))
+    }
+}
+
+fn scan_git(
+    a: &ScanArgs,
+    scanner: &Scanner,
+    src: &GitSource,
+    roots: &[PathBuf],
+) -> anyhow::Result<Outcome> {
+    let dir = match (src, &a.git) {
+        (GitSource::History, Some(p)) => p.clone(),
+        _ => roots.first().cloned().unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let repo = Repo::discover(&dir)?;
+    let allow = match repo.top() {
+        Some(top) => Allowlist::load_from_dir(top)?,
+        None => Allowlist::default(),
+    };
+    let workers = if a.threads > 0 {
+        a.threads
+    } else {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    };
+    let job = BlobScan {
+        scanner,
+        repo: &repo,
+        allow: &allow,
+        origin: if *src == GitSource::Staged {
+            Origin::Staged
+        } else {
+            Origin::Commit
+        },
+        read_size: burnkey::scan::DEFAULT_READ_SIZE,
+    };
+    let mut out = match src {
+        GitSource::Staged => {
+            let blobs = repo.staged_blobs()?;
+            job.run(workers.min(blobs.len()), |send| {
+                blobs.into_iter().for_each(send);
+                Ok(())
+            })?
+        }
+        GitSource::Range(r) => {
+            let blobs = repo.range_blobs(r)?;
+            job.run(workers.min(blobs.len()), |send| {
+                blobs.into_iter().for_each(send);
+                Ok(())
+            })?
+        }
+        GitSource::History => {
+            let mut out = job.run(workers, |send| repo.history_blobs(send))?;
+            git::attribute_findings(&repo, &mut out)?;
+            out
+        }
+    };
+    out.sort();
+    Ok(out)
+}
+
+/// What to do when a commit or push is blocked.
+fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
+    let n = out.findings.len();
+    let mut s = if staged {
+        format!(
+            "\nburnkey: commit blocked: {n} token{} in the staged changes.\n",
+            if n == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "\nburnkey: {n} token{} in the commits being pushed or checked.\n",
+            if n == 1 { "" } else { "s" }
+        )
+    };
+    for f in &out.findings {
+        let at = match (&f.commit, staged) {
+            (Some(c), false) => format!(" (commit {})", &c[..c.len().min(12)]),
+            _ => String::new(),
+        };
+        s.push_str(&format!(
+            "  {}:{}:{}  {}  {}{at}\n",
+            f.path, f.line, f.column, f.rule_id, f.redacted
+        ));
+    }
+    s.push_str(
+        "What to do:\n  1. Treat each token as leaked: revoke or rotate it with its issuer now.\n",
+    );
+    let mut helps: Vec<&str> = out
+        .findings
+        .iter()
+        .filter_map(|f| scanner.rules().get(&f.rule_id).map(|r| r.help.as_str()))
+        .collect();
+    helps.dedup();
+    for h in helps {
+        s.push_str(&format!("     {h}\n"));
+    }
+    if staged {
+        s.push_str("  2. Take it out of the commit: edit the file and `git add` it again, or unstage it with `git restore --staged <file>`.\n");
+    } else {
+        s.push_str("  2. Take it out of history before pushing: `git commit --amend` or `git rebase -i`, then push again.\n");
+    }
+    s.push_str("  3. A false positive or a test token? Put `burnkey:allow` on its line, or add a line to .burnkeyignore:\n");
+    for f in &out.findings {
+        s.push_str(&format!(
+            "       {}  # {}:{} {}\n",
+            f.fingerprint, f.path, f.line, f.rule_id
+        ));
+    }
+    s
 }
 
 /// Writes the report and summary; returns the exit status.
-pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: Outcome) -> anyhow::Result<Exit> {
+pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: &Outcome) -> anyhow::Result<Exit> {
     for e in &outcome.stats.errors {
         eprintln!("burnkey: {}: {}", e.path, e.message);
     }
@@ -86,7 +241,7 @@ pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: Outcome) -> anyhow::Resu
             )?;
         }
     } else {
-        report::write(&mut *sink, a.format, &outcome, scanner.rules(), opts, None)?;
+        report::write(&mut *sink, a.format, outcome, scanner.rules(), opts, None)?;
     }
     sink.flush()?;
     drop(sink);

@@ -2,5 +2,7 @@
 //! `burnkey` binary against real files built in temporary directories.
 
 mod common;
+mod git;
+mod hook;
 mod scan;
 mod token;

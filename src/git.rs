@@ -1,0 +1,656 @@
+//! Git sources: the index (`--staged`), all history (`--git`) and commit
+//! ranges (`--git-range`), read through the `git` command.
+//!
+//! History is enumerated by one `git rev-list --objects --all` process;
+//! blob contents stream through long-lived `git cat-file --batch`
+//! processes, one per worker thread, each distinct blob exactly once, so a
+//! repository with 100k commits costs a handful of processes, not 100k.
+//! Blobs are streamed through the scanner's fixed buffer, never held whole.
+//!
+//! **Which commit.** A `--git` finding names the earliest commit (in commit
+//! date order, from one `git log --all --reverse --raw` pass made only when
+//! there are findings) whose diff against a parent adds that blob at that
+//! path. A `--git-range` finding names the earliest commit in the range that
+//! adds it. `--staged` findings have no commit.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::ffi::OsStr;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::Mutex;
+
+use crate::allow::Allowlist;
+use crate::error::Error;
+use crate::finding::{Origin, ScanError};
+use crate::scan::{Scanner, StreamBuffer};
+use crate::walk::{collect, Outcome, Place};
+
+/// A blob to scan, with where it was seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobRef {
+    /// Object id (hex).
+    pub id: String,
+    /// Path inside the repository, as raw bytes.
+    pub path: Vec<u8>,
+    /// The commit that introduced it, when known.
+    pub commit: Option<String>,
+}
+
+/// A git repository, by its working tree (or git dir for bare ones).
+#[derive(Clone, Debug)]
+pub struct Repo {
+    dir: PathBuf,
+    top: Option<PathBuf>,
+}
+
+fn git_missing(e: io::Error) -> Error {
+    if e.kind() == io::ErrorKind::NotFound {
+        Error::Invalid(
+            "git is not installed or not on PATH: burnkey needs it to read repositories".into(),
+        )
+    } else {
+        Error::Invalid(format!("cannot run git: {e}"))
+    }
+}
+
+fn is_zero_oid(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c == b'0')
+}
+
+impl Repo {
+    /// The repository around `dir`. Errors if git is missing or `dir` is not
+    /// inside a repository.
+    pub fn discover(dir: &Path) -> Result<Repo, Error> {
+        let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+        if !meta.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{}: not a directory",
+                dir.display()
+            )));
+        }
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--is-bare-repository", "--show-toplevel"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(git_missing)?;
+        if !out.status.success() {
+            return Err(Error::Invalid(format!(
+                "{}: not a git repository ({})",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        let bare = lines.next() == Some("true");
+        let top = if bare {
+            None
+        } else {
+            lines
+                .next()
+                .map(|l| PathBuf::from(OsStr::from_bytes(l.as_bytes())))
+        };
+        Ok(Repo {
+            dir: top.clone().unwrap_or_else(|| dir.to_path_buf()),
+            top,
+        })
+    }
+
+    /// The working tree's top directory (none for a bare repository).
+    pub fn top(&self) -> Option<&Path> {
+        self.top.as_deref()
+    }
+
+    fn git(&self) -> Command {
+        let mut c = Command::new("git");
+        c.arg("-C")
+            .arg(&self.dir)
+            .args(["-c", "core.quotePath=false"]);
+        c.env("GIT_LITERAL_PATHSPECS", "1").stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Result<Vec<u8>, Error> {
+        let out = self.git().args(args).output().map_err(git_missing)?;
+        if !out.status.success() {
+            return Err(Error::Invalid(format!(
+                "git {} failed: {}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(out.stdout)
+    }
+
+    /// Whether the repository is a shallow clone.
+    pub fn is_shallow(&self) -> bool {
+        self.run(&["rev-parse", "--is-shallow-repository"])
+            .map(|o| o.starts_with(b"true"))
+            .unwrap_or(false)
+    }
+
+    /// The blobs staged in the index that differ from `HEAD` (added, copied,
+    /// modified, renamed, type-changed), with their index paths. Works on an
+    /// unborn branch (everything staged is new).
+    pub fn staged_blobs(&self) -> Result<Vec<BlobRef>, Error> {
+        let out = self.run(&[
+            "diff",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--no-ext-diff",
+            "--diff-filter=ACMRT",
+        ])?;
+        Ok(parse_raw(&out))
+    }
+
+    /// The blobs that commits in `range` add or change, each once, with the
+    /// earliest commit of the range that did. `range` is `A..B` (or any
+    /// revision list git accepts, e.g. `B ^A`); `A` all zeros (a new
+    /// branch) means every commit of `B` not on a remote-tracking branch.
+    pub fn range_blobs(&self, range: &str) -> Result<Vec<BlobRef>, Error> {
+        let mut revs: Vec<String> = Vec::new();
+        match range.split_once("..") {
+            Some((a, b)) if !b.starts_with('.') && is_zero_oid(a) => {
+                revs.push(if b.is_empty() {
+                    "HEAD".into()
+                } else {
+                    b.into()
+                });
+                revs.push("--not".into());
+                revs.push("--remotes".into());
+            }
+            _ => revs.extend(range.split_whitespace().map(String::from)),
+        }
+        if revs
+            .iter()
+            .any(|r| r.starts_with('-') && r != "--not" && r != "--remotes")
+        {
+            return Err(Error::Invalid(format!("{range:?} is not a commit range")));
+        }
+        let mut args: Vec<&str> = vec![
+            "log",
+            "--reverse",
+            "--format=%x01%H",
+            "-z",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--root",
+            "--diff-merges=separate",
+            "--diff-filter=AMT",
+            "--no-ext-diff",
+        ];
+        args.extend(revs.iter().map(String::as_str));
+        args.push("--");
+        let out = self.run(&args).map_err(|e| {
+            if self.is_shallow() {
+                Error::Invalid(format!(
+                    "{e}\nThe repository is a shallow clone and may lack the start of the range: deepen it (git fetch --deepen=N, or --unshallow) and retry."
+                ))
+            } else {
+                e
+            }
+        })?;
+        let mut seen = HashSet::new();
+        Ok(parse_raw(&out)
+            .into_iter()
+            .filter(|b| seen.insert(b.id.clone()))
+            .collect())
+    }
+
+    /// Streams every blob reachable from any ref (branches, tags, the
+    /// stash, notes) into `tx`, each once, with the first path git saw it
+    /// at. Returns when the enumeration ends.
+    pub fn history_blobs(&self, tx: &dyn Fn(BlobRef)) -> Result<(), Error> {
+        let mut child = self
+            .git()
+            .args([
+                "rev-list",
+                "--objects",
+                "--all",
+                "--filter=object:type=blob",
+                "--filter-provided-objects",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(git_missing)?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut stderr = child.stderr.take().expect("piped");
+        let err_thread = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        for line in BufReader::with_capacity(1 << 16, stdout).split(b'\n') {
+            let line = line.map_err(|e| Error::Invalid(format!("reading git rev-list: {e}")))?;
+            // Commits print without a name; blobs always have one. (rev-list
+            // cuts a name at a newline; see attribute() for the full path.)
+            let Some(sp) = line.iter().position(|&c| c == b' ') else {
+                continue;
+            };
+            tx(BlobRef {
+                id: String::from_utf8_lossy(&line[..sp]).into_owned(),
+                path: line[sp + 1..].to_vec(),
+                commit: None,
+            });
+        }
+        let status = child.wait().map_err(git_missing)?;
+        let err = err_thread.join().unwrap_or_default();
+        if !status.success() {
+            // An empty repository has no refs: nothing to scan, not an error.
+            if err.trim().is_empty() {
+                return Ok(());
+            }
+            return Err(Error::Invalid(format!(
+                "git rev-list failed: {}",
+                err.trim()
+            )));
+        }
+        Ok(())
+    }
+
+    /// For each blob id in `wanted`, the earliest commit (by commit date)
+    /// whose diff adds or changes it, and the path there. One `git log` pass.
+    pub fn attribute(
+        &self,
+        wanted: &HashSet<String>,
+    ) -> Result<HashMap<String, Vec<(String, Vec<u8>)>>, Error> {
+        let mut map: HashMap<String, Vec<(String, Vec<u8>)>> = HashMap::new();
+        if wanted.is_empty() {
+            return Ok(map);
+        }
+        let out = self.run(&[
+            "log",
+            "--all",
+            "--reverse",
+            "--format=%x01%H",
+            "-z",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--root",
+            "--diff-merges=separate",
+            "--diff-filter=AMT",
+            "--no-ext-diff",
+            "--",
+        ])?;
+        for b in parse_raw(&out) {
+            if wanted.contains(&b.id) {
+                let commit = b.commit.clone().unwrap_or_default();
+                let v = map.entry(b.id).or_default();
+                if !v.iter().any(|(_, p)| *p == b.path) {
+                    v.push((commit, b.path));
+                }
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// Parses `git diff --raw -z` / `git log --raw -z --format=%x01%H` output into
+/// blobs (new side), skipping deletions and submodules.
+fn parse_raw(out: &[u8]) -> Vec<BlobRef> {
+    let mut blobs = Vec::new();
+    let mut commit: Option<String> = None;
+    let mut fields = out.split(|&c| c == 0).peekable();
+    while let Some(tok) = fields.next() {
+        let tok = tok.strip_prefix(b"\n").unwrap_or(tok);
+        if let Some(c) = tok.strip_prefix(b"\x01") {
+            commit = Some(String::from_utf8_lossy(c).trim().to_string());
+            continue;
+        }
+        let Some(meta) = tok.strip_prefix(b":") else {
+            continue;
+        };
+        let Some(path) = fields.next() else { break };
+        let meta = String::from_utf8_lossy(meta);
+        let parts: Vec<&str> = meta.split(' ').collect();
+        // :old_mode new_mode old_id new_id status
+        if parts.len() < 5 {
+            continue;
+        }
+        let (new_mode, new_id) = (parts[1], parts[3]);
+        if new_mode == "160000" || new_mode == "000000" || is_zero_oid(new_id) {
+            continue;
+        }
+        blobs.push(BlobRef {
+            id: new_id.to_string(),
+            path: path.to_vec(),
+            commit: commit.clone(),
+        });
+    }
+    blobs
+}
+
+/// One `git cat-file --batch` process and the blobs asked of it but not yet
+/// read back.
+struct CatFile {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+/// At most this many requests are written ahead of the one being read: their
+/// lines fit in a pipe buffer, so writing never waits on reading.
+const AHEAD: usize = 256;
+
+impl CatFile {
+    fn spawn(repo: &Repo) -> Result<CatFile, Error> {
+        let mut child = repo
+            .git()
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(git_missing)?;
+        Ok(CatFile {
+            stdin: child.stdin.take().expect("piped"),
+            stdout: BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped")),
+            child,
+        })
+    }
+
+    fn ask(&mut self, id: &str) -> io::Result<()> {
+        let mut line = String::with_capacity(id.len() + 1);
+        line.push_str(id);
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes())
+    }
+}
+
+impl Drop for CatFile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one worker needs to turn blobs into findings.
+pub struct BlobScan<'a> {
+    /// The scanner.
+    pub scanner: &'a Scanner,
+    /// The repository.
+    pub repo: &'a Repo,
+    /// The repository's `.burnkeyignore`.
+    pub allow: &'a Allowlist,
+    /// `staged` or `commit`.
+    pub origin: Origin,
+    /// Bytes per read.
+    pub read_size: usize,
+}
+
+impl BlobScan<'_> {
+    /// Scans the blobs that arrive on `rx` through one cat-file process.
+    fn worker(&self, rx: mpsc::Receiver<BlobRef>) -> Outcome {
+        let mut out = Outcome::default();
+        let mut sb = StreamBuffer::new(self.read_size);
+        let mut pending: VecDeque<BlobRef> = VecDeque::new();
+        let mut rx = Some(rx);
+        let mut cat: Option<CatFile> = None;
+        loop {
+            if cat.is_none() {
+                match CatFile::spawn(self.repo) {
+                    Ok(mut c) => {
+                        // A restart re-asks what the dead process never answered.
+                        let ok = pending.iter().all(|b| c.ask(&b.id).is_ok());
+                        if !ok {
+                            self.fail_all(
+                                &mut out,
+                                &mut pending,
+                                "git cat-file stopped accepting requests",
+                            );
+                            return out;
+                        }
+                        cat = Some(c);
+                    }
+                    Err(e) => {
+                        self.fail_all(&mut out, &mut pending, &e.to_string());
+                        for b in rx.take().into_iter().flatten() {
+                            out.stats.errors.push(self.error(&b, &e.to_string()));
+                        }
+                        return out;
+                    }
+                }
+            }
+            let c = cat.as_mut().expect("spawned above");
+            // Keep the pipe fed ahead of the reads.
+            while pending.len() < AHEAD {
+                let Some(r) = rx.as_ref() else { break };
+                let next = if pending.is_empty() {
+                    r.recv().ok()
+                } else {
+                    r.try_recv().ok()
+                };
+                match next {
+                    Some(b) => {
+                        let _ = c.ask(&b.id);
+                        pending.push_back(b);
+                    }
+                    None => {
+                        if pending.is_empty() {
+                            rx = None;
+                        }
+                        break;
+                    }
+                }
+            }
+            let Some(b) = pending.pop_front() else {
+                if rx.is_none() {
+                    return out;
+                }
+                continue;
+            };
+            match self.read_one(c, &b, &mut sb, &mut out) {
+                Ok(()) => {}
+                Err(e) => {
+                    // The process died (a corrupt object can do that): report
+                    // this blob and carry on with a fresh one.
+                    out.stats
+                        .errors
+                        .push(self.error(&b, &format!("git cat-file failed: {e}")));
+                    cat = None;
+                }
+            }
+        }
+    }
+
+    fn error(&self, b: &BlobRef, msg: &str) -> ScanError {
+        ScanError {
+            path: format!("{}:{}", &b.id, String::from_utf8_lossy(&b.path)),
+            message: msg.to_string(),
+        }
+    }
+
+    fn fail_all(&self, out: &mut Outcome, pending: &mut VecDeque<BlobRef>, msg: &str) {
+        for b in pending.drain(..) {
+            out.stats.errors.push(self.error(&b, msg));
+        }
+    }
+
+    fn read_one(
+        &self,
+        c: &mut CatFile,
+        b: &BlobRef,
+        sb: &mut StreamBuffer,
+        out: &mut Outcome,
+    ) -> io::Result<()> {
+        let mut header = Vec::new();
+        c.stdout.read_until(b'\n', &mut header)?;
+        if header.last() != Some(&b'\n') {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no answer"));
+        }
+        let header = String::from_utf8_lossy(&header[..header.len() - 1]).into_owned();
+        let parts: Vec<&str> = header.split(' ').collect();
+        match parts.as_slice() {
+            [_, "missing"] | [_, "ambiguous"] => {
+                out.stats.errors.push(self.error(
+                    b,
+                    "blob missing from the object database (shallow or partial clone?)",
+                ));
+                Ok(())
+            }
+            [_, kind, size] => {
+                let size: u64 = size.parse().map_err(|_| {
+                    io::Error::new(io::ErrorKind::InvalidData, format!("bad header {header:?}"))
+                })?;
+                let path = String::from_utf8_lossy(&b.path).into_owned();
+                let place = Place {
+                    path: &path,
+                    key: &path,
+                    origin: self.origin,
+                };
+                let mut body = (&mut c.stdout).take(size);
+                let start = out.findings.len();
+                if *kind == "blob" {
+                    self.scanner.scan_reader(&mut body, sb, |m| {
+                        collect(self.scanner, self.allow, &m, place, out);
+                    })?;
+                }
+                io::copy(&mut body, &mut io::sink())?;
+                if body.limit() != 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "truncated object",
+                    ));
+                }
+                let mut lf = [0u8; 1];
+                c.stdout.read_exact(&mut lf)?;
+                for f in &mut out.findings[start..] {
+                    f.blob = Some(b.id.clone());
+                    f.commit = b.commit.clone();
+                }
+                out.stats.files_scanned += 1;
+                out.stats.bytes_scanned += size;
+                Ok(())
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("unexpected answer {header:?}"),
+            )),
+        }
+    }
+
+    /// Scans every blob that `produce` emits, spread over `workers` threads,
+    /// each with its own cat-file process.
+    pub fn run(
+        &self,
+        workers: usize,
+        produce: impl FnOnce(&dyn Fn(BlobRef)) -> Result<(), Error>,
+    ) -> Result<Outcome, Error> {
+        let workers = workers.max(1);
+        let total = Mutex::new(Outcome::default());
+        let mut skipped = 0u64;
+        let result = std::thread::scope(|s| {
+            let mut senders = Vec::with_capacity(workers);
+            for _ in 0..workers {
+                let (tx, rx) = mpsc::channel::<BlobRef>();
+                senders.push(tx);
+                let total = &total;
+                s.spawn(move || {
+                    let out = self.worker(rx);
+                    let mut t = total.lock().unwrap_or_else(|e| e.into_inner());
+                    t.findings.extend(out.findings);
+                    t.stats.merge(out.stats);
+                });
+            }
+            let next = std::cell::Cell::new(0usize);
+            let skipped_cell = std::cell::Cell::new(0u64);
+            let send = |b: BlobRef| {
+                if self.allow.has_globs()
+                    && self
+                        .allow
+                        .path_ignored(Path::new(OsStr::from_bytes(&b.path)))
+                {
+                    skipped_cell.set(skipped_cell.get() + 1);
+                    return;
+                }
+                let i = next.get();
+                next.set((i + 1) % workers);
+                let _ = senders[i].send(b);
+            };
+            let r = produce(&send);
+            drop(senders);
+            skipped = skipped_cell.get();
+            r
+        });
+        result?;
+        let mut out = total.into_inner().unwrap_or_else(|e| e.into_inner());
+        if skipped > 0 {
+            *out.stats.skipped.entry("burnkeyignore".into()).or_default() += skipped;
+        }
+        Ok(out)
+    }
+}
+
+/// Sets `commit` (and the full path) on `--git` findings from one attribution
+/// pass over history.
+pub fn attribute_findings(repo: &Repo, out: &mut Outcome) -> Result<(), Error> {
+    let wanted: HashSet<String> = out.findings.iter().filter_map(|f| f.blob.clone()).collect();
+    let map = repo.attribute(&wanted)?;
+    for f in &mut out.findings {
+        let Some(blob) = &f.blob else { continue };
+        let Some(cands) = map.get(blob) else { continue };
+        // rev-list cuts a path at a newline: prefer the exact path, then one
+        // it is the start of, then the first seen.
+        let exact = cands
+            .iter()
+            .find(|(_, p)| p.as_slice() == f.path.as_bytes());
+        let prefix = cands.iter().find(|(_, p)| {
+            let p = String::from_utf8_lossy(p);
+            p.starts_with(&f.path) && p[f.path.len()..].starts_with('\n')
+        });
+        if let Some((commit, path)) = exact.or(prefix).or(cands.first()) {
+            f.commit = Some(commit.clone());
+            let full = String::from_utf8_lossy(path).into_owned();
+            if full != f.path && exact.is_none() && prefix.is_some() {
+                f.fingerprint = crate::finding::fingerprint(&f.rule_id, &full, &f.secret_sha256);
+                f.path = full;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_parsing_skips_deletions_and_submodules() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let c = "c".repeat(40);
+        let text = format!(
+            "\x01{c}\0\n:000000 100644 {z} {a} A\0x y\0:100644 000000 {a} {z} D\0gone\0:000000 160000 {z} {b} A\0sub\0\x01{b}\0\n:100644 100644 {a} {b} M\0n\nl\0"
+        );
+        let got = parse_raw(text.as_bytes());
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (
+                got[0].id.as_str(),
+                got[0].path.as_slice(),
+                got[0].commit.as_deref()
+            ),
+            (a.as_str(), &b"x y"[..], Some(c.as_str()))
+        );
+        assert_eq!(
+            (
+                got[1].id.as_str(),
+                got[1].path.as_slice(),
+                got[1].commit.as_deref()
+            ),
+            (b.as_str(), &b"n\nl"[..], Some(b.as_str()))
+        );
+    }
+}
