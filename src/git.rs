@@ -39,6 +39,9 @@ pub struct BlobRef {
     pub commit: Option<String>,
 }
 
+/// For each blob id: the (commit, path) pairs where history added it.
+pub type Attribution = HashMap<String, Vec<(String, Vec<u8>)>>;
+
 /// A git repository, by its working tree (or git dir for bare ones).
 #[derive(Clone, Debug)]
 pub struct Repo {
@@ -260,11 +263,8 @@ impl Repo {
 
     /// For each blob id in `wanted`, the earliest commit (by commit date)
     /// whose diff adds or changes it, and the path there. One `git log` pass.
-    pub fn attribute(
-        &self,
-        wanted: &HashSet<String>,
-    ) -> Result<HashMap<String, Vec<(String, Vec<u8>)>>, Error> {
-        let mut map: HashMap<String, Vec<(String, Vec<u8>)>> = HashMap::new();
+    pub fn attribute(&self, wanted: &HashSet<String>) -> Result<Attribution, Error> {
+        let mut map: Attribution = HashMap::new();
         if wanted.is_empty() {
             return Ok(map);
         }

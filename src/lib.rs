@@ -57,3 +57,5 @@ pub use finding::{Finding, Stats};
 pub mod git;
 pub mod hook;
 pub mod report;
+pub mod revoke;
+pub mod webhook;

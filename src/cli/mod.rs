@@ -2,6 +2,7 @@
 //! command. Each command returns an [`Exit`] status.
 
 mod hook_cmd;
+mod revoke_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod token_cmd;
@@ -55,6 +56,29 @@ pub enum Cmd {
     /// Install or remove burnkey as a plain git pre-commit hook.
     #[command(subcommand)]
     Hook(HookCmd),
+    /// Retry or list revocations waiting in the outbox.
+    #[command(subcommand)]
+    Revoke(RevokeCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RevokeCmd {
+    /// Resend what waits in the outbox; delivered requests are removed.
+    Flush {
+        #[arg(long, value_name = "DIR")]
+        outbox: Option<PathBuf>,
+        /// Endpoint settings (timeouts, retry budget); secrets come from the
+        /// variables the requests name.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// List what waits in the outbox, and what failed for good.
+    Status {
+        #[arg(long, value_name = "DIR")]
+        outbox: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,6 +156,18 @@ pub struct ScanArgs {
     /// (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF) when set, else --staged.
     #[arg(long, group = "source")]
     pub pre_commit: bool,
+    /// Send each checksum-valid finding to its revocation endpoint (burnkey.toml).
+    #[arg(long)]
+    pub revoke: bool,
+    /// Print what --revoke would send (redacted), without sending.
+    #[arg(long, conflicts_with = "revoke")]
+    pub revoke_dry_run: bool,
+    /// The configuration file (default: burnkey.toml at the scan root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where undelivered revocations wait (default: ~/.local/state/burnkey/outbox).
+    #[arg(long, value_name = "DIR")]
+    pub outbox: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -263,6 +299,7 @@ pub fn run() -> anyhow::Result<Exit> {
         Cmd::Store(c) => token_cmd::store(c),
         Cmd::Rules(c) => rules_cmd::run(c),
         Cmd::Hook(c) => hook_cmd::run(c),
+        Cmd::Revoke(c) => revoke_cmd::run(c),
     }
 }
 

@@ -24,7 +24,9 @@ use burnkey::report::{self, human_bytes, ReportFormat, ReportOptions};
 use burnkey::walk::{self, Outcome, Progress, WalkOptions};
 use burnkey::{RuleSet, Scanner};
 
-use super::{Color, Exit, ScanArgs};
+use burnkey::revoke::{self, outbox::Outbox};
+
+use super::{revoke_cmd, Color, Exit, ScanArgs};
 
 pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let rules = RuleSet::with_files(&a.rules)?;
@@ -42,6 +44,10 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     };
     let started = Instant::now();
     let source = git_source(&a);
+    // Read the revocation config before scanning, so a broken one is named
+    // early; the scan still runs and reports.
+    let revoke_cfg = (a.revoke || a.revoke_dry_run)
+        .then(|| revoke_cmd::find_config(a.config.as_deref(), &roots, source.is_some()));
     let mut outcome = match &source {
         Some(src) => scan_git(&a, &scanner, src, &roots)?,
         None => {
@@ -57,7 +63,37 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         }
     };
     outcome.stats.elapsed_secs = started.elapsed().as_secs_f64();
-    let code = finish(&a, &scanner, &outcome)?;
+    let mut revoke_failed = false;
+    let mut extra = None;
+    let mut summary = None;
+    match revoke_cfg {
+        None => {}
+        Some(Err(e)) => {
+            eprintln!("burnkey: error: revocation not attempted: {e:#}");
+            revoke_failed = true;
+        }
+        Some(Ok(cfg)) => {
+            let reqs = revoke::plan(&outcome.findings, &cfg);
+            if a.revoke_dry_run {
+                extra = Some(("revocations", revoke_cmd::dry_run(&reqs)));
+            } else {
+                let outbox = Outbox::new(a.outbox.clone().unwrap_or_else(Outbox::default_dir));
+                let report = revoke::run(
+                    reqs.into_iter().map(|r| (r, None)).collect(),
+                    &|r| revoke_cmd::endpoint_for(&cfg, r),
+                    &outbox,
+                    revoke_cmd::PARALLEL,
+                );
+                revoke_failed = !report.errors.is_empty();
+                summary = Some(revoke_cmd::summary(&report));
+                extra = Some(("revocations", serde_json::to_value(&report)?));
+            }
+        }
+    }
+    let code = finish(&a, &scanner, &outcome, extra)?;
+    if let Some(s) = summary {
+        eprint!("{s}");
+    }
     if !a.quiet && !outcome.findings.is_empty() {
         match source {
             Some(GitSource::Staged) => eprint!("{}", guidance(&outcome, &scanner, true)),
@@ -65,7 +101,7 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             _ => {}
         }
     }
-    Ok(code)
+    Ok(if revoke_failed { Exit::Error } else { code })
 }
 
 /// Which git objects a scan reads.
@@ -207,7 +243,12 @@ fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
 }
 
 /// Writes the report and summary; returns the exit status.
-pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: &Outcome) -> anyhow::Result<Exit> {
+pub fn finish(
+    a: &ScanArgs,
+    scanner: &Scanner,
+    outcome: &Outcome,
+    extra: Option<(&str, serde_json::Value)>,
+) -> anyhow::Result<Exit> {
     for e in &outcome.stats.errors {
         eprintln!("burnkey: {}: {}", e.path, e.message);
     }
@@ -241,7 +282,7 @@ pub fn finish(a: &ScanArgs, scanner: &Scanner, outcome: &Outcome) -> anyhow::Res
             )?;
         }
     } else {
-        report::write(&mut *sink, a.format, outcome, scanner.rules(), opts, None)?;
+        report::write(&mut *sink, a.format, outcome, scanner.rules(), opts, extra)?;
     }
     sink.flush()?;
     drop(sink);

@@ -4,5 +4,7 @@
 mod common;
 mod git;
 mod hook;
+mod revoke;
 mod scan;
+mod server;
 mod token;

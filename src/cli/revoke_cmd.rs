@@ -1,0 +1,195 @@
+//! `burnkey revoke flush|status`, and the pieces `scan --revoke` shares.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde_json::json;
+
+use burnkey::git::Repo;
+use burnkey::revoke::config::{Config, Endpoint};
+use burnkey::revoke::outbox::Outbox;
+use burnkey::revoke::{self, Report, Request};
+
+use super::{Exit, OutFormat, RevokeCmd};
+
+/// Requests in flight at once.
+pub const PARALLEL: usize = 8;
+
+/// `--config FILE`, else `burnkey.toml` at the scan root (the repository's
+/// top for git sources).
+pub fn find_config(
+    explicit: Option<&Path>,
+    roots: &[PathBuf],
+    git: bool,
+) -> anyhow::Result<Config> {
+    if let Some(p) = explicit {
+        return Ok(Config::load(p)?);
+    }
+    let root = roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let dir = if git {
+        Repo::discover(&root)?
+            .top()
+            .map(Path::to_path_buf)
+            .unwrap_or(root)
+    } else if root.is_dir() {
+        root
+    } else {
+        root.parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let p = dir.join("burnkey.toml");
+    if !p.exists() {
+        bail!("no burnkey.toml at {}: pass --config FILE", dir.display());
+    }
+    Ok(Config::load(&p)?)
+}
+
+/// The configured endpoint for a request.
+pub fn endpoint_for(cfg: &Config, r: &Request) -> Result<Endpoint, burnkey::Error> {
+    cfg.endpoint(&r.endpoint)
+        .cloned()
+        .ok_or_else(|| burnkey::Error::Invalid(format!("{} is no longer configured", r.endpoint)))
+}
+
+/// What `--revoke-dry-run` prints (to stderr) and reports: redacted.
+pub fn dry_run(reqs: &[Request]) -> serde_json::Value {
+    let mut items = Vec::new();
+    for r in reqs {
+        let key = match r.send {
+            revoke::config::SendMode::Token => "token",
+            revoke::config::SendMode::Hash => "token_hash",
+        };
+        let shown = if key == "token" {
+            r.redacted.clone()
+        } else {
+            r.token_sha256.clone()
+        };
+        eprintln!(
+            "burnkey: would POST to {}: [{{\"{key}\": \"{shown}\", \"type\": \"{}\", \"url\": \"{}\", \"source\": \"{}\"}}] (webhook-id {})",
+            r.endpoint, r.rule_id, r.location, r.source, r.webhook_id
+        );
+        items.push(json!({
+            "webhook_id": r.webhook_id, "endpoint": r.endpoint, "rule_id": r.rule_id,
+            "send": key, "redacted": r.redacted, "url": r.location, "source": r.source,
+        }));
+    }
+    json!({"dry_run": true, "would_send": items})
+}
+
+/// The lines printed after a revocation run.
+pub fn summary(r: &Report) -> String {
+    let mut s = format!(
+        "burnkey: revocations: {} delivered, {} failed, {} waiting in the outbox ({})\n",
+        r.delivered,
+        r.failed,
+        r.outbox,
+        r.outbox_dir.display()
+    );
+    for l in r.requests.iter().filter(|l| l.status != "delivered") {
+        s.push_str(&format!(
+            "  {} {} {} -> {}: {}\n",
+            l.status,
+            l.rule_id,
+            l.redacted,
+            l.endpoint,
+            l.reason.as_deref().unwrap_or("")
+        ));
+    }
+    for e in &r.errors {
+        s.push_str(&format!("burnkey: error: {e}\n"));
+    }
+    if r.outbox > 0 {
+        s.push_str("  Retry later with `burnkey revoke flush`.\n");
+    }
+    s
+}
+
+pub fn run(c: RevokeCmd) -> anyhow::Result<Exit> {
+    match c {
+        RevokeCmd::Flush { outbox, config } => {
+            let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
+            let cfg = match &config {
+                Some(p) => Some(Config::load(p)?),
+                None => None,
+            };
+            let mut reqs = Vec::new();
+            let mut unreadable = 0;
+            for (path, r) in outbox.pending().context("cannot read the outbox")? {
+                match r {
+                    Ok(r) => reqs.push((r, Some(path))),
+                    Err(e) => {
+                        eprintln!(
+                            "burnkey: {}: unreadable, left in place: {e}",
+                            path.display()
+                        );
+                        unreadable += 1;
+                    }
+                }
+            }
+            if reqs.is_empty() && unreadable == 0 {
+                println!("burnkey: the outbox is empty ({})", outbox.dir().display());
+                return Ok(Exit::Ok);
+            }
+            let endpoint_of = |r: &Request| match cfg.as_ref().and_then(|c| c.endpoint(&r.endpoint))
+            {
+                Some(e) => Ok(e.clone()),
+                None => Endpoint::bare(&r.endpoint, &r.secret_env, r.send),
+            };
+            let report = revoke::run(reqs, &endpoint_of, &outbox, PARALLEL);
+            eprint!("{}", summary(&report));
+            Ok(if !report.errors.is_empty() {
+                Exit::Error
+            } else if report.all_delivered() && unreadable == 0 {
+                Exit::Ok
+            } else {
+                Exit::Found
+            })
+        }
+        RevokeCmd::Status { outbox, format } => {
+            let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
+            let mut out = std::io::stdout().lock();
+            let mut rows = Vec::new();
+            for (state, list) in [("pending", outbox.pending()?), ("failed", outbox.failed()?)] {
+                for (path, r) in list {
+                    rows.push(match r {
+                        Ok(r) => json!({
+                            "state": state, "webhook_id": r.webhook_id, "endpoint": r.endpoint,
+                            "rule_id": r.rule_id, "redacted": r.redacted, "url": r.location,
+                            "attempts": r.attempts, "last_error": r.last_error, "created_at": r.created_at,
+                        }),
+                        Err(e) => json!({"state": "unreadable", "file": path.display().to_string(), "last_error": e}),
+                    });
+                }
+            }
+            match format {
+                OutFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
+                OutFormat::Text => {
+                    for r in &rows {
+                        writeln!(
+                            out,
+                            "{:<8} {} {} {} -> {} (attempts {}, last error: {})",
+                            r["state"].as_str().unwrap_or(""),
+                            r["webhook_id"]
+                                .as_str()
+                                .unwrap_or(r["file"].as_str().unwrap_or("")),
+                            r["rule_id"].as_str().unwrap_or(""),
+                            r["redacted"].as_str().unwrap_or(""),
+                            r["endpoint"].as_str().unwrap_or(""),
+                            r["attempts"],
+                            r["last_error"].as_str().unwrap_or("-"),
+                        )?;
+                    }
+                    writeln!(
+                        out,
+                        "{} request(s) in {}",
+                        rows.len(),
+                        outbox.dir().display()
+                    )?;
+                }
+            }
+            Ok(Exit::Ok)
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! `burnkey.toml`: where revocations go.
+//!
+//! ```toml
+//! [[revoke]]
+//! rules = ["cloudflare-*"]                  # globs over rule ids
+//! url = "https://revoke.example.com/burnkey"
+//! secret_env = "BURNKEY_REVOKE_SECRET"      # env var holding a whsec_… secret
+//! send = "token"                            # or "hash": only the SHA-256
+//! timeout = "15s"                           # per request (default 15s)
+//! retry_for = "30s"                         # retry budget per run (default 30s)
+//! backoff = "500ms"                         # first retry delay, doubled each time
+//! ```
+//!
+//! Unknown keys are errors. Plain `http://` is refused except for loopback
+//! addresses (127.0.0.0/8, `localhost`, `[::1]`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::webhook::Secret;
+
+/// What a request carries: the token, or only its SHA-256.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SendMode {
+    /// The token itself (GitHub's partner payload).
+    Token,
+    /// Only `token_hash`, for issuers that store hashes.
+    Hash,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Doc {
+    #[serde(default)]
+    revoke: Vec<EndpointDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndpointDoc {
+    rules: Vec<String>,
+    url: String,
+    secret_env: String,
+    #[serde(default = "default_send")]
+    send: SendMode,
+    timeout: Option<String>,
+    retry_for: Option<String>,
+    backoff: Option<String>,
+}
+
+fn default_send() -> SendMode {
+    SendMode::Token
+}
+
+/// One revocation endpoint.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// Where to POST.
+    pub url: String,
+    /// The environment variable holding the `whsec_` secret.
+    pub secret_env: String,
+    /// Token or hash.
+    pub send: SendMode,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// How long one run keeps retrying before leaving requests in the outbox.
+    pub retry_for: Duration,
+    /// First retry delay.
+    pub backoff: Duration,
+    /// The rule-id globs as written.
+    pub rules: Vec<String>,
+    matcher: GlobSet,
+}
+
+impl Endpoint {
+    /// Whether findings of `rule_id` go to this endpoint.
+    pub fn wants(&self, rule_id: &str) -> bool {
+        self.matcher.is_match(rule_id)
+    }
+
+    /// Reads the secret from the environment.
+    pub fn secret(&self) -> Result<Secret, Error> {
+        let v = std::env::var(&self.secret_env).map_err(|_| {
+            Error::Invalid(format!(
+                "the environment variable {} (secret_env of the endpoint {}) is not set",
+                self.secret_env, self.url
+            ))
+        })?;
+        Secret::parse(&v).map_err(|e| Error::Invalid(format!("{}: {e}", self.secret_env)))
+    }
+
+    /// An endpoint with defaults, for flushing an outbox without a config.
+    pub fn bare(url: &str, secret_env: &str, send: SendMode) -> Result<Endpoint, Error> {
+        check_url(url)?;
+        Ok(Endpoint {
+            url: url.to_string(),
+            secret_env: secret_env.to_string(),
+            send,
+            timeout: Duration::from_secs(15),
+            retry_for: Duration::from_secs(30),
+            backoff: Duration::from_millis(500),
+            rules: vec!["*".into()],
+            matcher: GlobSetBuilder::new().build().expect("empty set"),
+        })
+    }
+}
+
+/// A loaded, validated `burnkey.toml`.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The `[[revoke]]` endpoints.
+    pub endpoints: Vec<Endpoint>,
+    /// Where it was read from.
+    pub path: PathBuf,
+}
+
+fn duration(
+    v: &Option<String>,
+    default: Duration,
+    what: &str,
+    path: &Path,
+    i: usize,
+) -> Result<Duration, Error> {
+    match v {
+        None => Ok(default),
+        Some(s) => humantime::parse_duration(s).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("[[revoke]] #{}: {what} {s:?}: {e}", i + 1),
+        }),
+    }
+}
+
+/// Checks that `url` is https, or http to a loopback address.
+pub fn check_url(url: &str) -> Result<(), Error> {
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|e| Error::Invalid(format!("bad url {url:?}: {e}")))?;
+    let host = uri.host().unwrap_or("");
+    if host.is_empty() {
+        return Err(Error::Invalid(format!("bad url {url:?}: no host")));
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") => {
+            let h = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = h == "localhost"
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                Err(Error::Invalid(format!(
+                    "refusing plain http:// to {host}: use https (http is allowed only for loopback addresses)"
+                )))
+            }
+        }
+        _ => Err(Error::Invalid(format!(
+            "bad url {url:?}: the scheme must be https"
+        ))),
+    }
+}
+
+impl Config {
+    /// Parses and validates a config file. Secrets are read later, when
+    /// a request is signed.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
+        let doc: Doc = toml::from_str(text).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
+            message: e.message().to_string(),
+        })?;
+        let mut endpoints = Vec::new();
+        for (i, d) in doc.revoke.into_iter().enumerate() {
+            let bad = |m: String| Error::Parse {
+                path: path.to_path_buf(),
+                line: None,
+                message: format!("[[revoke]] #{}: {m}", i + 1),
+            };
+            check_url(&d.url).map_err(|e| bad(e.to_string()))?;
+            if d.rules.is_empty() {
+                return Err(bad(
+                    "rules is empty: list rule-id globs such as \"cloudflare-*\"".into(),
+                ));
+            }
+            let mut b = GlobSetBuilder::new();
+            for r in &d.rules {
+                b.add(Glob::new(r).map_err(|e| bad(format!("bad rule glob {r:?}: {e}")))?);
+            }
+            if d.secret_env.is_empty() || d.secret_env.starts_with("whsec_") {
+                return Err(bad("secret_env names an environment variable; never put the secret itself in the file".into()));
+            }
+            endpoints.push(Endpoint {
+                url: d.url,
+                secret_env: d.secret_env,
+                send: d.send,
+                timeout: duration(&d.timeout, Duration::from_secs(15), "timeout", path, i)?,
+                retry_for: duration(&d.retry_for, Duration::from_secs(30), "retry_for", path, i)?,
+                backoff: duration(&d.backoff, Duration::from_millis(500), "backoff", path, i)?,
+                rules: d.rules,
+                matcher: b.build().map_err(|e| bad(e.to_string()))?,
+            });
+        }
+        Ok(Config {
+            endpoints,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Checks that every endpoint's secret variable is set and well-formed.
+    pub fn check_secrets(&self) -> Result<(), Error> {
+        for e in &self.endpoints {
+            e.secret()?;
+        }
+        Ok(())
+    }
+
+    /// The endpoint with this URL.
+    pub fn endpoint(&self, url: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.url == url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(t: &str) -> Result<Config, Error> {
+        Config::parse(t, Path::new("burnkey.toml"))
+    }
+
+    #[test]
+    fn valid_config() {
+        let c = parse(
+            "[[revoke]]\nrules = [\"cloudflare-*\"]\nurl = \"https://r.example/x\"\nsecret_env = \"S\"\nsend = \"hash\"\ntimeout = \"5s\"\n",
+        )
+        .unwrap();
+        let e = &c.endpoints[0];
+        assert!(e.wants("cloudflare-user-api-token") && !e.wants("npm-access-token"));
+        assert_eq!(
+            (e.send, e.timeout),
+            (SendMode::Hash, Duration::from_secs(5))
+        );
+    }
+
+    #[test]
+    fn clear_errors() {
+        let base = |extra: &str, url: &str| {
+            parse(&format!(
+                "[[revoke]]\nrules = [\"*\"]\nurl = \"{url}\"\nsecret_env = \"S\"\n{extra}"
+            ))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(base("colour = 1\n", "https://a/").contains("unknown field"));
+        assert!(base("", "http://example.com/x").contains("refusing plain http"));
+        assert!(base("", "ftp://example.com/x").contains("scheme"));
+        assert!(base("", "not a url").contains("bad url"));
+        assert!(base("timeout = \"soon\"\n", "https://a/").contains("timeout"));
+        assert!(base("send = \"both\"\n", "https://a/").contains("unknown variant"));
+        for ok in [
+            "http://127.0.0.1:8080/x",
+            "http://localhost/x",
+            "http://[::1]:9/x",
+            "http://127.9.9.9/",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        let e = parse(
+            "[[revoke]]\nrules = [\"*\"]\nurl = \"https://a/\"\nsecret_env = \"whsec_abc\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("never put the secret"), "{e}");
+    }
+}

@@ -1,0 +1,329 @@
+//! Revocation: for each checksum-valid finding whose rule has an endpoint,
+//! one signed request per distinct token per endpoint; what is not delivered
+//! by the end of the run goes to the [`outbox`], never dropped.
+//!
+//! The `webhook-id` of a request is derived from the endpoint URL and the
+//! token's SHA-256, so the same token reported from a pre-commit run, a CI run
+//! and a retry carries the same id and the receiver can deduplicate.
+
+pub mod config;
+pub mod deliver;
+pub mod outbox;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checksum::sha256_hex;
+use crate::engine::Checksum;
+use crate::error::Error;
+use crate::finding::Finding;
+use config::{Config, Endpoint, SendMode};
+use deliver::{Delivery, Job, Status};
+use outbox::Outbox;
+
+/// One revocation request, as kept in memory and in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Format version of the outbox file.
+    pub version: u32,
+    /// The idempotency key: stable for this token at this endpoint.
+    pub webhook_id: String,
+    /// The endpoint URL.
+    pub endpoint: String,
+    /// The environment variable that holds the endpoint's secret.
+    pub secret_env: String,
+    /// Token or hash.
+    pub send: SendMode,
+    /// Rule id (the payload's `type`).
+    pub rule_id: String,
+    /// Where it was first found (`path:line`, or `commit/path`).
+    pub location: String,
+    /// `file`, `commit` or `staged`.
+    pub source: String,
+    /// SHA-256 of the token.
+    pub token_sha256: String,
+    /// Prefix and four characters, for listings.
+    pub redacted: String,
+    /// The token sealed for the outbox (token mode only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_sealed: Option<String>,
+    /// Attempts made so far, over all runs.
+    #[serde(default)]
+    pub attempts: u32,
+    /// The last error.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When the request was first planned (RFC 3339).
+    pub created_at: String,
+    /// The token, in memory only.
+    #[serde(skip)]
+    pub token: Option<String>,
+}
+
+/// The webhook-id for `token_sha256` at `endpoint`.
+pub fn webhook_id(endpoint: &str, token_sha256: &str) -> String {
+    let h = sha256_hex(format!("burnkey-revoke-v1\0{endpoint}\0{token_sha256}").as_bytes());
+    format!("msg_{}", &h[..32])
+}
+
+/// The requests `findings` call for: checksum-valid findings only, one per
+/// distinct token per endpoint, located where the token was first reported.
+pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let mut out = Vec::new();
+    for ep in &config.endpoints {
+        let mut seen = HashSet::new();
+        for f in findings {
+            if f.checksum != Checksum::Valid
+                || !ep.wants(&f.rule_id)
+                || !seen.insert(f.secret_sha256.clone())
+            {
+                continue;
+            }
+            let location = match &f.commit {
+                Some(c) => format!("{c}/{}", f.path),
+                None => format!("{}:{}", f.path, f.line),
+            };
+            out.push(Request {
+                version: 1,
+                webhook_id: webhook_id(&ep.url, &f.secret_sha256),
+                endpoint: ep.url.clone(),
+                secret_env: ep.secret_env.clone(),
+                send: ep.send,
+                rule_id: f.rule_id.clone(),
+                location,
+                source: f.source.as_str().to_string(),
+                token_sha256: f.secret_sha256.clone(),
+                redacted: f.redacted.clone(),
+                token_sealed: None,
+                attempts: 0,
+                last_error: None,
+                created_at: now.clone(),
+                token: Some(f.secret.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// What one revocation run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// Requests answered 2xx.
+    pub delivered: usize,
+    /// Requests refused for good (4xx, redirect, 410).
+    pub failed: usize,
+    /// Requests waiting in the outbox.
+    pub outbox: usize,
+    /// The outbox folder.
+    pub outbox_dir: PathBuf,
+    /// Per request: id, endpoint, rule, status and reason. No token.
+    pub requests: Vec<ReportLine>,
+    /// Problems that need the user: a missing secret, an outbox that could
+    /// not be written. Any of them makes the run exit 2.
+    pub errors: Vec<String>,
+}
+
+/// One request's line in a [`Report`].
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportLine {
+    /// The webhook-id.
+    pub webhook_id: String,
+    /// The endpoint URL.
+    pub endpoint: String,
+    /// The rule id.
+    pub rule_id: String,
+    /// The redacted token.
+    pub redacted: String,
+    /// `delivered`, `failed` or `outbox`.
+    pub status: String,
+    /// Why, when not delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Attempts so far.
+    pub attempts: u32,
+}
+
+impl Report {
+    /// True when every request was delivered.
+    pub fn all_delivered(&self) -> bool {
+        self.failed == 0 && self.outbox == 0 && self.errors.is_empty()
+    }
+
+    fn line(&mut self, req: &Request, status: &str, reason: Option<String>) {
+        self.requests.push(ReportLine {
+            webhook_id: req.webhook_id.clone(),
+            endpoint: req.endpoint.clone(),
+            rule_id: req.rule_id.clone(),
+            redacted: req.redacted.clone(),
+            status: status.into(),
+            reason,
+            attempts: req.attempts,
+        });
+    }
+}
+
+/// Turns requests into jobs: each needs its endpoint's secret and, in token
+/// mode, the token (in memory, or sealed in the outbox).
+fn jobs_for(
+    reqs: Vec<Request>,
+    endpoint_of: &dyn Fn(&Request) -> Result<Endpoint, Error>,
+) -> (Vec<Job>, Vec<(Request, String)>) {
+    let mut jobs = Vec::new();
+    let mut stuck = Vec::new();
+    for req in reqs {
+        let prepared = endpoint_of(&req).and_then(|ep| {
+            let secret = ep.secret()?;
+            let token = match (req.send, &req.token, &req.token_sealed) {
+                (SendMode::Hash, _, _) => String::new(),
+                (SendMode::Token, Some(t), _) => t.clone(),
+                (SendMode::Token, None, Some(sealed)) => {
+                    outbox::open(&secret, &req.webhook_id, sealed)?
+                }
+                (SendMode::Token, None, None) => {
+                    return Err(Error::Invalid("the request holds no token to send".into()));
+                }
+            };
+            let body = deliver::body(&req, &token);
+            Ok((ep, secret, body, token))
+        });
+        match prepared {
+            Ok((endpoint, secret, body, token)) => {
+                let mut request = req;
+                if request.send == SendMode::Token && request.token_sealed.is_none() {
+                    match outbox::seal(&secret, &request.webhook_id, &token) {
+                        Ok(s) => request.token_sealed = Some(s),
+                        Err(e) => {
+                            stuck.push((request, e.to_string()));
+                            continue;
+                        }
+                    }
+                }
+                jobs.push(Job {
+                    request,
+                    endpoint,
+                    secret,
+                    body,
+                });
+            }
+            Err(e) => stuck.push((req, e.to_string())),
+        }
+    }
+    (jobs, stuck)
+}
+
+/// Sends `reqs`, then writes what was not delivered to `outbox` (and what
+/// failed for good to its `failed/` folder). Each request may come with the
+/// outbox file it was read from, removed once it is settled. Problems are
+/// collected in [`Report::errors`]; nothing is dropped silently.
+pub fn run(
+    reqs: Vec<(Request, Option<PathBuf>)>,
+    endpoint_of: &dyn Fn(&Request) -> Result<Endpoint, Error>,
+    outbox: &Outbox,
+    parallel: usize,
+) -> Report {
+    let mut report = Report {
+        outbox_dir: outbox.dir().to_path_buf(),
+        ..Report::default()
+    };
+    let files: std::collections::HashMap<String, PathBuf> = reqs
+        .iter()
+        .filter_map(|(r, p)| p.clone().map(|p| (r.webhook_id.clone(), p)))
+        .collect();
+    let (jobs, stuck) = jobs_for(reqs.into_iter().map(|(r, _)| r).collect(), endpoint_of);
+    let mut errors: Vec<String> = Vec::new();
+    // Requests that cannot even be prepared (no secret) stay in, or go to, the outbox.
+    for (mut req, why) in stuck {
+        req.last_error = Some(why.clone());
+        req.token = None;
+        let can_keep = req.send == SendMode::Hash || req.token_sealed.is_some();
+        if can_keep {
+            if let Err(e) = outbox.put(&req) {
+                errors.push(e.to_string());
+            }
+            report.outbox += 1;
+            report.line(&req, "outbox", Some(why.clone()));
+            errors.push(why);
+        } else {
+            report.failed += 1;
+            report.line(
+                &req,
+                "failed",
+                Some(format!(
+                    "{why}; not written to the outbox (it would have to hold the token in clear)"
+                )),
+            );
+            errors.push(why);
+        }
+    }
+    // Journal first: every request is on disk before its first attempt.
+    let mut files = files;
+    let fresh: Vec<&Request> = jobs
+        .iter()
+        .map(|j| &j.request)
+        .filter(|r| !files.contains_key(&r.webhook_id))
+        .collect();
+    // (`token` is never serialized: the journal holds it sealed or not at all.)
+    match outbox.put_all(fresh.iter().copied()) {
+        Ok(paths) => {
+            for (r, p) in fresh.iter().zip(paths) {
+                files.insert(r.webhook_id.clone(), p);
+            }
+        }
+        Err(e) => errors.push(format!("cannot write the outbox before sending: {e}")),
+    }
+    let results: Vec<Delivery> = deliver::deliver(jobs, parallel);
+    for d in results {
+        let mut req = d.request;
+        req.token = None;
+        let file = files.get(&req.webhook_id);
+        match d.status {
+            Status::Delivered => {
+                if let Some(p) = file {
+                    if let Err(e) = outbox.remove(p) {
+                        errors.push(e.to_string());
+                    }
+                }
+                report.delivered += 1;
+                report.line(&req, "delivered", None);
+            }
+            Status::Failed(why) => {
+                if let Err(e) = outbox.mark_failed(file.map(|p| p.as_path()), &req) {
+                    errors.push(e.to_string());
+                }
+                report.failed += 1;
+                report.line(&req, "failed", Some(why));
+            }
+            Status::Pending(why) => {
+                if let Err(e) = outbox.put(&req) {
+                    errors.push(e.to_string());
+                }
+                report.outbox += 1;
+                report.line(&req, "outbox", Some(why));
+            }
+        }
+    }
+    report
+        .requests
+        .sort_by(|a, b| a.webhook_id.cmp(&b.webhook_id));
+    errors.sort();
+    errors.dedup();
+    report.errors = errors;
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_id_is_stable_and_endpoint_specific() {
+        let a = webhook_id("https://a/x", "00ff");
+        assert_eq!(a, webhook_id("https://a/x", "00ff"));
+        assert_ne!(a, webhook_id("https://b/x", "00ff"));
+        assert_ne!(a, webhook_id("https://a/x", "00fe"));
+        assert!(a.starts_with("msg_") && a.len() == 36);
+    }
+}

@@ -1,0 +1,245 @@
+//! The on-disk outbox: revocation requests not yet delivered.
+//!
+//! Every request is written here *before* it is first sent and removed once
+//! it is delivered, so a crash or `kill -9` in the middle of a run loses
+//! nothing: what was planned is on disk, and `revoke flush` resends it.
+//! One JSON file per request, named by its `webhook-id`, written atomically
+//! (temporary file, fsync, rename, fsync of the folder), so a crash or
+//! `kill -9` loses nothing that was written and a second write of the same
+//! request replaces the first. Requests that failed permanently move to
+//! `failed/`, where `revoke status` still lists them.
+//!
+//! **The token on disk.** In `hash` mode the file holds only the token's
+//! SHA-256. In `token` mode it holds the token sealed with
+//! ChaCha20-Poly1305 under a key derived from the endpoint's webhook secret
+//! (HMAC-SHA256(secret, "burnkey outbox v1")), bound to the webhook-id:
+//! reading the outbox without the secret reveals nothing, and `revoke flush`
+//! needs the same secret variable to resend, which it needs anyway to sign.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::Request;
+use crate::error::Error;
+use crate::webhook::Secret;
+
+/// An outbox file and its request, or why it could not be read.
+pub type Entry = (PathBuf, Result<Request, String>);
+
+/// The outbox folder.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    dir: PathBuf,
+}
+
+fn seal_key(secret: &Secret) -> Key {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.key()).expect("any key length");
+    mac.update(b"burnkey outbox v1");
+    let k = mac.finalize().into_bytes();
+    *Key::from_slice(&k)
+}
+
+/// Seals `token` for the outbox, bound to `webhook_id`.
+pub fn seal(secret: &Secret, webhook_id: &str, token: &str) -> Result<String, Error> {
+    let mut nonce = [0u8; 12];
+    getrandom::fill(&mut nonce).map_err(|e| Error::Random(e.to_string()))?;
+    let ct = ChaCha20Poly1305::new(&seal_key(secret))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: token.as_bytes(),
+                aad: webhook_id.as_bytes(),
+            },
+        )
+        .map_err(|_| Error::Invalid("sealing the token failed".into()))?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&ct);
+    Ok(B64.encode(out))
+}
+
+/// Opens a sealed token.
+pub fn open(secret: &Secret, webhook_id: &str, sealed: &str) -> Result<String, Error> {
+    let bad = || {
+        Error::Invalid(format!(
+            "outbox request {webhook_id}: the sealed token does not open with this secret"
+        ))
+    };
+    let raw = B64.decode(sealed).map_err(|_| bad())?;
+    if raw.len() < 12 {
+        return Err(bad());
+    }
+    let pt = ChaCha20Poly1305::new(&seal_key(secret))
+        .decrypt(
+            Nonce::from_slice(&raw[..12]),
+            Payload {
+                msg: &raw[12..],
+                aad: webhook_id.as_bytes(),
+            },
+        )
+        .map_err(|_| bad())?;
+    String::from_utf8(pt).map_err(|_| bad())
+}
+
+impl Outbox {
+    /// An outbox in `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Outbox {
+        Outbox { dir: dir.into() }
+    }
+
+    /// `$BURNKEY_OUTBOX`, else `$XDG_STATE_HOME/burnkey/outbox`, else
+    /// `~/.local/state/burnkey/outbox`.
+    pub fn default_dir() -> PathBuf {
+        if let Some(d) = std::env::var_os("BURNKEY_OUTBOX").filter(|v| !v.is_empty()) {
+            return PathBuf::from(d);
+        }
+        let state = std::env::var_os("XDG_STATE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        state.join("burnkey/outbox")
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn write_atomic(
+        dir: &Path,
+        name: &str,
+        bytes: &[u8],
+        sync_dir: bool,
+    ) -> Result<PathBuf, Error> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let res = (|| {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, &path)?;
+            if sync_dir {
+                fs::File::open(dir)?.sync_all()?;
+            }
+            Ok::<(), std::io::Error>(())
+        })();
+        if let Err(e) = res {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::io(&path, e));
+        }
+        Ok(path)
+    }
+
+    /// Writes `req` (its token sealed or absent; see the module docs).
+    pub fn put(&self, req: &Request) -> Result<PathBuf, Error> {
+        let json = serde_json::to_vec_pretty(req).expect("requests serialize");
+        Outbox::write_atomic(&self.dir, &format!("{}.json", req.webhook_id), &json, true)
+    }
+
+    /// Writes many requests, syncing the folder once at the end.
+    pub fn put_all<'r>(
+        &self,
+        reqs: impl IntoIterator<Item = &'r Request>,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let mut paths = Vec::new();
+        for req in reqs {
+            let json = serde_json::to_vec_pretty(req).expect("requests serialize");
+            paths.push(Outbox::write_atomic(
+                &self.dir,
+                &format!("{}.json", req.webhook_id),
+                &json,
+                false,
+            )?);
+        }
+        if !paths.is_empty() {
+            fs::File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| Error::io(&self.dir, e))?;
+        }
+        Ok(paths)
+    }
+
+    fn read_dir(dir: &Path) -> Result<Vec<Entry>, Error> {
+        let rd = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(dir, e)),
+        };
+        let mut out = Vec::new();
+        for e in rd {
+            let e = e.map_err(|e| Error::io(dir, e))?;
+            let p = e.path();
+            if p.extension().and_then(|x| x.to_str()) != Some("json")
+                || e.file_name().to_string_lossy().starts_with('.')
+            {
+                continue;
+            }
+            let r = fs::read(&p)
+                .map_err(|e| e.to_string())
+                .and_then(|b| serde_json::from_slice::<Request>(&b).map_err(|e| e.to_string()));
+            out.push((p, r));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// Pending requests (and files that could not be read, with why).
+    pub fn pending(&self) -> Result<Vec<Entry>, Error> {
+        Outbox::read_dir(&self.dir)
+    }
+
+    /// Requests that failed permanently.
+    pub fn failed(&self) -> Result<Vec<Entry>, Error> {
+        Outbox::read_dir(&self.dir.join("failed"))
+    }
+
+    /// Removes a delivered request.
+    pub fn remove(&self, path: &Path) -> Result<(), Error> {
+        fs::remove_file(path).map_err(|e| Error::io(path, e))
+    }
+
+    /// Moves a request that failed permanently to `failed/`, with its reason.
+    pub fn mark_failed(&self, path: Option<&Path>, req: &Request) -> Result<PathBuf, Error> {
+        let json = serde_json::to_vec_pretty(req).expect("requests serialize");
+        let p = Outbox::write_atomic(
+            &self.dir.join("failed"),
+            &format!("{}.json", req.webhook_id),
+            &json,
+            true,
+        )?;
+        if let Some(old) = path {
+            let _ = fs::remove_file(old);
+        }
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_round_trip_and_binding() {
+        let s = Secret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
+        let other = Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let sealed = seal(&s, "msg_1", "cfut_secret").unwrap();
+        assert!(!sealed.contains("cfut_secret"));
+        assert_eq!(open(&s, "msg_1", &sealed).unwrap(), "cfut_secret");
+        assert!(open(&other, "msg_1", &sealed).is_err(), "another secret");
+        assert!(open(&s, "msg_2", &sealed).is_err(), "another request");
+        assert_ne!(
+            seal(&s, "msg_1", "cfut_secret").unwrap(),
+            sealed,
+            "fresh nonce each time"
+        );
+    }
+}
