@@ -25,6 +25,9 @@ pub enum ReportFormat {
     Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
+    /// GitHub Actions workflow commands: `::error file=…` annotations for
+    /// the first ten findings, a notice for the rest.
+    Github,
 }
 
 /// Options shared by the writers.
@@ -97,7 +100,127 @@ pub fn write(
                 .map_err(io::Error::other)?;
             writeln!(w)
         }
+        ReportFormat::Github => {
+            for f in out.findings.iter().take(MAX_ANNOTATIONS) {
+                writeln!(w, "{}", annotation(f, opts))?;
+            }
+            if out.findings.len() > MAX_ANNOTATIONS {
+                writeln!(
+                    w,
+                    "::notice title=burnkey::{} more findings are not annotated (GitHub shows 10 per step): see the job summary and the SARIF report.",
+                    out.findings.len() - MAX_ANNOTATIONS
+                )?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// GitHub shows at most this many error annotations per step.
+pub const MAX_ANNOTATIONS: usize = 10;
+
+/// Escapes a workflow-command message: `%`, CR, LF.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property: the message escapes plus `:` and `,`.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `::error file=…,line=…,col=…,endColumn=…,title=…::message` for a finding.
+pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
+    let token = if opts.show_secret {
+        &f.secret
+    } else {
+        &f.redacted
+    };
+    let mut msg = format!(
+        "{} {} (checksum {}).",
+        f.rule_name,
+        token,
+        f.checksum.as_str()
+    );
+    if let Some(c) = &f.commit {
+        msg.push_str(&format!(" Introduced in commit {}.", &c[..c.len().min(12)]));
+    }
+    msg.push_str(" Revoke or rotate it now, then remove it. A known test token? Put burnkey:allow on its line or its fingerprint in .burnkeyignore.");
+    format!(
+        "::error file={},line={},col={},endColumn={},title={}::{}",
+        escape_property(&f.path),
+        f.line,
+        f.column,
+        f.end_column,
+        escape_property(&format!("Leaked {}", f.rule_name)),
+        escape_data(&msg)
+    )
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\r', " ")
+        .replace('\n', "↵")
+        .replace('`', "'")
+}
+
+/// A Markdown summary (for `$GITHUB_STEP_SUMMARY`): counts, a table of
+/// every finding (redacted), and what to do.
+pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
+    let n = out.findings.len();
+    let mut s = String::from("## burnkey\n\n");
+    if n == 0 {
+        s.push_str(&format!(
+            "No leaked tokens found ({} files or blobs, {}).\n",
+            out.stats.files_scanned,
+            human_bytes(out.stats.bytes_scanned)
+        ));
+        return s;
+    }
+    s.push_str(&format!(
+        "**{n} leaked token{}** found ({} files or blobs scanned).\n\n| Rule | File | Line | Commit | Token | Checksum |\n|---|---|---|---|---|---|\n",
+        if n == 1 { "" } else { "s" },
+        out.stats.files_scanned
+    ));
+    // Stay well under the 1 MiB summary limit.
+    let mut shown = 0;
+    for f in &out.findings {
+        if s.len() > 900 * 1024 {
+            break;
+        }
+        s.push_str(&format!(
+            "| {} | `{}` | {} | {} | `{}` | {} |\n",
+            md_cell(&f.rule_id),
+            md_cell(&f.path),
+            f.line,
+            f.commit
+                .as_deref()
+                .map_or("-".to_string(), |c| format!("`{}`", &c[..c.len().min(12)])),
+            md_cell(&f.redacted),
+            f.checksum.as_str()
+        ));
+        shown += 1;
+    }
+    if shown < n {
+        s.push_str(&format!(
+            "\n…and {} more: see the SARIF report.\n",
+            n - shown
+        ));
+    }
+    s.push_str("\n### What to do\n\n1. **Revoke or rotate each token now**: it is in the repository's history, and forks and clones keep it even after a fix.\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &out.findings {
+        if seen.insert(f.rule_id.as_str()) {
+            if let Some(r) = rules.get(&f.rule_id) {
+                s.push_str(&format!("   - {}: {}\n", r.format.name, r.help));
+            }
+        }
+    }
+    s.push_str("2. Remove it from the code (and from history if the branch is not merged yet).\n3. A known test token? Put `burnkey:allow` on its line, or add its fingerprint (`burnkey scan --print-fingerprints`) to `.burnkeyignore`.\n");
+    s
 }
 
 /// One line of text output: `path:line:col rule redacted`.
@@ -298,6 +421,17 @@ fn sarif(out: &Outcome, rules: &RuleSet, opts: ReportOptions) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflow_command_escaping() {
+        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_property("a,b:c%d\ne"), "a%2Cb%3Ac%25d%0Ae");
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(md_cell("a|b\nc`d"), "a\\|b↵c'd");
+    }
 
     #[test]
     fn uri_paths_are_encoded() {

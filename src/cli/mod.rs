@@ -168,6 +168,15 @@ pub struct ScanArgs {
     /// Where undelivered revocations wait (default: ~/.local/state/burnkey/outbox).
     #[arg(long, value_name = "DIR")]
     pub outbox: Option<PathBuf>,
+    /// Also write the report as SARIF to FILE (whatever --format is).
+    #[arg(long, value_name = "FILE", help_heading = "CI integration")]
+    pub sarif: Option<PathBuf>,
+    /// Append a Markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long, value_name = "FILE", help_heading = "CI integration")]
+    pub markdown_summary: Option<PathBuf>,
+    /// Append `findings=N` and `revocations=N` lines to FILE (e.g. "$GITHUB_OUTPUT").
+    #[arg(long, value_name = "FILE", help_heading = "CI integration")]
+    pub github_output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

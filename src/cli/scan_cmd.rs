@@ -90,7 +90,13 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             }
         }
     }
+    let delivered = extra
+        .as_ref()
+        .and_then(|(_, v)| v.get("delivered"))
+        .and_then(|d| d.as_u64())
+        .unwrap_or(0);
     let code = finish(&a, &scanner, &outcome, extra)?;
+    side_outputs(&a, &scanner, &outcome, delivered)?;
     if let Some(s) = summary {
         eprint!("{s}");
     }
@@ -294,6 +300,53 @@ pub fn finish(
     } else {
         Exit::Found
     })
+}
+
+/// `--sarif`, `--markdown-summary`, `--github-output`: extra copies of the
+/// result for CI systems, written whatever the main format is.
+fn side_outputs(
+    a: &ScanArgs,
+    scanner: &Scanner,
+    outcome: &Outcome,
+    delivered: u64,
+) -> anyhow::Result<()> {
+    let append = |p: &PathBuf, text: &str| -> anyhow::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        f.write_all(text.as_bytes())?;
+        Ok(())
+    };
+    if let Some(p) = &a.sarif {
+        let mut w = BufWriter::new(
+            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        );
+        let opts = ReportOptions::default();
+        report::write(
+            &mut w,
+            ReportFormat::Sarif,
+            outcome,
+            scanner.rules(),
+            opts,
+            None,
+        )?;
+        w.flush()?;
+    }
+    if let Some(p) = &a.markdown_summary {
+        append(p, &report::markdown_summary(outcome, scanner.rules()))?;
+    }
+    if let Some(p) = &a.github_output {
+        append(
+            p,
+            &format!(
+                "findings={}\nrevocations={delivered}\n",
+                outcome.findings.len()
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 fn spawn_ticker(p: Arc<Progress>) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {

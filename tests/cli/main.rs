@@ -1,6 +1,7 @@
 //! One CLI test binary, one module per area. Every test runs the real
 //! `burnkey` binary against real files built in temporary directories.
 
+mod action;
 mod common;
 mod git;
 mod hook;
