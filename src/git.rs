@@ -39,6 +39,48 @@ pub struct BlobRef {
     pub commit: Option<String>,
 }
 
+/// `git log` that lists, oldest commit first, every blob each commit adds or
+/// changes against each parent (merges included), NUL-separated: the input
+/// of [`parse_raw`]. Revisions follow.
+const LOG_ADDED_BLOBS: [&str; 11] = [
+    "log",
+    "--reverse",
+    "--format=%x01%H",
+    "-z",
+    "--raw",
+    "--no-abbrev",
+    "--no-renames",
+    "--root",
+    "--diff-merges=separate",
+    "--diff-filter=AMT",
+    "--no-ext-diff",
+];
+
+/// Runs `git -C dir rev-parse ARGS` and returns its output lines as raw
+/// bytes; a failure means `dir` is not in a repository (or git is missing).
+pub fn rev_parse(dir: &Path, args: &[&str]) -> Result<Vec<Vec<u8>>, Error> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .arg("rev-parse")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(git_missing)?;
+    if !out.status.success() {
+        return Err(Error::Invalid(format!(
+            "{}: not a git repository ({})",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(out
+        .stdout
+        .split(|&c| c == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect())
+}
+
 /// For each blob id: the (commit, path) pairs where history added it.
 pub type Attribution = HashMap<String, Vec<(String, Vec<u8>)>>;
 
@@ -74,29 +116,11 @@ impl Repo {
                 dir.display()
             )));
         }
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["rev-parse", "--is-bare-repository", "--show-toplevel"])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(git_missing)?;
-        if !out.status.success() {
-            return Err(Error::Invalid(format!(
-                "{}: not a git repository ({})",
-                dir.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut lines = text.lines();
-        let bare = lines.next() == Some("true");
-        let top = if bare {
-            None
-        } else {
-            lines
-                .next()
-                .map(|l| PathBuf::from(OsStr::from_bytes(l.as_bytes())))
+        let lines = rev_parse(dir, &["--is-bare-repository", "--show-toplevel"])?;
+        let bare = lines.first().is_some_and(|l| l == b"true");
+        let top = match lines.get(1) {
+            Some(l) if !bare && !l.is_empty() => Some(PathBuf::from(OsStr::from_bytes(l))),
+            _ => None,
         };
         Ok(Repo {
             dir: top.clone().unwrap_or_else(|| dir.to_path_buf()),
@@ -178,19 +202,7 @@ impl Repo {
         {
             return Err(Error::Invalid(format!("{range:?} is not a commit range")));
         }
-        let mut args: Vec<&str> = vec![
-            "log",
-            "--reverse",
-            "--format=%x01%H",
-            "-z",
-            "--raw",
-            "--no-abbrev",
-            "--no-renames",
-            "--root",
-            "--diff-merges=separate",
-            "--diff-filter=AMT",
-            "--no-ext-diff",
-        ];
+        let mut args: Vec<&str> = LOG_ADDED_BLOBS.to_vec();
         args.extend(revs.iter().map(String::as_str));
         args.push("--");
         let out = self.run(&args).map_err(|e| {
@@ -268,21 +280,9 @@ impl Repo {
         if wanted.is_empty() {
             return Ok(map);
         }
-        let out = self.run(&[
-            "log",
-            "--all",
-            "--reverse",
-            "--format=%x01%H",
-            "-z",
-            "--raw",
-            "--no-abbrev",
-            "--no-renames",
-            "--root",
-            "--diff-merges=separate",
-            "--diff-filter=AMT",
-            "--no-ext-diff",
-            "--",
-        ])?;
+        let mut args = LOG_ADDED_BLOBS.to_vec();
+        args.extend(["--all", "--"]);
+        let out = self.run(&args)?;
         for b in parse_raw(&out) {
             if wanted.contains(&b.id) {
                 let commit = b.commit.clone().unwrap_or_default();

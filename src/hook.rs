@@ -8,9 +8,9 @@
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::error::Error;
 
@@ -41,21 +41,9 @@ pub enum Uninstalled {
 
 /// The hooks folder of the repository around `dir`.
 pub fn hooks_dir(dir: &Path) -> Result<PathBuf, Error> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--git-path", "hooks"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::Invalid(format!("cannot run git: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::Invalid(format!(
-            "{}: not a git repository ({})",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n'));
+    let lines = crate::git::rev_parse(dir, &["--git-path", "hooks"])?;
+    let first = lines.first().map(Vec::as_slice).unwrap_or(b"");
+    let p = PathBuf::from(std::ffi::OsStr::from_bytes(first));
     Ok(if p.is_absolute() { p } else { dir.join(p) })
 }
 

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Whole-tree scan speed: burnkey against ripgrep on the same ~1 GiB corpus.
+#
+# Builds (once) a corpus of real source text from the crate sources cargo downloaded
+# (~/.cargo/registry/src), copied until it reaches SIZE_MB, with checksum-valid tokens planted in
+# some files and decoys (bad checksum, wrong case, glued to a word) in others. Hidden files are
+# left out so that both tools read the same files (ripgrep skips them by default, burnkey does
+# not). Then, warm cache, RUNS rounds alternating the two commands; prints median wall times, the
+# ratio, burnkey's peak RSS, and checks that burnkey found every planted token and no decoy.
+# Also measures burnkey's peak RSS on one 1 GiB file.
+#
+# Usage: benches/compare.sh [CORPUS_DIR] ; env SIZE_MB (1024), RUNS (5), RG (rg)
+# Needs: ripgrep (cargo install ripgrep), GNU time (/usr/bin/time), python3.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+corpus=${1:-/tmp/burnkey-corpus}
+size_mb=${SIZE_MB:-1024}
+runs=${RUNS:-5}
+rg=${RG:-rg}
+bk="$here/target/release/burnkey"
+[ -x "$bk" ] || (cd "$here" && cargo build --release)
+command -v "$rg" >/dev/null || { echo "ripgrep not found: cargo install ripgrep"; exit 2; }
+
+if [ ! -f "$corpus/.manifest" ]; then
+    echo "building a ${size_mb} MiB corpus in $corpus"
+    rm -rf "$corpus"; mkdir -p "$corpus"
+    python3 - "$corpus" "$size_mb" "$bk" <<'PY'
+import os, random, shutil, subprocess, sys, zlib
+corpus, size_mb, bk = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+src = os.path.expanduser("~/.cargo/registry/src")
+rng = random.Random(42)
+files = []
+for root, dirs, names in os.walk(src):
+    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    for n in sorted(names):
+        if not n.startswith("."):
+            p = os.path.join(root, n)
+            if os.path.isfile(p) and not os.path.islink(p):
+                files.append(p)
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+def token(prefix):
+    body = "".join(rng.choice(ALNUM) for _ in range(40))
+    return f"{prefix}{body}{zlib.crc32(body.encode()) & 0xffffffff:08x}"
+planted, total, copy, i = [], 0, 0, 0
+import hashlib
+while total < size_mb << 20:
+    for p in files:
+        rel = os.path.relpath(p, src)
+        dst = os.path.join(corpus, f"copy{copy:02d}", rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copyfile(p, dst)
+        i += 1
+        if i % 997 == 0:
+            t = token(rng.choice(["cfk_", "cfut_", "cfat_"]))
+            with open(dst, "a") as f:
+                f.write(f"\nconst LEAKED: &str = \"{t}\";\n")
+            planted.append(hashlib.sha256(t.encode()).hexdigest())
+        elif i % 991 == 0:
+            t = token("cfut_")
+            decoy = rng.choice([t[:-1] + ("0" if t[-1] != "0" else "1"), "C" + t[1:], "x" + t])
+            with open(dst, "a") as f:
+                f.write(f"\n// decoy {decoy}\n")
+        total += os.path.getsize(dst)
+        if total >= size_mb << 20:
+            break
+    copy += 1
+with open(os.path.join(corpus, ".manifest"), "w") as f:
+    f.write("\n".join(planted) + "\n")
+print(f"{total >> 20} MiB, {i} files, {len(planted)} planted tokens")
+PY
+fi
+
+echo "warming the page cache"
+"$rg" -c 'warmup' "$corpus" >/dev/null 2>&1 || true
+"$bk" scan "$corpus" -q --format json >/dev/null || true
+
+measure() { # prints "seconds max_rss_kib"
+    /usr/bin/time -f "%e %M" -o /tmp/bk-time.$$ "$@" >/dev/null 2>&1 || true
+    cat /tmp/bk-time.$$
+}
+bk_times=(); rg_times=(); bk_rss=0
+for r in $(seq "$runs"); do
+    read -r t m < <(measure "$rg" -c '(cfk|cfut|cfat)_[A-Za-z0-9]{40}[0-9a-f]{8}' "$corpus")
+    rg_times+=("$t")
+    read -r t m < <(measure "$bk" scan "$corpus" -q --format json)
+    bk_times+=("$t"); [ "$m" -gt "$bk_rss" ] && bk_rss=$m
+    echo "round $r: ripgrep ${rg_times[-1]}s  burnkey ${bk_times[-1]}s"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+rg_med=$(median "${rg_times[@]}"); bk_med=$(median "${bk_times[@]}")
+bytes=$(du -sb --exclude=.manifest "$corpus" | cut -f1)
+
+# Correctness on the same corpus: every planted token, no decoy.
+"$bk" scan "$corpus" -q --format json > /tmp/bk-out.$$.json || true
+python3 - "$corpus/.manifest" /tmp/bk-out.$$.json <<'PY'
+import json, sys
+planted = set(l.strip() for l in open(sys.argv[1]) if l.strip())
+found = set(f["secret_sha256"] for f in json.load(open(sys.argv[2]))["findings"])
+missing, extra = planted - found, found - planted
+print(f"planted {len(planted)}, found {len(found)}, missing {len(missing)}, false alarms {len(extra)}")
+sys.exit(1 if missing or extra else 0)
+PY
+rm -f /tmp/bk-out.$$.json
+
+# One big file.
+big=/tmp/burnkey-big-1g.txt
+if [ ! -f "$big" ]; then
+    find "$corpus" -type f -name '*.rs' -print0 | xargs -0 cat | head -c $((1 << 30)) > "$big"
+fi
+cat "$big" > /dev/null
+read -r big_t big_m < <(measure "$bk" scan "$big" -q --format json)
+
+awk -v b="$bk_med" -v r="$rg_med" -v bytes="$bytes" -v rss="$bk_rss" -v bt="$big_t" -v bm="$big_m" 'BEGIN {
+    printf "corpus %.0f MiB: ripgrep %.2fs (%.2f GB/s), burnkey %.2fs (%.2f GB/s)\n", bytes/1048576, r, bytes/r/1e9, b, bytes/b/1e9;
+    printf "ratio burnkey/ripgrep = %.2fx (target <= 1.0x)\n", b/r;
+    printf "burnkey peak RSS: tree %.1f MiB, one 1 GiB file %.1f MiB in %.2fs (target < 64 MiB)\n", rss/1024, bm/1024, bt;
+}'

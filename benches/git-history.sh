@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# History scan speed: `burnkey scan --git` against the floor,
+# `git rev-list --objects --all | git cat-file --batch > /dev/null`, on the same repository.
+#
+# Generates (once) a repository with COMMITS commits (default 2000) with git fast-import: a first
+# commit with ~2,000 real source files from ~/.cargo/registry/src, then commits that each change a
+# few files (new blobs), some of which plant a checksum-valid token that a later commit removes.
+# Then RUNS rounds alternating the two; prints medians, the ratio and burnkey's peak RSS.
+#
+# Usage: benches/git-history.sh [REPO_DIR] ; env COMMITS (2000), RUNS (5)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+repo=${1:-/tmp/burnkey-history}
+commits=${COMMITS:-2000}
+runs=${RUNS:-5}
+bk="$here/target/release/burnkey"
+[ -x "$bk" ] || (cd "$here" && cargo build --release)
+
+if [ ! -d "$repo/.git" ]; then
+    rm -rf "$repo"; git init -q -b main "$repo"
+    python3 - "$commits" <<'PY' | git -C "$repo" fast-import --quiet
+import os, random, sys, zlib
+commits = int(sys.argv[1])
+rng = random.Random(7)
+src = os.path.expanduser("~/.cargo/registry/src")
+files = []
+for root, dirs, names in os.walk(src):
+    dirs.sort()
+    for n in sorted(names):
+        if n.endswith((".rs", ".md", ".toml")):
+            files.append(os.path.join(root, n))
+files = files[:2000]
+contents = {os.path.relpath(p, src): open(p, "rb").read() for p in files}
+paths = sorted(contents)
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+def token():
+    body = "".join(rng.choice(ALNUM) for _ in range(40))
+    return f"cfut_{body}{zlib.crc32(body.encode()) & 0xffffffff:08x}".encode()
+out = sys.stdout.buffer
+mark = 0
+def blob(data):
+    global mark
+    mark += 1
+    out.write(b"blob\nmark :%d\ndata %d\n" % (mark, len(data)) + data + b"\n")
+    return mark
+t = 1700000000
+planted = []
+for c in range(commits):
+    changes = paths if c == 0 else rng.sample(paths, 3)
+    marks = []
+    for p in changes:
+        data = contents[p] + (b"\n// change %d\n" % c)
+        if c % 100 == 50:
+            tok = token(); planted.append(tok)
+            data += b"const K: &str = \"" + tok + b"\";\n"
+        contents[p] = data
+        marks.append((p, blob(data)))
+    msg = b"commit %d" % c
+    out.write(b"commit refs/heads/main\ncommitter bench <b@example.com> %d +0000\ndata %d\n%s\n" % (t + c, len(msg), msg))
+    for p, m in marks:
+        out.write(b"M 100644 :%d %s\n" % (m, p.encode()))
+    out.write(b"\n")
+sys.stderr.write(f"{commits} commits, {len(planted)} tokens planted\n")
+PY
+    git -C "$repo" gc -q --aggressive 2>/dev/null || git -C "$repo" gc -q
+fi
+
+objects=$(git -C "$repo" count-objects -v | awk '/in-pack/ {print $2}')
+echo "repository: $(git -C "$repo" rev-list --count --all) commits, $objects objects, $(du -sh "$repo/.git" | cut -f1) packed"
+measure() { /usr/bin/time -f "%e %M" -o /tmp/gh-time.$$ "$@" >/dev/null 2>&1 || true; cat /tmp/gh-time.$$; }
+floor() { git -C "$repo" rev-list --objects --all | git -C "$repo" cat-file --batch > /dev/null; }
+export -f floor; export repo
+floor; "$bk" scan --git "$repo" -q --format json > /dev/null || true
+fl=(); bt=(); rss=0
+for r in $(seq "$runs"); do
+    read -r t _ < <(measure bash -c floor); fl+=("$t")
+    read -r t m < <(measure "$bk" scan --git "$repo" -q --format json); bt+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
+    echo "round $r: floor ${fl[-1]}s  burnkey ${bt[-1]}s"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+f=$(median "${fl[@]}"); b=$(median "${bt[@]}")
+found=$("$bk" scan --git "$repo" -q --format jsonl | wc -l)
+awk -v f="$f" -v b="$b" -v rss="$rss" -v found="$found" 'BEGIN {
+    printf "floor %.2fs, burnkey --git %.2fs: ratio %.2fx (target <= 1.3x); peak RSS %.1f MiB (target < 200 MiB); %d findings\n", f, b, b/f, rss/1024, found }'
