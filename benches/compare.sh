@@ -36,6 +36,9 @@ for root, dirs, names in os.walk(src):
         if not n.startswith("."):
             p = os.path.join(root, n)
             if os.path.isfile(p) and not os.path.islink(p):
+                with open(p, "rb") as f:
+                    if b"\0" in f.read():
+                        continue  # not source text: ripgrep would skip it as binary
                 files.append(p)
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 def token(prefix):
@@ -75,8 +78,10 @@ echo "warming the page cache"
 "$bk" scan "$corpus" -q --format json >/dev/null || true
 
 measure() { # prints "seconds max_rss_kib"
+    # GNU time writes "Command exited with non-zero status 1" first when the
+    # command exits 1 (burnkey does: it found the planted tokens).
     /usr/bin/time -f "%e %M" -o /tmp/bk-time.$$ "$@" >/dev/null 2>&1 || true
-    cat /tmp/bk-time.$$
+    tail -n 1 /tmp/bk-time.$$
 }
 bk_times=(); rg_times=(); bk_rss=0
 for r in $(seq "$runs"); do

@@ -1,19 +1,20 @@
 //! Git sources: the index (`--staged`), all history (`--git`) and commit
 //! ranges (`--git-range`), read through the `git` command.
 //!
-//! History is enumerated by one `git rev-list --objects --all` process;
-//! blob contents stream through long-lived `git cat-file --batch`
-//! processes, one per worker thread, each distinct blob exactly once, so a
-//! repository with 100k commits costs a handful of processes, not 100k.
-//! Blobs are streamed through the scanner's fixed buffer, never held whole.
+//! History is enumerated by one `git log --all --reverse --raw` process,
+//! which names every blob that any commit adds against any parent (merges
+//! included) with that commit and the full path; blob contents stream
+//! through long-lived `git cat-file --batch` processes, one per worker
+//! thread, each distinct blob exactly once. A repository with 100k commits
+//! costs a handful of processes, not 100k, and blobs are streamed through
+//! the scanner's fixed buffer, never held whole.
 //!
 //! **Which commit.** A `--git` finding names the earliest commit (in commit
-//! date order, from one `git log --all --reverse --raw` pass made only when
-//! there are findings) whose diff against a parent adds that blob at that
-//! path. A `--git-range` finding names the earliest commit in the range that
-//! adds it. `--staged` findings have no commit.
+//! date order) whose diff against a parent adds that blob at that path; a
+//! `--git-range` finding, the earliest such commit in the range. `--staged`
+//! findings have no commit.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::ffi::OsStr;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -80,9 +81,6 @@ pub fn rev_parse(dir: &Path, args: &[&str]) -> Result<Vec<Vec<u8>>, Error> {
         .map(<[u8]>::to_vec)
         .collect())
 }
-
-/// For each blob id: the (commit, path) pairs where history added it.
-pub type Attribution = HashMap<String, Vec<(String, Vec<u8>)>>;
 
 /// A git repository, by its working tree (or git dir for bare ones).
 #[derive(Clone, Debug)]
@@ -221,19 +219,17 @@ impl Repo {
             .collect())
     }
 
-    /// Streams every blob reachable from any ref (branches, tags, the
-    /// stash, notes) into `tx`, each once, with the first path git saw it
-    /// at. Returns when the enumeration ends.
+    /// Streams every blob in the history of any ref (branches, tags, the
+    /// stash, notes) into `tx`, each distinct blob once, with the earliest
+    /// commit (by commit date) whose diff against a parent adds it, and the
+    /// full path there. One `git log --all --raw` process: the commit and
+    /// path come with the blob, so no second pass is needed.
     pub fn history_blobs(&self, tx: &dyn Fn(BlobRef)) -> Result<(), Error> {
+        let mut args = LOG_ADDED_BLOBS.to_vec();
+        args.extend(["--all", "--"]);
         let mut child = self
             .git()
-            .args([
-                "rev-list",
-                "--objects",
-                "--all",
-                "--filter=object:type=blob",
-                "--filter-provided-objects",
-            ])
+            .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -245,90 +241,76 @@ impl Repo {
             let _ = stderr.read_to_string(&mut s);
             s
         });
-        for line in BufReader::with_capacity(1 << 16, stdout).split(b'\n') {
-            let line = line.map_err(|e| Error::Invalid(format!("reading git rev-list: {e}")))?;
-            // Commits print without a name; blobs always have one. (rev-list
-            // cuts a name at a newline; see attribute() for the full path.)
-            let Some(sp) = line.iter().position(|&c| c == b' ') else {
-                continue;
-            };
-            tx(BlobRef {
-                id: String::from_utf8_lossy(&line[..sp]).into_owned(),
-                path: line[sp + 1..].to_vec(),
-                commit: None,
-            });
+        let mut parser = RawParser::default();
+        let mut seen: HashSet<u128> = HashSet::new();
+        for tok in BufReader::with_capacity(1 << 16, stdout).split(0) {
+            let tok = tok.map_err(|e| Error::Invalid(format!("reading git log: {e}")))?;
+            if let Some(b) = parser.push(&tok) {
+                if seen.insert(id_key(&b.id)) {
+                    tx(b);
+                }
+            }
         }
         let status = child.wait().map_err(git_missing)?;
         let err = err_thread.join().unwrap_or_default();
         if !status.success() {
-            // An empty repository has no refs: nothing to scan, not an error.
-            if err.trim().is_empty() {
+            // An empty repository has no commits: nothing to scan.
+            if err.contains("does not have any commits") || err.trim().is_empty() {
                 return Ok(());
             }
-            return Err(Error::Invalid(format!(
-                "git rev-list failed: {}",
-                err.trim()
-            )));
+            return Err(Error::Invalid(format!("git log failed: {}", err.trim())));
         }
         Ok(())
     }
+}
 
-    /// For each blob id in `wanted`, the earliest commit (by commit date)
-    /// whose diff adds or changes it, and the path there. One `git log` pass.
-    pub fn attribute(&self, wanted: &HashSet<String>) -> Result<Attribution, Error> {
-        let mut map: Attribution = HashMap::new();
-        if wanted.is_empty() {
-            return Ok(map);
-        }
-        let mut args = LOG_ADDED_BLOBS.to_vec();
-        args.extend(["--all", "--"]);
-        let out = self.run(&args)?;
-        for b in parse_raw(&out) {
-            if wanted.contains(&b.id) {
-                let commit = b.commit.clone().unwrap_or_default();
-                let v = map.entry(b.id).or_default();
-                if !v.iter().any(|(_, p)| *p == b.path) {
-                    v.push((commit, b.path));
-                }
+/// Parses `git diff --raw -z` / `git log --raw -z --format=%x01%H` output,
+/// one NUL-separated token at a time, into blobs (new side), skipping
+/// deletions and submodules.
+#[derive(Default)]
+struct RawParser {
+    commit: Option<String>,
+    /// The `:old_mode new_mode old_id new_id status` token awaiting its path.
+    meta: Option<Vec<u8>>,
+}
+
+impl RawParser {
+    fn push(&mut self, tok: &[u8]) -> Option<BlobRef> {
+        if let Some(meta) = self.meta.take() {
+            let meta = String::from_utf8_lossy(&meta);
+            let parts: Vec<&str> = meta.split(' ').collect();
+            if parts.len() < 5 {
+                return None;
             }
+            let (new_mode, new_id) = (parts[1], parts[3]);
+            if new_mode == "160000" || new_mode == "000000" || is_zero_oid(new_id) {
+                return None;
+            }
+            return Some(BlobRef {
+                id: new_id.to_string(),
+                path: tok.to_vec(),
+                commit: self.commit.clone(),
+            });
         }
-        Ok(map)
+        let tok = tok.strip_prefix(b"\n").unwrap_or(tok);
+        if let Some(c) = tok.strip_prefix(b"\x01") {
+            self.commit = Some(String::from_utf8_lossy(c).trim().to_string());
+        } else if let Some(meta) = tok.strip_prefix(b":") {
+            self.meta = Some(meta.to_vec());
+        }
+        None
     }
 }
 
-/// Parses `git diff --raw -z` / `git log --raw -z --format=%x01%H` output into
-/// blobs (new side), skipping deletions and submodules.
 fn parse_raw(out: &[u8]) -> Vec<BlobRef> {
-    let mut blobs = Vec::new();
-    let mut commit: Option<String> = None;
-    let mut fields = out.split(|&c| c == 0).peekable();
-    while let Some(tok) = fields.next() {
-        let tok = tok.strip_prefix(b"\n").unwrap_or(tok);
-        if let Some(c) = tok.strip_prefix(b"\x01") {
-            commit = Some(String::from_utf8_lossy(c).trim().to_string());
-            continue;
-        }
-        let Some(meta) = tok.strip_prefix(b":") else {
-            continue;
-        };
-        let Some(path) = fields.next() else { break };
-        let meta = String::from_utf8_lossy(meta);
-        let parts: Vec<&str> = meta.split(' ').collect();
-        // :old_mode new_mode old_id new_id status
-        if parts.len() < 5 {
-            continue;
-        }
-        let (new_mode, new_id) = (parts[1], parts[3]);
-        if new_mode == "160000" || new_mode == "000000" || is_zero_oid(new_id) {
-            continue;
-        }
-        blobs.push(BlobRef {
-            id: new_id.to_string(),
-            path: path.to_vec(),
-            commit: commit.clone(),
-        });
-    }
-    blobs
+    let mut p = RawParser::default();
+    out.split(|&c| c == 0).filter_map(|t| p.push(t)).collect()
+}
+
+/// A compact key for a hex object id (its first 128 bits): a set of a
+/// million ids stays small.
+fn id_key(id: &str) -> u128 {
+    u128::from_str_radix(&id[..id.len().min(32)], 16).unwrap_or(0)
 }
 
 /// One `git cat-file --batch` process and the blobs asked of it but not yet
@@ -342,6 +324,9 @@ struct CatFile {
 /// At most this many requests are written ahead of the one being read: their
 /// lines fit in a pipe buffer, so writing never waits on reading.
 const AHEAD: usize = 256;
+
+/// How many consecutive blobs one worker takes before the next one does.
+const BATCH: usize = 64;
 
 impl CatFile {
     fn spawn(repo: &Repo) -> Result<CatFile, Error> {
@@ -574,9 +559,12 @@ impl BlobScan<'_> {
                     skipped_cell.set(skipped_cell.get() + 1);
                     return;
                 }
+                // Runs of consecutive blobs go to the same worker: history
+                // order is close to pack order, so each cat-file keeps its
+                // delta-base cache warm.
                 let i = next.get();
-                next.set((i + 1) % workers);
-                let _ = senders[i].send(b);
+                next.set(i + 1);
+                let _ = senders[(i / BATCH) % workers].send(b);
             };
             let r = produce(&send);
             drop(senders);
@@ -590,35 +578,6 @@ impl BlobScan<'_> {
         }
         Ok(out)
     }
-}
-
-/// Sets `commit` (and the full path) on `--git` findings from one attribution
-/// pass over history.
-pub fn attribute_findings(repo: &Repo, out: &mut Outcome) -> Result<(), Error> {
-    let wanted: HashSet<String> = out.findings.iter().filter_map(|f| f.blob.clone()).collect();
-    let map = repo.attribute(&wanted)?;
-    for f in &mut out.findings {
-        let Some(blob) = &f.blob else { continue };
-        let Some(cands) = map.get(blob) else { continue };
-        // rev-list cuts a path at a newline: prefer the exact path, then one
-        // it is the start of, then the first seen.
-        let exact = cands
-            .iter()
-            .find(|(_, p)| p.as_slice() == f.path.as_bytes());
-        let prefix = cands.iter().find(|(_, p)| {
-            let p = String::from_utf8_lossy(p);
-            p.starts_with(&f.path) && p[f.path.len()..].starts_with('\n')
-        });
-        if let Some((commit, path)) = exact.or(prefix).or(cands.first()) {
-            f.commit = Some(commit.clone());
-            let full = String::from_utf8_lossy(path).into_owned();
-            if full != f.path && exact.is_none() && prefix.is_some() {
-                f.fingerprint = crate::finding::fingerprint(&f.rule_id, &full, &f.secret_sha256);
-                f.path = full;
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

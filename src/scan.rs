@@ -9,6 +9,7 @@
 //! lines) looks only inside those windows, so a stream gives exactly the
 //! matches the whole slice gives, at any read size.
 
+use std::fs::File;
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -80,6 +81,9 @@ struct Lines {
     newlines: u64,
     /// Absolute offset of the last newline before `counted_upto`.
     last_newline: Option<u64>,
+    /// False once bytes were dropped uncounted (lazy mode): later matches
+    /// get their line and column from a second pass.
+    known: bool,
 }
 
 impl Lines {
@@ -88,6 +92,7 @@ impl Lines {
             counted_upto: 0,
             newlines: 0,
             last_newline: None,
+            known: true,
         }
     }
 
@@ -157,8 +162,12 @@ impl Scanner {
 
     fn to_match(&self, hay: &[u8], base: u64, lines: &mut Lines, hit: Hit) -> Match {
         let offset = base + hit.start as u64;
-        lines.advance(hay, base, offset);
-        let (line, column) = lines.line_col(offset);
+        let (line, column) = if lines.known {
+            lines.advance(hay, base, offset);
+            lines.line_col(offset)
+        } else {
+            (0, 0)
+        };
         Match {
             rule: hit.rule,
             offset,
@@ -187,6 +196,35 @@ impl Scanner {
         &self,
         reader: &mut R,
         sb: &mut StreamBuffer,
+        f: impl FnMut(Match),
+    ) -> io::Result<u64> {
+        self.stream(reader, sb, true, f)
+    }
+
+    /// Scans a file. Like [`Scanner::scan_reader`], but newlines are not
+    /// counted as the buffer rolls: a match past the first buffer gets its
+    /// line and column from a second read of the file up to it. Matches are
+    /// rare, so a large file without one is read once and never counted.
+    pub fn scan_file(
+        &self,
+        file: &File,
+        sb: &mut StreamBuffer,
+        mut f: impl FnMut(Match),
+    ) -> io::Result<u64> {
+        let mut found = Vec::new();
+        let n = self.stream(&mut &*file, sb, false, |m| found.push(m))?;
+        if found.iter().any(|m| m.line == 0) {
+            fill_lines(file, &mut found, &mut sb.buf)?;
+        }
+        found.into_iter().for_each(&mut f);
+        Ok(n)
+    }
+
+    fn stream<R: Read + ?Sized>(
+        &self,
+        reader: &mut R,
+        sb: &mut StreamBuffer,
+        eager_lines: bool,
         mut f: impl FnMut(Match),
     ) -> io::Result<u64> {
         let keep_before = ALLOW_WINDOW;
@@ -227,7 +265,11 @@ impl Scanner {
             }
             if cap - len < sb.read_size {
                 let drop = from.saturating_sub(keep_before).min(len);
-                lines.advance(buf, base, base + drop as u64);
+                if eager_lines {
+                    lines.advance(buf, base, base + drop as u64);
+                } else if drop > 0 && lines.counted_upto < base + drop as u64 {
+                    lines.known = false;
+                }
                 buf.copy_within(drop..len, 0);
                 len -= drop;
                 from -= drop;
@@ -235,6 +277,38 @@ impl Scanner {
             }
         }
     }
+}
+
+/// Gives matches whose line is unknown (0) their line and column, reading
+/// `file` from the start with positioned reads into `buf`.
+fn fill_lines(file: &File, found: &mut [Match], buf: &mut Vec<u8>) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    if buf.is_empty() {
+        buf.resize(DEFAULT_READ_SIZE, 0);
+    }
+    let mut lines = Lines::new();
+    let mut pos = 0u64;
+    let mut todo = found.iter_mut().filter(|m| m.line == 0).peekable();
+    while let Some(next) = todo.peek() {
+        let target = next.offset;
+        // Count up to the target, a buffer at a time.
+        while pos < target {
+            let want = ((target - pos) as usize).min(buf.len());
+            let n = match file.read_at(&mut buf[..want], pos) {
+                Ok(0) => return Ok(()), // the file shrank: leave the rest unknown
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            lines.advance(&buf[..n], pos, pos + n as u64);
+            pos += n as u64;
+        }
+        let (line, column) = lines.line_col(target);
+        let m = todo.next().expect("peeked");
+        m.line = line;
+        m.column = column;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -266,6 +340,17 @@ mod tests {
         let mut whole = Vec::new();
         s.scan_slice(data, |m| whole.push(m));
         let longest = s.engine().max_token_len();
+        // As a file, with lines filled in by a second pass.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data");
+        std::fs::write(&path, data).unwrap();
+        for size in [1, 7, longest, 64 * 1024] {
+            let mut got = Vec::new();
+            let file = File::open(&path).unwrap();
+            s.scan_file(&file, &mut StreamBuffer::new(size), |m| got.push(m))
+                .unwrap();
+            assert_eq!(got, whole, "file, read size {size}");
+        }
         for size in [1, 7, longest, 64 * 1024] {
             for trickle in [size, 3] {
                 let mut got = Vec::new();

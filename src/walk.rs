@@ -139,19 +139,24 @@ fn skip_reason(ft: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// Opens `path` for reading without ever blocking (a FIFO swapped in after
-/// the directory was read would otherwise hang the scan) and checks that it
-/// is a regular file. `Ok(Err(reason))` means: not a regular file, skip it.
-fn open_regular(path: &Path) -> io::Result<Result<(File, u64), &'static str>> {
+/// Opens `path` for reading without ever blocking: a FIFO swapped in after
+/// the directory was read answers at once instead of hanging the scan. With
+/// `check`, an fstat confirms a regular file and gives its size (roots, and
+/// `--max-filesize`); the walk otherwise trusts the directory's file type,
+/// which saves a system call per file. `Ok(Err(reason))`: skip it.
+fn open_regular(path: &Path, check: bool) -> io::Result<Result<(File, Option<u64>), &'static str>> {
     let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)?;
+    if !check {
+        return Ok(Ok((f, None)));
+    }
     let md = f.metadata()?;
     if !md.file_type().is_file() {
         return Ok(Err(skip_reason(&md.file_type())));
     }
-    Ok(Ok((f, md.len())))
+    Ok(Ok((f, Some(md.len()))))
 }
 
 struct Worker<'a> {
@@ -170,8 +175,9 @@ impl Worker<'_> {
         self.out.stats.errors.push(ScanError { path, message });
     }
 
-    fn file(&mut self, path: &Path) {
-        let (mut file, len) = match open_regular(path) {
+    fn file(&mut self, path: &Path, is_root: bool) {
+        let check = is_root || self.opts.max_filesize.is_some();
+        let (file, len) = match open_regular(path, check) {
             Ok(Ok(f)) => f,
             Ok(Err(reason)) => return self.out.stats.skip(reason),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -179,23 +185,17 @@ impl Worker<'_> {
             }
             Err(e) => return self.error(display_path(path), e.to_string()),
         };
-        if self.opts.max_filesize.is_some_and(|max| len > max) {
-            return self.out.stats.skip("too_large");
+        if let (Some(max), Some(len)) = (self.opts.max_filesize, len) {
+            if len > max {
+                return self.out.stats.skip("too_large");
+            }
         }
-        let shown = display_path(path);
-        let key = path
-            .strip_prefix(self.root)
-            .map_or_else(|_| shown.clone(), display_path);
-        let key = if key == "." { shown.clone() } else { key };
-        let (scanner, allow, out) = (self.scanner, self.allow, &mut self.out);
-        let place = Place {
-            path: &shown,
-            key: &key,
-            origin: Origin::File,
-        };
-        let res = scanner.scan_reader(&mut file, &mut self.sb, |m| {
-            collect(scanner, allow, &m, place, out);
-        });
+        let mut found = Vec::new();
+        let res = self
+            .scanner
+            .scan_file(&file, &mut self.sb, |m| found.push(m));
+        // Path strings are built only for files with something to report.
+        let shown = || display_path(path);
         match res {
             Ok(n) => {
                 self.out.stats.files_scanned += 1;
@@ -205,7 +205,23 @@ impl Worker<'_> {
                     p.bytes.fetch_add(n, Ordering::Relaxed);
                 }
             }
-            Err(e) => self.error(shown, format!("read failed: {e}")),
+            Err(e) => self.error(shown(), format!("read failed: {e}")),
+        }
+        if found.is_empty() {
+            return;
+        }
+        let shown = shown();
+        let key = path
+            .strip_prefix(self.root)
+            .map_or_else(|_| shown.clone(), display_path);
+        let key = if key == "." { shown.clone() } else { key };
+        let place = Place {
+            path: &shown,
+            key: &key,
+            origin: Origin::File,
+        };
+        for m in &found {
+            collect(self.scanner, self.allow, m, place, &mut self.out);
         }
     }
 }
@@ -348,7 +364,7 @@ fn walk_root(
             }
             // A root that is a symlink to a file is what the user asked for.
             if ft.is_file() || (ft.is_symlink() && entry.depth() == 0) {
-                w.file(path);
+                w.file(path, entry.depth() == 0);
             } else {
                 w.out.stats.skip(skip_reason(&ft));
             }

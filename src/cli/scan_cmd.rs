@@ -19,7 +19,7 @@ use anyhow::Context;
 
 use burnkey::allow::Allowlist;
 use burnkey::finding::Origin;
-use burnkey::git::{self, BlobScan, Repo};
+use burnkey::git::{BlobScan, Repo};
 use burnkey::report::{self, human_bytes, ReportFormat, ReportOptions};
 use burnkey::walk::{self, Outcome, Progress, WalkOptions};
 use burnkey::{RuleSet, Scanner};
@@ -187,11 +187,7 @@ fn scan_git(
                 Ok(())
             })?
         }
-        GitSource::History => {
-            let mut out = job.run(workers, |send| repo.history_blobs(send))?;
-            git::attribute_findings(&repo, &mut out)?;
-            out
-        }
+        GitSource::History => job.run(workers, |send| repo.history_blobs(send))?,
     };
     out.sort();
     Ok(out)
