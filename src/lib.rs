@@ -11,6 +11,14 @@
 //!   their own tokens, a store and a [`record::Verifier`].
 //! - [`rules`], [`engine`], [`scan`]: rules from `patterns/`, the prefilter →
 //!   confirm → checksum engine, and a streaming [`Scanner`].
+//! - Sources: [`walk`] (a parallel filesystem walk), [`git`] (the index,
+//!   history, commit ranges); [`allow`] (`.burnkeyignore`); [`finding`] and
+//!   [`report`] (text, JSON, JSON lines, SARIF, GitHub annotations).
+//! - [`revoke`] and [`webhook`]: signed revocation requests with retries and
+//!   an on-disk outbox, and Standard Webhooks signing for receivers.
+//! - [`hook`]: installing burnkey as a plain git pre-commit hook.
+//!
+//! The `burnkey` binary is a thin layer over these modules.
 //!
 //! ```
 //! use burnkey::{FormatSet, Format, Scheme};
@@ -33,29 +41,29 @@
 //! assert!(token.starts_with("acme_") && acme.check(&token).is_ok());
 //! ```
 
+pub mod allow;
 pub mod checksum;
 pub mod engine;
 pub mod error;
+pub mod finding;
 pub mod format;
+pub mod git;
+pub mod hook;
+pub mod record;
+pub mod report;
+pub mod revoke;
 pub mod rules;
 pub mod scan;
+pub mod scope;
+pub mod walk;
+pub mod webhook;
 
 pub use checksum::Scheme;
 pub use engine::Checksum;
 pub use error::{Error, ScopeError, TokenError};
+pub use finding::{Finding, Stats};
 pub use format::{Format, FormatSet};
+pub use record::{JsonlStore, Record, RecordStore, Verifier};
 pub use rules::{Rule, RuleSet};
 pub use scan::{Match, Scanner, StreamBuffer};
-pub mod record;
-pub mod scope;
-pub use record::{JsonlStore, Record, RecordStore, Verifier};
 pub use scope::Scope;
-pub mod allow;
-pub mod finding;
-pub mod walk;
-pub use finding::{Finding, Stats};
-pub mod git;
-pub mod hook;
-pub mod report;
-pub mod revoke;
-pub mod webhook;

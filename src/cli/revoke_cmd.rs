@@ -11,7 +11,9 @@ use burnkey::revoke::config::{Config, Endpoint};
 use burnkey::revoke::outbox::Outbox;
 use burnkey::revoke::{self, Report, Request};
 
-use super::{Exit, OutFormat, RevokeCmd};
+use burnkey::Finding;
+
+use super::{Exit, OutFormat, RevokeCmd, ScanArgs};
 
 /// Requests in flight at once.
 pub const PARALLEL: usize = 8;
@@ -44,6 +46,55 @@ pub fn find_config(
         bail!("no burnkey.toml at {}: pass --config FILE", dir.display());
     }
     Ok(Config::load(&p)?)
+}
+
+/// What `scan --revoke` / `--revoke-dry-run` did, for the report.
+pub struct AfterScan {
+    /// The `revocations` member of the JSON report.
+    pub report: Option<serde_json::Value>,
+    /// Lines for stderr.
+    pub summary: String,
+    /// Revocations delivered.
+    pub delivered: u64,
+    /// Something needs the user (exit 2).
+    pub failed: bool,
+}
+
+/// Runs (or, dry, prints) the revocations the findings call for.
+pub fn after_scan(a: &ScanArgs, cfg: anyhow::Result<Config>, findings: &[Finding]) -> AfterScan {
+    let cfg = match cfg {
+        Ok(c) => c,
+        Err(e) => {
+            return AfterScan {
+                report: None,
+                summary: format!("burnkey: error: revocation not attempted: {e:#}\n"),
+                delivered: 0,
+                failed: true,
+            }
+        }
+    };
+    let reqs = revoke::plan(findings, &cfg);
+    if a.revoke_dry_run {
+        return AfterScan {
+            report: Some(dry_run(&reqs)),
+            summary: String::new(),
+            delivered: 0,
+            failed: false,
+        };
+    }
+    let outbox = Outbox::new(a.outbox.clone().unwrap_or_else(Outbox::default_dir));
+    let report = revoke::run(
+        reqs.into_iter().map(|r| (r, None)).collect(),
+        &|r| endpoint_for(&cfg, r),
+        &outbox,
+        PARALLEL,
+    );
+    AfterScan {
+        report: serde_json::to_value(&report).ok(),
+        summary: summary(&report),
+        delivered: report.delivered as u64,
+        failed: !report.errors.is_empty(),
+    }
 }
 
 /// The configured endpoint for a request.

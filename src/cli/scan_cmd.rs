@@ -24,8 +24,6 @@ use burnkey::report::{self, human_bytes, ReportFormat, ReportOptions};
 use burnkey::walk::{self, Outcome, Progress, WalkOptions};
 use burnkey::{RuleSet, Scanner};
 
-use burnkey::revoke::{self, outbox::Outbox};
-
 use super::{revoke_cmd, Color, Exit, ScanArgs};
 
 pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
@@ -63,42 +61,15 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         }
     };
     outcome.stats.elapsed_secs = started.elapsed().as_secs_f64();
-    let mut revoke_failed = false;
-    let mut extra = None;
-    let mut summary = None;
-    match revoke_cfg {
-        None => {}
-        Some(Err(e)) => {
-            eprintln!("burnkey: error: revocation not attempted: {e:#}");
-            revoke_failed = true;
-        }
-        Some(Ok(cfg)) => {
-            let reqs = revoke::plan(&outcome.findings, &cfg);
-            if a.revoke_dry_run {
-                extra = Some(("revocations", revoke_cmd::dry_run(&reqs)));
-            } else {
-                let outbox = Outbox::new(a.outbox.clone().unwrap_or_else(Outbox::default_dir));
-                let report = revoke::run(
-                    reqs.into_iter().map(|r| (r, None)).collect(),
-                    &|r| revoke_cmd::endpoint_for(&cfg, r),
-                    &outbox,
-                    revoke_cmd::PARALLEL,
-                );
-                revoke_failed = !report.errors.is_empty();
-                summary = Some(revoke_cmd::summary(&report));
-                extra = Some(("revocations", serde_json::to_value(&report)?));
-            }
-        }
-    }
-    let delivered = extra
-        .as_ref()
-        .and_then(|(_, v)| v.get("delivered"))
-        .and_then(|d| d.as_u64())
-        .unwrap_or(0);
+    let step = revoke_cfg.map(|cfg| revoke_cmd::after_scan(&a, cfg, &outcome.findings));
+    let (extra, delivered) = match &step {
+        Some(s) => (s.report.clone().map(|r| ("revocations", r)), s.delivered),
+        None => (None, 0),
+    };
     let code = finish(&a, &scanner, &outcome, extra)?;
     side_outputs(&a, &scanner, &outcome, delivered)?;
-    if let Some(s) = summary {
-        eprint!("{s}");
+    if let Some(s) = &step {
+        eprint!("{}", s.summary);
     }
     if !a.quiet && !outcome.findings.is_empty() {
         match source {
@@ -107,7 +78,11 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             _ => {}
         }
     }
-    Ok(if revoke_failed { Exit::Error } else { code })
+    Ok(if step.is_some_and(|s| s.failed) {
+        Exit::Error
+    } else {
+        code
+    })
 }
 
 /// Which git objects a scan reads.
