@@ -112,6 +112,17 @@ fn push_event(before: &str, after: &str, branch: &str) -> Value {
     json!({"before": before, "after": after, "ref": format!("refs/heads/{branch}"), "repository": {"default_branch": "main"}})
 }
 
+/// Clones `up` (`depth` 0 = full) and runs the action for a push of `before..after` to main.
+fn run_push(up: &Tree, before: &str, after: &str, depth: u32, inputs: &[&str]) -> Run {
+    let c = upstream_and_clone(up, "main", depth);
+    run_action(
+        &checkout(&c),
+        "push",
+        push_event(before, after, "main"),
+        inputs,
+    )
+}
+
 fn assert_no_token(run: &Run, tokens: &[&str]) {
     let everything = run.all();
     for t in tokens {
@@ -130,6 +141,7 @@ fn push_with_a_token_fails_with_annotation_summary_sarif_and_count() {
     let tok = mint("cfut");
     up.write("app/settings.py", format!("import os\nTOKEN = '{tok}'\n"));
     let after = commit_all(&up, "oops");
+    // Keep the clone: the SARIF file is read from it below.
     let c = upstream_and_clone(&up, "main", 0);
     let run = run_action(
         &checkout(&c),
@@ -251,13 +263,7 @@ fn shallow_checkout_is_deepened_or_fails_loudly() {
     commit_all(&up, "two");
     up.write("c.txt", "y\n");
     let after = commit_all(&up, "three");
-    let c = upstream_and_clone(&up, "main", 1);
-    let run = run_action(
-        &checkout(&c),
-        "push",
-        push_event(&before, &after, "main"),
-        &[],
-    );
+    let run = run_push(&up, &before, &after, 1, &[]);
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.all().contains("deepening"), "{}", run.all());
     assert_eq!(run.annotations().len(), 1);
@@ -281,13 +287,7 @@ fn fail_on_findings_false_passes_but_still_counts() {
     let before = commit_all(&up, "one");
     up.write("b.txt", format!("{}\n", mint("npm")));
     let after = commit_all(&up, "two");
-    let c = upstream_and_clone(&up, "main", 0);
-    let run = run_action(
-        &checkout(&c),
-        "push",
-        push_event(&before, &after, "main"),
-        &["fail-on-findings=false"],
-    );
+    let run = run_push(&up, &before, &after, 0, &["fail-on-findings=false"]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(run.output("findings"), "1");
     assert_eq!(run.annotations().len(), 1);
@@ -301,13 +301,7 @@ fn annotation_properties_are_escaped() {
     let tok = mint("cfut");
     std::fs::write(up.path().join("we,ird:na%me\nx.txt"), format!("{tok}\n")).unwrap();
     let after = commit_all(&up, "odd name");
-    let c = upstream_and_clone(&up, "main", 0);
-    let run = run_action(
-        &checkout(&c),
-        "push",
-        push_event(&before, &after, "main"),
-        &[],
-    );
+    let run = run_push(&up, &before, &after, 0, &[]);
     assert_eq!(run.code, 1, "{}", run.all());
     let ann = run.annotations();
     assert_eq!(ann.len(), 1, "{}", run.stdout);
