@@ -42,6 +42,22 @@ fn scan_revoke(t: &Tree, outbox: &Path, args: &[&str]) -> (i32, Value, String) {
     (code, serde_json::from_str(&out).unwrap_or(Value::Null), err)
 }
 
+/// `burnkey revoke flush --outbox DIR`, with or without the secret in the environment.
+fn flush(outbox: &Path, with_secret: bool) -> (i32, String, String) {
+    let mut c = bin();
+    if with_secret {
+        c.env("TEST_REVOKE_SECRET", SECRET);
+    } else {
+        c.env_remove("TEST_REVOKE_SECRET");
+    }
+    parts(
+        &c.args(["revoke", "flush", "--outbox"])
+            .arg(outbox)
+            .output()
+            .unwrap(),
+    )
+}
+
 fn body_json(s: &Seen) -> Value {
     serde_json::from_slice(&s.body).unwrap()
 }
@@ -173,13 +189,7 @@ fn hash_mode_sends_only_the_hash_and_nothing_leaks() {
     assert!(!err.contains(&a) && !doc.to_string().contains(&a));
     // Now the server comes up and the flush delivers the hash.
     let server = Server::start_on(refused, |_, _| ok());
-    let o = bin()
-        .env("TEST_REVOKE_SECRET", SECRET)
-        .args(["revoke", "flush", "--outbox"])
-        .arg(&outbox)
-        .output()
-        .unwrap();
-    let (code, out, err) = parts(&o);
+    let (code, out, err) = flush(&outbox, true);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!out.contains(&a) && !err.contains(&a));
     let seen = server.seen();
@@ -239,25 +249,14 @@ fn refused_then_flush_in_token_mode_keeps_the_token_sealed_and_the_same_id() {
         "{out}"
     );
     // Without the secret the flush cannot open or sign it: error, nothing lost.
-    let o = bin()
-        .env_remove("TEST_REVOKE_SECRET")
-        .args(["revoke", "flush", "--outbox"])
-        .arg(&outbox)
-        .output()
-        .unwrap();
-    let (code, _, err) = parts(&o);
+    let (code, _, err) = flush(&outbox, false);
     assert_eq!(code, 2);
     assert!(err.contains("TEST_REVOKE_SECRET"), "{err}");
     assert_eq!(outbox_files(&outbox).len(), 1);
     // The server comes up; the flush delivers the real token with the same id.
     let server = Server::start_on(refused, |_, _| ok());
-    let o = bin()
-        .env("TEST_REVOKE_SECRET", SECRET)
-        .args(["revoke", "flush", "--outbox"])
-        .arg(&outbox)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", parts(&o).2);
+    let (code, _, err) = flush(&outbox, true);
+    assert_eq!(code, 0, "{err}");
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(
@@ -266,13 +265,9 @@ fn refused_then_flush_in_token_mode_keeps_the_token_sealed_and_the_same_id() {
     );
     assert_eq!(body_json(&seen[0])[0]["token"], a.as_str());
     assert!(outbox_files(&outbox).is_empty());
-    let o = bin()
-        .args(["revoke", "flush", "--outbox"])
-        .arg(&outbox)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    assert!(parts(&o).1.contains("empty"));
+    let (code, out, _) = flush(&outbox, false);
+    assert_eq!(code, 0, "an empty outbox needs no secret");
+    assert!(out.contains("empty"));
 }
 
 #[test]
@@ -535,13 +530,8 @@ fn kill_dash_nine_mid_run_loses_nothing() {
         v["endpoint"] = good.url().into();
         std::fs::write(f, v.to_string()).unwrap();
     }
-    let o = bin()
-        .env("TEST_REVOKE_SECRET", SECRET)
-        .args(["revoke", "flush", "--outbox"])
-        .arg(&outbox)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", parts(&o).2);
+    let (code, _, err) = flush(&outbox, true);
+    assert_eq!(code, 0, "{err}");
     let got: HashSet<String> = good
         .seen()
         .iter()
