@@ -131,7 +131,8 @@ extra=()
 [ -n "${GITHUB_STEP_SUMMARY:-}" ] && extra+=(--markdown-summary "$GITHUB_STEP_SUMMARY")
 [ -n "${GITHUB_OUTPUT:-}" ] && extra+=(--github-output "$GITHUB_OUTPUT")
 
-burnkey scan "${source_args[@]}" --format "${INPUT_FORMAT:-github}" --sarif "$sarif" "${extra[@]}"
+# ${extra[@]+…}: an empty array under set -u is an error in bash < 4.4 (macOS /bin/bash).
+burnkey scan "${source_args[@]}" --format "${INPUT_FORMAT:-github}" --sarif "$sarif" ${extra[@]+"${extra[@]}"}
 rc=$?
 out "sarif=$sarif"
 case $rc in
