@@ -5,7 +5,7 @@
 //! body, so a scanner can tell a real token from a look-alike with near
 //! certainty. This crate is that scanner and the library behind it:
 //!
-//! - [`format`]: token formats as data; [`FormatSet::check`] says exactly
+//! - [`format`](mod@format): token formats as data; [`FormatSet::check`] says exactly
 //!   what is wrong with a string, [`Format::mint`] makes a new token.
 //! - [`scope`] and [`record`]: scoped token records for services that issue
 //!   their own tokens, a store and a [`record::Verifier`].
