@@ -7,9 +7,7 @@
 //! kept as `pre-commit.legacy` and run first.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -69,15 +67,7 @@ fn is_ours(path: &Path) -> bool {
 }
 
 fn write_executable(path: &Path, text: &str) -> Result<(), Error> {
-    let tmp = path.with_extension("burnkey-tmp");
-    (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.set_permissions(fs::Permissions::from_mode(0o755))?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })()
-    .map_err(|e| Error::io(path, e))
+    crate::fsutil::write_atomic(path, text.as_bytes(), Some(0o755)).map_err(|e| Error::io(path, e))
 }
 
 /// Installs the hook for the repository around `dir`, running `exe`.

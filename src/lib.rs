@@ -47,6 +47,7 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod format;
+pub mod fsutil;
 pub mod git;
 pub mod hook;
 pub mod record;

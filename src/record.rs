@@ -7,7 +7,7 @@
 //! malformed or mistyped token costs no lookup, then compares hashes in
 //! constant time.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -319,20 +319,12 @@ impl JsonlStore {
                 self.path.display()
             )));
         };
-        let mut tmp = self.path.clone().into_os_string();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
         let mut text = lines.join("\n");
         if !text.is_empty() {
             text.push('\n');
         }
-        (|| {
-            let mut f = File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &self.path)
-        })()
-        .map_err(|e| Error::io(&self.path, e))?;
+        crate::fsutil::write_atomic(&self.path, text.as_bytes(), None)
+            .map_err(|e| Error::io(&self.path, e))?;
         Ok(r)
     }
 }
@@ -590,7 +582,7 @@ mod tests {
         assert_eq!(loaded.records.len(), 3);
         assert_eq!(loaded.bad_lines.len(), 1);
         assert_eq!(loaded.bad_lines[0].line, 3);
-        let text = fs::read_to_string(store.path()).unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
         assert!(!text.contains(&m.token), "the store never holds a token");
 
         let v = Verifier::new(FormatSet::builtin(), store.clone());

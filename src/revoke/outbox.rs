@@ -17,7 +17,6 @@
 //! needs the same secret variable to resend, which it needs anyway to sign.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -29,6 +28,7 @@ use sha2::Sha256;
 
 use super::Request;
 use crate::error::Error;
+use crate::fsutil;
 use crate::webhook::Secret;
 
 /// An outbox file and its request, or why it could not be read.
@@ -113,36 +113,20 @@ impl Outbox {
         &self.dir
     }
 
-    fn write_atomic(
-        dir: &Path,
-        name: &str,
-        bytes: &[u8],
-        sync_dir: bool,
-    ) -> Result<PathBuf, Error> {
+    fn write(dir: &Path, req: &Request, sync_dir: bool) -> Result<PathBuf, Error> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let res = (|| {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            if sync_dir {
-                fs::File::open(dir)?.sync_all()?;
-            }
-            Ok::<(), std::io::Error>(())
-        })();
-        if let Err(e) = res {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::io(&path, e));
+        let path = dir.join(format!("{}.json", req.webhook_id));
+        let json = serde_json::to_vec_pretty(req).expect("requests serialize");
+        fsutil::write_atomic(&path, &json, None).map_err(|e| Error::io(&path, e))?;
+        if sync_dir {
+            fsutil::sync_dir(dir).map_err(|e| Error::io(dir, e))?;
         }
         Ok(path)
     }
 
     /// Writes `req` (its token sealed or absent; see the module docs).
     pub fn put(&self, req: &Request) -> Result<PathBuf, Error> {
-        let json = serde_json::to_vec_pretty(req).expect("requests serialize");
-        Outbox::write_atomic(&self.dir, &format!("{}.json", req.webhook_id), &json, true)
+        Outbox::write(&self.dir, req, true)
     }
 
     /// Writes many requests, syncing the folder once at the end.
@@ -152,18 +136,10 @@ impl Outbox {
     ) -> Result<Vec<PathBuf>, Error> {
         let mut paths = Vec::new();
         for req in reqs {
-            let json = serde_json::to_vec_pretty(req).expect("requests serialize");
-            paths.push(Outbox::write_atomic(
-                &self.dir,
-                &format!("{}.json", req.webhook_id),
-                &json,
-                false,
-            )?);
+            paths.push(Outbox::write(&self.dir, req, false)?);
         }
         if !paths.is_empty() {
-            fs::File::open(&self.dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| Error::io(&self.dir, e))?;
+            fsutil::sync_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         }
         Ok(paths)
     }
@@ -209,13 +185,7 @@ impl Outbox {
 
     /// Moves a request that failed permanently to `failed/`, with its reason.
     pub fn mark_failed(&self, path: Option<&Path>, req: &Request) -> Result<PathBuf, Error> {
-        let json = serde_json::to_vec_pretty(req).expect("requests serialize");
-        let p = Outbox::write_atomic(
-            &self.dir.join("failed"),
-            &format!("{}.json", req.webhook_id),
-            &json,
-            true,
-        )?;
+        let p = Outbox::write(&self.dir.join("failed"), req, true)?;
         if let Some(old) = path {
             let _ = fs::remove_file(old);
         }
