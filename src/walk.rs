@@ -12,7 +12,7 @@ use std::io;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
@@ -323,7 +323,6 @@ fn walk_root(
             .ignore(false)
             .parents(false);
     }
-    let skipped_by_allow = Arc::new(AtomicU64::new(0));
     b.build_parallel().run(|| {
         let mut w = Worker {
             scanner,
@@ -335,7 +334,6 @@ fn walk_root(
             progress,
             shared,
         };
-        let skipped_by_allow = skipped_by_allow.clone();
         Box::new(move |entry| {
             let entry = match entry {
                 Ok(e) => e,
@@ -358,7 +356,7 @@ fn walk_root(
             if allow.has_globs() {
                 let rel = path.strip_prefix(root).unwrap_or(path);
                 if allow.path_ignored(rel) {
-                    skipped_by_allow.fetch_add(1, Ordering::Relaxed);
+                    w.out.stats.skip("burnkeyignore");
                     return WalkState::Continue;
                 }
             }
@@ -371,9 +369,4 @@ fn walk_root(
             WalkState::Continue
         })
     });
-    let n = skipped_by_allow.load(Ordering::Relaxed);
-    if n > 0 {
-        let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
-        *s.stats.skipped.entry("burnkeyignore".into()).or_default() += n;
-    }
 }
