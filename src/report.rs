@@ -39,6 +39,17 @@ pub struct ReportOptions {
     pub color: bool,
 }
 
+impl ReportOptions {
+    /// The token as reports show it: redacted unless `show_secret`.
+    pub fn token<'f>(&self, f: &'f Finding) -> &'f str {
+        if self.show_secret {
+            &f.secret
+        } else {
+            &f.redacted
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct WireFinding<'a> {
     #[serde(flatten)]
@@ -133,11 +144,7 @@ pub fn escape_property(s: &str) -> String {
 
 /// `::error file=…,line=…,col=…,endColumn=…,title=…::message` for a finding.
 pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
-    let token = if opts.show_secret {
-        &f.secret
-    } else {
-        &f.redacted
-    };
+    let token = opts.token(f);
     let mut msg = format!(
         "{} {} (checksum {}).",
         f.rule_name,
@@ -230,11 +237,7 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     } else {
         ("", "", "", "")
     };
-    let token = if opts.show_secret {
-        &f.secret
-    } else {
-        &f.redacted
-    };
+    let token = opts.token(f);
     let mut s = format!(
         "{path}{}{off}:{pos}{}:{}{off} {rule}{}{off} {token}",
         f.path, f.line, f.column, f.rule_id
@@ -306,10 +309,10 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-/// Percent-encodes a relative path for a SARIF `artifactLocation.uri`.
-pub fn uri_path(path: &str) -> String {
-    let cwd = std::env::current_dir().ok();
-    let rel = match &cwd {
+/// Percent-encodes a path for a SARIF `artifactLocation.uri`, relative to
+/// `cwd` when it lies below it (a `file://` URI otherwise).
+pub fn uri_path(path: &str, cwd: Option<&std::path::Path>) -> String {
+    let rel = match cwd {
         Some(c) if path.starts_with('/') => std::path::Path::new(path)
             .strip_prefix(c)
             .map(|p| p.to_string_lossy().into_owned())
@@ -332,6 +335,7 @@ pub fn uri_path(path: &str) -> String {
 }
 
 fn sarif(out: &Outcome, rules: &RuleSet, opts: ReportOptions) -> Value {
+    let cwd = std::env::current_dir().ok();
     let sarif_rules: Vec<Value> = rules
         .rules()
         .iter()
@@ -363,7 +367,7 @@ fn sarif(out: &Outcome, rules: &RuleSet, opts: ReportOptions) -> Value {
         .iter()
         .map(|f| {
             let index = rules.rules().iter().position(|r| r.id() == f.rule_id);
-            let token = if opts.show_secret { &f.secret } else { &f.redacted };
+            let token = opts.token(f);
             let mut message = format!("{} {} found (checksum {}).", f.rule_name, token, f.checksum.as_str());
             if let Some(c) = &f.commit {
                 message.push_str(&format!(" Introduced in commit {c}."));
@@ -384,7 +388,7 @@ fn sarif(out: &Outcome, rules: &RuleSet, opts: ReportOptions) -> Value {
                 "message": {"text": message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri_path(&f.path)},
+                        "artifactLocation": {"uri": uri_path(&f.path, cwd.as_deref())},
                         "region": {
                             "startLine": f.line,
                             "startColumn": f.column,
@@ -435,8 +439,14 @@ mod tests {
 
     #[test]
     fn uri_paths_are_encoded() {
-        assert_eq!(uri_path("a b/c%d,e.rs"), "a%20b/c%25d%2Ce.rs");
-        assert_eq!(uri_path("src/lib.rs"), "src/lib.rs");
+        assert_eq!(uri_path("a b/c%d,e.rs", None), "a%20b/c%25d%2Ce.rs");
+        assert_eq!(uri_path("src/lib.rs", None), "src/lib.rs");
+        let cwd = std::path::Path::new("/repo");
+        assert_eq!(uri_path("/repo/src/lib.rs", Some(cwd)), "src/lib.rs");
+        assert_eq!(
+            uri_path("/elsewhere/a b", Some(cwd)),
+            "file:///elsewhere/a%20b"
+        );
     }
 
     #[test]
