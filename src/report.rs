@@ -174,6 +174,20 @@ fn md_cell(s: &str) -> String {
         .replace('`', "'")
 }
 
+/// The rules behind `out`'s findings, each once, in order of first finding:
+/// whose remediation help a report lists.
+pub fn rules_found<'r>(out: &Outcome, rules: &'r RuleSet) -> Vec<&'r crate::rules::Rule> {
+    let mut found: Vec<&crate::rules::Rule> = Vec::new();
+    for f in &out.findings {
+        if let Some(r) = rules.get(&f.rule_id) {
+            if !found.iter().any(|x| x.id() == r.id()) {
+                found.push(r);
+            }
+        }
+    }
+    found
+}
+
 /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`): counts, a table of
 /// every finding (redacted), and what to do.
 pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
@@ -218,13 +232,8 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
         ));
     }
     s.push_str("\n### What to do\n\n1. **Revoke or rotate each token now**: it is in the repository's history, and forks and clones keep it even after a fix.\n");
-    let mut seen = std::collections::BTreeSet::new();
-    for f in &out.findings {
-        if seen.insert(f.rule_id.as_str()) {
-            if let Some(r) = rules.get(&f.rule_id) {
-                s.push_str(&format!("   - {}: {}\n", r.format.name, r.help));
-            }
-        }
+    for r in rules_found(out, rules) {
+        s.push_str(&format!("   - {}: {}\n", r.format.name, r.help));
     }
     s.push_str("2. Remove it from the code (and from history if the branch is not merged yet).\n3. A known test token? Put `burnkey:allow` on its line, or add its fingerprint (`burnkey scan --print-fingerprints`) to `.burnkeyignore`.\n");
     s
@@ -425,6 +434,28 @@ fn sarif(out: &Outcome, rules: &RuleSet, opts: ReportOptions) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_found_lists_each_rule_once_even_interleaved() {
+        let rules = RuleSet::builtin();
+        let scanner = crate::Scanner::new(rules.clone());
+        let fs = crate::FormatSet::builtin();
+        let text = ["cfut", "npm", "cfut"]
+            .map(|k| fs.by_name(k).unwrap().mint().unwrap())
+            .join("\n");
+        let mut out = Outcome::default();
+        scanner.scan_slice(text.as_bytes(), |m| {
+            out.findings.push(Finding::new(
+                &rules,
+                &m,
+                "a".into(),
+                "a",
+                crate::finding::Origin::File,
+            ))
+        });
+        let ids: Vec<&str> = rules_found(&out, &rules).iter().map(|r| r.id()).collect();
+        assert_eq!(ids, vec!["cloudflare-user-api-token", "npm-access-token"]);
+    }
 
     #[test]
     fn workflow_command_escaping() {

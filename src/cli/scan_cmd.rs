@@ -195,14 +195,8 @@ fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
     s.push_str(
         "What to do:\n  1. Treat each token as leaked: revoke or rotate it with its issuer now.\n",
     );
-    let mut helps: Vec<&str> = out
-        .findings
-        .iter()
-        .filter_map(|f| scanner.rules().get(&f.rule_id).map(|r| r.help.as_str()))
-        .collect();
-    helps.dedup();
-    for h in helps {
-        s.push_str(&format!("     {h}\n"));
+    for r in report::rules_found(out, scanner.rules()) {
+        s.push_str(&format!("     {}\n", r.help));
     }
     if staged {
         s.push_str("  2. Take it out of the commit: edit the file and `git add` it again, or unstage it with `git restore --staged <file>`.\n");
