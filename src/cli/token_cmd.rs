@@ -127,14 +127,15 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     let scope = Scope::parse(&a.scope)?;
     let loaded = load_store(&a.store)?;
     // The store may hold custom kinds; learn their formats (no lookup yet).
-    let mut formats: Vec<Format> = FormatSet::builtin().formats().to_vec();
+    let builtin = FormatSet::builtin();
+    let mut formats: Vec<Format> = builtin.formats().to_vec();
     let kinds: BTreeSet<(String, String)> = loaded
         .records
         .iter()
         .map(|r| (r.kind.clone(), r.scheme.clone()))
         .collect();
     for (kind, scheme) in kinds {
-        if FormatSet::builtin().by_name(&kind).is_none() {
+        if builtin.by_name(&kind).is_none() {
             if let Ok(f) = format_for(&kind, Some(&scheme)) {
                 formats.push(f);
             }
