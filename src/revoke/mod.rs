@@ -228,7 +228,7 @@ pub fn run(
         outbox_dir: outbox.dir().to_path_buf(),
         ..Report::default()
     };
-    let files: std::collections::HashMap<String, PathBuf> = reqs
+    let mut files: std::collections::HashMap<String, PathBuf> = reqs
         .iter()
         .filter_map(|(r, p)| p.clone().map(|p| (r.webhook_id.clone(), p)))
         .collect();
@@ -259,7 +259,6 @@ pub fn run(
         }
     }
     // Journal first: every request is on disk before its first attempt.
-    let mut files = files;
     let fresh: Vec<&Request> = jobs
         .iter()
         .map(|j| &j.request)
