@@ -17,14 +17,8 @@ cd "${INPUT_PATH:-.}" || fail "path ${INPUT_PATH} does not exist"
 sarif="${INPUT_SARIF:-burnkey.sarif}"
 case "$sarif" in /*) ;; *) sarif="$PWD/$sarif" ;; esac
 
-event_field() { # event_field KEY... : a field of the event JSON (python3 is on every hosted runner)
-    python3 - "$GITHUB_EVENT_PATH" "$@" <<'PY' 2>/dev/null
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    v = (v or {}).get(k) if isinstance(v, dict) else None
-print("" if v is None else v)
-PY
+event_field() { # event_field KEY... : a string field of the event JSON, read by burnkey itself
+    burnkey event-field "$GITHUB_EVENT_PATH" "$@" 2>/dev/null
 }
 
 have_commit() { git cat-file -e "$1^{commit}" 2>/dev/null; }

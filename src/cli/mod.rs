@@ -59,6 +59,14 @@ pub enum Cmd {
     /// Retry or list revocations waiting in the outbox.
     #[command(subcommand)]
     Revoke(RevokeCmd),
+    /// Print one field of a JSON file (the GitHub Action reads its event
+    /// payload with it, so the action needs no other JSON tool).
+    #[command(hide = true)]
+    EventField {
+        file: PathBuf,
+        /// Object keys, outermost first.
+        keys: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -309,7 +317,25 @@ pub fn run() -> anyhow::Result<Exit> {
         Cmd::Rules(c) => rules_cmd::run(c),
         Cmd::Hook(c) => hook_cmd::run(c),
         Cmd::Revoke(c) => revoke_cmd::run(c),
+        Cmd::EventField { file, keys } => event_field(&file, &keys),
     }
+}
+
+/// `burnkey event-field FILE KEY...`: the string (or number, or bool) at
+/// that path of a JSON object, or an empty line when it is absent or null.
+fn event_field(file: &std::path::Path, keys: &[String]) -> anyhow::Result<Exit> {
+    use anyhow::Context;
+    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let v = keys.iter().try_fold(&doc, |v, k| v.get(k.as_str()));
+    let s = match v {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    println!("{s}");
+    Ok(Exit::Ok)
 }
 
 #[cfg(test)]

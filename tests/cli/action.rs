@@ -1,4 +1,4 @@
-//! The GitHub Action, run offline: `../shared/tools/run_composite.py` runs
+//! The GitHub Action, run offline: [`composite`](crate::composite) runs
 //! action.yml's steps as the runner would, in real git repositories, with
 //! fixture event JSON. The install step finds this build's burnkey on PATH.
 
@@ -8,6 +8,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 
 use crate::common::*;
+use crate::composite;
 use crate::git::{commit_all, git, repo};
 
 struct Run {
@@ -39,10 +40,8 @@ impl Run {
 
 fn run_action(checkout: &Path, event_name: &str, event: Value, inputs: &[&str]) -> Run {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let runner = root.join("../shared/tools/run_composite.py");
-    let events = tempfile::tempdir().unwrap();
-    let event_path = events.path().join("event.json");
-    std::fs::write(&event_path, event.to_string()).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    // The install step finds this build's burnkey on PATH.
     let bin_dir: PathBuf = assert_cmd::cargo::cargo_bin("burnkey")
         .parent()
         .unwrap()
@@ -52,39 +51,27 @@ fn run_action(checkout: &Path, event_name: &str, event: Value, inputs: &[&str]) 
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let o = Command::new("python3")
-        .arg(&runner)
-        .arg(root)
-        .arg(event_name)
-        .arg(&event_path)
-        .args(inputs)
-        .current_dir(checkout)
-        .env("PATH", path)
-        .env("TMPDIR", events.path())
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .expect("python3 with PyYAML runs the composite action");
-    let (code, stdout, stderr) = parts(&o);
-    // The runner prints the action's outputs only when every step passed;
-    // the last step's $GITHUB_OUTPUT file holds them either way.
-    let mut outputs = String::new();
-    for e in std::fs::read_dir(events.path()).unwrap().flatten() {
-        let f = e.path().join("github_output");
-        if e.file_name().to_string_lossy().starts_with("gha-") && f.exists() {
-            outputs = std::fs::read_to_string(f).unwrap();
-        }
-    }
-    let outputs = outputs
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+    let inputs: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|kv| kv.split_once('=').expect("name=value"))
         .collect();
+    let r = composite::run(&composite::Invocation {
+        action_dir: root,
+        workspace: checkout,
+        event_name,
+        event: &event,
+        inputs: &inputs,
+        temp: temp.path(),
+        env: &[
+            ("PATH", path),
+            ("TMPDIR", temp.path().to_string_lossy().into_owned()),
+        ],
+    });
     Run {
-        code,
-        stdout,
-        stderr,
-        outputs,
+        code: r.code,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        outputs: r.outputs.into_iter().collect(),
     }
 }
 

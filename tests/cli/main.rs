@@ -3,6 +3,7 @@
 
 mod action;
 mod common;
+mod composite;
 mod git;
 mod hook;
 mod revoke;
