@@ -1,12 +1,384 @@
-//! Checksum schemes: pure functions shared by the scanner, `check` and `mint`.
+//! Checksums as data: an algorithm over some bytes of the token, written
+//! into it with an encoding. Pure functions shared by the scanner, `check`
+//! and `mint`; nothing here allocates.
 //!
-//! Each scheme turns the random body of a token into a fixed-width string of
-//! ASCII characters. Encoding never allocates: the caller gets a small array.
+//! A [`ChecksumSpec`] says *how* a checksum is computed and written; *which*
+//! bytes it covers is the layout's business ([`crate::layout`]). Two kinds
+//! of encoding:
+//!
+//! - byte encodings (`hex`, `hex-upper`, `hex-any`, `base32`): the digest's
+//!   bytes, written in order; a `width` shorter than the whole keeps the
+//!   first characters (GitHub's fine-grained PATs keep 8 of base32(SHA-256));
+//! - number encodings (`base36`, `base62`): the digest read as one unsigned
+//!   big-endian number, left-padded with `0` to `width` (GitHub classic
+//!   tokens: CRC-32 in base62, 6 characters).
+//!
+//! `byte_order = "little"` reverses the digest's bytes first (Grafana writes
+//! its CRC-32 as four little-endian bytes).
 
 use std::fmt;
 use std::str::FromStr;
 
-/// How a token's trailing checksum is computed from its random body.
+/// Longest checksum a token may carry, in characters (SHA-256 in hex).
+pub const MAX_WIDTH: usize = 64;
+
+/// The function over the covered bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// CRC-32/IEEE (zlib's, `crc32fast`): 4 bytes, big-endian.
+    Crc32,
+    /// SHA-256: 32 bytes.
+    Sha256,
+}
+
+/// How the digest is written as characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// Lowercase hex of the bytes.
+    Hex,
+    /// Uppercase hex of the bytes.
+    HexUpper,
+    /// Hex of the bytes, either case accepted (minted lowercase).
+    HexAnyCase,
+    /// RFC 4648 base32 (`A-Z2-7`) of the bytes, unpadded.
+    Base32,
+    /// The digest as a number in base 36 (`0-9a-z`).
+    Base36,
+    /// The digest as a number in base 62 (`0-9A-Za-z`).
+    Base62,
+}
+
+/// The order of the digest's bytes before encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ByteOrder {
+    /// As the algorithm defines them (CRC-32 most significant byte first).
+    Big,
+    /// Reversed.
+    Little,
+}
+
+/// One checksum: algorithm, encoding, byte order and width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChecksumSpec {
+    /// The function.
+    pub algorithm: Algorithm,
+    /// How it is written.
+    pub encoding: Encoding,
+    /// Byte order of the digest before encoding.
+    pub byte_order: ByteOrder,
+    /// Characters in the token.
+    pub width: usize,
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+impl Algorithm {
+    /// Digest length in bytes.
+    pub fn len(self) -> usize {
+        match self {
+            Algorithm::Crc32 => 4,
+            Algorithm::Sha256 => 32,
+        }
+    }
+
+    /// Always false: every algorithm has a digest.
+    pub fn is_empty(self) -> bool {
+        false
+    }
+
+    /// The name used in rule files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Crc32 => "crc32",
+            Algorithm::Sha256 => "sha256",
+        }
+    }
+}
+
+impl Encoding {
+    /// The name used in rule files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Hex => "hex",
+            Encoding::HexUpper => "hex-upper",
+            Encoding::HexAnyCase => "hex-any",
+            Encoding::Base32 => "base32",
+            Encoding::Base36 => "base36",
+            Encoding::Base62 => "base62",
+        }
+    }
+
+    const ALL: [Encoding; 6] = [
+        Encoding::Hex,
+        Encoding::HexUpper,
+        Encoding::HexAnyCase,
+        Encoding::Base32,
+        Encoding::Base36,
+        Encoding::Base62,
+    ];
+
+    fn is_number(self) -> bool {
+        matches!(self, Encoding::Base36 | Encoding::Base62)
+    }
+
+    /// Whether `c` may appear in a checksum of this encoding.
+    #[inline]
+    pub fn is_digit(self, c: u8) -> bool {
+        match self {
+            Encoding::Hex => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+            Encoding::HexUpper => c.is_ascii_digit() || (b'A'..=b'F').contains(&c),
+            Encoding::HexAnyCase => c.is_ascii_hexdigit(),
+            Encoding::Base32 => c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c),
+            Encoding::Base36 => c.is_ascii_digit() || c.is_ascii_lowercase(),
+            Encoding::Base62 => c.is_ascii_alphanumeric(),
+        }
+    }
+
+    /// The digits as a character class, for messages: `[0-9a-f]`.
+    pub fn class(self) -> &'static str {
+        match self {
+            Encoding::Hex => "[0-9a-f]",
+            Encoding::HexUpper => "[0-9A-F]",
+            Encoding::HexAnyCase => "[0-9a-fA-F]",
+            Encoding::Base32 => "[A-Z2-7]",
+            Encoding::Base36 => "[0-9a-z]",
+            Encoding::Base62 => "[0-9A-Za-z]",
+        }
+    }
+
+    /// Characters needed to write `bytes` bytes in full.
+    fn full_width(self, bytes: usize) -> usize {
+        match self {
+            Encoding::Hex | Encoding::HexUpper | Encoding::HexAnyCase => 2 * bytes,
+            Encoding::Base32 => (8 * bytes).div_ceil(5),
+            // The largest number of `bytes` bytes, in this base.
+            Encoding::Base36 | Encoding::Base62 => {
+                let base = if self == Encoding::Base36 { 36u128 } else { 62 };
+                let mut max = if bytes >= 16 {
+                    u128::MAX
+                } else {
+                    (1u128 << (8 * bytes)) - 1
+                };
+                let mut n = 1;
+                while max >= base {
+                    max /= base;
+                    n += 1;
+                }
+                n
+            }
+        }
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Algorithm, String> {
+        [Algorithm::Crc32, Algorithm::Sha256]
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| format!("unknown checksum algorithm {s:?} (expected crc32 or sha256)"))
+    }
+}
+
+impl FromStr for Encoding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Encoding, String> {
+        Encoding::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Encoding::ALL.iter().map(|e| e.name()).collect();
+                format!(
+                    "unknown checksum encoding {s:?} (expected one of: {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl FromStr for ByteOrder {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ByteOrder, String> {
+        match s {
+            "big" => Ok(ByteOrder::Big),
+            "little" => Ok(ByteOrder::Little),
+            _ => Err(format!("unknown byte order {s:?} (expected big or little)")),
+        }
+    }
+}
+
+impl ChecksumSpec {
+    /// A checksum written in full width (the number encodings: wide enough
+    /// for any digest).
+    pub fn full(algorithm: Algorithm, encoding: Encoding, byte_order: ByteOrder) -> ChecksumSpec {
+        ChecksumSpec {
+            algorithm,
+            encoding,
+            byte_order,
+            width: encoding.full_width(algorithm.len()),
+        }
+    }
+
+    /// Checks that the combination can be written: a number encoding needs
+    /// a digest of at most 16 bytes and the width of its largest value; a
+    /// byte encoding keeps at most its full width.
+    pub fn validate(&self) -> Result<(), String> {
+        let full = self.encoding.full_width(self.algorithm.len());
+        if self.width == 0 || self.width > MAX_WIDTH {
+            return Err(format!(
+                "checksum width {} must be between 1 and {MAX_WIDTH}",
+                self.width
+            ));
+        }
+        if self.encoding.is_number() {
+            if self.algorithm.len() > 16 {
+                return Err(format!(
+                    "{} is a number encoding; a {} digest is too long for it (use hex or base32)",
+                    self.encoding.name(),
+                    self.algorithm.name()
+                ));
+            }
+            if self.width < full {
+                return Err(format!(
+                    "a {} checksum in {} needs {full} characters, not {}",
+                    self.algorithm.name(),
+                    self.encoding.name(),
+                    self.width
+                ));
+            }
+        } else if self.width > full {
+            return Err(format!(
+                "a {} checksum in {} has at most {full} characters, not {}",
+                self.algorithm.name(),
+                self.encoding.name(),
+                self.width
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `c` may appear in this checksum.
+    #[inline]
+    pub fn is_digit(&self, c: u8) -> bool {
+        self.encoding.is_digit(c)
+    }
+
+    /// The digest of `parts`, concatenated, in this byte order; returns its
+    /// length.
+    fn digest(&self, parts: &[&[u8]], out: &mut [u8; 32]) -> usize {
+        let n = self.algorithm.len();
+        match self.algorithm {
+            Algorithm::Crc32 => {
+                let mut h = crc32fast::Hasher::new();
+                parts.iter().for_each(|p| h.update(p));
+                out[..4].copy_from_slice(&h.finalize().to_be_bytes());
+            }
+            Algorithm::Sha256 => {
+                use sha2::{Digest, Sha256};
+                let mut h = Sha256::new();
+                parts.iter().for_each(|p| h.update(p));
+                out.copy_from_slice(&h.finalize());
+            }
+        }
+        if self.byte_order == ByteOrder::Little {
+            out[..n].reverse();
+        }
+        n
+    }
+
+    /// Computes the checksum of `parts` (concatenated) into `out`; returns
+    /// the written characters.
+    pub fn encode<'a>(&self, parts: &[&[u8]], out: &'a mut [u8; MAX_WIDTH]) -> &'a [u8] {
+        let mut d = [0u8; 32];
+        let n = self.digest(parts, &mut d);
+        let d = &d[..n];
+        let w = self.width;
+        match self.encoding {
+            Encoding::Hex | Encoding::HexAnyCase | Encoding::HexUpper => {
+                let digits = if self.encoding == Encoding::HexUpper {
+                    HEX_UPPER
+                } else {
+                    HEX
+                };
+                for (i, slot) in out[..w].iter_mut().enumerate() {
+                    let b = d[i / 2];
+                    let nibble = if i % 2 == 0 { b >> 4 } else { b & 0xf };
+                    *slot = digits[nibble as usize];
+                }
+            }
+            Encoding::Base32 => {
+                // Five bits at a time, most significant first.
+                for (i, slot) in out[..w].iter_mut().enumerate() {
+                    let bit = i * 5;
+                    let hi = d.get(bit / 8).copied().unwrap_or(0) as u16;
+                    let lo = d.get(bit / 8 + 1).copied().unwrap_or(0) as u16;
+                    let v = ((hi << 8 | lo) >> (11 - bit % 8)) & 0x1f;
+                    *slot = BASE32[v as usize];
+                }
+            }
+            Encoding::Base36 | Encoding::Base62 => {
+                let num = d.iter().fold(0u128, |n, &b| n << 8 | b as u128);
+                let mut digits = [0u8; 32];
+                let len = if self.encoding == Encoding::Base62 {
+                    base62::encode_bytes(num, &mut digits).expect("22 digits fit")
+                } else {
+                    let mut n = num;
+                    let mut len = 0;
+                    loop {
+                        digits[len] = BASE36[(n % 36) as usize];
+                        n /= 36;
+                        len += 1;
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    digits[..len].reverse();
+                    len
+                };
+                let pad = w - len;
+                out[..pad].fill(b'0');
+                out[pad..w].copy_from_slice(&digits[..len]);
+            }
+        }
+        &out[..w]
+    }
+
+    /// Whether `written` is the checksum of `parts`.
+    #[inline]
+    pub fn verify(&self, parts: &[&[u8]], written: &[u8]) -> bool {
+        if written.len() != self.width {
+            return false;
+        }
+        let mut buf = [0u8; MAX_WIDTH];
+        let want = self.encode(parts, &mut buf);
+        if self.encoding == Encoding::HexAnyCase {
+            want.eq_ignore_ascii_case(written)
+        } else {
+            want == written
+        }
+    }
+
+    /// A short description: `crc32 hex, 8 characters`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}{}, {} characters",
+            self.algorithm.name(),
+            self.encoding.name(),
+            if self.byte_order == ByteOrder::Little {
+                " little-endian"
+            } else {
+                ""
+            },
+            self.width
+        )
+    }
+}
+
+/// The named checksum layouts of the original rule files and of `--scheme`:
+/// each is a body of `[A-Za-z0-9]` followed by a checksum of the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// CRC-32/IEEE of the body as 8 lowercase hex digits, zero-padded
@@ -18,9 +390,6 @@ pub enum Scheme {
     /// No checksum: the format is recognised by shape alone.
     None,
 }
-
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl Scheme {
     /// Every scheme, in the order of their names.
@@ -35,101 +404,29 @@ impl Scheme {
         }
     }
 
+    /// The checksum, or none for [`Scheme::None`].
+    pub fn spec(self) -> Option<ChecksumSpec> {
+        let (encoding, width) = match self {
+            Scheme::Crc32Hex8 => (Encoding::Hex, 8),
+            Scheme::Crc32Base62x6 => (Encoding::Base62, 6),
+            Scheme::None => return None,
+        };
+        Some(ChecksumSpec {
+            algorithm: Algorithm::Crc32,
+            encoding,
+            byte_order: ByteOrder::Big,
+            width,
+        })
+    }
+
     /// Number of checksum characters after the body.
     pub fn len(self) -> usize {
-        match self {
-            Scheme::Crc32Hex8 => 8,
-            Scheme::Crc32Base62x6 => 6,
-            Scheme::None => 0,
-        }
+        self.spec().map_or(0, |s| s.width)
     }
 
     /// True for [`Scheme::None`].
     pub fn is_empty(self) -> bool {
         self.len() == 0
-    }
-
-    /// Whether `c` may appear in a checksum of this scheme.
-    #[inline]
-    pub fn is_digit(self, c: u8) -> bool {
-        match self {
-            Scheme::Crc32Hex8 => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
-            Scheme::Crc32Base62x6 => c.is_ascii_alphanumeric(),
-            Scheme::None => false,
-        }
-    }
-
-    /// Computes the checksum of `body` into `out`; returns the used part.
-    #[inline]
-    pub fn encode<'a>(self, body: &[u8], out: &'a mut [u8; 8]) -> &'a [u8] {
-        let crc = crc32fast::hash(body);
-        match self {
-            Scheme::Crc32Hex8 => {
-                for (i, slot) in out.iter_mut().enumerate() {
-                    *slot = HEX[((crc >> (28 - 4 * i)) & 0xf) as usize];
-                }
-                &out[..8]
-            }
-            Scheme::Crc32Base62x6 => {
-                // 62^6 > 2^32, so six digits always suffice.
-                let mut n = crc;
-                for slot in out[..6].iter_mut().rev() {
-                    *slot = BASE62[(n % 62) as usize];
-                    n /= 62;
-                }
-                &out[..6]
-            }
-            Scheme::None => &out[..0],
-        }
-    }
-
-    /// Whether `checksum` is the checksum of `body` under this scheme.
-    /// Always true for [`Scheme::None`] with an empty checksum.
-    #[inline]
-    pub fn verify(self, body: &[u8], checksum: &[u8]) -> bool {
-        // Decode the written checksum rather than encode the computed one:
-        // no string compare on the hot path.
-        match (self, self.decode(checksum)) {
-            (Scheme::None, _) => checksum.is_empty(),
-            (_, Some(written)) => written == crc32fast::hash(body),
-            (_, None) => false,
-        }
-    }
-
-    /// The CRC value a checksum string denotes, if it is well-formed.
-    #[inline]
-    pub fn decode(self, checksum: &[u8]) -> Option<u32> {
-        if checksum.len() != self.len() {
-            return None;
-        }
-        match self {
-            Scheme::Crc32Hex8 => {
-                let mut n = 0u32;
-                for &c in checksum {
-                    let d = match c {
-                        b'0'..=b'9' => c - b'0',
-                        b'a'..=b'f' => c - b'a' + 10,
-                        _ => return None,
-                    };
-                    n = (n << 4) | d as u32;
-                }
-                Some(n)
-            }
-            Scheme::Crc32Base62x6 => {
-                let mut n = 0u64;
-                for &c in checksum {
-                    let d = match c {
-                        b'0'..=b'9' => c - b'0',
-                        b'A'..=b'Z' => c - b'A' + 10,
-                        b'a'..=b'z' => c - b'a' + 36,
-                        _ => return None,
-                    };
-                    n = n * 62 + d as u64;
-                }
-                u32::try_from(n).ok()
-            }
-            Scheme::None => None,
-        }
     }
 }
 
@@ -177,8 +474,25 @@ mod tests {
     use super::*;
 
     fn enc(s: Scheme, body: &str) -> String {
-        let mut out = [0u8; 8];
-        String::from_utf8(s.encode(body.as_bytes(), &mut out).to_vec()).unwrap()
+        let mut out = [0u8; MAX_WIDTH];
+        let spec = s.spec().unwrap();
+        String::from_utf8(spec.encode(&[body.as_bytes()], &mut out).to_vec()).unwrap()
+    }
+
+    fn spec(a: Algorithm, e: Encoding, o: ByteOrder, width: usize) -> ChecksumSpec {
+        let s = ChecksumSpec {
+            algorithm: a,
+            encoding: e,
+            byte_order: o,
+            width,
+        };
+        s.validate().unwrap();
+        s
+    }
+
+    fn encode(s: &ChecksumSpec, parts: &[&[u8]]) -> String {
+        let mut out = [0u8; MAX_WIDTH];
+        String::from_utf8(s.encode(parts, &mut out).to_vec()).unwrap()
     }
 
     #[test]
@@ -214,25 +528,93 @@ mod tests {
     }
 
     #[test]
-    fn decode_inverts_encode_and_rejects_junk() {
+    fn verify_accepts_only_the_checksum() {
         for body in ["", "123456789", "iIzsCvggAoeGgQlmtjEQttMgP07WYC"] {
             for s in [Scheme::Crc32Hex8, Scheme::Crc32Base62x6] {
-                let mut out = [0u8; 8];
-                let sum = s.encode(body.as_bytes(), &mut out).to_vec();
-                assert_eq!(s.decode(&sum), Some(crc32fast::hash(body.as_bytes())));
-                assert!(s.verify(body.as_bytes(), &sum));
+                let sum = enc(s, body);
+                let spec = s.spec().unwrap();
+                assert!(spec.verify(&[body.as_bytes()], sum.as_bytes()));
+                assert!(!spec.verify(&[body.as_bytes(), b"x"], sum.as_bytes()));
             }
         }
-        assert_eq!(
-            Scheme::Crc32Hex8.decode(b"CBF43926"),
-            None,
+        let hex = Scheme::Crc32Hex8.spec().unwrap();
+        assert!(
+            !hex.verify(&[b"123456789"], b"CBF43926"),
             "uppercase hex is not the format"
         );
-        assert_eq!(Scheme::Crc32Hex8.decode(b"cbf4392"), None);
+        assert!(!hex.verify(&[b"123456789"], b"cbf4392"));
         // 62^6 - 1 overflows a u32: such a checksum can match no CRC.
-        assert_eq!(Scheme::Crc32Base62x6.decode(b"zzzzzz"), None);
-        assert!(!Scheme::Crc32Base62x6.verify(b"", b"zzzzzz"));
-        assert!(Scheme::None.verify(b"abc", b""));
+        assert!(!Scheme::Crc32Base62x6
+            .spec()
+            .unwrap()
+            .verify(&[b""], b"zzzzzz"));
+        let any = ChecksumSpec {
+            encoding: Encoding::HexAnyCase,
+            ..hex
+        };
+        assert!(any.verify(&[b"123456789"], b"CBF43926"));
+        assert!(any.verify(&[b"123456789"], b"cbF43926"));
+    }
+
+    #[test]
+    fn little_endian_crc_hex_is_the_grafana_layout() {
+        // FORMATS.md: the glsa_ vector's hex is CRC-32 of everything before
+        // its last `_`, as four little-endian bytes.
+        let s = spec(Algorithm::Crc32, Encoding::Hex, ByteOrder::Little, 8);
+        assert_eq!(
+            encode(&s, &[b"glsa_", b"OmmC8B6zgzKwbVkqxFvZuRRRuAr46DRu"]),
+            "d6e2ce86"
+        );
+        let be = spec(Algorithm::Crc32, Encoding::Hex, ByteOrder::Big, 8);
+        assert_eq!(
+            encode(&be, &[b"glsa_OmmC8B6zgzKwbVkqxFvZuRRRuAr46DRu"]),
+            "86cee2d6"
+        );
+    }
+
+    #[test]
+    fn base36_and_truncated_base32_sha256() {
+        // FORMATS.md: GitLab's routable tokens end in base36 CRC-32, 7 wide.
+        let s = spec(Algorithm::Crc32, Encoding::Base36, ByteOrder::Big, 7);
+        assert_eq!(
+            encode(&s, &[b"glpat-VJciNwSNc-utqlF-Lmw1dhBvOjEKdToyBw.0y"]),
+            "0gsmf61"
+        );
+        assert_eq!(encode(&s, &[b""]), "0000000");
+        // FORMATS.md: github_pat_ carries base32(SHA-256(first 77))[..8].
+        let t = "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"; // burnkey:allow
+        let s = spec(Algorithm::Sha256, Encoding::Base32, ByteOrder::Big, 8);
+        assert_eq!(encode(&s, &[&t.as_bytes()[..77]]), &t[77..85]);
+        // Full-width hex of SHA-256 is the usual hex digest.
+        let full = sha256_hex(b"");
+        let h = spec(Algorithm::Sha256, Encoding::Hex, ByteOrder::Big, 64);
+        assert_eq!(encode(&h, &[b""]), full);
+    }
+
+    #[test]
+    fn impossible_specs_are_refused() {
+        let bad = |a, e, w| {
+            ChecksumSpec {
+                algorithm: a,
+                encoding: e,
+                byte_order: ByteOrder::Big,
+                width: w,
+            }
+            .validate()
+            .unwrap_err()
+        };
+        assert!(bad(Algorithm::Sha256, Encoding::Base62, 43).contains("number encoding"));
+        assert!(bad(Algorithm::Crc32, Encoding::Base62, 5).contains("needs 6"));
+        assert!(bad(Algorithm::Crc32, Encoding::Hex, 9).contains("at most 8"));
+        assert!(bad(Algorithm::Crc32, Encoding::Hex, 0).contains("between 1"));
+        assert_eq!(
+            ChecksumSpec::full(Algorithm::Crc32, Encoding::Base36, ByteOrder::Big).width,
+            7
+        );
+        assert_eq!(
+            ChecksumSpec::full(Algorithm::Sha256, Encoding::Base32, ByteOrder::Big).width,
+            52
+        );
     }
 
     #[test]

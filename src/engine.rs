@@ -193,6 +193,10 @@ impl Engine {
         report_invalid: bool,
         mut f: impl FnMut(Hit),
     ) -> usize {
+        debug_assert!(
+            at_eof || hay.len() > until + self.max_token_len,
+            "caller must keep a full token of lookahead"
+        );
         let mut at = from;
         while at < until {
             let Some((start, pat)) = self.next_candidate(hay, at) else {
@@ -206,32 +210,22 @@ impl Engine {
                 continue;
             }
             let tail = &hay[start..];
-            let Some(&rule) = self.heads[pat]
-                .iter()
-                .find(|&&r| tail.starts_with(self.rules.rules()[r].format.prefix.as_bytes()))
-            else {
+            // Rules sharing the head, longest prefix first; rules may share
+            // a whole prefix with different layouts: the first that matches.
+            let Some((rule, found)) = self.heads[pat].iter().find_map(|&r| {
+                let format = &self.rules.rules()[r].format;
+                if !tail.starts_with(format.prefix.as_bytes()) {
+                    return None;
+                }
+                format.match_at(hay, start).map(|f| (r, f))
+            }) else {
                 continue;
             };
-            let format = &self.rules.rules()[rule].format;
-            let plen = format.prefix.len();
-            let end = start + format.token_len();
-            if end > hay.len() {
-                debug_assert!(at_eof, "caller must keep a full token of lookahead");
-                continue;
-            }
-            if end < hay.len() && is_word(hay[end]) {
-                continue;
-            }
-            let rest = &hay[start + plen..end];
-            if !format.shape_ok(rest) {
-                continue;
-            }
-            let checksum = if format.scheme.is_empty() {
-                Checksum::None
-            } else if format.checksum_ok(rest) {
-                Checksum::Valid
-            } else {
-                Checksum::Invalid
+            let end = start + found.len;
+            let checksum = match found.checksum {
+                None => Checksum::None,
+                Some(true) => Checksum::Valid,
+                Some(false) => Checksum::Invalid,
             };
             if checksum == Checksum::Invalid && !report_invalid {
                 continue;

@@ -17,13 +17,19 @@ pub enum TokenError {
     BadCharacter {
         position: usize,
         found: char,
-        expected: &'static str,
+        expected: String,
     },
     /// The token has the wrong number of characters for its format.
     WrongLength {
         kind: String,
         expected: usize,
         found: usize,
+    },
+    /// A length field inside the token disagrees with the part it measures.
+    LengthField {
+        kind: String,
+        found: usize,
+        actual: usize,
     },
     /// The checksum does not match the body.
     ChecksumMismatch {
@@ -53,6 +59,14 @@ impl fmt::Display for TokenError {
             } => write!(
                 f,
                 "wrong length for a {kind} token: {found} characters, expected {expected}"
+            ),
+            TokenError::LengthField {
+                kind,
+                found,
+                actual,
+            } => write!(
+                f,
+                "the length field of a {kind} token says {found}, but the part it measures has {actual} characters"
             ),
             TokenError::ChecksumMismatch {
                 kind,

@@ -1,21 +1,21 @@
 //! Token formats: what a token of one kind looks like, how to check one and
 //! how to mint one.
 //!
-//! A format is data: a prefix, a body of `body_len` characters from
-//! `[A-Za-z0-9]`, and a checksum computed by a [`Scheme`]. The built-in
-//! formats come from the rule files in `patterns/` (see [`crate::rules`]);
-//! a service that issues its own tokens makes one with [`Format::custom`].
+//! A format is data: an id, a name, a prefix and a [`Layout`] for what
+//! follows it (random characters, separators, fields, a checksum). The
+//! built-in formats come from the rule files in `patterns/` (see
+//! [`crate::rules`]); a service that issues its own tokens describes one in a
+//! rule file, or makes one with [`Format::custom`].
 
 use crate::checksum::Scheme;
 use crate::error::{Error, TokenError};
+use crate::layout::{Alphabet, Fail, Layout};
 
-/// The characters a token body may hold.
+/// The characters a classic token body may hold.
 pub const ALNUM: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Longest prefix a format may have, in bytes.
 pub const MAX_PREFIX_LEN: usize = 32;
-/// Longest body a format may have, in characters.
-pub const MAX_BODY_LEN: usize = 256;
 
 /// One token format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,10 +26,8 @@ pub struct Format {
     pub name: String,
     /// The literal prefix, e.g. `cfut_`. Case-sensitive.
     pub prefix: String,
-    /// Number of random characters after the prefix.
-    pub body_len: usize,
-    /// The checksum after the body.
-    pub scheme: Scheme,
+    /// What follows the prefix.
+    pub layout: Layout,
 }
 
 /// A string that passed [`Format::check`].
@@ -39,11 +37,21 @@ pub struct Checked<'f> {
     pub format: &'f Format,
 }
 
+/// A token found by [`Format::match_at`]: its length and what its checksum said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// Bytes from the start of the prefix.
+    pub len: usize,
+    /// `Some(ok)` for a format with a checksum, `None` for one without.
+    pub checksum: Option<bool>,
+}
+
 impl Format {
-    /// A format for a service's own prefix. `prefix` may be given with or
-    /// without its trailing `_` (`acme` and `acme_` both mean `acme_`). The
-    /// body is 40 characters for [`Scheme::Crc32Hex8`] (Cloudflare's layout)
-    /// and 30 for the others (GitHub's layout).
+    /// A format for a service's own prefix with one of the named schemes.
+    /// `prefix` may be given with or without its trailing `_` (`acme` and
+    /// `acme_` both mean `acme_`). The body is 40 characters of
+    /// `[A-Za-z0-9]` for [`Scheme::Crc32Hex8`] (Cloudflare's layout) and 30
+    /// for the others (GitHub's). Any other layout is a rule file away.
     pub fn custom(prefix: &str, scheme: Scheme) -> Result<Format, Error> {
         let prefix = if prefix.ends_with('_') {
             prefix.to_string()
@@ -59,14 +67,14 @@ impl Format {
             id: format!("custom-{stem}"),
             name: format!("{} token", prefix.trim_end_matches('_')),
             prefix,
-            body_len,
-            scheme,
+            layout: Layout::preset(body_len, scheme).map_err(Error::Invalid)?,
         };
         f.validate()?;
         Ok(f)
     }
 
-    /// Checks that the format itself is well-formed.
+    /// Checks that the format itself is well-formed (the layout validated
+    /// itself when it was built).
     pub fn validate(&self) -> Result<(), Error> {
         let p = self.prefix.as_bytes();
         let ok_prefix = !p.is_empty()
@@ -88,12 +96,6 @@ impl Format {
                 self.prefix, self.id
             )));
         }
-        if self.body_len < 8 || self.body_len > MAX_BODY_LEN {
-            return Err(Error::Invalid(format!(
-                "body length {} of format {:?} must be between 8 and {MAX_BODY_LEN}",
-                self.body_len, self.id
-            )));
-        }
         if self.id.is_empty()
             || !self.id.bytes().all(|c| {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_' || c == b'.'
@@ -112,34 +114,61 @@ impl Format {
         self.prefix.trim_end_matches(['_', '-'])
     }
 
-    /// Total length of a token of this format, in bytes.
+    /// Length of the longest token of this format, in bytes (of every token,
+    /// for a fixed-length layout).
     #[inline]
     pub fn token_len(&self) -> usize {
-        self.prefix.len() + self.body_len + self.scheme.len()
+        self.prefix.len() + self.layout.max_len()
     }
 
-    /// Checks the bytes after the prefix (`rest` = body + checksum, exactly
-    /// `body_len + scheme.len()` bytes) for shape. Returns whether the shape
-    /// holds; the checksum is not verified.
+    /// Length of the shortest token of this format, in bytes.
+    pub fn min_token_len(&self) -> usize {
+        self.prefix.len() + self.layout.min_len()
+    }
+
+    /// Whether tokens of this format carry a checksum.
+    pub fn has_checksum(&self) -> bool {
+        self.layout.checksum().is_some()
+    }
+
+    /// The named scheme, when the layout is a classic body + checksum one.
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.layout.as_preset().map(|(_, s)| s)
+    }
+
+    /// The checksum's name: the scheme's (`crc32-hex8`), else a description
+    /// (`crc32 hex little-endian, 8 characters`), else `none`.
+    pub fn checksum_name(&self) -> String {
+        match (self.scheme(), self.layout.checksum()) {
+            (Some(s), _) => s.name().to_string(),
+            (None, Some(spec)) => spec.describe(),
+            (None, None) => "none".to_string(),
+        }
+    }
+
+    /// Matches a token of this format at `hay[start..]`, where the prefix is
+    /// known to be: the layout, then a boundary (the next byte, if any, may
+    /// neither extend the token nor be `[A-Za-z0-9]`).
     #[inline]
-    pub(crate) fn shape_ok(&self, rest: &[u8]) -> bool {
-        debug_assert_eq!(rest.len(), self.body_len + self.scheme.len());
-        let (body, sum) = rest.split_at(self.body_len);
-        // Branch-free range tests over the body, which the compiler vectorizes.
-        let alnum = |c: u8| (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 26);
-        body.iter().fold(true, |ok, &c| ok & alnum(c))
-            && sum.iter().all(|&c| self.scheme.is_digit(c))
+    pub(crate) fn match_at(&self, hay: &[u8], start: usize) -> Option<Found> {
+        let plen = self.prefix.len();
+        let rest_end = (start + plen + self.layout.max_len() + 1).min(hay.len());
+        let rest = &hay[start + plen..rest_end];
+        let spans = self.layout.parse(rest).ok()?;
+        let end = start + plen + spans.len;
+        if let Some(&c) = hay.get(end) {
+            if c.is_ascii_alphanumeric() || self.layout.extends(c) {
+                return None;
+            }
+        }
+        Some(Found {
+            len: plen + spans.len,
+            checksum: self.layout.checksum_ok(&hay[start..end], plen, &spans),
+        })
     }
 
-    /// Verifies the checksum of a shape-checked `rest` (body + checksum).
-    #[inline]
-    pub(crate) fn checksum_ok(&self, rest: &[u8]) -> bool {
-        let (body, sum) = rest.split_at(self.body_len);
-        self.scheme.verify(body, sum)
-    }
-
-    /// Checks `token` against this format alone: prefix, length, characters,
-    /// checksum. The input is never echoed whole in the error.
+    /// Checks `token` against this format alone: prefix, characters, length,
+    /// fields, checksum. The input is never echoed whole in the error.
     pub fn check(&self, token: &str) -> Result<Checked<'_>, TokenError> {
         if token.is_empty() {
             return Err(TokenError::Empty);
@@ -147,90 +176,82 @@ impl Format {
         let Some(rest) = token.strip_prefix(self.prefix.as_str()) else {
             return Err(TokenError::UnknownPrefix);
         };
-        let want = self.body_len + self.scheme.len();
-        // Fast path: the common case of a well-formed token costs one pass
-        // over its bytes and one CRC.
-        if rest.len() == want && self.shape_ok(rest.as_bytes()) && self.checksum_ok(rest.as_bytes())
-        {
-            return Ok(Checked { format: self });
-        }
         let plen = self.prefix.len();
-        // Characters first, within the part the format covers: "bad character
-        // at 21" is the more useful answer when both are wrong.
-        for (i, c) in rest.chars().enumerate().take(want) {
-            let in_body = i < self.body_len;
-            let ok = if in_body {
-                c.is_ascii_alphanumeric()
-            } else {
-                c.is_ascii() && self.scheme.is_digit(c as u8)
-            };
-            if !ok {
+        let wrong_length = |expected| TokenError::WrongLength {
+            kind: self.kind().to_string(),
+            expected,
+            found: token.chars().count(),
+        };
+        let spans = match self.layout.parse(rest.as_bytes()) {
+            Ok(s) => s,
+            Err(Fail::Short) => return Err(wrong_length(self.min_token_len())),
+            Err(Fail::BadChar { at, seg }) => {
+                // Every byte before `at` matched an ASCII class, so `at` is
+                // a character boundary and counts characters too.
                 return Err(TokenError::BadCharacter {
-                    position: plen + i + 1,
-                    found: c,
-                    expected: if in_body {
-                        "[A-Za-z0-9] in the body"
-                    } else {
-                        scheme_digits(self.scheme)
-                    },
+                    position: plen + at + 1,
+                    found: rest[at..].chars().next().expect("in bounds"),
+                    expected: self.layout.expected(seg),
                 });
             }
+            Err(Fail::LengthField { found, actual }) => {
+                return Err(TokenError::LengthField {
+                    kind: self.kind().to_string(),
+                    found,
+                    actual,
+                })
+            }
+        };
+        if spans.len != rest.len() {
+            return Err(wrong_length(self.token_len()));
         }
-        if rest.len() != want {
-            return Err(TokenError::WrongLength {
-                kind: self.kind().to_string(),
-                expected: self.token_len(),
-                found: plen + rest.chars().count(),
-            });
+        let mut buf = [0u8; crate::checksum::MAX_WIDTH];
+        match self.layout.checksum_ok(token.as_bytes(), plen, &spans) {
+            None | Some(true) => Ok(Checked { format: self }),
+            Some(false) => {
+                let (found, expected) = self
+                    .layout
+                    .checksums(token.as_bytes(), plen, &spans, &mut buf)
+                    .expect("a checksum");
+                Err(TokenError::ChecksumMismatch {
+                    kind: self.kind().to_string(),
+                    found: String::from_utf8_lossy(found).into_owned(),
+                    expected: String::from_utf8_lossy(expected).into_owned(),
+                })
+            }
         }
-        let (body, sum) = rest.as_bytes().split_at(self.body_len);
-        if !self.scheme.verify(body, sum) {
-            let mut buf = [0u8; 8];
-            let expected = String::from_utf8_lossy(self.scheme.encode(body, &mut buf)).into_owned();
-            return Err(TokenError::ChecksumMismatch {
-                kind: self.kind().to_string(),
-                found: String::from_utf8_lossy(sum).into_owned(),
-                expected,
-            });
-        }
-        Ok(Checked { format: self })
     }
 
     /// Mints a new token of this format from the operating system's CSPRNG.
-    /// Body characters are drawn without modulo bias (rejection sampling).
+    /// Random characters are drawn without modulo bias (rejection sampling);
+    /// a length range is minted at its longest.
     pub fn mint(&self) -> Result<String, Error> {
-        let mut body = vec![0u8; self.body_len];
-        let mut filled = 0;
-        let mut pool = [0u8; 64];
-        while filled < body.len() {
-            getrandom::fill(&mut pool).map_err(|e| Error::Random(e.to_string()))?;
-            for &b in &pool {
-                // 248 = 4 * 62: bytes at or above it would bias the low characters.
-                if b < 248 {
-                    body[filled] = ALNUM[(b % 62) as usize];
-                    filled += 1;
-                    if filled == body.len() {
-                        break;
-                    }
-                }
-            }
-        }
-        let mut sum = [0u8; 8];
-        let sum = self.scheme.encode(&body, &mut sum);
-        let mut token = String::with_capacity(self.token_len());
-        token.push_str(&self.prefix);
-        token.push_str(std::str::from_utf8(&body).expect("alphanumeric"));
-        token.push_str(std::str::from_utf8(sum).expect("ascii checksum"));
-        Ok(token)
+        let bytes = self.layout.mint(self.prefix.as_bytes(), fill_random)?;
+        Ok(String::from_utf8(bytes).expect("layouts are ASCII"))
     }
 }
 
-fn scheme_digits(s: Scheme) -> &'static str {
-    match s {
-        Scheme::Crc32Hex8 => "[0-9a-f] in the checksum",
-        Scheme::Crc32Base62x6 => "[0-9A-Za-z] in the checksum",
-        Scheme::None => "nothing after the body",
+/// Fills `out` with characters of `alphabet`, uniformly.
+fn fill_random(alphabet: &Alphabet, out: &mut [u8]) -> Result<(), Error> {
+    let chars = alphabet.chars();
+    let k = chars.len();
+    // Bytes at or above the largest multiple of k would bias the low characters.
+    let limit = 256 - 256 % k;
+    let mut filled = 0;
+    let mut pool = [0u8; 64];
+    while filled < out.len() {
+        getrandom::fill(&mut pool).map_err(|e| Error::Random(e.to_string()))?;
+        for &b in &pool {
+            if (b as usize) < limit {
+                out[filled] = chars[b as usize % k];
+                filled += 1;
+                if filled == out.len() {
+                    break;
+                }
+            }
+        }
     }
+    Ok(())
 }
 
 /// A set of formats, checked together: the token's prefix picks the format.
@@ -246,23 +267,13 @@ impl FormatSet {
         FormatSet { formats }
     }
 
-    /// The built-in formats (Cloudflare, GitHub, npm) from `patterns/`.
-    pub fn builtin() -> FormatSet {
-        FormatSet::new(
-            crate::rules::RuleSet::builtin()
-                .rules()
-                .iter()
-                .map(|r| r.format.clone())
-                .collect(),
-        )
-    }
-
     /// The formats, longest prefix first.
     pub fn formats(&self) -> &[Format] {
         &self.formats
     }
 
-    /// The format whose prefix `token` starts with, if any.
+    /// The format whose prefix `token` starts with, if any (the longest;
+    /// the first by id when several formats share it).
     pub fn lookup(&self, token: &str) -> Option<&Format> {
         self.formats
             .iter()
@@ -271,20 +282,33 @@ impl FormatSet {
 
     /// The format whose kind (`cfut`), prefix (`cfut_`) or id matches `name`.
     pub fn by_name(&self, name: &str) -> Option<&Format> {
-        self.formats
-            .iter()
-            .find(|f| f.kind() == name || f.prefix == name || f.id == name)
+        self.formats.iter().find(|f| f.id == name).or_else(|| {
+            self.formats
+                .iter()
+                .find(|f| f.kind() == name || f.prefix == name)
+        })
     }
 
-    /// Checks `token` against the format its prefix selects.
+    /// Checks `token` against the formats its prefix selects: the first
+    /// that accepts it, else the error of the first (longest prefix).
     pub fn check(&self, token: &str) -> Result<Checked<'_>, TokenError> {
         if token.is_empty() {
             return Err(TokenError::Empty);
         }
-        match self.lookup(token) {
-            Some(f) => f.check(token),
-            None => Err(TokenError::UnknownPrefix),
+        let mut first_err = None;
+        for f in self
+            .formats
+            .iter()
+            .filter(|f| token.starts_with(f.prefix.as_str()))
+        {
+            match f.check(token) {
+                Ok(c) => return Ok(c),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
         }
+        Err(first_err.unwrap_or(TokenError::UnknownPrefix))
     }
 }
 
@@ -396,7 +420,7 @@ mod tests {
             Err(TokenError::BadCharacter {
                 position: 21,
                 found: '-',
-                expected: "[A-Za-z0-9] in the body"
+                expected: "[A-Za-z0-9] in the body".into()
             })
         );
         // Non-ASCII: position counts characters, not bytes.

@@ -50,6 +50,7 @@ pub mod format;
 pub mod fsutil;
 pub mod git;
 pub mod hook;
+pub mod layout;
 pub mod record;
 pub mod report;
 pub mod revoke;

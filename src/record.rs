@@ -28,9 +28,15 @@ pub struct Record {
     pub id: String,
     /// The token kind (its prefix without the trailing `_`), e.g. `cfut`.
     pub kind: String,
-    /// The checksum scheme of the token's format.
+    /// The checksum scheme of the token's format (`crc32-hex8`,
+    /// `crc32-base62-6`), or `layout` for a format a rule file describes.
     #[serde(default = "default_scheme")]
     pub scheme: String,
+    /// The id of the token's format (`cloudflare-user-api-token`, or a rule
+    /// id from a rule file). Records written before it existed name their
+    /// format by `kind` and `scheme` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
     /// Hex SHA-256 of the token. The token itself is never stored.
     pub token_sha256: String,
     /// Granted scopes; see [`crate::scope`].
@@ -153,7 +159,8 @@ pub fn mint_at(
     let record = Record {
         id: format!("rec_{}", to_hex(&id)),
         kind: format.kind().to_string(),
-        scheme: format.scheme.name().to_string(),
+        scheme: format.scheme().map_or("layout", |s| s.name()).to_string(),
+        format: Some(format.id.clone()),
         token_sha256: sha256_hex(token.as_bytes()),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         created_at: rfc3339(now),

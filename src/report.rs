@@ -349,7 +349,7 @@ fn sarif(out: &Outcome, rules: &RuleSet, opts: ReportOptions) -> Value {
         .rules()
         .iter()
         .map(|r| {
-            let precision = if r.format.scheme.is_empty() { "high" } else { "very-high" };
+            let precision = if r.format.has_checksum() { "very-high" } else { "high" };
             json!({
                 "id": r.id(),
                 "name": r.format.name.replace(' ', ""),

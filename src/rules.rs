@@ -1,7 +1,8 @@
-//! Rules as data: the TOML files in `patterns/` (embedded at build time) and
-//! any the user adds with `--rules FILE`.
+//! Rules as data: the TOML files in `patterns/` (discovered and embedded at
+//! build time) and any the user adds with `--rules FILE`.
 //!
-//! A rule file holds a `provider` and a list of `[[rules]]`:
+//! A rule file holds a `provider` and a list of `[[rules]]`. The short form
+//! describes the classic layout, a body and a checksum of it:
 //!
 //! ```toml
 //! provider = "Acme"
@@ -17,33 +18,52 @@
 //! examples = ["ACME=acme_…"]                   # each must yield a finding of this rule
 //! negative_examples = ["acme_short"]           # none may yield a finding
 //! ```
+//!
+//! The body and the checksum can be spelled out (`len` may be a range,
+//! `[min, max]`; `over` defaults to `body`):
+//!
+//! ```toml
+//! body = { alphabet = "A-Za-z0-9_", len = 40 }
+//! checksum = { algorithm = "crc32", encoding = "hex", byte_order = "little", over = "prefix+body" }
+//! ```
+//!
+//! Any other layout is a list of segments instead of `body`/`checksum`
+//! (see [`crate::layout`]); GitLab's routable tokens, for example:
+//!
+//! ```toml
+//! layout = [
+//!   { random = "A-Za-z0-9_-", len = [20, 64] },     # named "body" unless `name` says otherwise
+//!   { literal = "." },
+//!   { length_of = "body", encoding = "base36", width = 2 },
+//!   { checksum = "crc32", encoding = "base36", width = 7, over = "before" },
+//! ]
+//! ```
+//!
+//! Checksum fields: `algorithm` (`crc32`, `sha256`), `encoding` (`hex`,
+//! `hex-upper`, `hex-any`, `base32`, `base36`, `base62`), `byte_order`
+//! (`big`, the default, or `little`), `width` (default: the whole digest;
+//! a byte encoding keeps its first `width` characters, a number encoding is
+//! left-padded with `0`), `over` (`+`-joined: `prefix`, segment names,
+//! `before` = everything before the checksum).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::checksum::Scheme;
+use crate::checksum::{Algorithm, ByteOrder, ChecksumSpec, Encoding, Scheme};
 use crate::error::Error;
-use crate::format::Format;
+use crate::format::{Format, FormatSet};
+use crate::layout::{Layout, Len, SegmentSpec};
 
-/// The rule files shipped in `patterns/`, sorted by path.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "patterns/cloudflare.toml",
-        include_str!("../patterns/cloudflare.toml"),
-    ),
-    (
-        "patterns/github.toml",
-        include_str!("../patterns/github.toml"),
-    ),
-    ("patterns/npm.toml", include_str!("../patterns/npm.toml")),
-];
+/// The rule files shipped in `patterns/`, sorted by path (written by
+/// `build.rs`: every `patterns/*.toml`).
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// One detection rule: a token format plus what a report says about it.
 #[derive(Clone, Debug)]
 pub struct Rule {
-    /// The token format (id, name, prefix, body length, checksum).
+    /// The token format (id, name, prefix, layout).
     pub format: Format,
     /// Who issues the token, e.g. `Cloudflare`.
     pub provider: String,
@@ -80,8 +100,14 @@ struct RuleDoc {
     id: String,
     name: String,
     prefix: String,
-    body_len: usize,
-    checksum: String,
+    #[serde(default)]
+    body_len: Option<usize>,
+    #[serde(default)]
+    body: Option<BodyDoc>,
+    #[serde(default)]
+    checksum: Option<ChecksumDoc>,
+    #[serde(default)]
+    layout: Option<Vec<SegmentDoc>>,
     description: String,
     #[serde(default)]
     help: Option<String>,
@@ -91,7 +117,224 @@ struct RuleDoc {
     negative_examples: Vec<String>,
 }
 
-/// A validated set of rules with unique ids and prefixes.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LenDoc {
+    Fixed(usize),
+    Range([usize; 2]),
+}
+
+impl From<LenDoc> for Len {
+    fn from(l: LenDoc) -> Len {
+        match l {
+            LenDoc::Fixed(n) => Len::Fixed(n),
+            LenDoc::Range([a, b]) => Len::Range(a, b),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BodyDoc {
+    #[serde(default = "alnum")]
+    alphabet: String,
+    len: LenDoc,
+}
+
+fn alnum() -> String {
+    "alnum".into()
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ChecksumDoc {
+    Named(String),
+    Spelled(ChecksumTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChecksumTable {
+    algorithm: String,
+    encoding: String,
+    #[serde(default)]
+    byte_order: Option<String>,
+    #[serde(default)]
+    width: Option<usize>,
+    #[serde(default)]
+    over: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SegmentDoc {
+    #[serde(default)]
+    literal: Option<String>,
+    #[serde(default)]
+    random: Option<String>,
+    #[serde(default)]
+    len: Option<LenDoc>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    length_of: Option<String>,
+    #[serde(default)]
+    checksum: Option<String>,
+    #[serde(default)]
+    encoding: Option<String>,
+    #[serde(default)]
+    byte_order: Option<String>,
+    #[serde(default)]
+    width: Option<usize>,
+    #[serde(default)]
+    over: Option<String>,
+}
+
+fn checksum_spec(
+    algorithm: &str,
+    encoding: &str,
+    byte_order: Option<&str>,
+    width: Option<usize>,
+) -> Result<ChecksumSpec, String> {
+    let algorithm: Algorithm = algorithm.parse()?;
+    let encoding: Encoding = encoding.parse()?;
+    let byte_order: ByteOrder = byte_order.unwrap_or("big").parse()?;
+    let mut spec = ChecksumSpec::full(algorithm, encoding, byte_order);
+    if let Some(w) = width {
+        spec.width = w;
+    }
+    spec.validate()?;
+    Ok(spec)
+}
+
+impl SegmentDoc {
+    fn into_spec(self) -> Result<SegmentSpec, String> {
+        let kinds = [
+            self.literal.is_some(),
+            self.random.is_some(),
+            self.length_of.is_some(),
+            self.checksum.is_some(),
+        ];
+        if kinds.iter().filter(|&&k| k).count() != 1 {
+            return Err(
+                "each layout segment is exactly one of literal, random, length_of, checksum".into(),
+            );
+        }
+        let unused = |what: &str, set: bool| {
+            if set {
+                Err(format!("{what} does not apply to this segment"))
+            } else {
+                Ok(())
+            }
+        };
+        if let Some(l) = self.literal {
+            unused("len", self.len.is_some())?;
+            unused("name", self.name.is_some())?;
+            unused("encoding", self.encoding.is_some())?;
+            unused("width", self.width.is_some())?;
+            unused("over", self.over.is_some())?;
+            unused("byte_order", self.byte_order.is_some())?;
+            return Ok(SegmentSpec::Literal(l));
+        }
+        if let Some(alphabet) = self.random {
+            unused("encoding", self.encoding.is_some())?;
+            unused("width", self.width.is_some())?;
+            unused("over", self.over.is_some())?;
+            unused("byte_order", self.byte_order.is_some())?;
+            let len = self.len.ok_or("a random segment needs len")?;
+            return Ok(SegmentSpec::Random {
+                name: self.name,
+                alphabet,
+                len: len.into(),
+            });
+        }
+        if let Some(of) = self.length_of {
+            unused("len", self.len.is_some())?;
+            unused("over", self.over.is_some())?;
+            unused("byte_order", self.byte_order.is_some())?;
+            return Ok(SegmentSpec::Length {
+                of,
+                encoding: self.encoding.unwrap_or_else(|| "base10".into()),
+                width: self.width.ok_or("a length field needs width")?,
+            });
+        }
+        let algorithm = self.checksum.expect("one kind is set");
+        unused("len", self.len.is_some())?;
+        unused("name", self.name.is_some())?;
+        let encoding = self.encoding.ok_or("a checksum segment needs encoding")?;
+        Ok(SegmentSpec::Checksum {
+            spec: checksum_spec(
+                &algorithm,
+                &encoding,
+                self.byte_order.as_deref(),
+                self.width,
+            )?,
+            over: self.over.unwrap_or_else(|| "body".into()),
+        })
+    }
+}
+
+impl RuleDoc {
+    /// The layout the document describes, in whichever form it uses.
+    fn layout(&mut self) -> Result<Layout, String> {
+        if let Some(segments) = self.layout.take() {
+            if self.body_len.is_some() || self.body.is_some() || self.checksum.is_some() {
+                return Err("give either layout, or body/body_len and checksum, not both".into());
+            }
+            let specs = segments
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| s.into_spec().map_err(|e| format!("layout[{i}]: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Layout::new(specs);
+        }
+        let checksum = self
+            .checksum
+            .take()
+            .ok_or("missing field `checksum` (or `layout`)")?;
+        match (self.body_len, self.body.take(), checksum) {
+            (Some(_), Some(_), _) => Err("give body_len or body, not both".into()),
+            (Some(n), None, ChecksumDoc::Named(name)) => Layout::preset(n, name.parse()?),
+            (n, body, checksum) => {
+                let body = match (n, body) {
+                    (Some(n), None) => BodyDoc {
+                        alphabet: alnum(),
+                        len: LenDoc::Fixed(n),
+                    },
+                    (None, Some(b)) => b,
+                    _ => return Err("missing field `body_len` (or `body`, or `layout`)".into()),
+                };
+                let mut specs = vec![SegmentSpec::Random {
+                    name: None,
+                    alphabet: body.alphabet,
+                    len: body.len.into(),
+                }];
+                let (spec, over) = match checksum {
+                    ChecksumDoc::Named(name) => {
+                        let scheme: Scheme = name.parse()?;
+                        (scheme.spec(), "body".to_string())
+                    }
+                    ChecksumDoc::Spelled(t) => (
+                        Some(checksum_spec(
+                            &t.algorithm,
+                            &t.encoding,
+                            t.byte_order.as_deref(),
+                            t.width,
+                        )?),
+                        t.over.unwrap_or_else(|| "body".into()),
+                    ),
+                };
+                if let Some(spec) = spec {
+                    specs.push(SegmentSpec::Checksum { spec, over });
+                }
+                Layout::new(specs)
+            }
+        }
+    }
+}
+
+/// A validated set of rules with unique ids, and no two rules with the same
+/// prefix and layout.
 #[derive(Clone, Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
@@ -113,11 +356,12 @@ impl RuleSet {
         .clone()
     }
 
-    /// A set from already-parsed rules; fails on a duplicate id or prefix.
+    /// A set from already-parsed rules; fails on a duplicate id, or on two
+    /// rules with the same prefix and layout. Rules may share a prefix when
+    /// their layouts differ (GitLab's two routable layouts).
     pub fn from_rules(rules: Vec<Rule>) -> Result<RuleSet, Error> {
         let mut ids = HashSet::new();
-        let mut prefixes = HashSet::new();
-        for r in &rules {
+        for (i, r) in rules.iter().enumerate() {
             if !ids.insert(r.id().to_string()) {
                 return Err(Error::Invalid(format!(
                     "{}: rule id {:?} is defined twice",
@@ -125,12 +369,16 @@ impl RuleSet {
                     r.id()
                 )));
             }
-            if !prefixes.insert(r.format.prefix.clone()) {
+            if let Some(other) = rules[..i]
+                .iter()
+                .find(|o| o.format.prefix == r.format.prefix && o.format.layout == r.format.layout)
+            {
                 return Err(Error::Invalid(format!(
-                    "{}: prefix {:?} (rule {:?}) is used by another rule too",
+                    "{}: prefix {:?} (rule {:?}) is used by another rule too ({:?}) with the same layout",
                     r.source.display(),
                     r.format.prefix,
-                    r.id()
+                    r.id(),
+                    other.id()
                 )));
             }
         }
@@ -157,52 +405,9 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id() == id)
     }
 
-    /// Runs every rule's examples through a scanner over this set: each
-    /// example must yield a finding of its rule (checksum valid, or none for
-    /// shape-only rules), no negative example may yield any. Returns the
-    /// problems, empty when all is well. Ids are unique by construction.
-    pub fn check_examples(&self) -> Vec<String> {
-        let scanner = crate::scan::Scanner::new(self.clone());
-        let mut problems = Vec::new();
-        for (i, r) in self.rules.iter().enumerate() {
-            if r.examples.is_empty() {
-                problems.push(format!(
-                    "{}: rule {} has no examples",
-                    r.source.display(),
-                    r.id()
-                ));
-            }
-            for ex in &r.examples {
-                let mut ok = false;
-                scanner.scan_slice(ex.as_bytes(), |m| {
-                    ok |= m.rule == i && m.checksum != crate::engine::Checksum::Invalid
-                });
-                if !ok {
-                    problems.push(format!(
-                        "{}: rule {}: example {:?} does not match",
-                        r.source.display(),
-                        r.id(),
-                        ex
-                    ));
-                }
-            }
-            for ex in &r.negative_examples {
-                let mut hits = Vec::new();
-                scanner.scan_slice(ex.as_bytes(), |m| {
-                    hits.push(self.rules[m.rule].id().to_string())
-                });
-                if !hits.is_empty() {
-                    problems.push(format!(
-                        "{}: rule {}: negative example {:?} matches {}",
-                        r.source.display(),
-                        r.id(),
-                        ex,
-                        hits.join(", ")
-                    ));
-                }
-            }
-        }
-        problems
+    /// The rules' formats, as a set for `check`, `mint` and `verify`.
+    pub fn formats(&self) -> FormatSet {
+        FormatSet::new(self.rules.iter().map(|r| r.format.clone()).collect())
     }
 
     /// Length in bytes of the longest token any rule matches.
@@ -215,6 +420,13 @@ impl RuleSet {
     }
 }
 
+impl FormatSet {
+    /// The built-in formats (Cloudflare, GitHub, npm) from `patterns/`.
+    pub fn builtin() -> FormatSet {
+        RuleSet::builtin().formats()
+    }
+}
+
 /// Parses one rule file.
 pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
     let doc: FileDoc = toml::from_str(text).map_err(|e| Error::Parse {
@@ -223,19 +435,19 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
         message: e.message().to_string(),
     })?;
     let mut out = Vec::with_capacity(doc.rules.len());
-    for r in doc.rules {
+    for mut r in doc.rules {
+        let id = r.id.clone();
         let invalid = |msg: String| Error::Parse {
             path: path.to_path_buf(),
             line: None,
-            message: format!("rule {:?}: {msg}", r.id),
+            message: format!("rule {id:?}: {msg}"),
         };
-        let scheme: Scheme = r.checksum.parse().map_err(invalid)?;
+        let layout = r.layout().map_err(invalid)?;
         let format = Format {
             id: r.id.clone(),
             name: r.name,
             prefix: r.prefix,
-            body_len: r.body_len,
-            scheme,
+            layout,
         };
         format.validate().map_err(|e| invalid(e.to_string()))?;
         out.push(Rule {
@@ -317,5 +529,93 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("used by another rule"));
+    }
+
+    /// FORMATS.md's other checksummed families, described as data.
+    fn formats_md() -> RuleSet {
+        let text = include_str!("../tests/data/formats-md.toml");
+        let mut rules = RuleSet::builtin().rules;
+        rules.extend(parse_file(Path::new("formats-md.toml"), text).unwrap());
+        RuleSet::from_rules(rules).unwrap()
+    }
+
+    #[test]
+    fn every_formats_md_family_is_data() {
+        let set = formats_md();
+        assert_eq!(set.check_examples(), Vec::<String>::new());
+        let formats = set.formats();
+        for r in set.rules().iter().filter(|r| r.id().starts_with("test-")) {
+            let vector = &r.examples[0];
+            let c = formats
+                .check(vector)
+                .unwrap_or_else(|e| panic!("{}: {e}", r.id()));
+            assert_eq!(c.format.id, r.id());
+            // Every edit of a checked character fails: the checksum (or the
+            // length field, or the shape) catches it. The fine-grained PAT's
+            // last 8 characters are not covered by its checksum.
+            let plen = r.format.prefix.len();
+            let checked = if r.id() == "test-github-fine-grained-pat" {
+                vector.len() - 8
+            } else {
+                vector.len()
+            };
+            for i in plen..checked {
+                let mut b = vector.clone().into_bytes();
+                b[i] = if b[i] == b'7' { b'8' } else { b'7' };
+                let edited = String::from_utf8(b).unwrap();
+                assert!(
+                    formats.check(&edited).is_err(),
+                    "{}: edit at {i} still valid",
+                    r.id()
+                );
+            }
+            // Minted tokens check, and the scanner finds them as valid.
+            for _ in 0..20 {
+                let t = r.format.mint().unwrap();
+                assert_eq!(formats.check(&t).unwrap().format.id, r.id(), "{t}");
+                let scanner = crate::Scanner::new(set.clone());
+                let mut found = Vec::new();
+                scanner.scan_slice(format!("x = \"{t}\"\n").as_bytes(), |m| found.push(m));
+                assert_eq!(found.len(), 1, "{t}");
+                assert_eq!(set.rules()[found[0].rule].id(), r.id());
+                assert_eq!(found[0].checksum, crate::Checksum::Valid);
+            }
+        }
+    }
+
+    #[test]
+    fn length_field_errors_name_the_field() {
+        let formats = formats_md().formats();
+        let e = formats
+            .check("glpat-VJciNwSNc-utqlF-Lmw1dhBvOjEKdToyBwX.0y0gsmf61")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            crate::TokenError::LengthField {
+                kind: "glpat".into(),
+                found: 34,
+                actual: 35
+            }
+        );
+    }
+
+    #[test]
+    fn both_forms_of_the_classic_layout_are_the_same_layout() {
+        let spelled = parse_file(
+            Path::new("x.toml"),
+            "provider = \"x\"\n[[rules]]\nid = \"a\"\nname = \"a\"\nprefix = \"a_\"\nbody = { len = 40 }\nchecksum = { algorithm = \"crc32\", encoding = \"hex\" }\ndescription = \"d\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            spelled[0].format.layout,
+            Layout::preset(40, Scheme::Crc32Hex8).unwrap()
+        );
+        assert_eq!(spelled[0].format.scheme(), Some(Scheme::Crc32Hex8));
+        let both = parse_file(
+            Path::new("x.toml"),
+            "provider = \"x\"\n[[rules]]\nid = \"a\"\nname = \"a\"\nprefix = \"a_\"\nbody_len = 40\nchecksum = \"none\"\nlayout = [{ random = \"alnum\", len = 40 }]\ndescription = \"d\"\n",
+        )
+        .unwrap_err();
+        assert!(both.to_string().contains("not both"), "{both}");
     }
 }

@@ -279,6 +279,56 @@ impl Scanner {
     }
 }
 
+impl RuleSet {
+    /// Runs every rule's examples through a scanner over this set: each
+    /// example must yield a finding of its rule (checksum valid, or none for
+    /// shape-only rules), no negative example may yield any. Returns the
+    /// problems, empty when all is well. Ids are unique by construction.
+    pub fn check_examples(&self) -> Vec<String> {
+        let scanner = Scanner::new(self.clone());
+        let mut problems = Vec::new();
+        for (i, r) in self.rules().iter().enumerate() {
+            if r.examples.is_empty() {
+                problems.push(format!(
+                    "{}: rule {} has no examples",
+                    r.source.display(),
+                    r.id()
+                ));
+            }
+            for ex in &r.examples {
+                let mut ok = false;
+                scanner.scan_slice(ex.as_bytes(), |m| {
+                    ok |= m.rule == i && m.checksum != Checksum::Invalid
+                });
+                if !ok {
+                    problems.push(format!(
+                        "{}: rule {}: example {:?} does not match",
+                        r.source.display(),
+                        r.id(),
+                        ex
+                    ));
+                }
+            }
+            for ex in &r.negative_examples {
+                let mut hits = Vec::new();
+                scanner.scan_slice(ex.as_bytes(), |m| {
+                    hits.push(self.rules()[m.rule].id().to_string())
+                });
+                if !hits.is_empty() {
+                    problems.push(format!(
+                        "{}: rule {}: negative example {:?} matches {}",
+                        r.source.display(),
+                        r.id(),
+                        ex,
+                        hits.join(", ")
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
 /// Gives matches whose line is unknown (0) their line and column, reading
 /// `file` from the start with positioned reads into `buf`.
 fn fill_lines(file: &File, found: &mut [Match], buf: &mut Vec<u8>) -> io::Result<()> {

@@ -194,9 +194,9 @@ pub struct CheckArgs {
     /// Check against this custom kind (prefix) instead of the built-in formats.
     #[arg(long)]
     pub kind: Option<String>,
-    /// Checksum scheme of a custom kind.
-    #[arg(long, default_value = "crc32-hex8")]
-    pub scheme: String,
+    /// Checksum scheme of a custom kind (default crc32-hex8).
+    #[arg(long)]
+    pub scheme: Option<String>,
     /// Add the rules in this TOML file (repeatable).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
@@ -231,6 +231,9 @@ pub struct MintArgs {
     /// Append the records to this JSON-lines store.
     #[arg(long, value_name = "FILE")]
     pub store: Option<PathBuf>,
+    /// Add the formats in this rule file (repeatable): `--kind` may name them.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -243,6 +246,9 @@ pub struct VerifyArgs {
     /// The scope the request needs.
     #[arg(long)]
     pub scope: String,
+    /// Add the formats in this rule file (repeatable), for records of its kinds.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -22,7 +22,7 @@ pub fn run(c: RulesCmd) -> anyhow::Result<Exit> {
                         r.id(),
                         f.prefix,
                         f.token_len(),
-                        f.scheme.name(),
+                        f.checksum_name(),
                         f.name
                     )?,
                     OutFormat::Json => writeln!(
@@ -30,8 +30,12 @@ pub fn run(c: RulesCmd) -> anyhow::Result<Exit> {
                         "{}",
                         json!({
                             "id": r.id(), "name": f.name, "provider": r.provider,
-                            "prefix": f.prefix, "body_len": f.body_len, "checksum": f.scheme.name(),
-                            "token_len": f.token_len(), "description": r.description,
+                            "prefix": f.prefix,
+                            "body_len": f.layout.as_preset().map(|(n, _)| n),
+                            "checksum": f.checksum_name(),
+                            "layout": f.layout.describe(),
+                            "token_len": f.token_len(), "min_token_len": f.min_token_len(),
+                            "description": r.description,
                             "source": r.source.display().to_string(),
                         })
                     )?,

@@ -13,23 +13,21 @@ use burnkey::{Format, FormatSet, RuleSet, Scheme, Scope};
 
 use super::{read_token_arg, CheckArgs, Exit, MintArgs, OutFormat, StoreCmd, VerifyArgs};
 
-fn formats_with(rules: &[std::path::PathBuf]) -> anyhow::Result<FormatSet> {
-    let set = RuleSet::with_files(rules)?;
-    Ok(FormatSet::new(
-        set.rules().iter().map(|r| r.format.clone()).collect(),
-    ))
+/// The built-in formats plus those of `--rules` files.
+fn known_formats(rules: &[std::path::PathBuf]) -> anyhow::Result<FormatSet> {
+    Ok(RuleSet::with_files(rules)?.formats())
 }
 
-/// The format `kind` names: a built-in kind, or a custom prefix.
-fn format_for(kind: &str, scheme: Option<&str>) -> anyhow::Result<Format> {
-    let builtin = FormatSet::builtin();
-    if let Some(f) = builtin.by_name(kind) {
+/// The format `kind` names: a kind, prefix or rule id among `known`, or a
+/// custom prefix with one of the named schemes.
+fn format_for(known: &FormatSet, kind: &str, scheme: Option<&str>) -> anyhow::Result<Format> {
+    if let Some(f) = known.by_name(kind) {
         if let Some(s) = scheme {
             let s: Scheme = s.parse().map_err(anyhow::Error::msg)?;
-            if s != f.scheme {
+            if Some(s) != f.scheme() {
                 bail!(
-                    "kind {kind} is built in with checksum {}; --scheme {s} does not apply",
-                    f.scheme
+                    "kind {kind} is defined with checksum {}; --scheme {s} does not apply",
+                    f.checksum_name()
                 );
             }
         }
@@ -47,9 +45,10 @@ fn format_for(kind: &str, scheme: Option<&str>) -> anyhow::Result<Format> {
 
 pub fn check(a: CheckArgs) -> anyhow::Result<Exit> {
     let token = read_token_arg(&a.token)?;
+    let known = known_formats(&a.rules)?;
     let formats = match &a.kind {
-        Some(k) => FormatSet::new(vec![format_for(k, Some(&a.scheme))?]),
-        None => formats_with(&a.rules)?,
+        Some(k) => FormatSet::new(vec![format_for(&known, k, a.scheme.as_deref())?]),
+        None => known,
     };
     let mut out = std::io::stdout().lock();
     match formats.check(&token) {
@@ -79,7 +78,7 @@ fn parse_scopes(scopes: &[String]) -> anyhow::Result<Vec<Scope>> {
 }
 
 pub fn mint(a: MintArgs) -> anyhow::Result<Exit> {
-    let format = format_for(&a.kind, a.scheme.as_deref())?;
+    let format = format_for(&known_formats(&a.rules)?, &a.kind, a.scheme.as_deref())?;
     let scopes = parse_scopes(&a.scopes)?;
     let mut minted = Vec::with_capacity(a.count as usize);
     for _ in 0..a.count {
@@ -127,18 +126,24 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     let scope = Scope::parse(&a.scope)?;
     let loaded = load_store(&a.store)?;
     // The store may hold custom kinds; learn their formats (no lookup yet).
-    let builtin = FormatSet::builtin();
-    let mut formats: Vec<Format> = builtin.formats().to_vec();
-    let kinds: BTreeSet<(String, String)> = loaded
+    let known = known_formats(&a.rules)?;
+    let mut formats: Vec<Format> = known.formats().to_vec();
+    let kinds: BTreeSet<(String, String, Option<String>)> = loaded
         .records
         .iter()
-        .map(|r| (r.kind.clone(), r.scheme.clone()))
+        .map(|r| (r.kind.clone(), r.scheme.clone(), r.format.clone()))
         .collect();
-    for (kind, scheme) in kinds {
-        if builtin.by_name(&kind).is_none() {
-            if let Ok(f) = format_for(&kind, Some(&scheme)) {
-                formats.push(f);
-            }
+    for (kind, scheme, id) in kinds {
+        let by_id = id.as_deref().and_then(|id| known.by_name(id));
+        if by_id.is_some() || (id.is_none() && known.by_name(&kind).is_some()) {
+            continue;
+        }
+        match format_for(&known, &kind, Some(&scheme)) {
+            Ok(f) if id.as_deref().is_none_or(|id| id == f.id) => formats.push(f),
+            _ => eprintln!(
+                "burnkey: warning: records of format {} (kind {kind}) need the rule file that defines it: --rules FILE",
+                id.as_deref().unwrap_or(&kind)
+            ),
         }
     }
     let verifier = Verifier::new(FormatSet::new(formats), Records(loaded.records));

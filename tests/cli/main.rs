@@ -7,6 +7,7 @@ mod composite;
 mod git;
 mod hook;
 mod revoke;
+mod rules;
 mod scan;
 mod server;
 mod token;

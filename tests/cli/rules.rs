@@ -1,0 +1,204 @@
+//! New token families as data: a rule file alone teaches every command a
+//! new layout (no change under `src/`).
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// CRC-32/IEEE, bit by bit: an oracle independent of the crate's checksum code.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// `prefix + body` followed by its CRC-32 as four little-endian bytes in hex.
+fn le_token(prefix: &str, body: &str) -> String {
+    let crc = crc32(format!("{prefix}{body}").as_bytes());
+    let hex: String = crc
+        .to_le_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{prefix}{body}{hex}")
+}
+
+const PREFIX: &str = "acle_";
+
+fn rule_file(t: &Tree) -> std::path::PathBuf {
+    let example = le_token(PREFIX, "Ab3_kLmn0PQr_sTuv9WXyz_1234567890abcd");
+    t.write(
+        "acme.toml",
+        format!(
+            r#"provider = "Acme"
+
+[[rules]]
+id = "acme-le-token"
+name = "Acme little-endian token"
+prefix = "{PREFIX}"
+body = {{ alphabet = "A-Za-z0-9_", len = 37 }}
+checksum = {{ algorithm = "crc32", encoding = "hex", byte_order = "little", over = "prefix+body" }}
+description = "A token whose CRC-32 covers its prefix and is written little-endian."
+examples = ["key = '{example}'"]
+negative_examples = ["key = '{bad}'"]
+"#,
+            bad = corrupt(&example)
+        ),
+    )
+}
+
+#[test]
+fn a_rule_file_alone_adds_a_little_endian_family_with_underscores() {
+    let t = Tree::new();
+    let rules = rule_file(&t);
+    let rules = rules.to_str().unwrap();
+
+    let o = bin()
+        .args(["rules", "check", "--rules", rules])
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(": ok"), "{out}");
+
+    let o = bin()
+        .args(["mint", "--kind", "acle", "--count", "25", "--rules", rules])
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 0, "{err}");
+    let minted: Vec<&str> = out.lines().collect();
+    assert_eq!(minted.len(), 25);
+    for tok in &minted {
+        let body = &tok[PREFIX.len()..tok.len() - 8];
+        assert_eq!(body.len(), 37);
+        assert!(body.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+        assert_eq!(
+            *tok,
+            le_token(PREFIX, body),
+            "checksum as the oracle computes it"
+        );
+        let o = bin()
+            .args(["check", tok, "--rules", rules])
+            .output()
+            .unwrap();
+        let (code, out, _) = parts(&o);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.starts_with("valid: Acme little-endian token"), "{out}");
+    }
+    // Without the rule file the prefix means nothing.
+    let o = bin().args(["check", minted[0]]).output().unwrap();
+    assert_eq!(parts(&o).0, 1);
+
+    // The scanner finds them, including one with `_` around its body.
+    let underscored = le_token(PREFIX, "_cdefghijklmnopqrstuvwxyz_0123456789_");
+    t.write(
+        "src/config.py",
+        format!(
+            "A = '{}'\nB = '{underscored}'\nC = '{}'\n",
+            minted[0],
+            corrupt(minted[1])
+        ),
+    );
+    let (code, doc) = scan_json(t.path(), &["src", "--rules", rules]);
+    assert_eq!(code, 1);
+    let f: Vec<&Value> = findings(&doc).iter().collect();
+    assert_eq!(f.len(), 2, "{doc}");
+    assert!(f
+        .iter()
+        .all(|f| f["rule_id"] == "acme-le-token" && f["checksum"] == "valid"));
+    assert_eq!(hashes(&doc), vec![sha(minted[0]), sha(&underscored)]);
+}
+
+#[test]
+fn records_of_a_rule_file_family_verify_with_the_same_flag() {
+    let t = Tree::new();
+    let rules = rule_file(&t);
+    let rules = rules.to_str().unwrap();
+    let store = t.join("tokens.jsonl");
+    let store = store.to_str().unwrap();
+    let o = bin()
+        .args([
+            "mint",
+            "--kind",
+            "acle",
+            "--scope",
+            "dns:edit@zone/*",
+            "--store",
+            store,
+            "--rules",
+            rules,
+        ])
+        .output()
+        .unwrap();
+    let (code, tok, err) = parts(&o);
+    assert_eq!(code, 0, "{err}");
+    let tok = tok.trim();
+    let line = std::fs::read_to_string(store).unwrap();
+    let rec: Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(rec["format"], "acme-le-token");
+    assert_eq!(rec["kind"], "acle");
+
+    let verify = |extra: &[&str]| {
+        let o = bin()
+            .args([
+                "verify",
+                tok,
+                "--store",
+                store,
+                "--scope",
+                "dns:read@zone/z1",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        parts(&o)
+    };
+    let (code, out, _) = verify(&["--rules", rules]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("allowed:"), "{out}");
+    let (code, out, err) = verify(&[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("--rules FILE"), "says what is missing: {err}");
+}
+
+#[test]
+fn stores_written_before_formats_were_named_still_verify() {
+    // A record as the first release wrote it: no `format` field.
+    let t = Tree::new();
+    let tok = mint("cfut");
+    let old = format!(
+        r#"{{"id":"rec_0123456789abcdef01234567","kind":"cfut","scheme":"crc32-hex8","token_sha256":"{}","scopes":["dns:read@zone/*"],"created_at":"2026-01-01T00:00:00Z","expires_at":null,"revoked":false,"hint":"cfut_abcd..."}}"#,
+        sha(&tok)
+    );
+    let custom = Tree::new();
+    let acme = bin()
+        .args(["mint", "--kind", "acme", "--format", "json"])
+        .current_dir(custom.path())
+        .output()
+        .unwrap();
+    let acme: Value = serde_json::from_slice(&acme.stdout).unwrap();
+    let mut acme_rec = acme["record"].clone();
+    acme_rec.as_object_mut().unwrap().remove("format");
+    acme_rec["scopes"] = serde_json::json!(["dns:read@zone/*"]);
+    let store = t.write("s.jsonl", format!("{old}\n{acme_rec}\n"));
+    for token in [tok.as_str(), acme["token"].as_str().unwrap()] {
+        let o = bin()
+            .args(["verify", token, "--scope", "dns:read@zone/a"])
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap();
+        let (code, out, err) = parts(&o);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+}
