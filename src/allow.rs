@@ -19,6 +19,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::error::Error;
 use crate::finding::Finding;
+use crate::stats::SuppressReason;
 
 /// The file name looked for at the scan root.
 pub const FILE_NAME: &str = ".burnkeyignore";
@@ -117,11 +118,11 @@ impl Allowlist {
     }
 
     /// Why `f` is allowed, if it is: `fingerprint` or `secret`.
-    pub fn allows(&self, f: &Finding) -> Option<&'static str> {
+    pub fn allows(&self, f: &Finding) -> Option<SuppressReason> {
         if self.fingerprints.contains(&f.fingerprint) {
-            Some("fingerprint")
+            Some(SuppressReason::Fingerprint)
         } else if self.secrets.contains(&f.secret_sha256) {
-            Some("secret")
+            Some(SuppressReason::Secret)
         } else {
             None
         }

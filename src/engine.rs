@@ -322,7 +322,11 @@ mod tests {
     fn prefixes_sharing_a_head_each_find_their_tokens() {
         use crate::checksum::Scheme;
         use crate::format::Format;
-        let mut rules = RuleSet::builtin().rules().to_vec();
+        let mut rules: Vec<crate::rules::Rule> = RuleSet::builtin()
+            .rules()
+            .iter()
+            .map(|r| (**r).clone())
+            .collect();
         let mut acme = rules[0].clone();
         acme.format = Format::custom("acme", Scheme::Crc32Hex8).unwrap();
         let mut ack = rules[0].clone();

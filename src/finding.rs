@@ -1,18 +1,48 @@
-//! Findings (a [`Match`] placed in a file, blob or commit) and the scan's
-//! statistics: what every report writer and the revocation queue consume.
+//! Findings: a [`Match`] placed where its bytes came from. The source that
+//! read the bytes builds the [`Location`]; a finding holds its rule itself.
 
-use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::checksum::sha256_hex;
 use crate::engine::Checksum;
-use crate::record::redact;
-use crate::rules::RuleSet;
+use crate::format::redact;
+use crate::rules::Rule;
 use crate::scan::Match;
 
 /// Where a finding's bytes came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Location {
+    /// A file on disk, by the path it was reached by.
+    File {
+        /// As walked (relative when the root was relative).
+        path: PathBuf,
+    },
+    /// Standard input.
+    Stdin,
+    /// A blob staged in the git index.
+    Staged {
+        /// Inside the repository.
+        path: PathBuf,
+        /// Object id.
+        blob: String,
+    },
+    /// A blob in a commit.
+    Commit {
+        /// Inside the repository.
+        path: PathBuf,
+        /// Object id.
+        blob: String,
+        /// The commit that introduced the blob at that path.
+        commit: String,
+    },
+}
+
+/// The kind of place, as reports name it (`source` in JSON).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     /// A file in the working tree (or stdin).
@@ -34,17 +64,65 @@ impl Origin {
     }
 }
 
+/// A path as reports show it: as walked, without a leading `./`.
+pub fn display_path(p: &Path) -> String {
+    let p = p.strip_prefix(".").unwrap_or(p);
+    let s = p.to_string_lossy();
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s.into_owned()
+    }
+}
+
+impl Location {
+    /// The path reports show: as walked for files, inside the repository
+    /// for blobs, `<stdin>` for standard input.
+    pub fn display(&self) -> String {
+        match self {
+            Location::File { path } => display_path(path),
+            Location::Stdin => "<stdin>".into(),
+            Location::Staged { path, .. } | Location::Commit { path, .. } => {
+                path.to_string_lossy().into_owned()
+            }
+        }
+    }
+
+    /// `file` (files and stdin), `staged` or `commit`.
+    pub fn origin(&self) -> Origin {
+        match self {
+            Location::File { .. } | Location::Stdin => Origin::File,
+            Location::Staged { .. } => Origin::Staged,
+            Location::Commit { .. } => Origin::Commit,
+        }
+    }
+
+    /// The commit, for blobs in history.
+    pub fn commit(&self) -> Option<&str> {
+        match self {
+            Location::Commit { commit, .. } => Some(commit),
+            _ => None,
+        }
+    }
+
+    /// The blob id, for git sources.
+    pub fn blob(&self) -> Option<&str> {
+        match self {
+            Location::Staged { blob, .. } | Location::Commit { blob, .. } => Some(blob),
+            _ => None,
+        }
+    }
+}
+
 /// One reported token. The token itself is kept for `--show-secret` and
 /// revocation, but is never serialized by this type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    /// Rule id, e.g. `cloudflare-user-api-token`.
-    pub rule_id: String,
-    /// Human name of the rule.
-    pub rule_name: String,
-    /// Path as given (relative when the root was relative), or the path
-    /// inside the repository for git sources.
-    pub path: String,
+    /// The rule that matched.
+    pub rule: Arc<Rule>,
+    /// Where the token is.
+    pub location: Location,
+    path: String,
     /// 1-based line of the first token byte.
     pub line: u64,
     /// 1-based byte column of the first token byte.
@@ -63,16 +141,7 @@ pub struct Finding {
     /// Stable id of this token at this path for this rule (not its line), to
     /// list in `.burnkeyignore`.
     pub fingerprint: String,
-    /// `file`, `staged` or `commit`.
-    pub source: Origin,
-    /// A commit that introduced the blob (git sources).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
-    /// The blob id (git sources).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub blob: Option<String>,
     /// The token. Never serialized here; see `--show-secret`.
-    #[serde(skip)]
     pub secret: String,
 }
 
@@ -86,22 +155,14 @@ pub fn fingerprint(rule_id: &str, path: &str, secret_sha256: &str) -> String {
 }
 
 impl Finding {
-    /// A finding for match `m` of `rules` at `path` (`key_path` is the path
-    /// the fingerprint is computed over: relative to the scan root).
-    pub fn new(
-        rules: &RuleSet,
-        m: &Match,
-        path: String,
-        key_path: &str,
-        source: Origin,
-    ) -> Finding {
-        let rule = &rules.rules()[m.rule];
+    /// A finding for match `m` of `rule` at `location`; `key_path` is the
+    /// path the fingerprint is computed over (relative to the scan root).
+    pub fn new(rule: Arc<Rule>, m: &Match, location: Location, key_path: &str) -> Finding {
         let secret_sha256 = sha256_hex(m.secret.as_bytes());
         Finding {
-            rule_id: rule.id().to_string(),
-            rule_name: rule.format.name.clone(),
             fingerprint: fingerprint(rule.id(), key_path, &secret_sha256),
-            path,
+            path: location.display(),
+            location,
             line: m.line,
             column: m.column,
             end_column: m.column + m.secret.len() as u64,
@@ -109,11 +170,39 @@ impl Finding {
             redacted: redact(&m.secret, rule.format.prefix.len()),
             secret_sha256,
             checksum: m.checksum,
-            source,
-            commit: None,
-            blob: None,
             secret: m.secret.clone(),
+            rule,
         }
+    }
+
+    /// Rule id, e.g. `cloudflare-user-api-token`.
+    pub fn rule_id(&self) -> &str {
+        self.rule.id()
+    }
+
+    /// Human name of the rule.
+    pub fn rule_name(&self) -> &str {
+        &self.rule.format.name
+    }
+
+    /// The path reports show (see [`Location::display`]).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `file`, `staged` or `commit`.
+    pub fn source(&self) -> Origin {
+        self.location.origin()
+    }
+
+    /// The commit that introduced the blob (history sources).
+    pub fn commit(&self) -> Option<&str> {
+        self.location.commit()
+    }
+
+    /// The blob id (git sources).
+    pub fn blob(&self) -> Option<&str> {
+        self.location.blob()
     }
 
     /// The order reports use: by path, then position, then rule.
@@ -122,64 +211,98 @@ impl Finding {
             &self.path,
             self.line,
             self.column,
-            &self.rule_id,
-            self.commit.as_deref(),
+            self.rule_id(),
+            self.commit(),
         )
     }
 }
 
-/// A file or blob that could not be read, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ScanError {
-    /// The path (or `commit:path` / blob id for git sources).
-    pub path: String,
-    /// What went wrong.
-    pub message: String,
+/// The JSON contract: `rule_id`, `rule_name`, `path`, `line`, `column`,
+/// `end_column`, `offset`, `secret_sha256`, `redacted`, `checksum`,
+/// `fingerprint`, `source`, and `commit`/`blob` where they apply.
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let extra = self.commit().is_some() as usize + self.blob().is_some() as usize;
+        let mut st = s.serialize_struct("Finding", 12 + extra)?;
+        st.serialize_field("rule_id", self.rule_id())?;
+        st.serialize_field("rule_name", self.rule_name())?;
+        st.serialize_field("path", &self.path)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("column", &self.column)?;
+        st.serialize_field("end_column", &self.end_column)?;
+        st.serialize_field("offset", &self.offset)?;
+        st.serialize_field("secret_sha256", &self.secret_sha256)?;
+        st.serialize_field("redacted", &self.redacted)?;
+        st.serialize_field("checksum", &self.checksum)?;
+        st.serialize_field("fingerprint", &self.fingerprint)?;
+        st.serialize_field("source", &self.source())?;
+        if let Some(c) = self.commit() {
+            st.serialize_field("commit", c)?;
+        }
+        if let Some(b) = self.blob() {
+            st.serialize_field("blob", b)?;
+        }
+        st.end()
+    }
 }
 
-/// What a scan did, for the report's `stats`.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Stats {
-    /// Files (or blobs) read to the end.
-    pub files_scanned: u64,
-    /// Bytes read.
-    pub bytes_scanned: u64,
-    /// Entries not scanned, by reason (`symlink`, `fifo`, `socket`,
-    /// `device`, `burnkeyignore`, `too_large`, …).
-    pub skipped: BTreeMap<String, u64>,
-    /// Findings dropped by an allowlist, by kind (`inline`, `fingerprint`,
-    /// `secret`).
-    pub suppressed: BTreeMap<String, u64>,
-    /// Entries that could not be read; the scan went on without them.
-    pub errors: Vec<ScanError>,
-    /// Findings reported.
-    pub findings: u64,
-    /// Wall time of the scan, in seconds.
-    pub elapsed_secs: f64,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RuleSet;
 
-impl Stats {
-    /// Counts one skipped entry.
-    pub fn skip(&mut self, reason: &str) {
-        *self.skipped.entry(reason.to_string()).or_default() += 1;
-    }
-
-    /// Counts one suppressed finding.
-    pub fn suppress(&mut self, why: &str) {
-        *self.suppressed.entry(why.to_string()).or_default() += 1;
-    }
-
-    /// Adds `other` into `self` (per-thread stats into the total).
-    pub fn merge(&mut self, other: Stats) {
-        self.files_scanned += other.files_scanned;
-        self.bytes_scanned += other.bytes_scanned;
-        for (k, v) in other.skipped {
-            *self.skipped.entry(k).or_default() += v;
-        }
-        for (k, v) in other.suppressed {
-            *self.suppressed.entry(k).or_default() += v;
-        }
-        self.errors.extend(other.errors);
-        self.findings += other.findings;
+    #[test]
+    fn json_keeps_every_contract_field() {
+        let rules = RuleSet::builtin();
+        let t = crate::FormatSet::builtin()
+            .by_name("cfut")
+            .unwrap()
+            .mint()
+            .unwrap();
+        let mut m = None;
+        crate::Scanner::new(rules.clone()).scan_slice(t.as_bytes(), |x| m = Some(x));
+        let m = m.unwrap();
+        let rule = rules.rules()[m.rule].clone();
+        let loc = Location::Commit {
+            path: "a/b.txt".into(),
+            blob: "b".repeat(40),
+            commit: "c".repeat(40),
+        };
+        let f = Finding::new(rule, &m, loc, "a/b.txt");
+        let v = serde_json::to_value(&f).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut want = vec![
+            "rule_id",
+            "rule_name",
+            "path",
+            "line",
+            "column",
+            "end_column",
+            "offset",
+            "secret_sha256",
+            "redacted",
+            "checksum",
+            "fingerprint",
+            "source",
+            "commit",
+            "blob",
+        ];
+        want.sort();
+        assert_eq!(keys, want);
+        assert_eq!(v["source"], "commit");
+        assert_eq!(v["path"], "a/b.txt");
+        assert!(!v.to_string().contains(&t), "never the token");
+        let stdin = Finding::new(
+            rules.rules()[m.rule].clone(),
+            &m,
+            Location::Stdin,
+            "<stdin>",
+        );
+        let v = serde_json::to_value(&stdin).unwrap();
+        assert_eq!(
+            (v["path"].as_str(), v["source"].as_str()),
+            (Some("<stdin>"), Some("file"))
+        );
+        assert!(v.get("commit").is_none() && v.get("blob").is_none());
     }
 }

@@ -231,6 +231,30 @@ impl Format {
     }
 }
 
+/// Redacts a token: its prefix and the first four characters after it.
+pub fn redact(token: &str, prefix_len: usize) -> String {
+    let shown = token
+        .char_indices()
+        .nth(prefix_len + 4)
+        .map_or(token.len(), |(i, _)| i);
+    let shown = shown.min(token.len() / 2);
+    let cut = token.floor_boundary(shown);
+    format!("{}...", &token[..cut])
+}
+
+trait FloorBoundary {
+    fn floor_boundary(&self, i: usize) -> usize;
+}
+
+impl FloorBoundary for str {
+    fn floor_boundary(&self, mut i: usize) -> usize {
+        while !self.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+}
+
 /// Fills `out` with characters of `alphabet`, uniformly.
 fn fill_random(alphabet: &Alphabet, out: &mut [u8]) -> Result<(), Error> {
     let chars = alphabet.chars();

@@ -24,10 +24,12 @@ use std::sync::mpsc;
 use std::sync::Mutex;
 
 use crate::allow::Allowlist;
+use crate::config::ScanConfig;
 use crate::error::Error;
-use crate::finding::{Origin, ScanError};
+use crate::finding::Location;
+use crate::outcome::{collect, Outcome};
 use crate::scan::{Scanner, StreamBuffer};
-use crate::walk::{collect, Outcome, Place};
+use crate::stats::{ScanError, SkipReason};
 
 /// A blob to scan, with where it was seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -360,6 +362,15 @@ impl Drop for CatFile {
     }
 }
 
+/// Which git objects a blob came from: the index, or history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobKind {
+    /// Staged in the index.
+    Staged,
+    /// In a commit.
+    Commit,
+}
+
 /// What one worker needs to turn blobs into findings.
 pub struct BlobScan<'a> {
     /// The scanner.
@@ -368,17 +379,17 @@ pub struct BlobScan<'a> {
     pub repo: &'a Repo,
     /// The repository's `.burnkeyignore`.
     pub allow: &'a Allowlist,
-    /// `staged` or `commit`.
-    pub origin: Origin,
-    /// Bytes per read.
-    pub read_size: usize,
+    /// Index or history.
+    pub kind: BlobKind,
+    /// Read size and size limit.
+    pub config: &'a ScanConfig,
 }
 
 impl BlobScan<'_> {
     /// Scans the blobs that arrive on `rx` through one cat-file process.
     fn worker(&self, rx: mpsc::Receiver<BlobRef>) -> Outcome {
         let mut out = Outcome::default();
-        let mut sb = StreamBuffer::new(self.read_size);
+        let mut sb = StreamBuffer::new(self.config.read_size);
         let mut pending: VecDeque<BlobRef> = VecDeque::new();
         let mut rx = Some(rx);
         let mut cat: Option<CatFile> = None;
@@ -488,17 +499,25 @@ impl BlobScan<'_> {
                 let size: u64 = size.parse().map_err(|_| {
                     io::Error::new(io::ErrorKind::InvalidData, format!("bad header {header:?}"))
                 })?;
-                let path = String::from_utf8_lossy(&b.path).into_owned();
-                let place = Place {
-                    path: &path,
-                    key: &path,
-                    origin: self.origin,
+                let path = PathBuf::from(OsStr::from_bytes(&b.path));
+                let key = String::from_utf8_lossy(&b.path).into_owned();
+                let location = match self.kind {
+                    BlobKind::Staged => Location::Staged {
+                        path,
+                        blob: b.id.clone(),
+                    },
+                    BlobKind::Commit => Location::Commit {
+                        path,
+                        blob: b.id.clone(),
+                        commit: b.commit.clone().unwrap_or_default(),
+                    },
                 };
                 let mut body = (&mut c.stdout).take(size);
-                let start = out.findings.len();
-                if *kind == "blob" {
+                let scan = *kind == "blob" && !self.config.too_large(size);
+                if scan {
+                    let rules = self.scanner.rules();
                     self.scanner.scan_reader(&mut body, sb, |m| {
-                        collect(self.scanner, self.allow, &m, place, out);
+                        collect(rules, self.allow, &m, &location, &key, out);
                     })?;
                 }
                 io::copy(&mut body, &mut io::sink())?;
@@ -510,12 +529,12 @@ impl BlobScan<'_> {
                 }
                 let mut lf = [0u8; 1];
                 c.stdout.read_exact(&mut lf)?;
-                for f in &mut out.findings[start..] {
-                    f.blob = Some(b.id.clone());
-                    f.commit = b.commit.clone();
+                if scan {
+                    out.stats.files_scanned += 1;
+                    out.stats.bytes_scanned += size;
+                } else if *kind == "blob" {
+                    out.stats.skip(SkipReason::TooLarge);
                 }
-                out.stats.files_scanned += 1;
-                out.stats.bytes_scanned += size;
                 Ok(())
             }
             _ => Err(io::Error::new(
@@ -543,9 +562,7 @@ impl BlobScan<'_> {
                 let total = &total;
                 s.spawn(move || {
                     let out = self.worker(rx);
-                    let mut t = total.lock().unwrap_or_else(|e| e.into_inner());
-                    t.findings.extend(out.findings);
-                    t.stats.merge(out.stats);
+                    total.lock().unwrap_or_else(|e| e.into_inner()).merge(out);
                 });
             }
             let next = std::cell::Cell::new(0usize);
@@ -573,9 +590,7 @@ impl BlobScan<'_> {
         });
         result?;
         let mut out = total.into_inner().unwrap_or_else(|e| e.into_inner());
-        if skipped > 0 {
-            *out.stats.skipped.entry("burnkeyignore".into()).or_default() += skipped;
-        }
+        out.stats.skip_n(SkipReason::Burnkeyignore, skipped);
         Ok(out)
     }
 }

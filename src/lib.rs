@@ -43,6 +43,7 @@
 
 pub mod allow;
 pub mod checksum;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;
@@ -51,21 +52,24 @@ pub mod fsutil;
 pub mod git;
 pub mod hook;
 pub mod layout;
+pub mod outcome;
 pub mod record;
 pub mod report;
 pub mod revoke;
 pub mod rules;
 pub mod scan;
 pub mod scope;
+pub mod stats;
 pub mod walk;
 pub mod webhook;
 
 pub use checksum::Scheme;
 pub use engine::Checksum;
 pub use error::{Error, ScopeError, TokenError};
-pub use finding::{Finding, Stats};
+pub use finding::{Finding, Location};
 pub use format::{Format, FormatSet};
 pub use record::{JsonlStore, Record, RecordStore, Verifier};
 pub use rules::{Rule, RuleSet};
 pub use scan::{Match, Scanner, StreamBuffer};
 pub use scope::Scope;
+pub use stats::Stats;

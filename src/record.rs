@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::checksum::{sha256_hex, to_hex, Scheme};
 use crate::error::{Error, TokenError};
-use crate::format::{Format, FormatSet};
+use crate::format::{redact, Format, FormatSet};
 use crate::scope::Scope;
 
 /// What an issuer stores for a minted token.
@@ -67,30 +67,6 @@ fn rfc3339(t: SystemTime) -> String {
 fn parse_time(s: &str) -> Result<SystemTime, Error> {
     humantime::parse_rfc3339_weak(s)
         .map_err(|e| Error::Invalid(format!("bad timestamp {s:?}: {e}")))
-}
-
-/// Redacts a token: its prefix and the first four characters after it.
-pub fn redact(token: &str, prefix_len: usize) -> String {
-    let shown = token
-        .char_indices()
-        .nth(prefix_len + 4)
-        .map_or(token.len(), |(i, _)| i);
-    let shown = shown.min(token.len() / 2);
-    let cut = token.floor_boundary(shown);
-    format!("{}...", &token[..cut])
-}
-
-trait FloorBoundary {
-    fn floor_boundary(&self, i: usize) -> usize;
-}
-
-impl FloorBoundary for str {
-    fn floor_boundary(&self, mut i: usize) -> usize {
-        while !self.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    }
 }
 
 impl Record {

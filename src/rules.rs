@@ -48,6 +48,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -61,7 +62,7 @@ use crate::layout::{Layout, Len, SegmentSpec};
 const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// One detection rule: a token format plus what a report says about it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     /// The token format (id, name, prefix, layout).
     pub format: Format,
@@ -337,7 +338,7 @@ impl RuleDoc {
 /// prefix and layout.
 #[derive(Clone, Debug)]
 pub struct RuleSet {
-    rules: Vec<Rule>,
+    rules: Vec<Arc<Rule>>,
 }
 
 impl RuleSet {
@@ -360,6 +361,10 @@ impl RuleSet {
     /// rules with the same prefix and layout. Rules may share a prefix when
     /// their layouts differ (GitLab's two routable layouts).
     pub fn from_rules(rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        RuleSet::from_shared(rules.into_iter().map(Arc::new).collect())
+    }
+
+    fn from_shared(rules: Vec<Arc<Rule>>) -> Result<RuleSet, Error> {
         let mut ids = HashSet::new();
         for (i, r) in rules.iter().enumerate() {
             if !ids.insert(r.id().to_string()) {
@@ -390,18 +395,18 @@ impl RuleSet {
         let mut rules = RuleSet::builtin().rules;
         for f in files {
             let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
-            rules.extend(parse_file(f, &text)?);
+            rules.extend(parse_file(f, &text)?.into_iter().map(Arc::new));
         }
-        RuleSet::from_rules(rules)
+        RuleSet::from_shared(rules)
     }
 
-    /// The rules, in file order.
-    pub fn rules(&self) -> &[Rule] {
+    /// The rules, in file order. Findings share them.
+    pub fn rules(&self) -> &[Arc<Rule>] {
         &self.rules
     }
 
     /// The rule with this id.
-    pub fn get(&self, id: &str) -> Option<&Rule> {
+    pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
         self.rules.iter().find(|r| r.id() == id)
     }
 
@@ -469,6 +474,10 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
 mod tests {
     use super::*;
 
+    fn owned(set: RuleSet) -> Vec<Rule> {
+        set.rules().iter().map(|r| (**r).clone()).collect()
+    }
+
     #[test]
     fn builtin_ids_are_the_contract() {
         let s = RuleSet::builtin();
@@ -492,7 +501,7 @@ mod tests {
 
     #[test]
     fn check_examples_catches_a_wrong_example() {
-        let mut rules = RuleSet::builtin().rules;
+        let mut rules = owned(RuleSet::builtin());
         rules[0].examples.push("nothing here".into());
         let first = rules[0].examples[0].clone();
         rules[0].negative_examples.push(first);
@@ -517,7 +526,7 @@ mod tests {
 
     #[test]
     fn duplicate_ids_and_prefixes_are_refused() {
-        let mut rules = RuleSet::builtin().rules;
+        let mut rules = owned(RuleSet::builtin());
         rules.push(rules[0].clone());
         assert!(RuleSet::from_rules(rules.clone())
             .unwrap_err()
@@ -534,7 +543,7 @@ mod tests {
     /// FORMATS.md's other checksummed families, described as data.
     fn formats_md() -> RuleSet {
         let text = include_str!("../tests/data/formats-md.toml");
-        let mut rules = RuleSet::builtin().rules;
+        let mut rules = owned(RuleSet::builtin());
         rules.extend(parse_file(Path::new("formats-md.toml"), text).unwrap());
         RuleSet::from_rules(rules).unwrap()
     }

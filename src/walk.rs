@@ -17,33 +17,12 @@ use std::sync::Mutex;
 use ignore::{WalkBuilder, WalkState};
 
 use crate::allow::Allowlist;
+use crate::config::ScanConfig;
 use crate::error::Error;
-use crate::finding::{Finding, Origin, ScanError, Stats};
-use crate::scan::{Match, Scanner, StreamBuffer, DEFAULT_READ_SIZE};
-
-/// How to walk.
-#[derive(Clone, Debug)]
-pub struct WalkOptions {
-    /// Also scan files that `.gitignore`/`.ignore` exclude (never `.git`).
-    pub no_ignore: bool,
-    /// Worker threads; 0 picks the number of CPUs.
-    pub threads: usize,
-    /// Bytes per read.
-    pub read_size: usize,
-    /// Skip files larger than this (counted as `too_large`).
-    pub max_filesize: Option<u64>,
-}
-
-impl Default for WalkOptions {
-    fn default() -> WalkOptions {
-        WalkOptions {
-            no_ignore: false,
-            threads: 0,
-            read_size: DEFAULT_READ_SIZE,
-            max_filesize: None,
-        }
-    }
-}
+use crate::finding::{display_path, Location};
+use crate::outcome::{collect, Outcome};
+use crate::scan::{Scanner, StreamBuffer};
+use crate::stats::SkipReason;
 
 /// Live counters for a progress display.
 #[derive(Debug, Default)]
@@ -54,88 +33,19 @@ pub struct Progress {
     pub bytes: AtomicU64,
 }
 
-/// Findings and statistics of a scan.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// Findings, sorted by path and position.
-    pub findings: Vec<Finding>,
-    /// What the scan did.
-    pub stats: Stats,
-}
-
-impl Outcome {
-    /// Sorts findings into report order.
-    pub fn sort(&mut self) {
-        self.findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.stats.findings = self.findings.len() as u64;
-    }
-}
-
-/// Where a match was found, for [`collect`].
-#[derive(Clone, Copy, Debug)]
-pub struct Place<'a> {
-    /// The path reports show.
-    pub path: &'a str,
-    /// The path relative to the scan root, for fingerprints.
-    pub key: &'a str,
-    /// File, staged blob or commit.
-    pub origin: Origin,
-}
-
-/// Turns a match into a finding in `out`, unless the inline or
-/// `.burnkeyignore` allowlist suppresses it (counted in the stats). Returns
-/// the new finding.
-pub fn collect<'o>(
-    scanner: &Scanner,
-    allow: &Allowlist,
-    m: &Match,
-    place: Place<'_>,
-    out: &'o mut Outcome,
-) -> Option<&'o mut Finding> {
-    if m.allowed {
-        out.stats.suppress("inline");
-        return None;
-    }
-    let f = Finding::new(
-        scanner.rules(),
-        m,
-        place.path.to_string(),
-        place.key,
-        place.origin,
-    );
-    if let Some(why) = allow.allows(&f) {
-        out.stats.suppress(why);
-        return None;
-    }
-    out.findings.push(f);
-    out.findings.last_mut()
-}
-
-/// A path as reports show it: as walked, without a leading `./`.
-pub fn display_path(p: &Path) -> String {
-    let p = p.strip_prefix(".").unwrap_or(p);
-    let s = p.to_string_lossy();
-    if s.is_empty() {
-        ".".into()
-    } else {
-        s.into_owned()
-    }
-}
-
-fn skip_reason(ft: &std::fs::FileType) -> &'static str {
+fn skip_reason(ft: &std::fs::FileType) -> SkipReason {
     if ft.is_symlink() {
-        "symlink"
+        SkipReason::Symlink
     } else if ft.is_fifo() {
-        "fifo"
+        SkipReason::Fifo
     } else if ft.is_socket() {
-        "socket"
+        SkipReason::Socket
     } else if ft.is_block_device() {
-        "block_device"
+        SkipReason::BlockDevice
     } else if ft.is_char_device() {
-        "char_device"
+        SkipReason::CharDevice
     } else {
-        "other"
+        SkipReason::Other
     }
 }
 
@@ -144,7 +54,7 @@ fn skip_reason(ft: &std::fs::FileType) -> &'static str {
 /// `check`, an fstat confirms a regular file and gives its size (roots, and
 /// `--max-filesize`); the walk otherwise trusts the directory's file type,
 /// which saves a system call per file. `Ok(Err(reason))`: skip it.
-fn open_regular(path: &Path, check: bool) -> io::Result<Result<(File, Option<u64>), &'static str>> {
+fn open_regular(path: &Path, check: bool) -> io::Result<Result<(File, Option<u64>), SkipReason>> {
     let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -161,7 +71,7 @@ fn open_regular(path: &Path, check: bool) -> io::Result<Result<(File, Option<u64
 
 struct Worker<'a> {
     scanner: &'a Scanner,
-    opts: &'a WalkOptions,
+    config: &'a ScanConfig,
     allow: &'a Allowlist,
     root: &'a Path,
     sb: StreamBuffer,
@@ -172,23 +82,21 @@ struct Worker<'a> {
 
 impl Worker<'_> {
     fn error(&mut self, path: String, message: String) {
-        self.out.stats.errors.push(ScanError { path, message });
+        self.out.stats.error(path, message);
     }
 
     fn file(&mut self, path: &Path, is_root: bool) {
-        let check = is_root || self.opts.max_filesize.is_some();
+        let check = is_root || self.config.max_filesize.is_some();
         let (file, len) = match open_regular(path, check) {
             Ok(Ok(f)) => f,
             Ok(Err(reason)) => return self.out.stats.skip(reason),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return self.out.stats.skip("vanished")
+                return self.out.stats.skip(SkipReason::Vanished)
             }
             Err(e) => return self.error(display_path(path), e.to_string()),
         };
-        if let (Some(max), Some(len)) = (self.opts.max_filesize, len) {
-            if len > max {
-                return self.out.stats.skip("too_large");
-            }
+        if len.is_some_and(|len| self.config.too_large(len)) {
+            return self.out.stats.skip(SkipReason::TooLarge);
         }
         let mut found = Vec::new();
         let res = self
@@ -215,13 +123,18 @@ impl Worker<'_> {
             .strip_prefix(self.root)
             .map_or_else(|_| shown.clone(), display_path);
         let key = if key == "." { shown.clone() } else { key };
-        let place = Place {
-            path: &shown,
-            key: &key,
-            origin: Origin::File,
+        let location = Location::File {
+            path: path.to_path_buf(),
         };
         for m in &found {
-            collect(self.scanner, self.allow, m, place, &mut self.out);
+            collect(
+                self.scanner.rules(),
+                self.allow,
+                m,
+                &location,
+                &key,
+                &mut self.out,
+            );
         }
     }
 }
@@ -230,8 +143,7 @@ impl Drop for Worker<'_> {
     fn drop(&mut self) {
         let out = std::mem::take(&mut self.out);
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.findings.extend(out.findings);
-        shared.stats.merge(out.stats);
+        shared.merge(out);
     }
 }
 
@@ -251,14 +163,14 @@ pub fn check_roots(roots: &[PathBuf]) -> Result<(), Error> {
 pub fn scan_paths(
     scanner: &Scanner,
     roots: &[PathBuf],
-    opts: &WalkOptions,
+    config: &ScanConfig,
     progress: Option<&Progress>,
 ) -> Result<Outcome, Error> {
     check_roots(roots)?;
     let shared = Mutex::new(Outcome::default());
     for root in roots {
         if root.as_os_str() == "-" {
-            scan_stdin(scanner, opts, &shared);
+            scan_stdin(scanner, config, &shared);
             continue;
         }
         let allow = if root.is_dir() {
@@ -266,46 +178,39 @@ pub fn scan_paths(
         } else {
             Allowlist::default()
         };
-        walk_root(scanner, root, opts, &allow, progress, &shared);
+        walk_root(scanner, root, config, &allow, progress, &shared);
     }
     let mut out = shared.into_inner().unwrap_or_else(|e| e.into_inner());
     out.sort();
     Ok(out)
 }
 
-fn scan_stdin(scanner: &Scanner, opts: &WalkOptions, shared: &Mutex<Outcome>) {
+fn scan_stdin(scanner: &Scanner, config: &ScanConfig, shared: &Mutex<Outcome>) {
     let mut out = Outcome::default();
-    let mut sb = StreamBuffer::new(opts.read_size);
+    let mut sb = StreamBuffer::new(config.read_size);
     let allow = Allowlist::default();
     let stdin = io::stdin();
     let mut lock = stdin.lock();
-    let place = Place {
-        path: "<stdin>",
-        key: "<stdin>",
-        origin: Origin::File,
-    };
+    let location = Location::Stdin;
     let res = scanner.scan_reader(&mut lock, &mut sb, |m| {
-        collect(scanner, &allow, &m, place, &mut out);
+        collect(scanner.rules(), &allow, &m, &location, "<stdin>", &mut out);
     });
     match res {
         Ok(n) => {
             out.stats.files_scanned += 1;
             out.stats.bytes_scanned += n;
         }
-        Err(e) => out.stats.errors.push(ScanError {
-            path: "<stdin>".into(),
-            message: format!("read failed: {e}"),
-        }),
+        Err(e) => out
+            .stats
+            .error("<stdin>".into(), format!("read failed: {e}")),
     }
-    let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
-    s.findings.extend(out.findings);
-    s.stats.merge(out.stats);
+    shared.lock().unwrap_or_else(|e| e.into_inner()).merge(out);
 }
 
 fn walk_root(
     scanner: &Scanner,
     root: &Path,
-    opts: &WalkOptions,
+    config: &ScanConfig,
     allow: &Allowlist,
     progress: Option<&Progress>,
     shared: &Mutex<Outcome>,
@@ -314,9 +219,9 @@ fn walk_root(
     b.hidden(false)
         .follow_links(false)
         .require_git(false)
-        .threads(opts.threads)
+        .threads(config.workers())
         .filter_entry(|e| e.file_name() != ".git");
-    if opts.no_ignore {
+    if config.no_ignore {
         b.git_ignore(false)
             .git_exclude(false)
             .git_global(false)
@@ -326,10 +231,10 @@ fn walk_root(
     b.build_parallel().run(|| {
         let mut w = Worker {
             scanner,
-            opts,
+            config,
             allow,
             root,
-            sb: StreamBuffer::new(opts.read_size),
+            sb: StreamBuffer::new(config.read_size),
             out: Outcome::default(),
             progress,
             shared,
@@ -356,7 +261,7 @@ fn walk_root(
             if allow.has_globs() {
                 let rel = path.strip_prefix(root).unwrap_or(path);
                 if allow.path_ignored(rel) {
-                    w.out.stats.skip("burnkeyignore");
+                    w.out.stats.skip(SkipReason::Burnkeyignore);
                     return WalkState::Continue;
                 }
             }

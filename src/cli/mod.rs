@@ -113,7 +113,7 @@ pub struct ScanArgs {
     /// Files or directories to scan; `-` reads stdin. Default: `.`.
     pub paths: Vec<PathBuf>,
     /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    #[arg(long, short = 'f', default_value = "text", value_parser = report_format())]
     pub format: ReportFormat,
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -283,6 +283,13 @@ pub enum RulesCmd {
         #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
     },
+}
+
+/// `--format`'s values: the library's report formats, listed in `--help`.
+fn report_format() -> impl clap::builder::TypedValueParser<Value = ReportFormat> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(ReportFormat::ALL.map(ReportFormat::name))
+        .map(|s| s.parse::<ReportFormat>().expect("a listed format"))
 }
 
 /// Parses `10M`, `2G`, `512K`, `100` (bytes).

@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use burnkey::allow::Allowlist;
-use burnkey::finding::Origin;
-use burnkey::git::{BlobScan, Repo};
-use burnkey::report::{self, human_bytes, ReportFormat, ReportOptions};
-use burnkey::walk::{self, Outcome, Progress, WalkOptions};
+use burnkey::config::ScanConfig;
+use burnkey::git::{BlobKind, BlobScan, Repo};
+use burnkey::outcome::Outcome;
+use burnkey::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
+use burnkey::walk::{self, Progress};
 use burnkey::{RuleSet, Scanner};
 
 use super::{revoke_cmd, Color, Exit, ScanArgs};
@@ -34,11 +35,12 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         a.paths.clone()
     };
-    let opts = WalkOptions {
+    // Every source reads its settings from this one value.
+    let config = ScanConfig {
         no_ignore: a.no_ignore,
         threads: a.threads,
         max_filesize: a.max_filesize,
-        ..WalkOptions::default()
+        ..ScanConfig::default()
     };
     let started = Instant::now();
     let source = git_source(&a);
@@ -47,12 +49,12 @@ pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let revoke_cfg = (a.revoke || a.revoke_dry_run)
         .then(|| revoke_cmd::find_config(a.config.as_deref(), &roots, source.is_some()));
     let mut outcome = match &source {
-        Some(src) => scan_git(&a, &scanner, src, &roots)?,
+        Some(src) => scan_git(&a, &scanner, src, &roots, &config)?,
         None => {
             let progress = Arc::new(Progress::default());
             let show_progress = !a.quiet && io::stderr().is_terminal();
             let ticker = show_progress.then(|| spawn_ticker(progress.clone()));
-            let result = walk::scan_paths(&scanner, &roots, &opts, Some(&progress));
+            let result = walk::scan_paths(&scanner, &roots, &config, Some(&progress));
             if let Some((stop, handle)) = ticker {
                 stop.store(true, Ordering::Relaxed);
                 let _ = handle.join();
@@ -121,6 +123,7 @@ fn scan_git(
     scanner: &Scanner,
     src: &GitSource,
     roots: &[PathBuf],
+    config: &ScanConfig,
 ) -> anyhow::Result<Outcome> {
     let dir = match (src, &a.git) {
         (GitSource::History, Some(p)) => p.clone(),
@@ -131,21 +134,17 @@ fn scan_git(
         Some(top) => Allowlist::load_from_dir(top)?,
         None => Allowlist::default(),
     };
-    let workers = if a.threads > 0 {
-        a.threads
-    } else {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    };
+    let workers = config.workers();
     let job = BlobScan {
         scanner,
         repo: &repo,
         allow: &allow,
-        origin: if *src == GitSource::Staged {
-            Origin::Staged
+        kind: if *src == GitSource::Staged {
+            BlobKind::Staged
         } else {
-            Origin::Commit
+            BlobKind::Commit
         },
-        read_size: burnkey::scan::DEFAULT_READ_SIZE,
+        config,
     };
     let mut out = match src {
         GitSource::Staged => {
@@ -183,31 +182,27 @@ fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
         )
     };
     for f in &out.findings {
-        let at = match (&f.commit, staged) {
-            (Some(c), false) => format!(" (commit {})", &c[..c.len().min(12)]),
+        let at = match (f.commit(), staged) {
+            (Some(c), false) => format!(" (commit {})", remedy::short_commit(c)),
             _ => String::new(),
         };
         s.push_str(&format!(
             "  {}:{}:{}  {}  {}{at}\n",
-            f.path, f.line, f.column, f.rule_id, f.redacted
+            f.path(),
+            f.line,
+            f.column,
+            f.rule_id(),
+            f.redacted
         ));
     }
-    s.push_str(
-        "What to do:\n  1. Treat each token as leaked: revoke or rotate it with its issuer now.\n",
-    );
-    for r in report::rules_found(out, scanner.rules()) {
-        s.push_str(&format!("     {}\n", r.help));
-    }
-    if staged {
-        s.push_str("  2. Take it out of the commit: edit the file and `git add` it again, or unstage it with `git restore --staged <file>`.\n");
-    } else {
-        s.push_str("  2. Take it out of history before pushing: `git commit --amend` or `git rebase -i`, then push again.\n");
-    }
-    s.push_str("  3. A false positive or a test token? Put `burnkey:allow` on its line, or add a line to .burnkeyignore:\n");
+    s.push_str(&remedy::what_to_do_text(out, scanner.rules(), staged));
     for f in &out.findings {
         s.push_str(&format!(
             "       {}  # {}:{} {}\n",
-            f.fingerprint, f.path, f.line, f.rule_id
+            f.fingerprint,
+            f.path(),
+            f.line,
+            f.rule_id()
         ));
     }
     s
@@ -249,7 +244,12 @@ pub fn finish(
             writeln!(
                 sink,
                 "{}  # {}:{}:{} {} {}",
-                f.fingerprint, f.path, f.line, f.column, f.rule_id, f.redacted
+                f.fingerprint,
+                f.path(),
+                f.line,
+                f.column,
+                f.rule_id(),
+                f.redacted
             )?;
         }
     } else {

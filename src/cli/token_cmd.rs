@@ -59,7 +59,7 @@ pub fn check(a: CheckArgs) -> anyhow::Result<Exit> {
                 "valid: {} ({}) {}",
                 f.name,
                 f.id,
-                record::redact(&token, f.prefix.len())
+                burnkey::format::redact(&token, f.prefix.len())
             )?;
             Ok(Exit::Ok)
         }

@@ -77,14 +77,14 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
         let mut seen = HashSet::new();
         for f in findings {
             if f.checksum != Checksum::Valid
-                || !ep.wants(&f.rule_id)
+                || !ep.wants(f.rule_id())
                 || !seen.insert(f.secret_sha256.clone())
             {
                 continue;
             }
-            let location = match &f.commit {
-                Some(c) => format!("{c}/{}", f.path),
-                None => format!("{}:{}", f.path, f.line),
+            let location = match f.commit() {
+                Some(c) => format!("{c}/{}", f.path()),
+                None => format!("{}:{}", f.path(), f.line),
             };
             out.push(Request {
                 version: 1,
@@ -92,9 +92,9 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
                 endpoint: ep.url.clone(),
                 secret_env: ep.secret_env.clone(),
                 send: ep.send,
-                rule_id: f.rule_id.clone(),
+                rule_id: f.rule_id().to_string(),
                 location,
-                source: f.source.as_str().to_string(),
+                source: f.source().as_str().to_string(),
                 token_sha256: f.secret_sha256.clone(),
                 redacted: f.redacted.clone(),
                 token_sealed: None,

@@ -452,3 +452,27 @@ fn burnkeyignore_applies_to_git_sources() {
     assert_eq!(doc["stats"]["skipped"]["burnkeyignore"], 1);
     assert_eq!(doc["stats"]["suppressed"]["inline"], 1);
 }
+
+#[test]
+fn max_filesize_applies_to_blobs_as_to_files() {
+    let t = repo();
+    let small = mint("cfut");
+    let big = mint("cfat");
+    t.write("small.txt", format!("{small}\n"));
+    // 2 KiB: over a 1K limit, with a token at its start.
+    t.write("big.txt", format!("{big}\n{}", "x".repeat(2048)));
+    commit_all(&t, "one");
+    let (code, doc, err) = json_in(t.path(), &["--git", "--max-filesize", "1K"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hashes(&doc), vec![sha(&small)]);
+    assert_eq!(doc["stats"]["skipped"]["too_large"], 1, "{doc}");
+    assert_eq!(doc["stats"]["files_scanned"], 1);
+    // The index and ranges read the same setting.
+    t.write("big2.txt", format!("{}\n{}", mint("npm"), "y".repeat(2048)));
+    git(t.path(), &["add", "big2.txt"]);
+    let (code, doc, _) = json_in(t.path(), &["--staged", "--max-filesize", "1K"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["stats"]["skipped"]["too_large"], 1, "{doc}");
+    let (code, doc, _) = json_in(t.path(), &["--staged"]);
+    assert_eq!((code, findings(&doc).len()), (1, 1), "no limit: scanned");
+}

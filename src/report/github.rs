@@ -1,0 +1,73 @@
+//! GitHub Actions workflow commands: `::error` annotations for the first
+//! findings, a notice for the rest.
+
+use std::io::{self, Write};
+
+use super::remedy::{short_commit, ALLOW_TEXT, ROTATE};
+use super::ReportOptions;
+use crate::finding::Finding;
+
+/// GitHub shows at most this many error annotations per step.
+pub const MAX_ANNOTATIONS: usize = 10;
+
+/// Writes the annotations, and a notice for what is not annotated.
+pub fn write(w: &mut dyn Write, findings: &[Finding], opts: ReportOptions) -> io::Result<()> {
+    for f in findings.iter().take(MAX_ANNOTATIONS) {
+        writeln!(w, "{}", annotation(f, opts))?;
+    }
+    if findings.len() > MAX_ANNOTATIONS {
+        writeln!(
+            w,
+            "::notice title=burnkey::{} more findings are not annotated (GitHub shows 10 per step): see the job summary and the SARIF report.",
+            findings.len() - MAX_ANNOTATIONS
+        )?;
+    }
+    Ok(())
+}
+
+/// Escapes a workflow-command message: `%`, CR, LF.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property: the message escapes plus `:` and `,`.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `::error file=…,line=…,col=…,endColumn=…,title=…::message` for a finding.
+pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
+    let token = opts.token(f);
+    let mut msg = format!(
+        "{} {} (checksum {}).",
+        f.rule_name(),
+        token,
+        f.checksum.as_str()
+    );
+    if let Some(c) = f.commit() {
+        msg.push_str(&format!(" Introduced in commit {}.", short_commit(c)));
+    }
+    msg.push_str(&format!(" {ROTATE} {ALLOW_TEXT}"));
+    format!(
+        "::error file={},line={},col={},endColumn={},title={}::{}",
+        escape_property(f.path()),
+        f.line,
+        f.column,
+        f.end_column,
+        escape_property(&format!("Leaked {}", f.rule_name())),
+        escape_data(&msg)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_command_escaping() {
+        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_property("a,b:c%d\ne"), "a%2Cb%3Ac%25d%0Ae");
+    }
+}

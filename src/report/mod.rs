@@ -1,0 +1,113 @@
+//! Report writers: text for people, JSON / JSON lines for scripts, SARIF for
+//! code-scanning tools, GitHub workflow commands and a Markdown job summary
+//! for CI. One module per format; [`remedy`] holds the remediation text they
+//! share. None of them prints a full token unless
+//! [`ReportOptions::show_secret`] is set.
+
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use crate::finding::Finding;
+use crate::outcome::Outcome;
+use crate::rules::RuleSet;
+
+pub mod github;
+pub mod json;
+pub mod markdown;
+pub mod remedy;
+pub mod sarif;
+pub mod text;
+
+pub use github::{annotation, escape_data, escape_property, MAX_ANNOTATIONS};
+pub use markdown::markdown_summary;
+pub use remedy::rules_found;
+pub use sarif::{uri_path, SARIF_SCHEMA};
+pub use text::{human_bytes, summary_line, text_line};
+
+/// Output formats of `burnkey scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// `path:line:col rule redacted`, one finding per line.
+    Text,
+    /// One JSON document: `{"findings": [...], "stats": {...}}`.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands: `::error file=…` annotations for
+    /// the first ten findings, a notice for the rest.
+    Github,
+}
+
+impl ReportFormat {
+    /// Every format.
+    pub const ALL: [ReportFormat; 5] = [
+        ReportFormat::Text,
+        ReportFormat::Json,
+        ReportFormat::Jsonl,
+        ReportFormat::Sarif,
+        ReportFormat::Github,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "text",
+            ReportFormat::Json => "json",
+            ReportFormat::Jsonl => "jsonl",
+            ReportFormat::Sarif => "sarif",
+            ReportFormat::Github => "github",
+        }
+    }
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ReportFormat, String> {
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| format!("unknown report format {s:?}"))
+    }
+}
+
+/// Options shared by the writers.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportOptions {
+    /// Include each full token (`secret` in JSON). Off by default.
+    pub show_secret: bool,
+    /// ANSI colours in text output.
+    pub color: bool,
+}
+
+impl ReportOptions {
+    /// The token as reports show it: redacted unless `show_secret`.
+    pub fn token<'f>(&self, f: &'f Finding) -> &'f str {
+        if self.show_secret {
+            &f.secret
+        } else {
+            &f.redacted
+        }
+    }
+}
+
+/// Writes `out` in `format`. `extra` adds top-level members to the JSON
+/// document (e.g. `revocations`).
+pub fn write(
+    w: &mut dyn Write,
+    format: ReportFormat,
+    out: &Outcome,
+    rules: &RuleSet,
+    opts: ReportOptions,
+    extra: Option<(&str, Value)>,
+) -> io::Result<()> {
+    match format {
+        ReportFormat::Text => text::write(w, &out.findings, opts),
+        ReportFormat::Json => json::write_document(w, &out.findings, &out.stats, opts, extra),
+        ReportFormat::Jsonl => json::write_lines(w, &out.findings, opts),
+        ReportFormat::Sarif => sarif::write(w, &out.findings, rules, opts),
+        ReportFormat::Github => github::write(w, &out.findings, opts),
+    }
+}

@@ -1,0 +1,161 @@
+//! SARIF 2.1.0 for code-scanning tools (GitHub code scanning).
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::remedy::{rule_help_markdown, ROTATE};
+use super::ReportOptions;
+use crate::engine::Checksum;
+use crate::finding::Finding;
+use crate::rules::RuleSet;
+
+/// The SARIF schema URI written into reports.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Writes one SARIF log with one run.
+pub fn write(
+    w: &mut dyn Write,
+    findings: &[Finding],
+    rules: &RuleSet,
+    opts: ReportOptions,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &sarif(findings, rules, opts))
+        .map_err(io::Error::other)?;
+    writeln!(w)
+}
+
+/// Percent-encodes a path for a SARIF `artifactLocation.uri`, relative to
+/// `cwd` when it lies below it (a `file://` URI otherwise).
+pub fn uri_path(path: &str, cwd: Option<&std::path::Path>) -> String {
+    let rel = match cwd {
+        Some(c) if path.starts_with('/') => std::path::Path::new(path)
+            .strip_prefix(c)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| path.to_string()),
+        _ => path.to_string(),
+    };
+    let mut out = String::with_capacity(rel.len());
+    for b in rel.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if rel.starts_with('/') {
+        format!("file://{out}")
+    } else {
+        out
+    }
+}
+
+fn sarif(findings: &[Finding], rules: &RuleSet, opts: ReportOptions) -> Value {
+    let cwd = std::env::current_dir().ok();
+    let sarif_rules: Vec<Value> = rules
+        .rules()
+        .iter()
+        .map(|r| {
+            let precision = if r.format.has_checksum() {
+                "very-high"
+            } else {
+                "high"
+            };
+            json!({
+                "id": r.id(),
+                "name": r.format.name.replace(' ', ""),
+                "shortDescription": {"text": format!("{} ({})", r.format.name, r.format.prefix)},
+                "fullDescription": {"text": r.description},
+                "help": {
+                    "text": r.help,
+                    "markdown": rule_help_markdown(r),
+                },
+                "defaultConfiguration": {"level": "error"},
+                "properties": {
+                    "tags": ["security", "secret"],
+                    "precision": precision,
+                    "security-severity": "9.0",
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let index = rules.rules().iter().position(|r| r.id() == f.rule_id());
+            let token = opts.token(f);
+            let mut message = format!(
+                "{} {} found (checksum {}).",
+                f.rule_name(),
+                token,
+                f.checksum.as_str()
+            );
+            if let Some(c) = f.commit() {
+                message.push_str(&format!(" Introduced in commit {c}."));
+            }
+            message.push_str(&format!(" {ROTATE}"));
+            let mut props = json!({
+                "checksum": f.checksum.as_str(),
+                "redacted": f.redacted,
+                "secret_sha256": f.secret_sha256,
+                "source": f.source().as_str(),
+            });
+            if let Some(c) = f.commit() {
+                props["commit"] = json!(c);
+            }
+            let mut r = json!({
+                "ruleId": f.rule_id(),
+                "level": if f.checksum == Checksum::Invalid { "warning" } else { "error" },
+                "message": {"text": message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri_path(f.path(), cwd.as_deref())},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": f.line,
+                            "endColumn": f.end_column,
+                        },
+                    },
+                }],
+                "partialFingerprints": {"burnkeyFingerprint/v1": f.fingerprint},
+                "properties": props,
+            });
+            if let Some(i) = index {
+                r["ruleIndex"] = json!(i);
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "burnkey",
+                "informationUri": "https://github.com/burnkey/burnkey",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": sarif_rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_paths_are_encoded() {
+        assert_eq!(uri_path("a b/c%d,e.rs", None), "a%20b/c%25d%2Ce.rs");
+        assert_eq!(uri_path("src/lib.rs", None), "src/lib.rs");
+        let cwd = std::path::Path::new("/repo");
+        assert_eq!(uri_path("/repo/src/lib.rs", Some(cwd)), "src/lib.rs");
+        assert_eq!(
+            uri_path("/elsewhere/a b", Some(cwd)),
+            "file:///elsewhere/a%20b"
+        );
+    }
+}

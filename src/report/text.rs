@@ -1,0 +1,133 @@
+//! Text for people: `path:line:col rule redacted`, one finding per line,
+//! and a summary line for stderr.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::remedy::short_commit;
+use super::ReportOptions;
+use crate::engine::Checksum;
+use crate::finding::Finding;
+use crate::stats::Stats;
+
+/// Writes one line per finding.
+pub fn write(w: &mut dyn Write, findings: &[Finding], opts: ReportOptions) -> io::Result<()> {
+    for f in findings {
+        writeln!(w, "{}", text_line(f, opts))?;
+    }
+    Ok(())
+}
+
+/// One line of text output: `path:line:col rule redacted`.
+pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
+    let (path, pos, rule, off) = if opts.color {
+        ("\x1b[35m", "\x1b[32m", "\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
+    let token = opts.token(f);
+    let mut s = format!(
+        "{path}{}{off}:{pos}{}:{}{off} {rule}{}{off} {token}",
+        f.path(),
+        f.line,
+        f.column,
+        f.rule_id()
+    );
+    if f.checksum != Checksum::Valid {
+        s.push_str(&format!(" (checksum {})", f.checksum.as_str()));
+    }
+    if let Some(c) = f.commit() {
+        s.push_str(&format!(" commit {}", short_commit(c)));
+    }
+    s
+}
+
+/// The one-line summary printed after a text report.
+pub fn summary_line(stats: &Stats) -> String {
+    let mut s = format!(
+        "burnkey: {} finding{} in {} file{} ({}) in {:.2}s",
+        stats.findings,
+        if stats.findings == 1 { "" } else { "s" },
+        stats.files_scanned,
+        if stats.files_scanned == 1 { "" } else { "s" },
+        human_bytes(stats.bytes_scanned),
+        stats.elapsed_secs
+    );
+    fn list<K: serde::Serialize>(m: &BTreeMap<K, u64>) -> String {
+        m.iter()
+            .map(|(k, v)| {
+                let name = serde_json::to_value(k).map_or_else(
+                    |_| String::new(),
+                    |n| n.as_str().unwrap_or_default().to_string(),
+                );
+                format!("{name} {v}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    let skipped: u64 = stats.skipped.values().sum();
+    if skipped > 0 {
+        s.push_str(&format!("; skipped {skipped} ({})", list(&stats.skipped)));
+    }
+    let suppressed: u64 = stats.suppressed.values().sum();
+    if suppressed > 0 {
+        s.push_str(&format!(
+            "; allowed {suppressed} ({})",
+            list(&stats.suppressed)
+        ));
+    }
+    if !stats.errors.is_empty() {
+        s.push_str(&format!(
+            "; {} unreadable{}",
+            stats.errors.len(),
+            if stats.errors.len() == 1 {
+                ""
+            } else {
+                " (see above)"
+            }
+        ));
+    }
+    s
+}
+
+/// `1.5 MiB` and the like.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(5), "5 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    }
+
+    #[test]
+    fn summary_names_reasons_as_json_does() {
+        let mut st = Stats::default();
+        st.skip(crate::stats::SkipReason::TooLarge);
+        st.skip(crate::stats::SkipReason::CharDevice);
+        st.suppress(crate::stats::SuppressReason::Inline);
+        let line = summary_line(&st);
+        assert!(
+            line.contains("skipped 2 (char_device 1, too_large 1)"),
+            "{line}"
+        );
+        assert!(line.contains("allowed 1 (inline 1)"), "{line}");
+    }
+}
