@@ -38,6 +38,7 @@ pub struct Checked<'f> {
 }
 
 /// A token found by [`Format::match_at`]: its length and what its checksum said.
+#[cfg(feature = "scan")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Found {
     /// Bytes from the start of the prefix.
@@ -149,6 +150,7 @@ impl Format {
     /// Matches a token of this format at `hay[start..]`, where the prefix is
     /// known to be: the layout, then a boundary (the next byte, if any, may
     /// neither extend the token nor be `[A-Za-z0-9]`).
+    #[cfg(feature = "scan")]
     #[inline]
     pub(crate) fn match_at(&self, hay: &[u8], start: usize) -> Option<Found> {
         let plen = self.prefix.len();

@@ -529,6 +529,7 @@ impl Layout {
 
     /// The last byte class a token ends with: a following byte in it would
     /// make the token longer, so it is no boundary.
+    #[cfg(feature = "scan")]
     pub(crate) fn extends(&self, c: u8) -> bool {
         match self.segments.last() {
             Some(Segment::Random { alphabet, .. }) => alphabet.contains(c),

@@ -1,24 +1,23 @@
 //! burnkey finds leaked checksummed API tokens, and mints its own.
 //!
 //! Cloudflare's API credentials (`cfk_`, `cfut_`, `cfat_`), GitHub's classic
-//! tokens and npm's carry a fixed prefix and a CRC-32 checksum of their random
-//! body, so a scanner can tell a real token from a look-alike with near
-//! certainty. This crate is that scanner and the library behind it:
+//! tokens and npm's carry a fixed prefix and a checksum, so a scanner can
+//! tell a real token from a look-alike with near certainty. This crate is
+//! that scanner and the library behind it.
 //!
-//! - [`format`](mod@format): token formats as data; [`FormatSet::check`] says exactly
-//!   what is wrong with a string, [`Format::mint`] makes a new token.
-//! - [`scope`] and [`record`]: scoped token records for services that issue
-//!   their own tokens, a store and a [`record::Verifier`].
-//! - [`rules`], [`engine`], [`scan`]: rules from `patterns/`, the prefilter →
-//!   confirm → checksum engine, and a streaming [`Scanner`].
-//! - Sources: [`walk`] (a parallel filesystem walk), [`git`] (the index,
-//!   history, commit ranges); [`allow`] (`.burnkeyignore`); [`finding`] and
-//!   [`report`] (text, JSON, JSON lines, SARIF, GitHub annotations).
-//! - [`revoke`] and [`webhook`]: signed revocation requests with retries and
-//!   an on-disk outbox, and Standard Webhooks signing for receivers.
-//! - [`hook`]: installing burnkey as a plain git pre-commit hook.
+//! **The token core** (always built; `default-features = false` is just
+//! this): [`checksum`] and [`layout`] describe what follows a prefix as data,
+//! [`format`](mod@format) checks and mints tokens of one format, [`rules`] reads rule
+//! files (`patterns/`), [`scope`], [`record`] and [`verify`] serve services
+//! that issue their own tokens.
 //!
-//! The `burnkey` binary is a thin layer over these modules.
+//! **Scanning** (feature `scan`): a [`Scanner`] finds tokens in bytes;
+//! [`scan_paths`] and [`scan_reader`] turn them into [`Finding`]s with a
+//! [`Location`], honouring a [`ScanConfig`]; [`Stats`] says what was skipped
+//! and why. **Webhooks** (feature `webhook`): Standard Webhooks signing and
+//! verification for revocation receivers. The `burnkey` binary (feature
+//! `cli`, the default) is a thin layer over these, plus git sources,
+//! reports and revocation.
 //!
 //! ```
 //! use burnkey::{FormatSet, Format, Scheme};
@@ -41,35 +40,101 @@
 //! assert!(token.starts_with("acme_") && acme.check(&token).is_ok());
 //! ```
 
-pub mod allow;
+// The token core.
 pub mod checksum;
-pub mod config;
-pub mod engine;
 pub mod error;
-pub mod finding;
 pub mod format;
-pub mod fsutil;
-pub mod git;
-pub mod hook;
+pub(crate) mod fsutil;
 pub mod layout;
-pub mod outcome;
 pub mod record;
-pub mod report;
-pub mod revoke;
 pub mod rules;
-pub mod scan;
 pub mod scope;
+pub mod verify;
+
+// Scanning.
+#[cfg(feature = "scan")]
+pub(crate) mod allow;
+#[cfg(feature = "scan")]
+pub mod config;
+/// The prefilter → confirm → checksum engine under [`Scanner`]; public for
+/// the benchmarks that compare its prefilters, not part of the API.
+#[cfg(feature = "scan")]
+#[doc(hidden)]
+pub mod engine;
+#[cfg(feature = "scan")]
+pub mod finding;
+#[cfg(feature = "scan")]
+pub mod outcome;
+#[cfg(feature = "scan")]
+pub mod scan;
+#[cfg(feature = "scan")]
 pub mod stats;
-pub mod walk;
+#[cfg(feature = "scan")]
+pub(crate) mod walk;
+
+#[cfg(feature = "webhook")]
 pub mod webhook;
 
+// The command line and what only it uses.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
+#[cfg(feature = "cli")]
+pub(crate) mod git;
+#[cfg(feature = "cli")]
+pub(crate) mod hook;
+#[cfg(feature = "cli")]
+pub(crate) mod report;
+#[cfg(feature = "cli")]
+pub(crate) mod revoke;
+
 pub use checksum::Scheme;
-pub use engine::Checksum;
 pub use error::{Error, ScopeError, TokenError};
-pub use finding::{Finding, Location};
 pub use format::{Format, FormatSet};
-pub use record::{JsonlStore, Record, RecordStore, Verifier};
+pub use record::{JsonlStore, Record, RecordStore};
 pub use rules::{Rule, RuleSet};
-pub use scan::{Match, Scanner, StreamBuffer};
 pub use scope::Scope;
+pub use verify::{Decision, Denied, Verifier};
+
+#[cfg(feature = "scan")]
+pub use config::ScanConfig;
+#[cfg(feature = "scan")]
+pub use engine::Checksum;
+#[cfg(feature = "scan")]
+pub use finding::{Finding, Location, Origin};
+#[cfg(feature = "scan")]
+pub use outcome::{scan_reader, Outcome};
+#[cfg(feature = "scan")]
+pub use scan::{Match, Scanner, StreamBuffer};
+#[cfg(feature = "scan")]
 pub use stats::Stats;
+
+/// Scans files and directories (walked in parallel: `.gitignore` honoured,
+/// `.git` never entered, symlinks never followed below a root, FIFOs and
+/// devices skipped and counted) and `-` (standard input); a directory's
+/// `.burnkeyignore` applies below it. Findings come sorted by path and
+/// position. A root that does not exist is an error; a file that cannot be
+/// read is listed in `stats.errors` and the scan goes on.
+///
+/// ```
+/// use burnkey::{scan_paths, FormatSet, RuleSet, ScanConfig, Scanner};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let token = FormatSet::builtin().by_name("cfat").unwrap().mint().unwrap();
+/// std::fs::write(dir.path().join("settings.py"), format!("TOKEN = '{token}'\n")).unwrap();
+///
+/// let scanner = Scanner::new(RuleSet::builtin());
+/// let out = scan_paths(&scanner, &[dir.path().to_path_buf()], &ScanConfig::default()).unwrap();
+/// assert_eq!(out.findings.len(), 1);
+/// let f = &out.findings[0];
+/// assert_eq!((f.rule_id(), f.line, f.column), ("cloudflare-account-api-token", 1, 10));
+/// assert_eq!(out.stats.files_scanned, 1);
+/// ```
+#[cfg(feature = "scan")]
+pub fn scan_paths(
+    scanner: &Scanner,
+    roots: &[std::path::PathBuf],
+    config: &ScanConfig,
+) -> Result<Outcome, Error> {
+    walk::scan_paths(scanner, roots, config, None)
+}

@@ -1,10 +1,10 @@
 //! What a scan produced, and the one place where a match becomes a finding
-//! (or is dropped by an allowlist): every source goes through [`collect`].
+//! (or is dropped by an allowlist): every source goes through one `collect` step.
 
 use crate::allow::Allowlist;
 use crate::finding::{Finding, Location};
 use crate::rules::RuleSet;
-use crate::scan::Match;
+use crate::scan::{Match, Scanner};
 use crate::stats::{Stats, SuppressReason};
 
 /// Findings and statistics of a scan.
@@ -51,4 +51,43 @@ pub(crate) fn collect(
         Some(why) => out.stats.suppress(why),
         None => out.findings.push(f),
     }
+}
+
+/// Streams `reader` through `scanner` and returns its findings at
+/// `location` (inline `burnkey:allow` comments are honoured; there is no
+/// `.burnkeyignore` for a stream). A read error ends the scan and is listed
+/// in `stats.errors`, with the findings made before it kept.
+///
+/// ```
+/// use burnkey::{scan_reader, Location, RuleSet, ScanConfig, Scanner};
+///
+/// let log = "curl -H 'Authorization: Bearer cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830'"; // burnkey:allow
+/// let scanner = Scanner::new(RuleSet::builtin());
+/// let out = scan_reader(&scanner, &mut log.as_bytes(), Location::Stdin, &ScanConfig::default());
+/// assert_eq!(out.findings[0].rule_id(), "cloudflare-user-api-token");
+/// assert_eq!(out.findings[0].path(), "<stdin>");
+/// ```
+pub fn scan_reader(
+    scanner: &Scanner,
+    reader: &mut dyn std::io::Read,
+    location: Location,
+    config: &crate::config::ScanConfig,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let mut sb = crate::scan::StreamBuffer::new(config.read_size);
+    let allow = Allowlist::default();
+    let key = location.display();
+    let rules = scanner.rules();
+    let res = scanner.scan_reader(reader, &mut sb, |m| {
+        collect(rules, &allow, &m, &location, &key, &mut out);
+    });
+    match res {
+        Ok(n) => {
+            out.stats.files_scanned += 1;
+            out.stats.bytes_scanned += n;
+        }
+        Err(e) => out.stats.error(key, format!("read failed: {e}")),
+    }
+    out.sort();
+    out
 }

@@ -494,11 +494,13 @@ mod tests {
         assert_eq!(s.max_token_len(), 53);
     }
 
+    #[cfg(feature = "scan")]
     #[test]
     fn builtin_examples_hold() {
         assert_eq!(RuleSet::builtin().check_examples(), Vec::<String>::new());
     }
 
+    #[cfg(feature = "scan")]
     #[test]
     fn check_examples_catches_a_wrong_example() {
         let mut rules = owned(RuleSet::builtin());
@@ -548,6 +550,7 @@ mod tests {
         RuleSet::from_rules(rules).unwrap()
     }
 
+    #[cfg(feature = "scan")]
     #[test]
     fn every_formats_md_family_is_data() {
         let set = formats_md();

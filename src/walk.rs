@@ -186,24 +186,8 @@ pub fn scan_paths(
 }
 
 fn scan_stdin(scanner: &Scanner, config: &ScanConfig, shared: &Mutex<Outcome>) {
-    let mut out = Outcome::default();
-    let mut sb = StreamBuffer::new(config.read_size);
-    let allow = Allowlist::default();
-    let stdin = io::stdin();
-    let mut lock = stdin.lock();
-    let location = Location::Stdin;
-    let res = scanner.scan_reader(&mut lock, &mut sb, |m| {
-        collect(scanner.rules(), &allow, &m, &location, "<stdin>", &mut out);
-    });
-    match res {
-        Ok(n) => {
-            out.stats.files_scanned += 1;
-            out.stats.bytes_scanned += n;
-        }
-        Err(e) => out
-            .stats
-            .error("<stdin>".into(), format!("read failed: {e}")),
-    }
+    let out =
+        crate::outcome::scan_reader(scanner, &mut io::stdin().lock(), Location::Stdin, config);
     shared.lock().unwrap_or_else(|e| e.into_inner()).merge(out);
 }
 

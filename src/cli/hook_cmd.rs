@@ -1,10 +1,10 @@
 //! `burnkey hook install|uninstall`.
 
-use burnkey::hook::{self, Installed, Uninstalled};
+use crate::hook::{self, Installed, Uninstalled};
 
 use super::{Exit, HookCmd};
 
-pub fn run(c: HookCmd) -> anyhow::Result<Exit> {
+pub(crate) fn run(c: HookCmd) -> anyhow::Result<Exit> {
     let here = std::env::current_dir()?;
     match c {
         HookCmd::Install { chain } => {

@@ -1,5 +1,6 @@
-//! Command-line arguments (clap derive) and dispatch to one module per
-//! command. Each command returns an [`Exit`] status.
+//! The `burnkey` command line (feature `cli`): arguments (clap derive) and
+//! dispatch to one module per command. Each command returns an `Exit`
+//! status; [`main`] maps errors to exit 2. Not part of the library's API.
 
 mod hook_cmd;
 mod revoke_cmd;
@@ -11,12 +12,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use burnkey::report::ReportFormat;
+use crate::report::ReportFormat;
 
 /// Exit statuses, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// Nothing found / valid / allowed.
     Ok = 0,
     /// Findings / invalid token / denied.
@@ -32,13 +33,13 @@ pub enum Exit {
     about = "Find leaked checksummed API tokens (Cloudflare cfk_/cfut_/cfat_, GitHub, npm), revoke them, and mint your own.",
     after_help = "Exit status: 0 nothing found (or valid/allowed), 1 findings (or invalid/denied), 2 error."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub cmd: Cmd,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Cmd {
+pub(crate) enum Cmd {
     /// Scan files, directories or stdin for leaked tokens.
     Scan(ScanArgs),
     /// Check one token: exit 0 if valid, 1 if not (with the reason).
@@ -70,7 +71,7 @@ pub enum Cmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum RevokeCmd {
+pub(crate) enum RevokeCmd {
     /// Resend what waits in the outbox; delivered requests are removed.
     Flush {
         #[arg(long, value_name = "DIR")]
@@ -90,7 +91,7 @@ pub enum RevokeCmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum HookCmd {
+pub(crate) enum HookCmd {
     /// Install the pre-commit hook in the repository around the current directory.
     Install {
         /// Keep an existing foreign hook as pre-commit.legacy and run it first.
@@ -102,14 +103,14 @@ pub enum HookCmd {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Args, Debug)]
-pub struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// Files or directories to scan; `-` reads stdin. Default: `.`.
     pub paths: Vec<PathBuf>,
     /// Report format.
@@ -188,7 +189,7 @@ pub struct ScanArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The token, or `-` to read it from stdin.
     pub token: String,
     /// Check against this custom kind (prefix) instead of the built-in formats.
@@ -203,13 +204,13 @@ pub struct CheckArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutFormat {
+pub(crate) enum OutFormat {
     Text,
     Json,
 }
 
 #[derive(Args, Debug)]
-pub struct MintArgs {
+pub(crate) struct MintArgs {
     /// Kind to mint: cfut, cfat, cfk, ghp, gho, ghu, ghr, npm, or your own prefix (e.g. acme).
     #[arg(long)]
     pub kind: String,
@@ -237,7 +238,7 @@ pub struct MintArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The presented token, or `-` to read it from stdin.
     pub token: String,
     /// The JSON-lines record store.
@@ -252,7 +253,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum StoreCmd {
+pub(crate) enum StoreCmd {
     /// Mark a record revoked, by token, token SHA-256 or record id.
     Revoke {
         /// The token (or `-` for stdin), its SHA-256, or a record id.
@@ -270,7 +271,7 @@ pub enum StoreCmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum RulesCmd {
+pub(crate) enum RulesCmd {
     /// List the rules.
     List {
         #[arg(long = "rules", value_name = "FILE")]
@@ -318,8 +319,27 @@ fn read_token_arg(arg: &str) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&buf).trim().to_string())
 }
 
+/// Runs the command line: the `burnkey` binary's whole `main`.
+pub fn main() -> std::process::ExitCode {
+    use std::io::Write;
+    use std::process::ExitCode;
+    match run() {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) => {
+            // A closed pipe (`burnkey scan | head`) is not a failure.
+            if let Some(e) = err.downcast_ref::<std::io::Error>() {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::from(0);
+                }
+            }
+            let _ = writeln!(std::io::stderr(), "burnkey: error: {err:#}");
+            ExitCode::from(Exit::Error as u8)
+        }
+    }
+}
+
 /// Parses the command line and runs the command.
-pub fn run() -> anyhow::Result<Exit> {
+fn run() -> anyhow::Result<Exit> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Scan(a) => scan_cmd::run(a),

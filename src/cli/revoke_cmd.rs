@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use burnkey::git::Repo;
-use burnkey::revoke::config::{Config, Endpoint};
-use burnkey::revoke::outbox::Outbox;
-use burnkey::revoke::{self, Report, Request};
+use crate::git::Repo;
+use crate::revoke::config::{Config, Endpoint};
+use crate::revoke::outbox::Outbox;
+use crate::revoke::{self, Report, Request};
 
-use burnkey::Finding;
+use crate::Finding;
 
 use super::{Exit, OutFormat, RevokeCmd, ScanArgs};
 
@@ -20,7 +20,7 @@ pub const PARALLEL: usize = 8;
 
 /// `--config FILE`, else `burnkey.toml` at the scan root (the repository's
 /// top for git sources).
-pub fn find_config(
+pub(crate) fn find_config(
     explicit: Option<&Path>,
     roots: &[PathBuf],
     git: bool,
@@ -49,7 +49,7 @@ pub fn find_config(
 }
 
 /// What `scan --revoke` / `--revoke-dry-run` did, for the report.
-pub struct AfterScan {
+pub(crate) struct AfterScan {
     /// The `revocations` member of the JSON report.
     pub report: Option<serde_json::Value>,
     /// Lines for stderr.
@@ -61,7 +61,11 @@ pub struct AfterScan {
 }
 
 /// Runs (or, dry, prints) the revocations the findings call for.
-pub fn after_scan(a: &ScanArgs, cfg: anyhow::Result<Config>, findings: &[Finding]) -> AfterScan {
+pub(crate) fn after_scan(
+    a: &ScanArgs,
+    cfg: anyhow::Result<Config>,
+    findings: &[Finding],
+) -> AfterScan {
     let cfg = match cfg {
         Ok(c) => c,
         Err(e) => {
@@ -98,14 +102,14 @@ pub fn after_scan(a: &ScanArgs, cfg: anyhow::Result<Config>, findings: &[Finding
 }
 
 /// The configured endpoint for a request.
-pub fn endpoint_for(cfg: &Config, r: &Request) -> Result<Endpoint, burnkey::Error> {
+pub(crate) fn endpoint_for(cfg: &Config, r: &Request) -> Result<Endpoint, crate::Error> {
     cfg.endpoint(&r.endpoint)
         .cloned()
-        .ok_or_else(|| burnkey::Error::Invalid(format!("{} is no longer configured", r.endpoint)))
+        .ok_or_else(|| crate::Error::Invalid(format!("{} is no longer configured", r.endpoint)))
 }
 
 /// What `--revoke-dry-run` prints (to stderr) and reports: redacted.
-pub fn dry_run(reqs: &[Request]) -> serde_json::Value {
+pub(crate) fn dry_run(reqs: &[Request]) -> serde_json::Value {
     let mut items = Vec::new();
     for r in reqs {
         let key = match r.send {
@@ -130,7 +134,7 @@ pub fn dry_run(reqs: &[Request]) -> serde_json::Value {
 }
 
 /// The lines printed after a revocation run.
-pub fn summary(r: &Report) -> String {
+pub(crate) fn summary(r: &Report) -> String {
     let mut s = format!(
         "burnkey: revocations: {} delivered, {} failed, {} waiting in the outbox ({})\n",
         r.delivered,
@@ -157,7 +161,7 @@ pub fn summary(r: &Report) -> String {
     s
 }
 
-pub fn run(c: RevokeCmd) -> anyhow::Result<Exit> {
+pub(crate) fn run(c: RevokeCmd) -> anyhow::Result<Exit> {
     match c {
         RevokeCmd::Flush { outbox, config } => {
             let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));

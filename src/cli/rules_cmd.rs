@@ -4,11 +4,11 @@ use std::io::Write;
 
 use serde_json::json;
 
-use burnkey::RuleSet;
+use crate::RuleSet;
 
 use super::{Exit, OutFormat, RulesCmd};
 
-pub fn run(c: RulesCmd) -> anyhow::Result<Exit> {
+pub(crate) fn run(c: RulesCmd) -> anyhow::Result<Exit> {
     match c {
         RulesCmd::List { rules, format } => {
             let set = RuleSet::with_files(&rules)?;

@@ -17,17 +17,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use burnkey::allow::Allowlist;
-use burnkey::config::ScanConfig;
-use burnkey::git::{BlobKind, BlobScan, Repo};
-use burnkey::outcome::Outcome;
-use burnkey::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
-use burnkey::walk::{self, Progress};
-use burnkey::{RuleSet, Scanner};
+use crate::allow::Allowlist;
+use crate::config::ScanConfig;
+use crate::git::{BlobKind, BlobScan, Repo};
+use crate::outcome::Outcome;
+use crate::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
+use crate::walk::{self, Progress};
+use crate::{RuleSet, Scanner};
 
 use super::{revoke_cmd, Color, Exit, ScanArgs};
 
-pub fn run(a: ScanArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let rules = RuleSet::with_files(&a.rules)?;
     let scanner = Scanner::new(rules).report_invalid(a.report_invalid);
     let roots = if a.paths.is_empty() {
@@ -209,7 +209,7 @@ fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
 }
 
 /// Writes the report and summary; returns the exit status.
-pub fn finish(
+pub(crate) fn finish(
     a: &ScanArgs,
     scanner: &Scanner,
     outcome: &Outcome,

@@ -8,8 +8,9 @@ use std::io::Write;
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use burnkey::record::{self, Decision, JsonlStore, Verifier};
-use burnkey::{Format, FormatSet, RuleSet, Scheme, Scope};
+use crate::record::{self, JsonlStore};
+use crate::verify::{Decision, Verifier};
+use crate::{Format, FormatSet, RuleSet, Scheme, Scope};
 
 use super::{read_token_arg, CheckArgs, Exit, MintArgs, OutFormat, StoreCmd, VerifyArgs};
 
@@ -43,7 +44,7 @@ fn format_for(known: &FormatSet, kind: &str, scheme: Option<&str>) -> anyhow::Re
     Ok(Format::custom(kind, scheme)?)
 }
 
-pub fn check(a: CheckArgs) -> anyhow::Result<Exit> {
+pub(crate) fn check(a: CheckArgs) -> anyhow::Result<Exit> {
     let token = read_token_arg(&a.token)?;
     let known = known_formats(&a.rules)?;
     let formats = match &a.kind {
@@ -59,7 +60,7 @@ pub fn check(a: CheckArgs) -> anyhow::Result<Exit> {
                 "valid: {} ({}) {}",
                 f.name,
                 f.id,
-                burnkey::format::redact(&token, f.prefix.len())
+                crate::format::redact(&token, f.prefix.len())
             )?;
             Ok(Exit::Ok)
         }
@@ -77,7 +78,7 @@ fn parse_scopes(scopes: &[String]) -> anyhow::Result<Vec<Scope>> {
         .collect()
 }
 
-pub fn mint(a: MintArgs) -> anyhow::Result<Exit> {
+pub(crate) fn mint(a: MintArgs) -> anyhow::Result<Exit> {
     let format = format_for(&known_formats(&a.rules)?, &a.kind, a.scheme.as_deref())?;
     let scopes = parse_scopes(&a.scopes)?;
     let mut minted = Vec::with_capacity(a.count as usize);
@@ -121,7 +122,7 @@ fn load_store(path: &std::path::Path) -> anyhow::Result<record::Loaded> {
     Ok(loaded)
 }
 
-pub fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
+pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     let token = read_token_arg(&a.token)?;
     let scope = Scope::parse(&a.scope)?;
     let loaded = load_store(&a.store)?;
@@ -161,15 +162,15 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
 }
 
 /// Records already loaded (the CLI reads the file once).
-struct Records(Vec<burnkey::Record>);
+struct Records(Vec<crate::Record>);
 
-impl burnkey::RecordStore for Records {
-    fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<burnkey::Record>, burnkey::Error> {
+impl crate::RecordStore for Records {
+    fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<crate::Record>, crate::Error> {
         Ok(record::find_constant_time(&self.0, hash).cloned())
     }
 }
 
-pub fn store(c: StoreCmd) -> anyhow::Result<Exit> {
+pub(crate) fn store(c: StoreCmd) -> anyhow::Result<Exit> {
     match c {
         StoreCmd::Revoke { key, store } => {
             let key = read_token_arg(&key)?;
@@ -182,7 +183,7 @@ pub fn store(c: StoreCmd) -> anyhow::Result<Exit> {
                     println!("revoked: record {} ({} {})", r.id, r.kind, r.hint);
                     Ok(Exit::Ok)
                 }
-                Err(burnkey::Error::Invalid(msg)) => {
+                Err(crate::Error::Invalid(msg)) => {
                     println!("not found: {msg}");
                     Ok(Exit::Found)
                 }

@@ -19,11 +19,8 @@ pub mod remedy;
 pub mod sarif;
 pub mod text;
 
-pub use github::{annotation, escape_data, escape_property, MAX_ANNOTATIONS};
 pub use markdown::markdown_summary;
-pub use remedy::rules_found;
-pub use sarif::{uri_path, SARIF_SCHEMA};
-pub use text::{human_bytes, summary_line, text_line};
+pub use text::{human_bytes, summary_line};
 
 /// Output formats of `burnkey scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

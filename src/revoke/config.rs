@@ -14,7 +14,7 @@
 //! Unknown keys are errors. Plain `http://` is refused except for loopback
 //! addresses (127.0.0.0/8, `localhost`, `[::1]`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -72,8 +72,6 @@ pub struct Endpoint {
     pub retry_for: Duration,
     /// First retry delay.
     pub backoff: Duration,
-    /// The rule-id globs as written.
-    pub rules: Vec<String>,
     matcher: GlobSet,
 }
 
@@ -104,7 +102,6 @@ impl Endpoint {
             timeout: Duration::from_secs(15),
             retry_for: Duration::from_secs(30),
             backoff: Duration::from_millis(500),
-            rules: vec!["*".into()],
             matcher: GlobSetBuilder::new().build().expect("empty set"),
         })
     }
@@ -115,8 +112,6 @@ impl Endpoint {
 pub struct Config {
     /// The `[[revoke]]` endpoints.
     pub endpoints: Vec<Endpoint>,
-    /// Where it was read from.
-    pub path: PathBuf,
 }
 
 fn duration(
@@ -208,22 +203,10 @@ impl Config {
                 timeout: duration(&d.timeout, Duration::from_secs(15), "timeout", path, i)?,
                 retry_for: duration(&d.retry_for, Duration::from_secs(30), "retry_for", path, i)?,
                 backoff: duration(&d.backoff, Duration::from_millis(500), "backoff", path, i)?,
-                rules: d.rules,
                 matcher: b.build().map_err(|e| bad(e.to_string()))?,
             });
         }
-        Ok(Config {
-            endpoints,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Checks that every endpoint's secret variable is set and well-formed.
-    pub fn check_secrets(&self) -> Result<(), Error> {
-        for e in &self.endpoints {
-            e.secret()?;
-        }
-        Ok(())
+        Ok(Config { endpoints })
     }
 
     /// The endpoint with this URL.
