@@ -9,7 +9,11 @@
 # ratio, burnkey's peak RSS, and checks that burnkey found every planted token and no decoy.
 # Also measures burnkey's peak RSS on one 1 GiB file.
 #
-# Usage: benches/compare.sh [CORPUS_DIR] ; env SIZE_MB (1024), RUNS (5), RG (rg)
+# With BASELINE=/path/to/another/burnkey, each round also times that binary on the same tree, in
+# the same alternation, and prints burnkey/baseline (a same-run ratio: unlike ratios to ripgrep it
+# does not drift with the machine's load from hour to hour).
+#
+# Usage: benches/compare.sh [CORPUS_DIR] ; env SIZE_MB (1024), RUNS (5), RG (rg), BASELINE
 # Needs: ripgrep (cargo install ripgrep), GNU time (/usr/bin/time), python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,16 +87,27 @@ measure() { # prints "seconds max_rss_kib"
     /usr/bin/time -f "%e %M" -o /tmp/bk-time.$$ "$@" >/dev/null 2>&1 || true
     tail -n 1 /tmp/bk-time.$$
 }
-bk_times=(); rg_times=(); bk_rss=0
+baseline=${BASELINE:-}
+bk_times=(); rg_times=(); base_times=(); bk_rss=0
 for r in $(seq "$runs"); do
     read -r t m < <(measure "$rg" -c '(cfk|cfut|cfat)_[A-Za-z0-9]{40}[0-9a-f]{8}' "$corpus")
     rg_times+=("$t")
     read -r t m < <(measure "$bk" scan "$corpus" -q --format json)
     bk_times+=("$t"); [ "$m" -gt "$bk_rss" ] && bk_rss=$m
-    echo "round $r: ripgrep ${rg_times[-1]}s  burnkey ${bk_times[-1]}s"
+    line="round $r: ripgrep ${rg_times[-1]}s  burnkey ${bk_times[-1]}s"
+    if [ -n "$baseline" ]; then
+        read -r t m < <(measure "$baseline" scan "$corpus" -q --format json)
+        base_times+=("$t"); line+="  baseline ${base_times[-1]}s"
+    fi
+    echo "$line"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rg_med=$(median "${rg_times[@]}"); bk_med=$(median "${bk_times[@]}")
+if [ -n "$baseline" ]; then
+    base_med=$(median "${base_times[@]}")
+    awk -v b="$bk_med" -v o="$base_med" -v r="$rg_med" 'BEGIN {
+        printf "baseline %.2fs: burnkey/baseline = %.3fx; baseline/ripgrep = %.2fx\n", o, b/o, o/r }'
+fi
 bytes=$(du -sb --exclude=.manifest "$corpus" | cut -f1)
 
 # Correctness on the same corpus: every planted token, no decoy.

@@ -11,7 +11,11 @@
 # files it changes, which their later versions keep.
 # Then RUNS rounds alternating the two; prints medians, the ratio and burnkey's peak RSS.
 #
-# Usage: benches/git-history.sh [REPO_DIR] ; env COMMITS (2000), FILES (5000), CHANGES (8), RUNS (5)
+# With BASELINE=/path/to/another/burnkey, each round also times that binary, alternating, and
+# prints burnkey/baseline.
+#
+# Usage: benches/git-history.sh [REPO_DIR] ; env COMMITS (2000), FILES (5000), CHANGES (8), RUNS (5),
+# BASELINE
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=${1:-/tmp/burnkey-history}
@@ -76,15 +80,26 @@ floor() { git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$rep
 literal() { git -C "$repo" rev-list --objects --all | git -C "$repo" cat-file --batch > /dev/null; }
 export -f floor literal; export repo
 floor; "$bk" scan --git "$repo" -q --format json > /dev/null || true
-fl=(); lit=(); bt=(); rss=0
+baseline=${BASELINE:-}
+fl=(); lit=(); bt=(); ot=(); rss=0
 for r in $(seq "$runs"); do
     read -r t _ < <(measure bash -c floor); fl+=("$t")
     read -r t _ < <(measure bash -c literal); lit+=("$t")
     read -r t m < <(measure "$bk" scan --git "$repo" -q --format json); bt+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
-    echo "round $r: floor ${fl[-1]}s  literal ${lit[-1]}s  burnkey ${bt[-1]}s"
+    line="round $r: floor ${fl[-1]}s  literal ${lit[-1]}s  burnkey ${bt[-1]}s"
+    if [ -n "$baseline" ]; then
+        read -r t _ < <(measure "$baseline" scan --git "$repo" -q --format json); ot+=("$t")
+        line+="  baseline ${ot[-1]}s"
+    fi
+    echo "$line"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 f=$(median "${fl[@]}"); b=$(median "${bt[@]}"); l=$(median "${lit[@]}")
+if [ -n "$baseline" ]; then
+    o=$(median "${ot[@]}")
+    awk -v b="$b" -v o="$o" -v f="$f" 'BEGIN {
+        printf "baseline %.2fs: burnkey/baseline = %.3fx; baseline/floor = %.2fx\n", o, b/o, o/f }'
+fi
 found=$({ "$bk" scan --git "$repo" -q --format jsonl || true; } | wc -l)
 awk -v f="$f" -v b="$b" -v l="$l" -v rss="$rss" -v found="$found" 'BEGIN {
     printf "floor %.2fs, burnkey --git %.2fs: ratio %.2fx (target <= 1.3x); literal floor %.2fs (ratio %.2fx)\n", f, b, b/f, l, b/l;

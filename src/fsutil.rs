@@ -1,38 +1,95 @@
-//! Durable file writes, shared by everything that must not lose data (the
-//! record store, the revocation outbox, installed hooks).
+//! File writing for everything that must neither lose data nor leak it: the
+//! record store, the revocation outbox, reports, installed hooks.
+//!
+//! - [`write_atomic`] replaces a file whole: a temporary file with an
+//!   unpredictable name created exclusively (never through a planted link)
+//!   beside the real target, fsync, rename. A symlinked target is written
+//!   through (the link stays a link); an existing file keeps its mode and
+//!   owner.
+//! - Files that can hold secrets or token hashes are created `0600`, and
+//!   their folders `0700`, whatever the umask ([`create_private`],
+//!   [`create_private_dir`]).
 
 use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
-/// Replaces `path` with `bytes` atomically: a temporary file beside it,
-/// fsync, rename. A reader sees the old content or the new, never a part.
-/// `mode` sets the permissions (e.g. `0o755` for a hook). The rename itself
-/// is durable once the folder is synced ([`sync_dir`]).
+/// The mode of new files that may hold secrets or token hashes.
+pub const PRIVATE_FILE: u32 = 0o600;
+/// The mode of new folders that hold such files.
+#[cfg(feature = "cli")]
+pub const PRIVATE_DIR: u32 = 0o700;
+
+/// The file a write to `path` must replace: `path` itself, or where its
+/// symlinks lead. A dangling link is an error (writing would create a file
+/// wherever the link points).
+fn write_target(path: &Path) -> io::Result<PathBuf> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{} is a symlink whose target cannot be resolved: {e}",
+                    path.display()
+                ),
+            )
+        }),
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+/// Replaces the file at `path` with `bytes` atomically: a reader sees the
+/// old content or the new, never a part. If `path` is a symlink, the file it
+/// points to is replaced and the link is kept. An existing file keeps its
+/// owner and its mode (unless `mode` is given, e.g. `0o755` for a hook); a
+/// new one gets `mode`, else `0600`. The rename is durable once the folder
+/// is synced ([`sync_dir`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
-    let dir = path
+    let target = write_target(path)?;
+    let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let res = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if let Some(m) = mode {
-            f.set_permissions(fs::Permissions::from_mode(m))?;
-        }
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = fs::remove_file(&tmp);
+    let existing = match fs::metadata(&target) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    // Random name, O_CREAT|O_EXCL, mode 0600: nothing planted beside the
+    // target can redirect or read the write.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    let file = tmp.as_file();
+    if let Some(m) = &existing {
+        // Keep the owner; where that is not allowed, refuse rather than
+        // hand the file to whoever runs burnkey.
+        std::os::unix::fs::fchown(file, Some(m.uid()), Some(m.gid())).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{} belongs to another user ({e}): refusing to replace it",
+                    target.display()
+                ),
+            )
+        })?;
     }
-    res
+    let mode = mode.unwrap_or_else(|| {
+        existing
+            .as_ref()
+            .map_or(PRIVATE_FILE, |m| m.mode() & 0o7777)
+    });
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
+    file.sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Makes the renames in `dir` durable.
@@ -41,9 +98,36 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
+/// Opens `path` for writing, creating it `0600` if it does not exist
+/// (`append`: at its end; else truncated).
+pub fn create_private(path: &Path, append: bool) -> io::Result<fs::File> {
+    let mut o = fs::OpenOptions::new();
+    o.create(true).mode(PRIVATE_FILE);
+    if append {
+        o.append(true);
+    } else {
+        o.write(true).truncate(true);
+    }
+    o.open(path)
+}
+
+/// Creates `dir` and its missing parents `0700`.
+#[cfg(feature = "cli")]
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(PRIVATE_DIR)
+        .create(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
 
     #[test]
     fn replaces_whole_and_leaves_no_temporary() {
@@ -52,15 +136,64 @@ mod tests {
         fs::write(&p, "old").unwrap();
         write_atomic(&p, b"new", Some(0o755)).unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "new");
-        assert_eq!(
-            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o755
-        );
+        assert_eq!(mode(&p), 0o755);
         assert_eq!(
             fs::read_dir(d.path()).unwrap().count(),
             1,
             "no temporary left behind"
         );
         assert!(write_atomic(&d.path().join("missing/f"), b"x", None).is_err());
+    }
+
+    #[test]
+    fn new_files_are_private_and_existing_ones_keep_their_mode() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("new");
+        write_atomic(&p, b"x", None).unwrap();
+        assert_eq!(mode(&p), 0o600);
+        let q = d.path().join("shared");
+        fs::write(&q, "old").unwrap();
+        fs::set_permissions(&q, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&q, b"new", None).unwrap();
+        assert_eq!(mode(&q), 0o640, "a rewrite keeps the mode");
+    }
+
+    #[test]
+    fn a_symlinked_target_is_written_through() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir(d.path().join("real")).unwrap();
+        let real = d.path().join("real/store");
+        fs::write(&real, "old").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink("real/store", &link).unwrap();
+        write_atomic(&link, b"new", None).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+        assert_eq!(mode(&real), 0o600);
+        let dangling = d.path().join("dangling");
+        std::os::unix::fs::symlink("nowhere/x", &dangling).unwrap();
+        assert!(write_atomic(&dangling, b"x", None).is_err());
+        assert!(!d.path().join("nowhere").exists());
+    }
+
+    /// The old helper wrote `.NAME.PID.tmp` with a plain create: a link
+    /// planted under that name made it overwrite the link's target.
+    #[test]
+    fn a_planted_temporary_link_is_not_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let victim = d.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let p = d.path().join("store");
+        fs::write(&p, "old").unwrap();
+        let planted = d.path().join(format!(".store.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomic(&p, b"new", None).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
+        assert!(!fs::symlink_metadata(&p).unwrap().file_type().is_symlink());
     }
 }

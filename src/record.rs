@@ -6,6 +6,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -201,13 +202,20 @@ impl JsonlStore {
         &self.path
     }
 
+    /// The file the store really is: where `path` leads when it is a
+    /// symlink, so that the lock and the rewrite act on the real store.
+    fn real_path(&self) -> PathBuf {
+        std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone())
+    }
+
     fn lock(&self) -> Result<File, Error> {
-        let mut p = self.path.clone().into_os_string();
+        let mut p = self.real_path().into_os_string();
         p.push(".lock");
         let f = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(crate::fsutil::PRIVATE_FILE)
             .open(&p)
             .map_err(|e| Error::io(PathBuf::from(&p), e))?;
         f.lock().map_err(|e| Error::io(PathBuf::from(&p), e))?;
@@ -257,10 +265,7 @@ impl JsonlStore {
             text.push_str(&serde_json::to_string(r).expect("records serialize"));
             text.push('\n');
         }
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
+        let mut f = crate::fsutil::create_private(&self.path, true)
             .map_err(|e| Error::io(&self.path, e))?;
         f.write_all(text.as_bytes())
             .and_then(|_| f.sync_data())

@@ -8,7 +8,6 @@
 //! findings, so one unreadable file does not hide a leak elsewhere, nor does
 //! it fail a clean build.
 
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +18,7 @@ use anyhow::Context;
 
 use crate::allow::Allowlist;
 use crate::config::ScanConfig;
+use crate::fsutil::create_private;
 use crate::git::{BlobKind, BlobScan, Repo};
 use crate::outcome::Outcome;
 use crate::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
@@ -233,9 +233,10 @@ pub(crate) fn finish(
     };
     let mut sink: Box<dyn Write> = match &a.output {
         Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
-                format!("cannot write the report to {}", p.display())
-            })?))
+            // Reports hold token hashes (and with --show-secret, tokens): 0600.
+            Box::new(BufWriter::new(create_private(p, false).with_context(
+                || format!("cannot write the report to {}", p.display()),
+            )?))
         }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
@@ -286,7 +287,7 @@ fn side_outputs(
     };
     if let Some(p) = &a.sarif {
         let mut w = BufWriter::new(
-            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+            create_private(p, false).with_context(|| format!("cannot write {}", p.display()))?,
         );
         let opts = ReportOptions::default();
         report::write(

@@ -114,7 +114,7 @@ impl Outbox {
     }
 
     fn write(dir: &Path, req: &Request, sync_dir: bool) -> Result<PathBuf, Error> {
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        fsutil::create_private_dir(dir).map_err(|e| Error::io(dir, e))?;
         let path = dir.join(format!("{}.json", req.webhook_id));
         let json = serde_json::to_vec_pretty(req).expect("requests serialize");
         fsutil::write_atomic(&path, &json, None).map_err(|e| Error::io(&path, e))?;

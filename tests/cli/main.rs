@@ -5,6 +5,7 @@ mod action;
 mod common;
 mod composite;
 mod git;
+mod hardening;
 mod hook;
 mod revoke;
 mod rules;
