@@ -76,8 +76,9 @@ pub(crate) enum RevokeCmd {
     Flush {
         #[arg(long, value_name = "DIR")]
         outbox: Option<PathBuf>,
-        /// Endpoint settings (timeouts, retry budget); secrets come from the
-        /// variables the requests name.
+        /// The configuration whose endpoints may receive requests (default:
+        /// ./burnkey.toml). Requests for other endpoints, and files not
+        /// authenticated by the endpoint's secret, are quarantined.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },

@@ -165,48 +165,62 @@ pub(crate) fn run(c: RevokeCmd) -> anyhow::Result<Exit> {
     match c {
         RevokeCmd::Flush { outbox, config } => {
             let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
-            let cfg = match &config {
-                Some(p) => Some(Config::load(p)?),
-                None => None,
-            };
-            let mut reqs = Vec::new();
-            let mut unreadable = 0;
-            for (path, r) in outbox.pending().context("cannot read the outbox")? {
-                match r {
-                    Ok(r) => reqs.push((r, Some(path))),
-                    Err(e) => {
-                        eprintln!(
-                            "burnkey: {}: unreadable, left in place: {e}",
-                            path.display()
-                        );
-                        unreadable += 1;
-                    }
+            // Only endpoints the configuration names receive anything: an
+            // outbox file cannot choose where its request goes.
+            let path = config.unwrap_or_else(|| PathBuf::from("burnkey.toml"));
+            if !path.exists() {
+                bail!(
+                    "revoke flush sends only to endpoints that burnkey.toml configures, and there is none at {}: pass --config FILE",
+                    path.display()
+                );
+            }
+            let cfg = Config::load(&path)?;
+            let t = revoke::triage(&outbox, &cfg).context("cannot read the outbox")?;
+            for (p, why) in &t.quarantined {
+                eprintln!(
+                    "burnkey: warning: quarantined {}, not sent: {why}",
+                    crate::report::text::escape_control(&p.display().to_string())
+                );
+            }
+            for e in &t.errors {
+                eprintln!("burnkey: error: {e}");
+            }
+            for (p, why) in &t.waiting {
+                eprintln!("burnkey: {}: left in the outbox: {why}", p.display());
+            }
+            if t.ready.is_empty() && t.waiting.is_empty() {
+                if t.quarantined.is_empty() && t.errors.is_empty() {
+                    println!("burnkey: the outbox is empty ({})", outbox.dir().display());
+                    return Ok(Exit::Ok);
                 }
+                return Ok(if t.errors.is_empty() {
+                    Exit::Found
+                } else {
+                    Exit::Error
+                });
             }
-            if reqs.is_empty() && unreadable == 0 {
-                println!("burnkey: the outbox is empty ({})", outbox.dir().display());
-                return Ok(Exit::Ok);
-            }
-            let endpoint_of = |r: &Request| match cfg.as_ref().and_then(|c| c.endpoint(&r.endpoint))
-            {
-                Some(e) => Ok(e.clone()),
-                None => Endpoint::bare(&r.endpoint, &r.secret_env, r.send),
-            };
-            let report = revoke::run(reqs, &endpoint_of, &outbox, PARALLEL);
+            let endpoint_of = |r: &Request| endpoint_for(&cfg, r);
+            let report = revoke::run(t.ready, &endpoint_of, &outbox, PARALLEL);
             eprint!("{}", summary(&report));
-            Ok(if !report.errors.is_empty() {
-                Exit::Error
-            } else if report.all_delivered() && unreadable == 0 {
-                Exit::Ok
-            } else {
-                Exit::Found
-            })
+            Ok(
+                if !report.errors.is_empty() || !t.errors.is_empty() || !t.waiting.is_empty() {
+                    Exit::Error
+                } else if report.all_delivered() && t.quarantined.is_empty() {
+                    Exit::Ok
+                } else {
+                    Exit::Found
+                },
+            )
         }
         RevokeCmd::Status { outbox, format } => {
             let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
             let mut out = std::io::stdout().lock();
             let mut rows = Vec::new();
-            for (state, list) in [("pending", outbox.pending()?), ("failed", outbox.failed()?)] {
+            for (state, list) in [
+                ("pending", outbox.pending()?),
+                ("failed", outbox.failed()?),
+                ("quarantined", outbox.quarantined()?),
+            ] {
                 for (path, r) in list {
                     rows.push(match r {
                         Ok(r) => json!({

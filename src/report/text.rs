@@ -18,6 +18,32 @@ pub fn write(w: &mut dyn Write, findings: &[Finding], opts: ReportOptions) -> io
     Ok(())
 }
 
+/// `s` with every control character written as an escape (`\n`, `\t`,
+/// `\x1b`, `\u{9b}`), so that a name from a scanned tree can neither move
+/// a terminal's cursor, ring its bell, colour it, nor start a new line in a
+/// log or in a file meant to be pasted (`.burnkeyignore`). A backslash is
+/// doubled so that the escaped form cannot be forged.
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || c == '\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// One line of text output: `path:line:col rule redacted`.
 pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     let (path, pos, rule, off) = if opts.color {
@@ -109,6 +135,15 @@ pub fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain/é.rs"), "plain/é.rs");
+        assert_eq!(
+            escape_control("x\n*\n#\x1b[31m\x07\r\u{9b}\\"),
+            "x\\n*\\n#\\x1b[31m\\x07\\r\\u{9b}\\\\"
+        );
+    }
 
     #[test]
     fn human_sizes() {

@@ -91,20 +91,6 @@ impl Endpoint {
         })?;
         Secret::parse(&v).map_err(|e| Error::Invalid(format!("{}: {e}", self.secret_env)))
     }
-
-    /// An endpoint with defaults, for flushing an outbox without a config.
-    pub fn bare(url: &str, secret_env: &str, send: SendMode) -> Result<Endpoint, Error> {
-        check_url(url)?;
-        Ok(Endpoint {
-            url: url.to_string(),
-            secret_env: secret_env.to_string(),
-            send,
-            timeout: Duration::from_secs(15),
-            retry_for: Duration::from_secs(30),
-            backoff: Duration::from_millis(500),
-            matcher: GlobSetBuilder::new().build().expect("empty set"),
-        })
-    }
 }
 
 /// A loaded, validated `burnkey.toml`.

@@ -10,8 +10,8 @@ pub mod config;
 pub mod deliver;
 pub mod outbox;
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,7 @@ use crate::checksum::sha256_hex;
 use crate::engine::Checksum;
 use crate::error::Error;
 use crate::finding::Finding;
+use crate::webhook::Secret;
 use config::{Config, Endpoint, SendMode};
 use deliver::{Delivery, Job, Status};
 use outbox::Outbox;
@@ -57,6 +58,9 @@ pub struct Request {
     pub last_error: Option<String>,
     /// When the request was first planned (RFC 3339).
     pub created_at: String,
+    /// The outbox entry's authentication (see [`outbox`]); set when written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
     /// The token, in memory only.
     #[serde(skip)]
     pub token: Option<String>,
@@ -101,6 +105,7 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
                 attempts: 0,
                 last_error: None,
                 created_at: now.clone(),
+                mac: None,
                 token: Some(f.secret.clone()),
             });
         }
@@ -234,40 +239,40 @@ pub fn run(
         .collect();
     let (jobs, stuck) = jobs_for(reqs.into_iter().map(|(r, _)| r).collect(), endpoint_of);
     let mut errors: Vec<String> = Vec::new();
-    // Requests that cannot even be prepared (no secret) stay in, or go to, the outbox.
+    // Requests that cannot even be prepared (no secret: nothing can sign or
+    // authenticate them). One read from the outbox stays there as it is; a
+    // fresh one is not journaled, and the report says so.
     for (mut req, why) in stuck {
-        req.last_error = Some(why.clone());
         req.token = None;
-        let can_keep = req.send == SendMode::Hash || req.token_sealed.is_some();
-        if can_keep {
-            if let Err(e) = outbox.put(&req) {
-                errors.push(e.to_string());
-            }
+        if files.contains_key(&req.webhook_id) {
             report.outbox += 1;
             report.line(&req, "outbox", Some(why.clone()));
-            errors.push(why);
         } else {
             report.failed += 1;
             report.line(
                 &req,
                 "failed",
                 Some(format!(
-                    "{why}; not written to the outbox (it would have to hold the token in clear)"
+                    "{why}; not journaled (the outbox keeps only requests signed with the endpoint's secret): run the scan again once it is set"
                 )),
             );
-            errors.push(why);
         }
+        errors.push(why);
     }
-    // Journal first: every request is on disk before its first attempt.
-    let fresh: Vec<&Request> = jobs
+    let secrets: HashMap<String, Secret> = jobs
         .iter()
-        .map(|j| &j.request)
-        .filter(|r| !files.contains_key(&r.webhook_id))
+        .map(|j| (j.request.webhook_id.clone(), j.secret.clone()))
+        .collect();
+    // Journal first: every request is on disk before its first attempt.
+    let fresh: Vec<(&Request, &Secret)> = jobs
+        .iter()
+        .filter(|j| !files.contains_key(&j.request.webhook_id))
+        .map(|j| (&j.request, &j.secret))
         .collect();
     // (`token` is never serialized: the journal holds it sealed or not at all.)
     match outbox.put_all(fresh.iter().copied()) {
         Ok(paths) => {
-            for (r, p) in fresh.iter().zip(paths) {
+            for ((r, _), p) in fresh.iter().zip(paths) {
                 files.insert(r.webhook_id.clone(), p);
             }
         }
@@ -278,6 +283,7 @@ pub fn run(
         let mut req = d.request;
         req.token = None;
         let file = files.get(&req.webhook_id);
+        let secret = &secrets[&req.webhook_id];
         match d.status {
             Status::Delivered => {
                 if let Some(p) = file {
@@ -289,19 +295,30 @@ pub fn run(
                 report.line(&req, "delivered", None);
             }
             Status::Failed(why) => {
-                if let Err(e) = outbox.mark_failed(file.map(|p| p.as_path()), &req) {
+                if let Err(e) = outbox.mark_failed(file.map(|p| p.as_path()), &req, secret) {
                     errors.push(e.to_string());
                 }
                 report.failed += 1;
                 report.line(&req, "failed", Some(why));
             }
-            Status::Pending(why) => {
-                if let Err(e) = outbox.put(&req) {
-                    errors.push(e.to_string());
+            Status::Pending(why) => match outbox.put(&req, secret) {
+                Ok(_) => {
+                    report.outbox += 1;
+                    report.line(&req, "outbox", Some(why));
                 }
-                report.outbox += 1;
-                report.line(&req, "outbox", Some(why));
-            }
+                Err(e) => {
+                    // Not delivered and not on disk: say so, never "waiting".
+                    report.failed += 1;
+                    report.line(
+                        &req,
+                        "failed",
+                        Some(format!(
+                            "{why}; not journaled ({e}): lost unless the scan runs again"
+                        )),
+                    );
+                    errors.push(format!("cannot write the outbox: {e}"));
+                }
+            },
         }
     }
     report
@@ -311,6 +328,68 @@ pub fn run(
     errors.dedup();
     report.errors = errors;
     report
+}
+
+/// What `revoke flush` found in the outbox.
+#[derive(Debug, Default)]
+pub struct Triage {
+    /// Authenticated requests for configured endpoints, with their files.
+    pub ready: Vec<(Request, Option<PathBuf>)>,
+    /// Requests that cannot be checked yet (their secret is not set): left
+    /// in place, with why.
+    pub waiting: Vec<(PathBuf, String)>,
+    /// Files moved to `quarantine/`, with why: never sent.
+    pub quarantined: Vec<(PathBuf, String)>,
+    /// Problems moving files aside.
+    pub errors: Vec<String>,
+}
+
+/// Sorts the outbox's pending files: only authenticated requests for
+/// endpoints that `config` configures (with the same send mode) are ready;
+/// a file that cannot be read, names another endpoint, or fails its MAC
+/// under the configured endpoint's secret is quarantined.
+pub fn triage(outbox: &Outbox, config: &Config) -> Result<Triage, Error> {
+    let mut t = Triage::default();
+    for (path, entry) in outbox.pending()? {
+        let verdict = entry.and_then(|req| {
+            let Some(ep) = config.endpoint(&req.endpoint) else {
+                return Err(format!(
+                    "its endpoint {} is not configured in burnkey.toml",
+                    req.endpoint
+                ));
+            };
+            if ep.send != req.send {
+                return Err("its send mode differs from the endpoint's in burnkey.toml".into());
+            }
+            Ok((req, ep))
+        });
+        let why = match verdict {
+            Ok((req, ep)) => match ep.secret() {
+                Err(e) => {
+                    t.waiting.push((path, e.to_string()));
+                    continue;
+                }
+                Ok(secret) if outbox::authentic(&secret, &req) => {
+                    t.ready.push((req, Some(path)));
+                    continue;
+                }
+                Ok(_) => "it is not authenticated by the endpoint's secret (written by someone else, or altered)".to_string(),
+            },
+            Err(why) => why,
+        };
+        quarantine(outbox, &path, why, &mut t);
+    }
+    Ok(t)
+}
+
+fn quarantine(outbox: &Outbox, path: &Path, why: String, t: &mut Triage) {
+    match outbox.quarantine(path) {
+        Ok(dst) => t.quarantined.push((dst, why)),
+        Err(e) => t.errors.push(format!(
+            "{}: {why}; and it could not be moved aside: {e}",
+            path.display()
+        )),
+    }
 }
 
 #[cfg(test)]

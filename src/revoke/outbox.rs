@@ -15,8 +15,19 @@
 //! (HMAC-SHA256(secret, "burnkey outbox v1")), bound to the webhook-id:
 //! reading the outbox without the secret reveals nothing, and `revoke flush`
 //! needs the same secret variable to resend, which it needs anyway to sign.
+//!
+//! **Who wrote it.** Anyone who can write to the folder could plant a file
+//! naming their own endpoint: `revoke flush` would sign it with the real
+//! secret and send it (a signing oracle). So every file carries `mac`, an
+//! HMAC-SHA256 of the whole entry under a key derived from the endpoint's
+//! secret (HMAC-SHA256(secret, "burnkey outbox mac v1")); the flush checks
+//! it, sends only to endpoints the current `burnkey.toml` configures, and
+//! moves anything else to `quarantine/`. Files are opened without following
+//! links, must be regular, and are read to at most [`MAX_ENTRY`] bytes.
 
 use std::fs;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -34,6 +45,9 @@ use crate::webhook::Secret;
 /// An outbox file and its request, or why it could not be read.
 pub type Entry = (PathBuf, Result<Request, String>);
 
+/// Largest outbox file read; a request is well under 4 KiB.
+pub const MAX_ENTRY: u64 = 64 * 1024;
+
 /// The outbox folder.
 #[derive(Clone, Debug)]
 pub struct Outbox {
@@ -45,6 +59,31 @@ fn seal_key(secret: &Secret) -> Key {
     mac.update(b"burnkey outbox v1");
     let k = mac.finalize().into_bytes();
     *Key::from_slice(&k)
+}
+
+fn mac_key(secret: &Secret) -> Hmac<Sha256> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.key()).expect("any key length");
+    mac.update(b"burnkey outbox mac v1");
+    let k = mac.finalize().into_bytes();
+    <Hmac<Sha256> as Mac>::new_from_slice(&k).expect("any key length")
+}
+
+/// The entry's MAC: HMAC-SHA256 over the entry as written without `mac`.
+fn entry_mac(secret: &Secret, req: &Request) -> Vec<u8> {
+    let mut unsigned = req.clone();
+    unsigned.mac = None;
+    let mut mac = mac_key(secret);
+    mac.update(&serde_json::to_vec(&unsigned).expect("requests serialize"));
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Whether `req` was written by someone holding `secret`, unaltered.
+pub fn authentic(secret: &Secret, req: &Request) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(written) = req.mac.as_deref().and_then(|m| B64.decode(m).ok()) else {
+        return false;
+    };
+    bool::from(entry_mac(secret, req).ct_eq(&written))
 }
 
 /// Seals `token` for the outbox, bound to `webhook_id`.
@@ -113,10 +152,12 @@ impl Outbox {
         &self.dir
     }
 
-    fn write(dir: &Path, req: &Request, sync_dir: bool) -> Result<PathBuf, Error> {
+    fn write(dir: &Path, req: &Request, secret: &Secret, sync_dir: bool) -> Result<PathBuf, Error> {
         fsutil::create_private_dir(dir).map_err(|e| Error::io(dir, e))?;
         let path = dir.join(format!("{}.json", req.webhook_id));
-        let json = serde_json::to_vec_pretty(req).expect("requests serialize");
+        let mut signed = req.clone();
+        signed.mac = Some(B64.encode(entry_mac(secret, req)));
+        let json = serde_json::to_vec_pretty(&signed).expect("requests serialize");
         fsutil::write_atomic(&path, &json, None).map_err(|e| Error::io(&path, e))?;
         if sync_dir {
             fsutil::sync_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -124,24 +165,50 @@ impl Outbox {
         Ok(path)
     }
 
-    /// Writes `req` (its token sealed or absent; see the module docs).
-    pub fn put(&self, req: &Request) -> Result<PathBuf, Error> {
-        Outbox::write(&self.dir, req, true)
+    /// Writes `req` (its token sealed or absent; see the module docs),
+    /// authenticated under `secret`.
+    pub fn put(&self, req: &Request, secret: &Secret) -> Result<PathBuf, Error> {
+        Outbox::write(&self.dir, req, secret, true)
     }
 
     /// Writes many requests, syncing the folder once at the end.
     pub fn put_all<'r>(
         &self,
-        reqs: impl IntoIterator<Item = &'r Request>,
+        reqs: impl IntoIterator<Item = (&'r Request, &'r Secret)>,
     ) -> Result<Vec<PathBuf>, Error> {
         let mut paths = Vec::new();
-        for req in reqs {
-            paths.push(Outbox::write(&self.dir, req, false)?);
+        for (req, secret) in reqs {
+            paths.push(Outbox::write(&self.dir, req, secret, false)?);
         }
         if !paths.is_empty() {
             fsutil::sync_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         }
         Ok(paths)
+    }
+
+    /// Reads one entry: never through a link, only a regular file, at most
+    /// [`MAX_ENTRY`] bytes.
+    fn read_entry(p: &Path) -> Result<Request, String> {
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(p)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => "a symlink, not an outbox file".to_string(),
+                _ => e.to_string(),
+            })?;
+        let md = f.metadata().map_err(|e| e.to_string())?;
+        if !md.is_file() {
+            return Err("not a regular file".into());
+        }
+        if md.len() > MAX_ENTRY {
+            return Err(format!("larger than {MAX_ENTRY} bytes"));
+        }
+        let mut b = Vec::new();
+        f.take(MAX_ENTRY)
+            .read_to_end(&mut b)
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice::<Request>(&b).map_err(|e| e.to_string())
     }
 
     fn read_dir(dir: &Path) -> Result<Vec<Entry>, Error> {
@@ -159,9 +226,7 @@ impl Outbox {
             {
                 continue;
             }
-            let r = fs::read(&p)
-                .map_err(|e| e.to_string())
-                .and_then(|b| serde_json::from_slice::<Request>(&b).map_err(|e| e.to_string()));
+            let r = Outbox::read_entry(&p);
             out.push((p, r));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -184,12 +249,32 @@ impl Outbox {
     }
 
     /// Moves a request that failed permanently to `failed/`, with its reason.
-    pub fn mark_failed(&self, path: Option<&Path>, req: &Request) -> Result<PathBuf, Error> {
-        let p = Outbox::write(&self.dir.join("failed"), req, true)?;
+    pub fn mark_failed(
+        &self,
+        path: Option<&Path>,
+        req: &Request,
+        secret: &Secret,
+    ) -> Result<PathBuf, Error> {
+        let p = Outbox::write(&self.dir.join("failed"), req, secret, true)?;
         if let Some(old) = path {
             let _ = fs::remove_file(old);
         }
         Ok(p)
+    }
+
+    /// Files the flush would not trust, moved aside.
+    pub fn quarantined(&self) -> Result<Vec<Entry>, Error> {
+        Outbox::read_dir(&self.dir.join("quarantine"))
+    }
+
+    /// Moves an untrusted file to `quarantine/` (the link itself, for a
+    /// link): nothing in it is sent.
+    pub fn quarantine(&self, path: &Path) -> Result<PathBuf, Error> {
+        let q = self.dir.join("quarantine");
+        fsutil::create_private_dir(&q).map_err(|e| Error::io(&q, e))?;
+        let dst = q.join(path.file_name().unwrap_or_default());
+        fs::rename(path, &dst).map_err(|e| Error::io(path, e))?;
+        Ok(dst)
     }
 }
 
@@ -211,5 +296,45 @@ mod tests {
             sealed,
             "fresh nonce each time"
         );
+    }
+
+    #[test]
+    fn entries_are_authenticated_whole() {
+        let s = Secret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
+        let other = Secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(d.path());
+        let req = Request {
+            version: 1,
+            webhook_id: "msg_1".into(),
+            endpoint: "https://r.example/x".into(),
+            secret_env: "S".into(),
+            send: crate::revoke::config::SendMode::Hash,
+            rule_id: "r".into(),
+            location: "a:1".into(),
+            source: "file".into(),
+            token_sha256: "00".repeat(32),
+            redacted: "cfut_abcd...".into(),
+            token_sealed: None,
+            attempts: 0,
+            last_error: None,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            mac: None,
+            token: None,
+        };
+        let p = ob.put(&req, &s).unwrap();
+        let back = Outbox::read_entry(&p).unwrap();
+        assert!(authentic(&s, &back));
+        assert!(!authentic(&other, &back), "another secret");
+        let mut moved = back.clone();
+        moved.endpoint = "https://attacker.example/".into();
+        assert!(!authentic(&s, &moved), "any edit breaks it");
+        let mut unsigned = back;
+        unsigned.mac = None;
+        assert!(!authentic(&s, &unsigned));
+        // Links and non-files are not read.
+        let link = d.path().join("msg_2.json");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        assert!(Outbox::read_entry(&link).unwrap_err().contains("symlink"));
     }
 }

@@ -183,6 +183,10 @@ impl Server {
         format!("http://{}/revoke", self.addr)
     }
 
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         self.log.lock().unwrap().clone()
     }
