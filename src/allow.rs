@@ -119,9 +119,9 @@ impl Allowlist {
 
     /// Why `f` is allowed, if it is: `fingerprint` or `secret`.
     pub fn allows(&self, f: &Finding) -> Option<SuppressReason> {
-        if self.fingerprints.contains(&f.fingerprint) {
+        if self.fingerprints.contains(f.fingerprint()) {
             Some(SuppressReason::Fingerprint)
-        } else if self.secrets.contains(&f.secret_sha256) {
+        } else if self.secrets.contains(f.secret_sha256()) {
             Some(SuppressReason::Secret)
         } else {
             None

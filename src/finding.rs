@@ -114,6 +114,17 @@ impl Location {
     }
 }
 
+/// What a finding says about its token; shared by every finding of the same
+/// token at the same place, so that a file holding one token a million times
+/// costs a million small records, not a million copies of these strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TokenFacts {
+    secret: String,
+    secret_sha256: String,
+    redacted: String,
+    fingerprint: String,
+}
+
 /// One reported token. The token itself is kept for `--show-secret` and
 /// revocation, but is never serialized by this type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,8 +132,8 @@ pub struct Finding {
     /// The rule that matched.
     pub rule: Arc<Rule>,
     /// Where the token is.
-    pub location: Location,
-    path: String,
+    pub location: Arc<Location>,
+    path: Arc<str>,
     /// 1-based line of the first token byte.
     pub line: u64,
     /// 1-based byte column of the first token byte.
@@ -132,17 +143,9 @@ pub struct Finding {
     pub end_column: u64,
     /// Byte offset of the token in the file or blob.
     pub offset: u64,
-    /// Hex SHA-256 of the exact token.
-    pub secret_sha256: String,
-    /// The token's prefix and first four characters.
-    pub redacted: String,
     /// `valid`, `invalid` or `none`.
     pub checksum: Checksum,
-    /// Stable id of this token at this path for this rule (not its line), to
-    /// list in `.burnkeyignore`.
-    pub fingerprint: String,
-    /// The token. Never serialized here; see `--show-secret`.
-    pub secret: String,
+    token: Arc<TokenFacts>,
 }
 
 /// The fingerprint of `secret_sha256` found by `rule_id` at `path`: 32 hex
@@ -158,21 +161,30 @@ impl Finding {
     /// A finding for match `m` of `rule` at `location`; `key_path` is the
     /// path the fingerprint is computed over (relative to the scan root).
     pub fn new(rule: Arc<Rule>, m: &Match, location: Location, key_path: &str) -> Finding {
-        let secret_sha256 = sha256_hex(m.secret.as_bytes());
-        Finding {
-            fingerprint: fingerprint(rule.id(), key_path, &secret_sha256),
-            path: location.display(),
-            location,
-            line: m.line,
-            column: m.column,
-            end_column: m.column + m.secret.len() as u64,
-            offset: m.offset,
-            redacted: redact(&m.secret, rule.format.prefix.len()),
-            secret_sha256,
-            checksum: m.checksum,
-            secret: m.secret.clone(),
-            rule,
-        }
+        let mut place = Place::new(location, key_path.to_string());
+        place.finding(rule, m)
+    }
+
+    /// The token. Keep it out of logs: reports print [`Finding::redacted`]
+    /// unless asked for `--show-secret`.
+    pub fn secret(&self) -> &str {
+        &self.token.secret
+    }
+
+    /// Hex SHA-256 of the exact token.
+    pub fn secret_sha256(&self) -> &str {
+        &self.token.secret_sha256
+    }
+
+    /// The token's prefix and first four characters.
+    pub fn redacted(&self) -> &str {
+        &self.token.redacted
+    }
+
+    /// Stable id of this token at this path for this rule (not its line),
+    /// to list in `.burnkeyignore`.
+    pub fn fingerprint(&self) -> &str {
+        &self.token.fingerprint
     }
 
     /// Rule id, e.g. `cloudflare-user-api-token`.
@@ -208,12 +220,71 @@ impl Finding {
     /// The order reports use: by path, then position, then rule.
     pub fn sort_key(&self) -> (&str, u64, u64, &str, Option<&str>) {
         (
-            &self.path,
+            &*self.path,
             self.line,
             self.column,
             self.rule_id(),
             self.commit(),
         )
+    }
+}
+
+/// One file, blob or stream being scanned: its location, the path reports
+/// show, the fingerprint key, and the token facts its findings share.
+#[derive(Debug)]
+pub struct Place {
+    location: Arc<Location>,
+    path: Arc<str>,
+    key: String,
+    facts: Vec<Arc<TokenFacts>>,
+}
+
+/// Distinct tokens per place whose facts are shared; beyond it each finding
+/// gets its own (a file with that many distinct tokens is rare).
+const SHARED_FACTS: usize = 64;
+
+impl Place {
+    /// A place; `key` is the path fingerprints are computed over.
+    pub fn new(location: Location, key: String) -> Place {
+        Place {
+            path: location.display().into(),
+            location: Arc::new(location),
+            key,
+            facts: Vec::new(),
+        }
+    }
+
+    /// The finding for match `m` of `rule` here.
+    pub fn finding(&mut self, rule: Arc<Rule>, m: &Match) -> Finding {
+        let token = match self.facts.iter().find(|t| t.secret == m.secret) {
+            Some(t) if t.fingerprint == fingerprint(rule.id(), &self.key, &t.secret_sha256) => {
+                t.clone()
+            }
+            _ => {
+                let secret_sha256 = sha256_hex(m.secret.as_bytes());
+                let t = Arc::new(TokenFacts {
+                    fingerprint: fingerprint(rule.id(), &self.key, &secret_sha256),
+                    redacted: redact(&m.secret, rule.format.prefix.len()),
+                    secret: m.secret.clone(),
+                    secret_sha256,
+                });
+                if self.facts.len() < SHARED_FACTS {
+                    self.facts.push(t.clone());
+                }
+                t
+            }
+        };
+        Finding {
+            path: self.path.clone(),
+            location: self.location.clone(),
+            line: m.line,
+            column: m.column,
+            end_column: m.column + m.secret.len() as u64,
+            offset: m.offset,
+            checksum: m.checksum,
+            token,
+            rule,
+        }
     }
 }
 
@@ -226,15 +297,15 @@ impl Serialize for Finding {
         let mut st = s.serialize_struct("Finding", 12 + extra)?;
         st.serialize_field("rule_id", self.rule_id())?;
         st.serialize_field("rule_name", self.rule_name())?;
-        st.serialize_field("path", &self.path)?;
+        st.serialize_field("path", &*self.path)?;
         st.serialize_field("line", &self.line)?;
         st.serialize_field("column", &self.column)?;
         st.serialize_field("end_column", &self.end_column)?;
         st.serialize_field("offset", &self.offset)?;
-        st.serialize_field("secret_sha256", &self.secret_sha256)?;
-        st.serialize_field("redacted", &self.redacted)?;
+        st.serialize_field("secret_sha256", self.secret_sha256())?;
+        st.serialize_field("redacted", self.redacted())?;
         st.serialize_field("checksum", &self.checksum)?;
-        st.serialize_field("fingerprint", &self.fingerprint)?;
+        st.serialize_field("fingerprint", self.fingerprint())?;
         st.serialize_field("source", &self.source())?;
         if let Some(c) = self.commit() {
             st.serialize_field("commit", c)?;
@@ -250,6 +321,10 @@ impl Serialize for Finding {
 mod tests {
     use super::*;
     use crate::RuleSet;
+
+    fn rule_of(rules: &RuleSet, m: &Match) -> Arc<Rule> {
+        rules.rules()[m.rule].clone()
+    }
 
     #[test]
     fn json_keeps_every_contract_field() {
@@ -298,6 +373,12 @@ mod tests {
             Location::Stdin,
             "<stdin>",
         );
+        // Findings of one token at one place share what they say of it.
+        let mut place = Place::new(Location::Stdin, "<stdin>".into());
+        let a = place.finding(rule_of(&rules, &m), &m);
+        let b = place.finding(rule_of(&rules, &m), &m);
+        assert!(Arc::ptr_eq(&a.token, &b.token) && Arc::ptr_eq(&a.location, &b.location));
+        assert_eq!(a, stdin);
         let v = serde_json::to_value(&stdin).unwrap();
         assert_eq!(
             (v["path"].as_str(), v["source"].as_str()),

@@ -27,9 +27,10 @@ use crate::allow::Allowlist;
 use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::finding::Location;
-use crate::outcome::{collect, Outcome};
+use crate::finding::Place;
+use crate::outcome::{collect, Sink};
 use crate::scan::{Scanner, StreamBuffer};
-use crate::stats::{ScanError, SkipReason};
+use crate::stats::{ScanError, SkipReason, Stats};
 
 /// A blob to scan, with where it was seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -383,12 +384,14 @@ pub struct BlobScan<'a> {
     pub kind: BlobKind,
     /// Read size and size limit.
     pub config: &'a ScanConfig,
+    /// Where findings go as they are made.
+    pub sink: &'a dyn Sink,
 }
 
 impl BlobScan<'_> {
     /// Scans the blobs that arrive on `rx` through one cat-file process.
-    fn worker(&self, rx: mpsc::Receiver<BlobRef>) -> Outcome {
-        let mut out = Outcome::default();
+    fn worker(&self, rx: mpsc::Receiver<BlobRef>) -> Stats {
+        let mut out = Stats::default();
         let mut sb = StreamBuffer::new(self.config.read_size);
         let mut pending: VecDeque<BlobRef> = VecDeque::new();
         let mut rx = Some(rx);
@@ -412,7 +415,7 @@ impl BlobScan<'_> {
                     Err(e) => {
                         self.fail_all(&mut out, &mut pending, &e.to_string());
                         for b in rx.take().into_iter().flatten() {
-                            out.stats.errors.push(self.error(&b, &e.to_string()));
+                            out.errors.push(self.error(&b, &e.to_string()));
                         }
                         return out;
                     }
@@ -451,8 +454,7 @@ impl BlobScan<'_> {
                 Err(e) => {
                     // The process died (a corrupt object can do that): report
                     // this blob and carry on with a fresh one.
-                    out.stats
-                        .errors
+                    out.errors
                         .push(self.error(&b, &format!("git cat-file failed: {e}")));
                     cat = None;
                 }
@@ -467,9 +469,9 @@ impl BlobScan<'_> {
         }
     }
 
-    fn fail_all(&self, out: &mut Outcome, pending: &mut VecDeque<BlobRef>, msg: &str) {
+    fn fail_all(&self, out: &mut Stats, pending: &mut VecDeque<BlobRef>, msg: &str) {
         for b in pending.drain(..) {
-            out.stats.errors.push(self.error(&b, msg));
+            out.errors.push(self.error(&b, msg));
         }
     }
 
@@ -478,7 +480,7 @@ impl BlobScan<'_> {
         c: &mut CatFile,
         b: &BlobRef,
         sb: &mut StreamBuffer,
-        out: &mut Outcome,
+        out: &mut Stats,
     ) -> io::Result<()> {
         let mut header = Vec::new();
         c.stdout.read_until(b'\n', &mut header)?;
@@ -489,7 +491,7 @@ impl BlobScan<'_> {
         let parts: Vec<&str> = header.split(' ').collect();
         match parts.as_slice() {
             [_, "missing"] | [_, "ambiguous"] => {
-                out.stats.errors.push(self.error(
+                out.errors.push(self.error(
                     b,
                     "blob missing from the object database (shallow or partial clone?)",
                 ));
@@ -512,12 +514,13 @@ impl BlobScan<'_> {
                         commit: b.commit.clone().unwrap_or_default(),
                     },
                 };
+                let mut place = Place::new(location, key);
                 let mut body = (&mut c.stdout).take(size);
                 let scan = *kind == "blob" && !self.config.too_large(size);
                 if scan {
                     let rules = self.scanner.rules();
                     self.scanner.scan_reader(&mut body, sb, |m| {
-                        collect(rules, self.allow, &m, &location, &key, out);
+                        collect(rules, self.allow, &m, &mut place, self.sink, out);
                     })?;
                 }
                 io::copy(&mut body, &mut io::sink())?;
@@ -530,10 +533,10 @@ impl BlobScan<'_> {
                 let mut lf = [0u8; 1];
                 c.stdout.read_exact(&mut lf)?;
                 if scan {
-                    out.stats.files_scanned += 1;
-                    out.stats.bytes_scanned += size;
+                    out.files_scanned += 1;
+                    out.bytes_scanned += size;
                 } else if *kind == "blob" {
-                    out.stats.skip(SkipReason::TooLarge);
+                    out.skip(SkipReason::TooLarge);
                 }
                 Ok(())
             }
@@ -550,9 +553,9 @@ impl BlobScan<'_> {
         &self,
         workers: usize,
         produce: impl FnOnce(&dyn Fn(BlobRef)) -> Result<(), Error>,
-    ) -> Result<Outcome, Error> {
+    ) -> Result<Stats, Error> {
         let workers = workers.max(1);
-        let total = Mutex::new(Outcome::default());
+        let total = Mutex::new(Stats::default());
         let mut skipped = 0u64;
         let result = std::thread::scope(|s| {
             let mut senders = Vec::with_capacity(workers);
@@ -590,7 +593,7 @@ impl BlobScan<'_> {
         });
         result?;
         let mut out = total.into_inner().unwrap_or_else(|e| e.into_inner());
-        out.stats.skip_n(SkipReason::Burnkeyignore, skipped);
+        out.skip_n(SkipReason::Burnkeyignore, skipped);
         Ok(out)
     }
 }

@@ -103,7 +103,7 @@ pub use engine::Checksum;
 #[cfg(feature = "scan")]
 pub use finding::{Finding, Location, Origin};
 #[cfg(feature = "scan")]
-pub use outcome::{scan_reader, Outcome};
+pub use outcome::{scan_reader, scan_reader_into, Collect, Outcome, Sink};
 #[cfg(feature = "scan")]
 pub use scan::{Match, Scanner, StreamBuffer};
 #[cfg(feature = "scan")]
@@ -136,5 +136,12 @@ pub fn scan_paths(
     roots: &[std::path::PathBuf],
     config: &ScanConfig,
 ) -> Result<Outcome, Error> {
-    walk::scan_paths(scanner, roots, config, None)
+    let sink = outcome::Collect::default();
+    let stats = walk::scan_paths(scanner, roots, config, None, &sink)?;
+    let mut out = Outcome {
+        findings: sink.into_findings(),
+        stats,
+    };
+    out.sort();
+    Ok(out)
 }

@@ -1,11 +1,57 @@
 //! What a scan produced, and the one place where a match becomes a finding
-//! (or is dropped by an allowlist): every source goes through one `collect` step.
+//! (or is dropped by an allowlist): every source hands its matches to
+//! `collect`, which passes findings to a [`Sink`] as they are made.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use crate::allow::Allowlist;
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, Place};
 use crate::rules::RuleSet;
 use crate::scan::{Match, Scanner};
 use crate::stats::{Stats, SuppressReason};
+
+/// Where findings go as they are made, from any worker thread: a report
+/// writer that streams them, or a collection.
+pub trait Sink: Sync {
+    /// Takes one finding.
+    fn finding(&self, f: Finding);
+
+    /// True once the sink wants no more (its reader went away): sources
+    /// stop early.
+    fn stopped(&self) -> bool {
+        false
+    }
+}
+
+/// A sink that keeps every finding.
+#[derive(Debug, Default)]
+pub struct Collect {
+    found: Mutex<Vec<Finding>>,
+    stop: AtomicBool,
+}
+
+impl Collect {
+    /// The findings, in the order they came.
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.found.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes sources stop at their next check.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Sink for Collect {
+    fn finding(&self, f: Finding) {
+        self.found.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
 
 /// Findings and statistics of a scan.
 #[derive(Debug, Default)]
@@ -23,40 +69,61 @@ impl Outcome {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.stats.findings = self.findings.len() as u64;
     }
-
-    /// Adds `other` into `self` (a worker's results into the total).
-    pub fn merge(&mut self, other: Outcome) {
-        self.findings.extend(other.findings);
-        self.stats.merge(other.stats);
-    }
 }
 
-/// Turns match `m` at `location` into a finding in `out`, unless the inline
-/// or `.burnkeyignore` allowlist suppresses it (counted in the stats).
-/// `key` is the path fingerprints are computed over (relative to the root).
+/// Turns match `m` at `place` into a finding for `sink`, unless the inline
+/// or `.burnkeyignore` allowlist suppresses it (counted in `stats`).
 pub(crate) fn collect(
     rules: &RuleSet,
     allow: &Allowlist,
     m: &Match,
-    location: &Location,
-    key: &str,
-    out: &mut Outcome,
+    place: &mut Place,
+    sink: &dyn Sink,
+    stats: &mut Stats,
 ) {
     if m.allowed {
-        out.stats.suppress(SuppressReason::Inline);
+        stats.suppress(SuppressReason::Inline);
         return;
     }
-    let f = Finding::new(rules.rules()[m.rule].clone(), m, location.clone(), key);
+    let f = place.finding(rules.rules()[m.rule].clone(), m);
     match allow.allows(&f) {
-        Some(why) => out.stats.suppress(why),
-        None => out.findings.push(f),
+        Some(why) => stats.suppress(why),
+        None => sink.finding(f),
     }
 }
 
+/// Streams `reader` through `scanner`, handing findings at `location` to
+/// `sink` as they are found (inline `burnkey:allow` comments are honoured;
+/// there is no `.burnkeyignore` for a stream). A read error ends the scan
+/// and is listed in the returned stats.
+pub fn scan_reader_into(
+    scanner: &Scanner,
+    reader: &mut dyn std::io::Read,
+    location: Location,
+    config: &crate::config::ScanConfig,
+    sink: &dyn Sink,
+) -> Stats {
+    let mut stats = Stats::default();
+    let mut sb = crate::scan::StreamBuffer::new(config.read_size);
+    let allow = Allowlist::default();
+    let key = location.display();
+    let mut place = Place::new(location, key.clone());
+    let rules = scanner.rules();
+    let res = scanner.scan_reader(reader, &mut sb, |m| {
+        collect(rules, &allow, &m, &mut place, sink, &mut stats);
+    });
+    match res {
+        Ok(n) => {
+            stats.files_scanned += 1;
+            stats.bytes_scanned += n;
+        }
+        Err(e) => stats.error(key, format!("read failed: {e}")),
+    }
+    stats
+}
+
 /// Streams `reader` through `scanner` and returns its findings at
-/// `location` (inline `burnkey:allow` comments are honoured; there is no
-/// `.burnkeyignore` for a stream). A read error ends the scan and is listed
-/// in `stats.errors`, with the findings made before it kept.
+/// `location`, sorted (see [`scan_reader_into`] for a stream of them).
 ///
 /// ```
 /// use burnkey::{scan_reader, Location, RuleSet, ScanConfig, Scanner};
@@ -73,21 +140,12 @@ pub fn scan_reader(
     location: Location,
     config: &crate::config::ScanConfig,
 ) -> Outcome {
-    let mut out = Outcome::default();
-    let mut sb = crate::scan::StreamBuffer::new(config.read_size);
-    let allow = Allowlist::default();
-    let key = location.display();
-    let rules = scanner.rules();
-    let res = scanner.scan_reader(reader, &mut sb, |m| {
-        collect(rules, &allow, &m, &location, &key, &mut out);
-    });
-    match res {
-        Ok(n) => {
-            out.stats.files_scanned += 1;
-            out.stats.bytes_scanned += n;
-        }
-        Err(e) => out.stats.error(key, format!("read failed: {e}")),
-    }
+    let sink = Collect::default();
+    let stats = scan_reader_into(scanner, reader, location, config, &sink);
+    let mut out = Outcome {
+        findings: sink.into_findings(),
+        stats,
+    };
     out.sort();
     out
 }

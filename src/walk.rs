@@ -19,10 +19,10 @@ use ignore::{WalkBuilder, WalkState};
 use crate::allow::Allowlist;
 use crate::config::ScanConfig;
 use crate::error::Error;
-use crate::finding::{display_path, Location};
-use crate::outcome::{collect, Outcome};
+use crate::finding::{display_path, Location, Place};
+use crate::outcome::{collect, Sink};
 use crate::scan::{Scanner, StreamBuffer};
-use crate::stats::SkipReason;
+use crate::stats::{SkipReason, Stats};
 
 /// Live counters for a progress display.
 #[derive(Debug, Default)]
@@ -75,28 +75,29 @@ struct Worker<'a> {
     allow: &'a Allowlist,
     root: &'a Path,
     sb: StreamBuffer,
-    out: Outcome,
+    stats: Stats,
+    sink: &'a dyn Sink,
     progress: Option<&'a Progress>,
-    shared: &'a Mutex<Outcome>,
+    shared: &'a Mutex<Stats>,
 }
 
 impl Worker<'_> {
     fn error(&mut self, path: String, message: String) {
-        self.out.stats.error(path, message);
+        self.stats.error(path, message);
     }
 
     fn file(&mut self, path: &Path, is_root: bool) {
         let check = is_root || self.config.max_filesize.is_some();
         let (file, len) = match open_regular(path, check) {
             Ok(Ok(f)) => f,
-            Ok(Err(reason)) => return self.out.stats.skip(reason),
+            Ok(Err(reason)) => return self.stats.skip(reason),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return self.out.stats.skip(SkipReason::Vanished)
+                return self.stats.skip(SkipReason::Vanished)
             }
             Err(e) => return self.error(display_path(path), e.to_string()),
         };
         if len.is_some_and(|len| self.config.too_large(len)) {
-            return self.out.stats.skip(SkipReason::TooLarge);
+            return self.stats.skip(SkipReason::TooLarge);
         }
         let mut found = Vec::new();
         let res = self
@@ -106,8 +107,8 @@ impl Worker<'_> {
         let shown = || display_path(path);
         match res {
             Ok(n) => {
-                self.out.stats.files_scanned += 1;
-                self.out.stats.bytes_scanned += n;
+                self.stats.files_scanned += 1;
+                self.stats.bytes_scanned += n;
                 if let Some(p) = self.progress {
                     p.files.fetch_add(1, Ordering::Relaxed);
                     p.bytes.fetch_add(n, Ordering::Relaxed);
@@ -123,17 +124,20 @@ impl Worker<'_> {
             .strip_prefix(self.root)
             .map_or_else(|_| shown.clone(), display_path);
         let key = if key == "." { shown.clone() } else { key };
-        let location = Location::File {
-            path: path.to_path_buf(),
-        };
+        let mut place = Place::new(
+            Location::File {
+                path: path.to_path_buf(),
+            },
+            key,
+        );
         for m in &found {
             collect(
                 self.scanner.rules(),
                 self.allow,
                 m,
-                &location,
-                &key,
-                &mut self.out,
+                &mut place,
+                self.sink,
+                &mut self.stats,
             );
         }
     }
@@ -141,9 +145,9 @@ impl Worker<'_> {
 
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
-        let out = std::mem::take(&mut self.out);
+        let stats = std::mem::take(&mut self.stats);
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.merge(out);
+        shared.merge(stats);
     }
 }
 
@@ -159,18 +163,33 @@ pub fn check_roots(roots: &[PathBuf]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Scans `roots` (directories, files, or `-` for stdin).
+/// Scans `roots` (directories, files, or `-` for stdin), handing findings
+/// to `sink` as they are made; returns what the scan did.
 pub fn scan_paths(
     scanner: &Scanner,
     roots: &[PathBuf],
     config: &ScanConfig,
     progress: Option<&Progress>,
-) -> Result<Outcome, Error> {
+    sink: &dyn Sink,
+) -> Result<Stats, Error> {
     check_roots(roots)?;
-    let shared = Mutex::new(Outcome::default());
+    let shared = Mutex::new(Stats::default());
     for root in roots {
+        if sink.stopped() {
+            break;
+        }
         if root.as_os_str() == "-" {
-            scan_stdin(scanner, config, &shared);
+            let stats = crate::outcome::scan_reader_into(
+                scanner,
+                &mut io::stdin().lock(),
+                Location::Stdin,
+                config,
+                sink,
+            );
+            shared
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .merge(stats);
             continue;
         }
         let allow = if root.is_dir() {
@@ -178,17 +197,9 @@ pub fn scan_paths(
         } else {
             Allowlist::default()
         };
-        walk_root(scanner, root, config, &allow, progress, &shared);
+        walk_root(scanner, root, config, &allow, progress, &shared, sink);
     }
-    let mut out = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-    out.sort();
-    Ok(out)
-}
-
-fn scan_stdin(scanner: &Scanner, config: &ScanConfig, shared: &Mutex<Outcome>) {
-    let out =
-        crate::outcome::scan_reader(scanner, &mut io::stdin().lock(), Location::Stdin, config);
-    shared.lock().unwrap_or_else(|e| e.into_inner()).merge(out);
+    Ok(shared.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 fn walk_root(
@@ -197,7 +208,8 @@ fn walk_root(
     config: &ScanConfig,
     allow: &Allowlist,
     progress: Option<&Progress>,
-    shared: &Mutex<Outcome>,
+    shared: &Mutex<Stats>,
+    sink: &dyn Sink,
 ) {
     let mut b = WalkBuilder::new(root);
     b.hidden(false)
@@ -219,11 +231,15 @@ fn walk_root(
             allow,
             root,
             sb: StreamBuffer::new(config.read_size),
-            out: Outcome::default(),
+            stats: Stats::default(),
+            sink,
             progress,
             shared,
         };
         Box::new(move |entry| {
+            if w.sink.stopped() {
+                return WalkState::Quit;
+            }
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -245,7 +261,7 @@ fn walk_root(
             if allow.has_globs() {
                 let rel = path.strip_prefix(root).unwrap_or(path);
                 if allow.path_ignored(rel) {
-                    w.out.stats.skip(SkipReason::Burnkeyignore);
+                    w.stats.skip(SkipReason::Burnkeyignore);
                     return WalkState::Continue;
                 }
             }
@@ -253,7 +269,7 @@ fn walk_root(
             if ft.is_file() || (ft.is_symlink() && entry.depth() == 0) {
                 w.file(path, entry.depth() == 0);
             } else {
-                w.out.stats.skip(skip_reason(&ft));
+                w.stats.skip(skip_reason(&ft));
             }
             WalkState::Continue
         })

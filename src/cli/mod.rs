@@ -3,6 +3,7 @@
 //! status; [`main`] maps errors to exit 2. Not part of the library's API.
 
 mod hook_cmd;
+mod output;
 mod revoke_cmd;
 mod rules_cmd;
 mod scan_cmd;

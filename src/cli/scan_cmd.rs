@@ -20,11 +20,14 @@ use crate::allow::Allowlist;
 use crate::config::ScanConfig;
 use crate::fsutil::create_private;
 use crate::git::{BlobKind, BlobScan, Repo};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Sink};
+use crate::report::text::escape_control;
 use crate::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
+use crate::stats::Stats;
 use crate::walk::{self, Progress};
 use crate::{RuleSet, Scanner};
 
+use super::output::{Output, Stream, Writer};
 use super::{revoke_cmd, Color, Exit, ScanArgs};
 
 pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
@@ -48,13 +51,40 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     // early; the scan still runs and reports.
     let revoke_cfg = (a.revoke || a.revoke_dry_run)
         .then(|| revoke_cmd::find_config(a.config.as_deref(), &roots, source.is_some()));
-    let mut outcome = match &source {
-        Some(src) => scan_git(&a, &scanner, src, &roots, &config)?,
+    let opts = report_options(&a);
+    // Open the report first: a destination that cannot be written is named
+    // before any work is done.
+    let writer: Writer = match &a.output {
+        // Reports hold token hashes (and with --show-secret, tokens): 0600.
+        Some(p) => Box::new(BufWriter::new(
+            create_private(p, false)
+                .with_context(|| format!("cannot write the report to {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout())),
+    };
+    let stream = match a.format {
+        _ if a.print_fingerprints => Some(Stream::Fingerprints),
+        ReportFormat::Text => Some(Stream::Text),
+        ReportFormat::Jsonl => Some(Stream::Jsonl),
+        ReportFormat::Github => Some(Stream::Github),
+        ReportFormat::Json | ReportFormat::Sarif => None,
+    };
+    let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
+    let keep = stream.is_none()
+        || a.sarif.is_some()
+        || a.markdown_summary.is_some()
+        || revoke_cfg.is_some()
+        || guided;
+    // Someone is watching a stream: each finding shows as it is found.
+    let watched = source.is_none() && roots.iter().any(|r| r.as_os_str() == "-");
+    let output = Output::new(writer, stream, opts, keep, watched);
+    let stats = match &source {
+        Some(src) => scan_git(&a, &scanner, src, &roots, &config, &output)?,
         None => {
             let progress = Arc::new(Progress::default());
             let show_progress = !a.quiet && io::stderr().is_terminal();
             let ticker = show_progress.then(|| spawn_ticker(progress.clone()));
-            let result = walk::scan_paths(&scanner, &roots, &config, Some(&progress));
+            let result = walk::scan_paths(&scanner, &roots, &config, Some(&progress), &output);
             if let Some((stop, handle)) = ticker {
                 stop.store(true, Ordering::Relaxed);
                 let _ = handle.join();
@@ -62,29 +92,105 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             result?
         }
     };
+    let found = output.count();
+    let (mut writer, kept, mut write_error) = output.finish();
+    let mut outcome = Outcome {
+        findings: kept,
+        stats,
+    };
+    outcome.sort();
+    outcome.stats.findings = found;
     outcome.stats.elapsed_secs = started.elapsed().as_secs_f64();
+    for e in &outcome.stats.errors {
+        eprintln!(
+            "burnkey: {}",
+            escape_control(&format!("{}: {}", e.path, e.message))
+        );
+    }
     let step = revoke_cfg.map(|cfg| revoke_cmd::after_scan(&a, cfg, &outcome.findings));
     let (extra, delivered) = match &step {
         Some(s) => (s.report.clone().map(|r| ("revocations", r)), s.delivered),
         None => (None, 0),
     };
-    let code = finish(&a, &scanner, &outcome, extra)?;
+    if write_error.is_none() && stream.is_none() {
+        let res = (|| {
+            let rules = scanner.rules();
+            if a.format == ReportFormat::Sarif {
+                sarif_omitted(report::sarif::write(
+                    &mut writer,
+                    &outcome.findings,
+                    rules,
+                    opts,
+                )?);
+            } else {
+                report::json::write_document(
+                    &mut writer,
+                    &outcome.findings,
+                    &outcome.stats,
+                    opts,
+                    extra,
+                )?;
+            }
+            writer.flush()
+        })();
+        write_error = res.err();
+    }
+    drop(writer);
+    // A reader that went away (`burnkey scan | head -1`) does not make the
+    // run clean: the status still follows what was found.
+    match write_error {
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Some(e) => return Err(anyhow::Error::new(e).context("cannot write the report")),
+        None => {}
+    }
+    if !a.quiet && (a.format == ReportFormat::Text || a.output.is_some()) {
+        eprintln!("{}", report::summary_line(&outcome.stats));
+    }
     side_outputs(&a, &scanner, &outcome, delivered)?;
     if let Some(s) = &step {
         eprint!("{}", s.summary);
     }
-    if !a.quiet && !outcome.findings.is_empty() {
-        match source {
-            Some(GitSource::Staged) => eprint!("{}", guidance(&outcome, &scanner, true)),
-            Some(GitSource::Range(_)) => eprint!("{}", guidance(&outcome, &scanner, false)),
-            _ => {}
-        }
+    if guided && found > 0 {
+        eprint!(
+            "{}",
+            guidance(&outcome, &scanner, source == Some(GitSource::Staged))
+        );
     }
     Ok(if step.is_some_and(|s| s.failed) {
         Exit::Error
+    } else if found > 0 {
+        Exit::Found
     } else {
-        code
+        Exit::Ok
     })
+}
+
+/// Says on stderr what a capped SARIF report left out (its run's
+/// properties say so too).
+fn sarif_omitted(omitted: usize) {
+    if omitted > 0 {
+        eprintln!(
+            "burnkey: warning: the SARIF report lists the first {} findings; {omitted} more are left out (GitHub code scanning accepts at most {} results per run)",
+            report::sarif::MAX_RESULTS,
+            report::sarif::MAX_RESULTS
+        );
+    }
+}
+
+fn report_options(a: &ScanArgs) -> ReportOptions {
+    let color = match a.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            a.output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    ReportOptions {
+        show_secret: a.show_secret,
+        color,
+    }
 }
 
 /// Which git objects a scan reads.
@@ -124,7 +230,8 @@ fn scan_git(
     src: &GitSource,
     roots: &[PathBuf],
     config: &ScanConfig,
-) -> anyhow::Result<Outcome> {
+    sink: &dyn Sink,
+) -> anyhow::Result<Stats> {
     let dir = match (src, &a.git) {
         (GitSource::History, Some(p)) => p.clone(),
         _ => roots.first().cloned().unwrap_or_else(|| PathBuf::from(".")),
@@ -145,8 +252,9 @@ fn scan_git(
             BlobKind::Commit
         },
         config,
+        sink,
     };
-    let mut out = match src {
+    let stats = match src {
         GitSource::Staged => {
             let blobs = repo.staged_blobs()?;
             job.run(workers.min(blobs.len()), |send| {
@@ -163,8 +271,7 @@ fn scan_git(
         }
         GitSource::History => job.run(workers, |send| repo.history_blobs(send))?,
     };
-    out.sort();
-    Ok(out)
+    Ok(stats)
 }
 
 /// What to do when a commit or push is blocked.
@@ -188,84 +295,24 @@ fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
         };
         s.push_str(&format!(
             "  {}:{}:{}  {}  {}{at}\n",
-            f.path(),
+            escape_control(f.path()),
             f.line,
             f.column,
             f.rule_id(),
-            f.redacted
+            f.redacted()
         ));
     }
     s.push_str(&remedy::what_to_do_text(out, scanner.rules(), staged));
     for f in &out.findings {
         s.push_str(&format!(
             "       {}  # {}:{} {}\n",
-            f.fingerprint,
-            f.path(),
+            f.fingerprint(),
+            escape_control(f.path()),
             f.line,
             f.rule_id()
         ));
     }
     s
-}
-
-/// Writes the report and summary; returns the exit status.
-pub(crate) fn finish(
-    a: &ScanArgs,
-    scanner: &Scanner,
-    outcome: &Outcome,
-    extra: Option<(&str, serde_json::Value)>,
-) -> anyhow::Result<Exit> {
-    for e in &outcome.stats.errors {
-        eprintln!("burnkey: {}: {}", e.path, e.message);
-    }
-    let color = match a.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            a.output.is_none()
-                && io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    let opts = ReportOptions {
-        show_secret: a.show_secret,
-        color,
-    };
-    let mut sink: Box<dyn Write> = match &a.output {
-        Some(p) => {
-            // Reports hold token hashes (and with --show-secret, tokens): 0600.
-            Box::new(BufWriter::new(create_private(p, false).with_context(
-                || format!("cannot write the report to {}", p.display()),
-            )?))
-        }
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
-    if a.print_fingerprints {
-        for f in &outcome.findings {
-            writeln!(
-                sink,
-                "{}  # {}:{}:{} {} {}",
-                f.fingerprint,
-                f.path(),
-                f.line,
-                f.column,
-                f.rule_id(),
-                f.redacted
-            )?;
-        }
-    } else {
-        report::write(&mut *sink, a.format, outcome, scanner.rules(), opts, extra)?;
-    }
-    sink.flush()?;
-    drop(sink);
-    if !a.quiet && (a.format == ReportFormat::Text || a.output.is_some()) {
-        eprintln!("{}", report::summary_line(&outcome.stats));
-    }
-    Ok(if outcome.findings.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Found
-    })
 }
 
 /// `--sarif`, `--markdown-summary`, `--github-output`: extra copies of the
@@ -289,15 +336,13 @@ fn side_outputs(
         let mut w = BufWriter::new(
             create_private(p, false).with_context(|| format!("cannot write {}", p.display()))?,
         );
-        let opts = ReportOptions::default();
-        report::write(
+        // Redacted whatever --show-secret says: the file is for upload.
+        sarif_omitted(report::sarif::write(
             &mut w,
-            ReportFormat::Sarif,
-            outcome,
+            &outcome.findings,
             scanner.rules(),
-            opts,
-            None,
-        )?;
+            ReportOptions::default(),
+        )?);
         w.flush()?;
     }
     if let Some(p) = &a.markdown_summary {
@@ -308,7 +353,7 @@ fn side_outputs(
             p,
             &format!(
                 "findings={}\nrevocations={delivered}\n",
-                outcome.findings.len()
+                outcome.stats.findings
             ),
         )?;
     }

@@ -10,26 +10,27 @@ use crate::finding::Finding;
 /// GitHub shows at most this many error annotations per step.
 pub const MAX_ANNOTATIONS: usize = 10;
 
-/// Writes the annotations, and a notice for what is not annotated.
-pub fn write(w: &mut dyn Write, findings: &[Finding], opts: ReportOptions) -> io::Result<()> {
-    for f in findings.iter().take(MAX_ANNOTATIONS) {
-        writeln!(w, "{}", annotation(f, opts))?;
-    }
-    if findings.len() > MAX_ANNOTATIONS {
+/// After `total` findings: a notice for those past [`MAX_ANNOTATIONS`].
+pub fn write_notice(w: &mut dyn Write, total: usize) -> io::Result<()> {
+    if total > MAX_ANNOTATIONS {
         writeln!(
             w,
             "::notice title=burnkey::{} more findings are not annotated (GitHub shows 10 per step): see the job summary and the SARIF report.",
-            findings.len() - MAX_ANNOTATIONS
+            total - MAX_ANNOTATIONS
         )?;
     }
     Ok(())
 }
 
-/// Escapes a workflow-command message: `%`, CR, LF.
+/// Escapes a workflow-command message: `%`, CR, LF as the runner decodes
+/// them, and every other control character (ESC, BEL, …) visibly, so that
+/// a file name cannot drive the log viewer.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::text::escape_control(&s).into_owned()
 }
 
 /// Escapes a workflow-command property: the message escapes plus `:` and `,`.
@@ -69,5 +70,6 @@ mod tests {
     fn workflow_command_escaping() {
         assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
         assert_eq!(escape_property("a,b:c%d\ne"), "a%2Cb%3Ac%25d%0Ae");
+        assert_eq!(escape_data("a\x1b[2Jb\x07"), "a\\x1b[2Jb\\x07");
     }
 }

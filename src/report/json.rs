@@ -1,9 +1,10 @@
 //! JSON for scripts: one document (`{"findings": [...], "stats": {...}}`),
-//! or one finding per line.
+//! or one finding per line. Both are serialized straight into the writer,
+//! a finding at a time: no document is built in memory.
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use super::ReportOptions;
@@ -11,7 +12,7 @@ use crate::finding::Finding;
 use crate::stats::Stats;
 
 /// A finding as written: its fields, plus `secret` with `--show-secret`.
-#[derive(Serialize)]
+#[derive(serde::Serialize)]
 struct WireFinding<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
@@ -22,7 +23,32 @@ struct WireFinding<'a> {
 fn wire(f: &Finding, opts: ReportOptions) -> WireFinding<'_> {
     WireFinding {
         finding: f,
-        secret: opts.show_secret.then_some(f.secret.as_str()),
+        secret: opts.show_secret.then_some(f.secret()),
+    }
+}
+
+struct Doc<'a> {
+    findings: &'a [Finding],
+    stats: &'a Stats,
+    opts: ReportOptions,
+    extra: Option<(&'a str, Value)>,
+}
+
+impl Serialize for Doc<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Seq<'a>(&'a [Finding], ReportOptions);
+        impl Serialize for Seq<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|f| wire(f, self.1)))
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("findings", &Seq(self.findings, self.opts))?;
+        m.serialize_entry("stats", self.stats)?;
+        if let Some((k, v)) = &self.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
     }
 }
 
@@ -34,28 +60,18 @@ pub fn write_document(
     opts: ReportOptions,
     extra: Option<(&str, Value)>,
 ) -> io::Result<()> {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        findings: Vec<WireFinding<'a>>,
-        stats: &'a Stats,
-    }
     let doc = Doc {
-        findings: findings.iter().map(|f| wire(f, opts)).collect(),
+        findings,
         stats,
+        opts,
+        extra,
     };
-    let mut v = serde_json::to_value(&doc).map_err(io::Error::other)?;
-    if let Some((k, x)) = extra {
-        v[k] = x;
-    }
-    serde_json::to_writer_pretty(&mut *w, &v).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(io::Error::from)?;
     writeln!(w)
 }
 
-/// One finding per line.
-pub fn write_lines(w: &mut dyn Write, findings: &[Finding], opts: ReportOptions) -> io::Result<()> {
-    for f in findings {
-        serde_json::to_writer(&mut *w, &wire(f, opts)).map_err(io::Error::other)?;
-        writeln!(w)?;
-    }
-    Ok(())
+/// One finding as a line.
+pub fn write_line(w: &mut dyn Write, f: &Finding, opts: ReportOptions) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, &wire(f, opts)).map_err(io::Error::from)?;
+    writeln!(w)
 }

@@ -46,7 +46,7 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
             f.line,
             f.commit()
                 .map_or("-".to_string(), |c| format!("`{}`", short_commit(c))),
-            md_cell(&f.redacted),
+            md_cell(f.redacted()),
             f.checksum.as_str()
         ));
         shown += 1;

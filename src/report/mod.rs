@@ -4,13 +4,7 @@
 //! share. None of them prints a full token unless
 //! [`ReportOptions::show_secret`] is set.
 
-use std::io::{self, Write};
-
-use serde_json::Value;
-
 use crate::finding::Finding;
-use crate::outcome::Outcome;
-use crate::rules::RuleSet;
 
 pub mod github;
 pub mod json;
@@ -83,28 +77,9 @@ impl ReportOptions {
     /// The token as reports show it: redacted unless `show_secret`.
     pub fn token<'f>(&self, f: &'f Finding) -> &'f str {
         if self.show_secret {
-            &f.secret
+            f.secret()
         } else {
-            &f.redacted
+            f.redacted()
         }
-    }
-}
-
-/// Writes `out` in `format`. `extra` adds top-level members to the JSON
-/// document (e.g. `revocations`).
-pub fn write(
-    w: &mut dyn Write,
-    format: ReportFormat,
-    out: &Outcome,
-    rules: &RuleSet,
-    opts: ReportOptions,
-    extra: Option<(&str, Value)>,
-) -> io::Result<()> {
-    match format {
-        ReportFormat::Text => text::write(w, &out.findings, opts),
-        ReportFormat::Json => json::write_document(w, &out.findings, &out.stats, opts, extra),
-        ReportFormat::Jsonl => json::write_lines(w, &out.findings, opts),
-        ReportFormat::Sarif => sarif::write(w, &out.findings, rules, opts),
-        ReportFormat::Github => github::write(w, &out.findings, opts),
     }
 }

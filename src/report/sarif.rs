@@ -13,16 +13,77 @@ use crate::rules::RuleSet;
 /// The SARIF schema URI written into reports.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Writes one SARIF log with one run.
+/// GitHub code scanning takes at most this many results per run; beyond
+/// it the upload is rejected. The rest are counted in the run's properties.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// Writes one SARIF log with one run, a result at a time (no document is
+/// built in memory), at most [`MAX_RESULTS`] of them. Returns how many
+/// findings were left out.
 pub fn write(
     w: &mut dyn Write,
     findings: &[Finding],
     rules: &RuleSet,
     opts: ReportOptions,
-) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &sarif(findings, rules, opts))
-        .map_err(io::Error::other)?;
-    writeln!(w)
+) -> io::Result<usize> {
+    let omitted = findings.len().saturating_sub(MAX_RESULTS);
+    let log = Log {
+        findings: &findings[..findings.len() - omitted],
+        omitted,
+        rules,
+        opts,
+    };
+    serde_json::to_writer_pretty(&mut *w, &log).map_err(io::Error::from)?;
+    writeln!(w)?;
+    Ok(omitted)
+}
+
+struct Log<'a> {
+    findings: &'a [Finding],
+    omitted: usize,
+    rules: &'a RuleSet,
+    opts: ReportOptions,
+}
+
+impl serde::Serialize for Log<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Results<'a>(&'a Log<'a>);
+        impl serde::Serialize for Results<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let cwd = std::env::current_dir().ok();
+                let log = self.0;
+                s.collect_seq(
+                    log.findings
+                        .iter()
+                        .map(|f| result(f, log.rules, log.opts, cwd.as_deref())),
+                )
+            }
+        }
+        struct Run<'a>(&'a Log<'a>);
+        impl serde::Serialize for Run<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("tool", &tool(self.0.rules))?;
+                m.serialize_entry("results", &Results(self.0))?;
+                if self.0.omitted > 0 {
+                    m.serialize_entry(
+                        "properties",
+                        &json!({"burnkey": {
+                            "omittedResults": self.0.omitted,
+                            "reason": format!("GitHub code scanning accepts at most {MAX_RESULTS} results per run; the first {MAX_RESULTS} in path order are listed"),
+                        }}),
+                    )?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("$schema", SARIF_SCHEMA)?;
+        m.serialize_entry("version", "2.1.0")?;
+        m.serialize_entry("runs", &[Run(self)])?;
+        m.end()
+    }
 }
 
 /// Percent-encodes a path for a SARIF `artifactLocation.uri`, relative to
@@ -50,8 +111,8 @@ pub fn uri_path(path: &str, cwd: Option<&std::path::Path>) -> String {
     }
 }
 
-fn sarif(findings: &[Finding], rules: &RuleSet, opts: ReportOptions) -> Value {
-    let cwd = std::env::current_dir().ok();
+/// The tool and its rules.
+fn tool(rules: &RuleSet) -> Value {
     let sarif_rules: Vec<Value> = rules
         .rules()
         .iter()
@@ -79,68 +140,65 @@ fn sarif(findings: &[Finding], rules: &RuleSet, opts: ReportOptions) -> Value {
             })
         })
         .collect();
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            let index = rules.rules().iter().position(|r| r.id() == f.rule_id());
-            let token = opts.token(f);
-            let mut message = format!(
-                "{} {} found (checksum {}).",
-                f.rule_name(),
-                token,
-                f.checksum.as_str()
-            );
-            if let Some(c) = f.commit() {
-                message.push_str(&format!(" Introduced in commit {c}."));
-            }
-            message.push_str(&format!(" {ROTATE}"));
-            let mut props = json!({
-                "checksum": f.checksum.as_str(),
-                "redacted": f.redacted,
-                "secret_sha256": f.secret_sha256,
-                "source": f.source().as_str(),
-            });
-            if let Some(c) = f.commit() {
-                props["commit"] = json!(c);
-            }
-            let mut r = json!({
-                "ruleId": f.rule_id(),
-                "level": if f.checksum == Checksum::Invalid { "warning" } else { "error" },
-                "message": {"text": message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri_path(f.path(), cwd.as_deref())},
-                        "region": {
-                            "startLine": f.line,
-                            "startColumn": f.column,
-                            "endLine": f.line,
-                            "endColumn": f.end_column,
-                        },
-                    },
-                }],
-                "partialFingerprints": {"burnkeyFingerprint/v1": f.fingerprint},
-                "properties": props,
-            });
-            if let Some(i) = index {
-                r["ruleIndex"] = json!(i);
-            }
-            r
-        })
-        .collect();
-    json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "burnkey",
-                "informationUri": "https://github.com/burnkey/burnkey",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": sarif_rules,
-            }},
-            "results": results,
+    json!({"driver": {
+        "name": "burnkey",
+        "informationUri": "https://github.com/burnkey/burnkey",
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": sarif_rules,
+    }})
+}
+
+/// One result: small, made and written one at a time.
+fn result(
+    f: &Finding,
+    rules: &RuleSet,
+    opts: ReportOptions,
+    cwd: Option<&std::path::Path>,
+) -> Value {
+    let index = rules.rules().iter().position(|r| r.id() == f.rule_id());
+    let token = opts.token(f);
+    let mut message = format!(
+        "{} {} found (checksum {}).",
+        f.rule_name(),
+        token,
+        f.checksum.as_str()
+    );
+    if let Some(c) = f.commit() {
+        message.push_str(&format!(" Introduced in commit {c}."));
+    }
+    message.push_str(&format!(" {ROTATE}"));
+    let mut props = json!({
+        "checksum": f.checksum.as_str(),
+        "redacted": f.redacted(),
+        "secret_sha256": f.secret_sha256(),
+        "source": f.source().as_str(),
+    });
+    if let Some(c) = f.commit() {
+        props["commit"] = json!(c);
+    }
+    let mut r = json!({
+        "ruleId": f.rule_id(),
+        "level": if f.checksum == Checksum::Invalid { "warning" } else { "error" },
+        "message": {"text": message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri_path(f.path(), cwd)},
+                "region": {
+                    "startLine": f.line,
+                    "startColumn": f.column,
+                    "endLine": f.line,
+                    "endColumn": f.end_column,
+                },
+            },
         }],
-    })
+        "partialFingerprints": {"burnkeyFingerprint/v1": f.fingerprint()},
+        "properties": props,
+    });
+    if let Some(i) = index {
+        r["ruleIndex"] = json!(i);
+    }
+    r
 }
 
 #[cfg(test)]

@@ -2,21 +2,12 @@
 //! and a summary line for stderr.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
 
 use super::remedy::short_commit;
 use super::ReportOptions;
 use crate::engine::Checksum;
 use crate::finding::Finding;
 use crate::stats::Stats;
-
-/// Writes one line per finding.
-pub fn write(w: &mut dyn Write, findings: &[Finding], opts: ReportOptions) -> io::Result<()> {
-    for f in findings {
-        writeln!(w, "{}", text_line(f, opts))?;
-    }
-    Ok(())
-}
 
 /// `s` with every control character written as an escape (`\n`, `\t`,
 /// `\x1b`, `\u{9b}`), so that a name from a scanned tree can neither move
@@ -54,7 +45,7 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     let token = opts.token(f);
     let mut s = format!(
         "{path}{}{off}:{pos}{}:{}{off} {rule}{}{off} {token}",
-        f.path(),
+        escape_control(f.path()),
         f.line,
         f.column,
         f.rule_id()
@@ -66,6 +57,21 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
         s.push_str(&format!(" commit {}", short_commit(c)));
     }
     s
+}
+
+/// A `.burnkeyignore` line for `f`: the fingerprint, then a comment naming
+/// the place. The name is escaped: a file named `"x\n*\n#"` must not add a
+/// `*` line to the allowlist when this output is pasted into it.
+pub fn fingerprint_line(f: &Finding) -> String {
+    format!(
+        "{}  # {}:{}:{} {} {}",
+        f.fingerprint(),
+        escape_control(f.path()),
+        f.line,
+        f.column,
+        f.rule_id(),
+        f.redacted()
+    )
 }
 
 /// The one-line summary printed after a text report.

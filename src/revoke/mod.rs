@@ -82,7 +82,7 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
         for f in findings {
             if f.checksum != Checksum::Valid
                 || !ep.wants(f.rule_id())
-                || !seen.insert(f.secret_sha256.clone())
+                || !seen.insert(f.secret_sha256().to_string())
             {
                 continue;
             }
@@ -92,21 +92,21 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
             };
             out.push(Request {
                 version: 1,
-                webhook_id: webhook_id(&ep.url, &f.secret_sha256),
+                webhook_id: webhook_id(&ep.url, f.secret_sha256()),
                 endpoint: ep.url.clone(),
                 secret_env: ep.secret_env.clone(),
                 send: ep.send,
                 rule_id: f.rule_id().to_string(),
                 location,
                 source: f.source().as_str().to_string(),
-                token_sha256: f.secret_sha256.clone(),
-                redacted: f.redacted.clone(),
+                token_sha256: f.secret_sha256().to_string(),
+                redacted: f.redacted().to_string(),
                 token_sealed: None,
                 attempts: 0,
                 last_error: None,
                 created_at: now.clone(),
                 mac: None,
-                token: Some(f.secret.clone()),
+                token: Some(f.secret().to_string()),
             });
         }
     }

@@ -300,3 +300,153 @@ fn an_unwritable_outbox_is_not_reported_as_waiting() {
         "{err}"
     );
 }
+
+/// Item 6: `gen | burnkey scan - --format jsonl` printed nothing until EOF.
+#[test]
+fn findings_from_stdin_appear_before_the_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let tok = mint("cfut");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+        .args(["scan", "-", "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A token, then more input than one read holds behind it (so the
+    // scanner can decide), and the stream stays open.
+    writeln!(stdin, "export CLOUDFLARE_API_TOKEN={tok}").unwrap();
+    stdin.write_all(&vec![b'.'; 300 * 1024]).unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the finding is printed while stdin is still open");
+    let f: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(f["secret_sha256"], sha(&tok));
+    assert_eq!(f["path"], "<stdin>");
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+/// Item 9: `burnkey scan dir | head -1` exited 0 (a broken pipe was taken
+/// for success) although it had found tokens.
+#[test]
+fn a_reader_that_goes_away_does_not_make_the_scan_clean() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let t = Tree::new();
+    let tok = mint("cfat");
+    // ~400 KiB of output: more than a pipe holds.
+    t.write("many.txt", format!("{tok}\n").repeat(5000));
+    for format in ["text", "jsonl", "json"] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+            .args(["scan", "-q", "--format", format])
+            .arg(t.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader is gone (dropped with the BufReader).
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// Item 6: SARIF past GitHub's 25,000 results per run was rejected on
+/// upload; the rest are now counted in the run's properties and on stderr.
+#[test]
+fn sarif_respects_code_scannings_result_limit() {
+    let t = Tree::new();
+    let tok = mint("cfk");
+    t.write("many.txt", format!("{tok}\n").repeat(25_010));
+    let o = bin()
+        .current_dir(t.path())
+        .args([
+            "scan",
+            "many.txt",
+            "--format",
+            "sarif",
+            "--sarif",
+            "copy.sarif",
+        ])
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 1);
+    crate::scan::validate_sarif(&out);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let run = &doc["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 25_000);
+    assert_eq!(run["properties"]["burnkey"]["omittedResults"], 10);
+    assert!(err.contains("10 more are left out"), "{err}");
+    let copy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.join("copy.sarif")).unwrap()).unwrap();
+    assert_eq!(copy["runs"][0]["results"].as_array().unwrap().len(), 25_000);
+}
+
+/// Items 2 and 3: a file named "x\n*\n#" made `--print-fingerprints >
+/// .burnkeyignore` write a bare `*` line (allowing every later leak), and
+/// ESC, BEL and CR in names reached terminals and CI logs raw.
+#[test]
+fn hostile_file_names_cannot_inject_lines_or_terminal_escapes() {
+    let t = Tree::new();
+    let tok = mint("cfut");
+    std::fs::write(t.join("x\n*\n#"), format!("{tok}\n")).unwrap();
+    std::fs::write(
+        t.join("e\x1b[2J\x07vil\r.txt"),
+        format!("{}\n", mint("npm")),
+    )
+    .unwrap();
+    let raw = |s: &str| s.chars().any(|c| c.is_control() && c != '\n');
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", ".", "--print-fingerprints"])
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    assert_eq!(out.lines().count(), 2, "{out:?}");
+    for l in out.lines() {
+        let fp = l.split_whitespace().next().unwrap();
+        assert!(
+            fp.len() == 32 && fp.bytes().all(|c| c.is_ascii_hexdigit()),
+            "{l:?}"
+        );
+    }
+    assert!(!raw(&out), "{out:?}");
+    std::fs::write(t.join(".burnkeyignore"), &out).unwrap();
+    let later = mint("cfat");
+    t.write("later.txt", format!("{later}\n"));
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1, "a later leak is still found");
+    assert_eq!(hashes(&doc), vec![sha(&later)]);
+
+    std::fs::remove_file(t.join(".burnkeyignore")).unwrap();
+    for format in ["text", "github"] {
+        let o = bin()
+            .current_dir(t.path())
+            .args(["scan", ".", "--color", "never", "--format", format])
+            .output()
+            .unwrap();
+        let (_, out, err) = parts(&o);
+        assert!(!raw(&out) && !raw(&err), "{format}: {out:?} {err:?}");
+        assert!(out.contains("\\x1b[2J\\x07vil"), "{format}: {out:?}");
+    }
+}
