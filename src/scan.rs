@@ -81,9 +81,12 @@ struct Lines {
     newlines: u64,
     /// Absolute offset of the last newline before `counted_upto`.
     last_newline: Option<u64>,
-    /// False once bytes were dropped uncounted (lazy mode): later matches
-    /// get their line and column from a second pass.
+    /// False once bytes were dropped uncounted (lazy mode): the next match
+    /// gets its line from a positioned re-read of what was dropped.
     known: bool,
+    /// Whether dropped bytes are counted as the buffer rolls: from the
+    /// start for a plain reader, from the first match on for a file.
+    tracking: bool,
 }
 
 impl Lines {
@@ -93,7 +96,36 @@ impl Lines {
             newlines: 0,
             last_newline: None,
             known: true,
+            tracking: true,
         }
+    }
+
+    /// The newlines of `file` before `upto`, by positioned reads into
+    /// `scratch`: what a lazy scan skipped, counted once, at its first match.
+    fn count_file(file: &File, upto: u64, scratch: &mut Vec<u8>) -> io::Result<Lines> {
+        use std::os::unix::fs::FileExt;
+        if scratch.is_empty() {
+            scratch.resize(64 * 1024, 0);
+        }
+        let mut lines = Lines::new();
+        let mut pos = 0u64;
+        while pos < upto {
+            let want = ((upto - pos) as usize).min(scratch.len());
+            let n = match file.read_at(&mut scratch[..want], pos) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file shrank while it was scanned",
+                    ))
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            lines.advance(&scratch[..n], pos, pos + n as u64);
+            pos += n as u64;
+        }
+        Ok(lines)
     }
 
     /// Counts newlines up to absolute offset `to`; `buf` starts at `base`.
@@ -198,33 +230,31 @@ impl Scanner {
         sb: &mut StreamBuffer,
         f: impl FnMut(Match),
     ) -> io::Result<u64> {
-        self.stream(reader, sb, true, f)
+        self.stream(reader, sb, None, f)
     }
 
     /// Scans a file. Like [`Scanner::scan_reader`], but newlines are not
-    /// counted as the buffer rolls: a match past the first buffer gets its
-    /// line and column from a second read of the file up to it. Matches are
-    /// rare, so a large file without one is read once and never counted.
+    /// counted as the buffer rolls until the first match: that one gets its
+    /// line from a positioned re-read of the file up to the buffer, and
+    /// counting goes on from there. Matches are rare, so a large file without
+    /// one is read once and never counted; matches are still handed to `f`
+    /// as they are found, so memory does not grow with them.
     pub fn scan_file(
         &self,
         file: &File,
         sb: &mut StreamBuffer,
-        mut f: impl FnMut(Match),
+        f: impl FnMut(Match),
     ) -> io::Result<u64> {
-        let mut found = Vec::new();
-        let n = self.stream(&mut &*file, sb, false, |m| found.push(m))?;
-        if found.iter().any(|m| m.line == 0) {
-            fill_lines(file, &mut found, &mut sb.buf)?;
-        }
-        found.into_iter().for_each(&mut f);
-        Ok(n)
+        self.stream(&mut &*file, sb, Some(file), f)
     }
 
+    /// `rewind`: the file being read, whose lines are counted lazily; none
+    /// for a plain reader (counted as it goes).
     fn stream<R: Read + ?Sized>(
         &self,
         reader: &mut R,
         sb: &mut StreamBuffer,
-        eager_lines: bool,
+        rewind: Option<&File>,
         mut f: impl FnMut(Match),
     ) -> io::Result<u64> {
         let keep_before = ALLOW_WINDOW;
@@ -235,6 +265,8 @@ impl Scanner {
         }
         let buf = &mut sb.buf;
         let mut lines = Lines::new();
+        lines.tracking = rewind.is_none();
+        let mut scratch = Vec::new();
         let (mut len, mut from, mut base) = (0usize, 0usize, 0u64);
         loop {
             let want = (len + sb.read_size).min(cap);
@@ -254,18 +286,44 @@ impl Scanner {
             };
             if until > from {
                 let hay = &buf[..len];
+                let mut failed = None;
                 from = self
                     .engine
                     .find(hay, from, until, eof, self.report_invalid, |hit| {
+                        if !lines.tracking {
+                            // The first match: count what was dropped, once,
+                            // and keep counting from here on.
+                            let counted = match rewind {
+                                Some(file) if !lines.known => {
+                                    Lines::count_file(file, base, &mut scratch)
+                                }
+                                _ => Ok(Lines { ..lines }),
+                            };
+                            match counted {
+                                Ok(c) => {
+                                    lines = Lines {
+                                        tracking: true,
+                                        ..c
+                                    }
+                                }
+                                Err(e) => {
+                                    failed.get_or_insert(e);
+                                    return;
+                                }
+                            }
+                        }
                         f(self.to_match(hay, base, &mut lines, hit))
                     });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
             }
             if eof {
                 return Ok(base + len as u64);
             }
             if cap - len < sb.read_size {
                 let drop = from.saturating_sub(keep_before).min(len);
-                if eager_lines {
+                if lines.tracking {
                     lines.advance(buf, base, base + drop as u64);
                 } else if drop > 0 && lines.counted_upto < base + drop as u64 {
                     lines.known = false;
@@ -327,38 +385,6 @@ impl RuleSet {
         }
         problems
     }
-}
-
-/// Gives matches whose line is unknown (0) their line and column, reading
-/// `file` from the start with positioned reads into `buf`.
-fn fill_lines(file: &File, found: &mut [Match], buf: &mut Vec<u8>) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    if buf.is_empty() {
-        buf.resize(DEFAULT_READ_SIZE, 0);
-    }
-    let mut lines = Lines::new();
-    let mut pos = 0u64;
-    let mut todo = found.iter_mut().filter(|m| m.line == 0).peekable();
-    while let Some(next) = todo.peek() {
-        let target = next.offset;
-        // Count up to the target, a buffer at a time.
-        while pos < target {
-            let want = ((target - pos) as usize).min(buf.len());
-            let n = match file.read_at(&mut buf[..want], pos) {
-                Ok(0) => return Ok(()), // the file shrank: leave the rest unknown
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            lines.advance(&buf[..n], pos, pos + n as u64);
-            pos += n as u64;
-        }
-        let (line, column) = lines.line_col(target);
-        let m = todo.next().expect("peeked");
-        m.line = line;
-        m.column = column;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -99,12 +99,25 @@ impl Worker<'_> {
         if len.is_some_and(|len| self.config.too_large(len)) {
             return self.stats.skip(SkipReason::TooLarge);
         }
-        let mut found = Vec::new();
-        let res = self
-            .scanner
-            .scan_file(&file, &mut self.sb, |m| found.push(m));
-        // Path strings are built only for files with something to report.
-        let shown = || display_path(path);
+        // Path strings are built only for files with something to report,
+        // at their first match; matches go on as they are found.
+        let (root, rules, allow, sink) = (self.root, self.scanner.rules(), self.allow, self.sink);
+        let stats = &mut self.stats;
+        let mut place: Option<Place> = None;
+        let res = self.scanner.scan_file(&file, &mut self.sb, |m| {
+            let place = place.get_or_insert_with(|| {
+                let shown = display_path(path);
+                let key = path
+                    .strip_prefix(root)
+                    .map_or_else(|_| shown.clone(), display_path);
+                let key = if key == "." { shown } else { key };
+                let location = Location::File {
+                    path: path.to_path_buf(),
+                };
+                Place::new(location, key)
+            });
+            collect(rules, allow, &m, place, sink, stats);
+        });
         match res {
             Ok(n) => {
                 self.stats.files_scanned += 1;
@@ -114,31 +127,7 @@ impl Worker<'_> {
                     p.bytes.fetch_add(n, Ordering::Relaxed);
                 }
             }
-            Err(e) => self.error(shown(), format!("read failed: {e}")),
-        }
-        if found.is_empty() {
-            return;
-        }
-        let shown = shown();
-        let key = path
-            .strip_prefix(self.root)
-            .map_or_else(|_| shown.clone(), display_path);
-        let key = if key == "." { shown.clone() } else { key };
-        let mut place = Place::new(
-            Location::File {
-                path: path.to_path_buf(),
-            },
-            key,
-        );
-        for m in &found {
-            collect(
-                self.scanner.rules(),
-                self.allow,
-                m,
-                &mut place,
-                self.sink,
-                &mut self.stats,
-            );
+            Err(e) => self.error(display_path(path), format!("read failed: {e}")),
         }
     }
 }
