@@ -13,6 +13,9 @@ pub enum SkipReason {
     BlockDevice,
     /// A path glob in `.burnkeyignore` names it.
     Burnkeyignore,
+    /// Replaced between the directory listing and the open (another file,
+    /// a link or a pipe swapped in): not read.
+    Changed,
     /// A character device.
     CharDevice,
     /// A named pipe.
@@ -31,9 +34,10 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason, in report order.
-    pub const ALL: [SkipReason; 9] = [
+    pub const ALL: [SkipReason; 10] = [
         SkipReason::BlockDevice,
         SkipReason::Burnkeyignore,
+        SkipReason::Changed,
         SkipReason::CharDevice,
         SkipReason::Fifo,
         SkipReason::Other,
@@ -48,6 +52,7 @@ impl SkipReason {
         match self {
             SkipReason::BlockDevice => "block_device",
             SkipReason::Burnkeyignore => "burnkeyignore",
+            SkipReason::Changed => "changed",
             SkipReason::CharDevice => "char_device",
             SkipReason::Fifo => "fifo",
             SkipReason::Other => "other",

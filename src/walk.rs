@@ -49,24 +49,55 @@ fn skip_reason(ft: &std::fs::FileType) -> SkipReason {
     }
 }
 
-/// Opens `path` for reading without ever blocking: a FIFO swapped in after
-/// the directory was read answers at once instead of hanging the scan. With
-/// `check`, an fstat confirms a regular file and gives its size (roots, and
-/// `--max-filesize`); the walk otherwise trusts the directory's file type,
-/// which saves a system call per file. `Ok(Err(reason))`: skip it.
-fn open_regular(path: &Path, check: bool) -> io::Result<Result<(File, Option<u64>), SkipReason>> {
-    let f = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)?;
-    if !check {
-        return Ok(Ok((f, None)));
+/// Debug builds only: `BURNKEY_TEST_PAUSE_BEFORE_OPEN_MS` pauses between the
+/// walk seeing an entry and opening it, so that a test can swap the entry
+/// (for a link, a pipe, another file) deterministically. Release builds do
+/// not read it.
+fn test_pause() {
+    #[cfg(debug_assertions)]
+    {
+        static PAUSE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+        let ms = PAUSE.get_or_init(|| {
+            std::env::var("BURNKEY_TEST_PAUSE_BEFORE_OPEN_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        });
+        if let Some(ms) = ms {
+            std::thread::sleep(std::time::Duration::from_millis(*ms));
+        }
     }
+}
+
+/// Opens a walked entry for reading, never blocking and never through a
+/// link below a root: a link swapped in after the directory was read is
+/// refused (`O_NOFOLLOW`), a FIFO answers at once (`O_NONBLOCK`), and the
+/// open file must be a regular file with the inode the directory listed
+/// (`ino`): anything else swapped in is skipped, not read. A root, which the
+/// user named, may be a link. `Ok(Err(reason))`: skip it.
+fn open_entry(
+    path: &Path,
+    is_root: bool,
+    ino: Option<u64>,
+) -> io::Result<Result<(File, u64), SkipReason>> {
+    use std::os::unix::fs::MetadataExt;
+    test_pause();
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+    if !is_root {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let f = match OpenOptions::new().read(true).custom_flags(flags).open(path) {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(Err(SkipReason::Symlink)),
+        Err(e) => return Err(e),
+    };
     let md = f.metadata()?;
     if !md.file_type().is_file() {
         return Ok(Err(skip_reason(&md.file_type())));
     }
-    Ok(Ok((f, Some(md.len()))))
+    if ino.is_some_and(|ino| ino != md.ino()) {
+        return Ok(Err(SkipReason::Changed));
+    }
+    Ok(Ok((f, md.len())))
 }
 
 struct Worker<'a> {
@@ -86,17 +117,17 @@ impl Worker<'_> {
         self.stats.error(path, message);
     }
 
-    fn file(&mut self, path: &Path, is_root: bool) {
-        let check = is_root || self.config.max_filesize.is_some();
-        let (file, len) = match open_regular(path, check) {
+    fn file(&mut self, path: &Path, is_root: bool, ino: Option<u64>) {
+        let (file, len) = match open_entry(path, is_root, ino) {
             Ok(Ok(f)) => f,
+            Ok(Err(SkipReason::Fifo)) if is_root => return self.pipe(path),
             Ok(Err(reason)) => return self.stats.skip(reason),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return self.stats.skip(SkipReason::Vanished)
             }
             Err(e) => return self.error(display_path(path), e.to_string()),
         };
-        if len.is_some_and(|len| self.config.too_large(len)) {
+        if self.config.too_large(len) {
             return self.stats.skip(SkipReason::TooLarge);
         }
         // Path strings are built only for files with something to report,
@@ -132,6 +163,38 @@ impl Worker<'_> {
     }
 }
 
+impl Worker<'_> {
+    /// A pipe named as a root (`burnkey scan <(cmd)`): read as a stream.
+    fn pipe(&mut self, path: &Path) {
+        use std::os::fd::AsRawFd;
+        // Opened without blocking (a FIFO with no writer would wait for
+        // one), then read blocking: a writer-less FIFO ends at once.
+        let f = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path);
+        let mut f = match f {
+            Ok(f) => f,
+            Err(e) => return self.error(display_path(path), e.to_string()),
+        };
+        unsafe {
+            let fl = libc::fcntl(f.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(f.as_raw_fd(), libc::F_SETFL, fl & !libc::O_NONBLOCK);
+        }
+        let location = Location::File {
+            path: path.to_path_buf(),
+        };
+        let stats = crate::outcome::scan_reader_into(
+            self.scanner,
+            &mut f,
+            location,
+            self.config,
+            self.sink,
+        );
+        self.stats.merge(stats);
+    }
+}
+
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
         let stats = std::mem::take(&mut self.stats);
@@ -140,14 +203,63 @@ impl Drop for Worker<'_> {
     }
 }
 
-/// Checks that every root exists before anything is scanned: a missing root
-/// is a usage error, not a skipped file.
+/// Checks that every root can be read before anything is scanned: a root
+/// that does not exist, a dangling link, a file or folder that cannot be
+/// opened, a socket or device, and for `-` a closed standard input or one
+/// that is a folder, are errors (exit 2), never a clean scan.
 pub fn check_roots(roots: &[PathBuf]) -> Result<(), Error> {
     for r in roots {
         if r.as_os_str() == "-" {
+            check_stdin()?;
             continue;
         }
-        std::fs::symlink_metadata(r).map_err(|e| Error::io(r, e))?;
+        // A root may be a link (the user named it); what it leads to must exist.
+        let md = std::fs::metadata(r).map_err(|e| Error::io(r, e))?;
+        let ft = md.file_type();
+        if ft.is_dir() {
+            std::fs::read_dir(r).map_err(|e| Error::io(r, e))?;
+        } else if ft.is_file() {
+            OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+                .open(r)
+                .map_err(|e| Error::io(r, e))?;
+        } else if !ft.is_fifo() {
+            return Err(Error::Invalid(format!(
+                "{}: not a file, folder or pipe ({}): nothing to scan",
+                r.display(),
+                skip_reason(&ft).as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_stdin() -> Result<(), Error> {
+    use std::os::fd::AsFd;
+    let stdin = io::stdin();
+    let fd = stdin.as_fd().try_clone_to_owned().map_err(|e| {
+        Error::Invalid(format!(
+            "standard input cannot be read ({e}): is it closed?"
+        ))
+    })?;
+    let md = File::from(fd)
+        .metadata()
+        .map_err(|e| Error::Invalid(format!("standard input cannot be read: {e}")))?;
+    if md.is_dir() {
+        return Err(Error::Invalid(
+            "standard input is a folder: name it as a root instead of redirecting it".into(),
+        ));
+    }
+    // Rust's runtime reopens a closed standard input as /dev/null, read-write,
+    // before main: tell that from a redirect (`< /dev/null` is read-only).
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let dev_null = std::fs::metadata("/dev/null").map(|n| n.rdev()).ok();
+    let accmode = unsafe { libc::fcntl(0, libc::F_GETFL) } & libc::O_ACCMODE;
+    if md.file_type().is_char_device() && Some(md.rdev()) == dev_null && accmode == libc::O_RDWR {
+        return Err(Error::Invalid(
+            "standard input is closed: give `-` something to read".into(),
+        ));
     }
     Ok(())
 }
@@ -254,9 +366,11 @@ fn walk_root(
                     return WalkState::Continue;
                 }
             }
-            // A root that is a symlink to a file is what the user asked for.
-            if ft.is_file() || (ft.is_symlink() && entry.depth() == 0) {
-                w.file(path, entry.depth() == 0);
+            // A root (even a link, or a pipe) is what the user asked for.
+            if entry.depth() == 0 {
+                w.file(path, true, None);
+            } else if ft.is_file() {
+                w.file(path, false, entry.ino());
             } else {
                 w.stats.skip(skip_reason(&ft));
             }

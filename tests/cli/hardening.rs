@@ -450,3 +450,133 @@ fn hostile_file_names_cannot_inject_lines_or_terminal_escapes() {
         assert!(out.contains("\\x1b[2J\\x07vil"), "{format}: {out:?}");
     }
 }
+
+/// Item 8: a root that cannot be read exited 0 with "0 findings".
+#[test]
+fn a_root_that_cannot_be_read_is_an_error_not_a_clean_scan() {
+    use std::process::Stdio;
+    let t = Tree::new();
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink("nowhere.txt", t.join("dangling")).unwrap();
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "dangling"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        parts(&o).0,
+        2,
+        "a dangling link as the root: {}",
+        parts(&o).2
+    );
+    // stdin is a folder, or closed.
+    let o = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+        .args(["scan", "-"])
+        .stdin(std::fs::File::open(t.path()).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" scan - <&-")
+        .arg(assert_cmd::cargo::cargo_bin("burnkey"))
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A file nobody may read, as the root (run as nobody when we are root).
+    let locked = t.write("locked.txt", mint("cfat"));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+        let mut c = assert_cmd::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin("burnkey"));
+        c
+    } else {
+        bin()
+    };
+    let o = cmd
+        .current_dir(t.path())
+        .args(["scan", "locked.txt"])
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("locked.txt") && err.contains("ermission denied"),
+        "{err}"
+    );
+    // A pipe named as a root is read (`burnkey scan <(cmd)`).
+    let tok = mint("cfut");
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!("exec \"$0\" scan -q --format jsonl <(echo {tok})"))
+        .arg(assert_cmd::cargo::cargo_bin("burnkey"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&sha(&tok)));
+}
+
+/// Item 4: an entry swapped for a symlink (or a pipe, or another file)
+/// between the walk listing it and burnkey opening it was followed: a token
+/// from outside the tree was reported (and with --revoke, sent), and a link
+/// to /dev/zero hung the scan. A debug-build pause makes the race certain.
+#[test]
+fn entries_swapped_during_the_walk_are_not_followed() {
+    use std::process::Stdio;
+    let outside = Tree::new();
+    let secret = outside.write("secret.txt", format!("{}\n", mint("cfk")));
+    for swap in ["symlink", "hardlink", "fifo", "zero"] {
+        let t = Tree::new();
+        t.write("tree/a.txt", "nothing here\n");
+        let a = t.join("tree/a.txt");
+        let child = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+            .args(["scan", "tree", "--format", "json", "-j", "1"])
+            .current_dir(t.path())
+            .env("BURNKEY_TEST_PAUSE_BEFORE_OPEN_MS", "1500")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        let tmp = t.join("tree/.swap");
+        match swap {
+            "symlink" => std::os::unix::fs::symlink(&secret, &tmp).unwrap(),
+            "hardlink" => std::fs::hard_link(&secret, &tmp).unwrap(),
+            "fifo" => assert!(Command::new("mkfifo").arg(&tmp).status().unwrap().success()),
+            _ => std::os::unix::fs::symlink("/dev/zero", &tmp).unwrap(),
+        }
+        std::fs::rename(&tmp, &a).unwrap();
+        let o = child.wait_with_output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{swap}: {e}: {}", String::from_utf8_lossy(&o.stderr)));
+        assert_eq!(o.status.code(), Some(0), "{swap}: {doc}");
+        assert!(
+            findings(&doc).is_empty(),
+            "{swap}: read outside the tree: {doc}"
+        );
+        let skipped = &doc["stats"]["skipped"];
+        let reason = match swap {
+            "symlink" | "zero" => "symlink",
+            "hardlink" => "changed",
+            _ => "fifo",
+        };
+        assert_eq!(skipped[reason], 1, "{swap}: {doc}");
+    }
+}

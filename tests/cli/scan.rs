@@ -487,14 +487,24 @@ fn fifos_sockets_devices_and_symlink_loops_finish_and_are_counted() {
     assert_eq!(sk["fifo"], 1);
     assert_eq!(sk["socket"], 1);
     assert_eq!(sk["symlink"], 3);
-    // A device file given as a root is skipped, not read forever.
-    let (code, doc) = scan_json(t.path(), &["/dev/zero", "/dev/null"]);
-    assert_eq!(code, 0);
-    assert_eq!(doc["stats"]["skipped"]["char_device"], 2);
-    // A FIFO given as a root is skipped too, without blocking.
+    // A device file given as a root is not read forever, nor called clean:
+    // it is an error, named.
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "/dev/zero"])
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("/dev/zero") && err.contains("char_device"),
+        "{err}"
+    );
+    // A FIFO given as a root is read (`burnkey scan <(cmd)`); one with no
+    // writer ends at once instead of blocking.
     let (code, doc) = scan_json(t.path(), &["real/pipe"]);
     assert_eq!(code, 0);
-    assert_eq!(doc["stats"]["skipped"]["fifo"], 1);
+    assert_eq!(doc["stats"]["files_scanned"], 1);
 }
 
 #[test]
