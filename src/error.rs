@@ -154,11 +154,6 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// The message already says what the underlying error said (`path: why`),
+/// so no `source` is reported: a chain printed with `{:#}` would say it twice.
+impl std::error::Error for Error {}
