@@ -68,13 +68,11 @@ impl fmt::Display for TokenError {
                 f,
                 "the length field of a {kind} token says {found}, but the part it measures has {actual} characters"
             ),
-            TokenError::ChecksumMismatch {
-                kind,
-                found,
-                expected,
-            } => write!(
+            // Neither checksum is printed: the written one is part of the
+            // token, and the right one would complete a mistyped token.
+            TokenError::ChecksumMismatch { kind, .. } => write!(
                 f,
-                "checksum mismatch for a {kind} token: it ends in {found:?}, its body gives {expected:?}"
+                "checksum mismatch for a {kind} token: its checksum does not match its body (a typo, or not a real token)"
             ),
         }
     }

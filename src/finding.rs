@@ -97,6 +97,24 @@ impl Location {
         }
     }
 
+    /// The path's exact bytes, as [`Location::display`] shows it but
+    /// unreplaced (none for stdin).
+    pub fn raw_path(&self) -> Option<&[u8]> {
+        use std::os::unix::ffi::OsStrExt;
+        match self {
+            Location::File { path } => Some(
+                path.strip_prefix(".")
+                    .unwrap_or(path)
+                    .as_os_str()
+                    .as_bytes(),
+            ),
+            Location::Staged { path, .. } | Location::Commit { path, .. } => {
+                Some(path.as_os_str().as_bytes())
+            }
+            Location::Stdin => None,
+        }
+    }
+
     /// The commit, for blobs in history.
     pub fn commit(&self) -> Option<&str> {
         match self {
@@ -151,8 +169,20 @@ pub struct Finding {
 /// The fingerprint of `secret_sha256` found by `rule_id` at `path`: 32 hex
 /// digits, independent of line and column so that edits elsewhere in the
 /// file do not invalidate an allowlist entry.
-pub fn fingerprint(rule_id: &str, path: &str, secret_sha256: &str) -> String {
-    let mut h = sha256_hex(format!("burnkey-fp-v1\0{rule_id}\0{path}\0{secret_sha256}").as_bytes());
+///
+/// `path` is the path's exact bytes: two names that differ only in bytes
+/// that are not UTF-8 (`k\xff`, `k\xfe`) get different fingerprints, so one
+/// allowlist line cannot cover both. For UTF-8 names this is the same value
+/// as ever.
+pub fn fingerprint(rule_id: &str, path: &[u8], secret_sha256: &str) -> String {
+    let mut input = Vec::with_capacity(32 + rule_id.len() + path.len() + 64);
+    input.extend_from_slice(b"burnkey-fp-v1\0");
+    input.extend_from_slice(rule_id.as_bytes());
+    input.push(0);
+    input.extend_from_slice(path);
+    input.push(0);
+    input.extend_from_slice(secret_sha256.as_bytes());
+    let mut h = sha256_hex(&input);
     h.truncate(32);
     h
 }
@@ -160,8 +190,8 @@ pub fn fingerprint(rule_id: &str, path: &str, secret_sha256: &str) -> String {
 impl Finding {
     /// A finding for match `m` of `rule` at `location`; `key_path` is the
     /// path the fingerprint is computed over (relative to the scan root).
-    pub fn new(rule: Arc<Rule>, m: &Match, location: Location, key_path: &str) -> Finding {
-        let mut place = Place::new(location, key_path.to_string());
+    pub fn new(rule: Arc<Rule>, m: &Match, location: Location, key_path: &[u8]) -> Finding {
+        let mut place = Place::new(location, key_path.to_vec());
         place.finding(rule, m)
     }
 
@@ -235,7 +265,7 @@ impl Finding {
 pub struct Place {
     location: Arc<Location>,
     path: Arc<str>,
-    key: String,
+    key: Vec<u8>,
     facts: Vec<Arc<TokenFacts>>,
 }
 
@@ -244,8 +274,8 @@ pub struct Place {
 const SHARED_FACTS: usize = 64;
 
 impl Place {
-    /// A place; `key` is the path fingerprints are computed over.
-    pub fn new(location: Location, key: String) -> Place {
+    /// A place; `key` is the path (exact bytes) fingerprints are computed over.
+    pub fn new(location: Location, key: Vec<u8>) -> Place {
         Place {
             path: location.display().into(),
             location: Arc::new(location),
@@ -293,11 +323,24 @@ impl Place {
 /// `fingerprint`, `source`, and `commit`/`blob` where they apply.
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let extra = self.commit().is_some() as usize + self.blob().is_some() as usize;
+        let raw = self
+            .location
+            .raw_path()
+            .filter(|p| std::str::from_utf8(p).is_err());
+        let extra = self.commit().is_some() as usize
+            + self.blob().is_some() as usize
+            + raw.is_some() as usize;
         let mut st = s.serialize_struct("Finding", 12 + extra)?;
         st.serialize_field("rule_id", self.rule_id())?;
         st.serialize_field("rule_name", self.rule_name())?;
         st.serialize_field("path", &*self.path)?;
+        if let Some(raw) = raw {
+            // The exact name, when `path` had to replace bytes that are not
+            // UTF-8 (as ripgrep's JSON does).
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+            st.serialize_field("path_bytes", &b64)?;
+        }
         st.serialize_field("line", &self.line)?;
         st.serialize_field("column", &self.column)?;
         st.serialize_field("end_column", &self.end_column)?;
@@ -343,7 +386,7 @@ mod tests {
             blob: "b".repeat(40),
             commit: "c".repeat(40),
         };
-        let f = Finding::new(rule, &m, loc, "a/b.txt");
+        let f = Finding::new(rule, &m, loc, b"a/b.txt");
         let v = serde_json::to_value(&f).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         let mut want = vec![
@@ -371,10 +414,10 @@ mod tests {
             rules.rules()[m.rule].clone(),
             &m,
             Location::Stdin,
-            "<stdin>",
+            b"<stdin>",
         );
         // Findings of one token at one place share what they say of it.
-        let mut place = Place::new(Location::Stdin, "<stdin>".into());
+        let mut place = Place::new(Location::Stdin, b"<stdin>".to_vec());
         let a = place.finding(rule_of(&rules, &m), &m);
         let b = place.finding(rule_of(&rules, &m), &m);
         assert!(Arc::ptr_eq(&a.token, &b.token) && Arc::ptr_eq(&a.location, &b.location));

@@ -502,7 +502,6 @@ impl BlobScan<'_> {
                     io::Error::new(io::ErrorKind::InvalidData, format!("bad header {header:?}"))
                 })?;
                 let path = PathBuf::from(OsStr::from_bytes(&b.path));
-                let key = String::from_utf8_lossy(&b.path).into_owned();
                 let location = match self.kind {
                     BlobKind::Staged => Location::Staged {
                         path,
@@ -514,7 +513,7 @@ impl BlobScan<'_> {
                         commit: b.commit.clone().unwrap_or_default(),
                     },
                 };
-                let mut place = Place::new(location, key);
+                let mut place = Place::new(location, b.path.clone());
                 let mut body = (&mut c.stdout).take(size);
                 let scan = *kind == "blob" && !self.config.too_large(size);
                 if scan {

@@ -107,7 +107,10 @@ pub fn scan_reader_into(
     let mut sb = crate::scan::StreamBuffer::new(config.read_size);
     let allow = Allowlist::default();
     let key = location.display();
-    let mut place = Place::new(location, key.clone());
+    let raw = location
+        .raw_path()
+        .map_or_else(|| key.as_bytes().to_vec(), <[u8]>::to_vec);
+    let mut place = Place::new(location, raw);
     let rules = scanner.rules();
     let res = scanner.scan_reader(reader, &mut sb, |m| {
         collect(rules, &allow, &m, &mut place, sink, &mut stats);

@@ -5,7 +5,7 @@
 //! A record never holds the token, only its SHA-256.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -156,13 +156,21 @@ pub trait RecordStore {
 /// Scans all of `records` comparing each hash in constant time, without an
 /// early exit, and returns the match.
 pub fn find_constant_time<'r>(records: &'r [Record], hash: &[u8; 32]) -> Option<&'r Record> {
+    // Every record is compared, without an early exit; a revoked record
+    // with the hash wins over any other, so that revoking always denies
+    // (even where a store holds the hash twice).
     let mut found = None;
+    let mut revoked = None;
     for r in records {
         if bool::from(r.hash_bytes().ct_eq(hash)) {
-            found = Some(r);
+            if r.revoked {
+                revoked = Some(r);
+            } else {
+                found = Some(r);
+            }
         }
     }
-    found
+    revoked.or(found)
 }
 
 /// A store line that could not be read, with its 1-based line number.
@@ -182,6 +190,9 @@ pub struct Loaded {
     /// Lines that were skipped; the other records still load.
     pub bad_lines: Vec<BadLine>,
 }
+
+/// Longest line a store may have: a record is well under 1 KiB.
+pub const MAX_LINE: usize = 64 * 1024;
 
 /// The default store: one JSON record per line. Appends and rewrites take an
 /// exclusive lock on `FILE.lock`; rewrites go through a temporary file and a
@@ -224,10 +235,35 @@ impl JsonlStore {
 
     fn raw_lines(&self) -> Result<Vec<String>, Error> {
         let f = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let md = f.metadata().map_err(|e| Error::io(&self.path, e))?;
+        if !md.is_file() {
+            return Err(Error::Invalid(format!(
+                "{}: not a regular file, so not a record store",
+                self.path.display()
+            )));
+        }
+        let mut reader = BufReader::new(f);
         let mut lines = Vec::new();
-        for line in BufReader::new(f).split(b'\n') {
-            let line = line.map_err(|e| Error::io(&self.path, e))?;
-            lines.push(String::from_utf8_lossy(&line).into_owned());
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            let n = (&mut reader)
+                .take(MAX_LINE as u64 + 1)
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| Error::io(&self.path, e))?;
+            if n == 0 {
+                break;
+            }
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            } else if buf.len() > MAX_LINE {
+                return Err(Error::Invalid(format!(
+                    "{}: line {} is longer than {MAX_LINE} bytes: not a record store",
+                    self.path.display(),
+                    lines.len() + 1
+                )));
+            }
+            lines.push(String::from_utf8_lossy(&buf).into_owned());
         }
         Ok(lines)
     }

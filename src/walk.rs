@@ -78,7 +78,7 @@ fn open_entry(
     path: &Path,
     is_root: bool,
     ino: Option<u64>,
-) -> io::Result<Result<(File, u64), SkipReason>> {
+) -> io::Result<Result<(File, std::fs::Metadata), SkipReason>> {
     use std::os::unix::fs::MetadataExt;
     test_pause();
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
@@ -97,7 +97,7 @@ fn open_entry(
     if ino.is_some_and(|ino| ino != md.ino()) {
         return Ok(Err(SkipReason::Changed));
     }
-    Ok(Ok((f, md.len())))
+    Ok(Ok((f, md)))
 }
 
 struct Worker<'a> {
@@ -108,6 +108,8 @@ struct Worker<'a> {
     sb: StreamBuffer,
     stats: Stats,
     sink: &'a dyn Sink,
+    /// With several roots: the files (device, inode) already read.
+    seen: Option<&'a Mutex<std::collections::HashSet<(u64, u64)>>>,
     progress: Option<&'a Progress>,
     shared: &'a Mutex<Stats>,
 }
@@ -118,7 +120,7 @@ impl Worker<'_> {
     }
 
     fn file(&mut self, path: &Path, is_root: bool, ino: Option<u64>) {
-        let (file, len) = match open_entry(path, is_root, ino) {
+        let (file, md) = match open_entry(path, is_root, ino) {
             Ok(Ok(f)) => f,
             Ok(Err(SkipReason::Fifo)) if is_root => return self.pipe(path),
             Ok(Err(reason)) => return self.stats.skip(reason),
@@ -127,8 +129,19 @@ impl Worker<'_> {
             }
             Err(e) => return self.error(display_path(path), e.to_string()),
         };
-        if self.config.too_large(len) {
+        if self.config.too_large(md.len()) {
             return self.stats.skip(SkipReason::TooLarge);
+        }
+        // Roots that overlap (`scan f ./f .`) read each file once.
+        if let Some(seen) = self.seen {
+            use std::os::unix::fs::MetadataExt;
+            let first = seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((md.dev(), md.ino()));
+            if !first {
+                return;
+            }
         }
         // Path strings are built only for files with something to report,
         // at their first match; matches go on as they are found.
@@ -137,15 +150,10 @@ impl Worker<'_> {
         let mut place: Option<Place> = None;
         let res = self.scanner.scan_file(&file, &mut self.sb, |m| {
             let place = place.get_or_insert_with(|| {
-                let shown = display_path(path);
-                let key = path
-                    .strip_prefix(root)
-                    .map_or_else(|_| shown.clone(), display_path);
-                let key = if key == "." { shown } else { key };
                 let location = Location::File {
                     path: path.to_path_buf(),
                 };
-                Place::new(location, key)
+                Place::new(location, fingerprint_key(path, root))
             });
             collect(rules, allow, &m, place, sink, stats);
         });
@@ -275,6 +283,7 @@ pub fn scan_paths(
 ) -> Result<Stats, Error> {
     check_roots(roots)?;
     let shared = Mutex::new(Stats::default());
+    let seen = (roots.len() > 1).then(|| Mutex::new(std::collections::HashSet::new()));
     for root in roots {
         if sink.stopped() {
             break;
@@ -298,9 +307,37 @@ pub fn scan_paths(
         } else {
             Allowlist::default()
         };
-        walk_root(scanner, root, config, &allow, progress, &shared, sink);
+        let ctx = Shared {
+            progress,
+            stats: &shared,
+            sink,
+            seen: seen.as_ref(),
+        };
+        walk_root(scanner, root, config, &allow, &ctx);
     }
     Ok(shared.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The path a file's fingerprints are computed over, as exact bytes: its
+/// path below the root (as walked, for a root that is itself the file).
+fn fingerprint_key(path: &Path, root: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let rel = rel.strip_prefix(".").unwrap_or(rel);
+    let rel = if rel.as_os_str().is_empty() {
+        path.strip_prefix(".").unwrap_or(path)
+    } else {
+        rel
+    };
+    rel.as_os_str().as_bytes().to_vec()
+}
+
+/// What the workers of every root share.
+struct Shared<'a> {
+    progress: Option<&'a Progress>,
+    stats: &'a Mutex<Stats>,
+    sink: &'a dyn Sink,
+    seen: Option<&'a Mutex<std::collections::HashSet<(u64, u64)>>>,
 }
 
 fn walk_root(
@@ -308,9 +345,7 @@ fn walk_root(
     root: &Path,
     config: &ScanConfig,
     allow: &Allowlist,
-    progress: Option<&Progress>,
-    shared: &Mutex<Stats>,
-    sink: &dyn Sink,
+    ctx: &Shared<'_>,
 ) {
     let mut b = WalkBuilder::new(root);
     b.hidden(false)
@@ -333,9 +368,10 @@ fn walk_root(
             root,
             sb: StreamBuffer::new(config.read_size),
             stats: Stats::default(),
-            sink,
-            progress,
-            shared,
+            sink: ctx.sink,
+            seen: ctx.seen,
+            progress: ctx.progress,
+            shared: ctx.stats,
         };
         Box::new(move |entry| {
             if w.sink.stopped() {

@@ -192,6 +192,7 @@ pub(crate) fn store(c: StoreCmd) -> anyhow::Result<Exit> {
         }
         StoreCmd::List { store, format } => {
             let loaded = load_store(&store)?;
+            let now = std::time::SystemTime::now();
             let mut out = std::io::stdout().lock();
             for r in &loaded.records {
                 match format {
@@ -202,7 +203,13 @@ pub(crate) fn store(c: StoreCmd) -> anyhow::Result<Exit> {
                         r.id,
                         r.kind,
                         r.hint,
-                        if r.revoked { "revoked" } else { "active" },
+                        if r.revoked {
+                            "revoked"
+                        } else if r.expired_at(now).unwrap_or(false) {
+                            "expired"
+                        } else {
+                            "active"
+                        },
                         r.expires_at.as_deref().unwrap_or("never"),
                         if r.scopes.is_empty() {
                             "-".to_string()

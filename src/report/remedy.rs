@@ -93,7 +93,7 @@ mod tests {
                 rules.rules()[m.rule].clone(),
                 &m,
                 Location::File { path: "a".into() },
-                "a",
+                b"a",
             ))
         });
         let ids: Vec<&str> = rules_found(&out, &rules).iter().map(|r| r.id()).collect();

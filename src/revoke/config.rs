@@ -119,6 +119,19 @@ fn duration(
 
 /// Checks that `url` is https, or http to a loopback address.
 pub fn check_url(url: &str) -> Result<(), Error> {
+    // Credentials in the URL would be echoed in dry runs, reports, the
+    // outbox and `revoke status`: refuse them, and without repeating them.
+    let authority = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    if authority.contains('@') {
+        return Err(Error::Invalid(
+            "an endpoint url carries credentials (user:password@host): remove them; the webhook secret belongs in secret_env".into(),
+        ));
+    }
     let uri: ureq::http::Uri = url
         .parse()
         .map_err(|e| Error::Invalid(format!("bad url {url:?}: {e}")))?;
@@ -207,6 +220,25 @@ mod tests {
 
     fn parse(t: &str) -> Result<Config, Error> {
         Config::parse(t, Path::new("burnkey.toml"))
+    }
+
+    #[test]
+    fn credentials_in_urls_are_refused_without_being_echoed() {
+        for url in [
+            "https://user:hunter2@r.example/x",
+            "https://tok@r.example/",
+            "http://a:b@127.0.0.1:9/",
+        ] {
+            let e = check_url(url).unwrap_err().to_string();
+            assert!(
+                e.contains("credentials") && !e.contains("hunter2") && !e.contains("tok@"),
+                "{e}"
+            );
+        }
+        assert!(
+            check_url("https://r.example/x?a=b@c").is_ok(),
+            "an @ after the host is not userinfo"
+        );
     }
 
     #[test]

@@ -580,3 +580,185 @@ fn entries_swapped_during_the_walk_are_not_followed() {
         assert_eq!(skipped[reason], 1, "{swap}: {doc}");
     }
 }
+
+/// Item 10: `url = "https://user:pw@host/..."` was accepted and echoed in
+/// the dry run, stderr, the JSON report, `revoke status` and the outbox.
+#[test]
+fn credentials_in_an_endpoint_url_are_refused_and_never_echoed() {
+    let t = Tree::new();
+    t.write("src/a.txt", format!("{}\n", mint("cfut")));
+    t.write(
+        "burnkey.toml",
+        "[[revoke]]\nrules = [\"*\"]\nurl = \"https://bob:hunter2@revoke.example/x\"\nsecret_env = \"TEST_REVOKE_SECRET\"\n",
+    );
+    let o = bin()
+        .current_dir(t.path())
+        .env("TEST_REVOKE_SECRET", SECRET)
+        .args([
+            "scan",
+            "src",
+            "--format",
+            "json",
+            "--revoke-dry-run",
+            "--config",
+            "burnkey.toml",
+        ])
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("credentials"), "{err}");
+    assert!(
+        !out.contains("hunter2") && !err.contains("hunter2"),
+        "{out}{err}"
+    );
+}
+
+/// Item 15: `k\xff` and `k\xfe` got the same path and fingerprint, so one
+/// allowlist line suppressed both.
+#[test]
+fn names_that_are_not_utf8_keep_apart() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = Tree::new();
+    let tok = mint("cfut");
+    for name in [&b"k\xff"[..], &b"k\xfe"[..]] {
+        std::fs::write(
+            t.path().join(std::ffi::OsStr::from_bytes(name)),
+            format!("{tok}\n"),
+        )
+        .unwrap();
+    }
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 2);
+    assert_ne!(f[0]["fingerprint"], f[1]["fingerprint"]);
+    let mut bytes: Vec<&str> = f
+        .iter()
+        .map(|f| f["path_bytes"].as_str().unwrap())
+        .collect();
+    bytes.sort();
+    assert_eq!(bytes, vec!["a/4=", "a/8="], "base64 of the exact names");
+    // Allow one: the other is still reported.
+    let one = f[0]["fingerprint"].as_str().unwrap().to_string();
+    t.write(".burnkeyignore", format!("{one}\n"));
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc).len(), 1);
+    assert_ne!(findings(&doc)[0]["fingerprint"], one.as_str());
+}
+
+/// Item 16, the store: a revoked record must deny even next to an active
+/// one with the same hash; expired records are listed as expired; a store
+/// that is a device (or has an endless line) is refused, not read forever.
+#[test]
+fn store_semantics_deny_when_revoked_and_bound_what_they_read() {
+    let t = Tree::new();
+    let store = t.join("s.jsonl");
+    let o = bin()
+        .args([
+            "mint",
+            "--kind",
+            "cfut",
+            "--scope",
+            "dns:read@zone/*",
+            "--format",
+            "json",
+            "--store",
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let minted: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tok = minted["token"].as_str().unwrap();
+    let mut revoked = minted["record"].clone();
+    revoked["id"] = "rec_000000000000000000000001".into();
+    revoked["revoked"] = true.into();
+    let mut expired = minted["record"].clone();
+    expired["id"] = "rec_000000000000000000000002".into();
+    expired["token_sha256"] = sha("another").into();
+    expired["expires_at"] = "2020-01-01T00:00:00Z".into();
+    let active = std::fs::read_to_string(&store).unwrap();
+    std::fs::write(&store, format!("{revoked}\n{active}{expired}\n")).unwrap();
+    let o = bin()
+        .args(["verify", tok, "--scope", "dns:read@zone/a", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let (code, out, _) = parts(&o);
+    assert_eq!(code, 1, "a revoked record always denies: {out}");
+    assert!(out.contains("revoked"), "{out}");
+    let o = bin()
+        .args(["store", "list", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("rec_000000000000000000000002"))
+        .unwrap();
+    assert!(
+        line.contains("expired") && !line.contains("active"),
+        "{line}"
+    );
+    let o = bin()
+        .args(["store", "list", "--store", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(parts(&o).0, 2, "{}", parts(&o).2);
+    let endless = t.write("endless.jsonl", vec![b'x'; 200 * 1024]);
+    let o = bin()
+        .args(["store", "list", "--store"])
+        .arg(&endless)
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2);
+    assert!(err.contains("longer than"), "{err}");
+}
+
+/// Item 16, the scan: overlapping roots reported a token once per root;
+/// `check` printed the token's checksum characters; `--show-secret` is one
+/// documented rule: the main report, never the `--sarif` file.
+#[test]
+fn scan_and_check_semantics() {
+    let t = Tree::new();
+    let tok = mint("cfat");
+    t.write("f", format!("{tok}\n"));
+    let (code, doc) = scan_json(t.path(), &["f", "./f", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc).len(), 1, "one file, one finding: {doc}");
+
+    let bad = corrupt(&tok);
+    let o = bin().args(["check", &bad]).output().unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 1);
+    assert!(out.contains("checksum mismatch"), "{out}");
+    assert!(
+        !out.contains(&bad[bad.len() - 8..]) && !err.contains(&bad[bad.len() - 8..]),
+        "{out}"
+    );
+
+    let o = bin()
+        .current_dir(t.path())
+        .args([
+            "scan",
+            "f",
+            "--format",
+            "sarif",
+            "--show-secret",
+            "--sarif",
+            "side.sarif",
+        ])
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    assert!(out.contains(&tok), "the main report honours --show-secret");
+    let side = std::fs::read_to_string(t.join("side.sarif")).unwrap();
+    assert!(
+        !side.contains(&tok),
+        "the --sarif file, for upload, never holds a token"
+    );
+}

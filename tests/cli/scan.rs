@@ -511,11 +511,16 @@ fn fifos_sockets_devices_and_symlink_loops_finish_and_are_counted() {
 fn symlinked_root_is_followed() {
     let t = Tree::new();
     t.write("real/a.txt", mint("cfut"));
+    t.write("other/b.txt", mint("cfut"));
     symlink(t.join("real"), t.join("link")).unwrap();
-    symlink(t.join("real/a.txt"), t.join("file-link")).unwrap();
+    symlink(t.join("other/b.txt"), t.join("file-link")).unwrap();
     let (code, doc) = scan_json(t.path(), &["link", "file-link"]);
     assert_eq!(code, 1);
     assert_eq!(findings(&doc).len(), 2, "{doc}");
+    // Two roots that lead to one file read it once.
+    symlink(t.join("real/a.txt"), t.join("same-file")).unwrap();
+    let (_, doc) = scan_json(t.path(), &["link", "same-file"]);
+    assert_eq!(findings(&doc).len(), 1, "{doc}");
 }
 
 #[test]
