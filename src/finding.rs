@@ -159,6 +159,9 @@ pub struct Finding {
     /// 1-based byte column just past the last token byte (exclusive, as
     /// SARIF's `endColumn`).
     pub end_column: u64,
+    /// 1-based column of the first token byte in UTF-16 code units (SARIF's
+    /// `columnKind`); the token itself is ASCII.
+    pub column_utf16: u64,
     /// Byte offset of the token in the file or blob.
     pub offset: u64,
     /// `valid`, `invalid` or `none`.
@@ -310,6 +313,7 @@ impl Place {
             line: m.line,
             column: m.column,
             end_column: m.column + m.secret.len() as u64,
+            column_utf16: m.column_utf16,
             offset: m.offset,
             checksum: m.checksum,
             token,

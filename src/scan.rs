@@ -35,6 +35,8 @@ pub struct Match {
     pub line: u64,
     /// 1-based byte column of the first token byte.
     pub column: u64,
+    /// 1-based column in UTF-16 code units (what SARIF consumers count).
+    pub column_utf16: u64,
     /// The token itself. Keep it out of logs; reports print a redacted form.
     pub secret: String,
     /// What the checksum said.
@@ -87,6 +89,22 @@ struct Lines {
     /// Whether dropped bytes are counted as the buffer rolls: from the
     /// start for a plain reader, from the first match on for a file.
     tracking: bool,
+    /// Bytes on the current line (before `counted_upto`) that do not start
+    /// a UTF-16 code unit: the byte column minus this is the UTF-16 column,
+    /// which SARIF consumers read.
+    non_units: u64,
+}
+
+/// Bytes of UTF-8 text that start no UTF-16 code unit: continuation bytes,
+/// less one per four-byte sequence (two units). Vectorizes.
+#[inline]
+fn non_units(bytes: &[u8]) -> u64 {
+    let cont = bytes.iter().filter(|&&b| (b as i8) < -64).count();
+    let four = bytes
+        .iter()
+        .filter(|&&b| (0xF0..=0xF7).contains(&b))
+        .count();
+    cont.saturating_sub(four) as u64
 }
 
 impl Lines {
@@ -97,6 +115,7 @@ impl Lines {
             last_newline: None,
             known: true,
             tracking: true,
+            non_units: 0,
         }
     }
 
@@ -137,17 +156,25 @@ impl Lines {
         if let Some(i) = memchr::memrchr(b'\n', region) {
             self.last_newline = Some(self.counted_upto + i as u64);
             self.newlines += memchr::memchr_iter(b'\n', region).count() as u64;
+            self.non_units = non_units(&region[i + 1..]);
+        } else {
+            self.non_units += non_units(region);
         }
         self.counted_upto = to;
     }
 
-    fn line_col(&self, at: u64) -> (u64, u64) {
+    /// Line, byte column and UTF-16 column of `at` (all 1-based).
+    fn line_col(&self, at: u64) -> (u64, u64, u64) {
         debug_assert_eq!(at, self.counted_upto);
         let col = match self.last_newline {
             Some(nl) => at - nl,
             None => at + 1,
         };
-        (self.newlines + 1, col)
+        (
+            self.newlines + 1,
+            col,
+            col.saturating_sub(self.non_units).max(1),
+        )
     }
 }
 
@@ -194,17 +221,18 @@ impl Scanner {
 
     fn to_match(&self, hay: &[u8], base: u64, lines: &mut Lines, hit: Hit) -> Match {
         let offset = base + hit.start as u64;
-        let (line, column) = if lines.known {
+        let (line, column, column_utf16) = if lines.known {
             lines.advance(hay, base, offset);
             lines.line_col(offset)
         } else {
-            (0, 0)
+            (0, 0, 0)
         };
         Match {
             rule: hit.rule,
             offset,
             line,
             column,
+            column_utf16,
             secret: String::from_utf8_lossy(&hay[hit.start..hit.end]).into_owned(),
             checksum: hit.checksum,
             allowed: allowed_inline(hay, hit.start, hit.end),
@@ -452,6 +480,21 @@ mod tests {
         assert_eq!((m[1].line, m[1].column), (4, 3));
         assert_eq!(m[0].secret, t);
         assert_eq!(m[0].checksum, Checksum::Valid);
+    }
+
+    #[test]
+    fn utf16_columns_count_code_units() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfut");
+        // é: 2 bytes, 1 unit; 😀: 4 bytes, 2 units; the line before has both too.
+        let data = format!("é😀\nx é😀 {t}\n{t}");
+        let m = scan_all_ways(&s, data.as_bytes());
+        assert_eq!((m[0].line, m[0].column, m[0].column_utf16), (2, 10, 7));
+        assert_eq!((m[1].line, m[1].column, m[1].column_utf16), (3, 1, 1));
+        // A long line of non-ASCII: the count survives the buffer rolling.
+        let long = format!("{} {t}", "é".repeat(100_000));
+        let m = scan_all_ways(&s, long.as_bytes());
+        assert_eq!((m[0].column, m[0].column_utf16), (200_002, 100_002));
     }
 
     #[test]

@@ -65,6 +65,7 @@ impl serde::Serialize for Log<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut m = s.serialize_map(None)?;
                 m.serialize_entry("tool", &tool(self.0.rules))?;
+                m.serialize_entry("columnKind", "utf16CodeUnits")?;
                 m.serialize_entry("results", &Results(self.0))?;
                 if self.0.omitted > 0 {
                     m.serialize_entry(
@@ -184,11 +185,12 @@ fn result(
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri_path(f.path(), cwd)},
+                // UTF-16 code units, as the run's columnKind says.
                 "region": {
                     "startLine": f.line,
-                    "startColumn": f.column,
+                    "startColumn": f.column_utf16,
                     "endLine": f.line,
-                    "endColumn": f.end_column,
+                    "endColumn": f.column_utf16 + (f.end_column - f.column),
                 },
             },
         }],

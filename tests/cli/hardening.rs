@@ -762,3 +762,30 @@ fn scan_and_check_semantics() {
         "the --sarif file, for upload, never holds a token"
     );
 }
+
+/// Item 14: SARIF columns were byte offsets without a columnKind, so
+/// consumers read them as UTF-16 units: a token after `é` was placed one
+/// column off.
+#[test]
+fn sarif_columns_are_utf16_units_and_say_so() {
+    let t = Tree::new();
+    let tok = mint("cfut");
+    t.write("a.py", format!("name = 'é😀' ; key = '{tok}'\n"));
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "a.py", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let (code, out, _) = parts(&o);
+    assert_eq!(code, 1);
+    crate::scan::validate_sarif(&out);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let run = &doc["runs"][0];
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let region = &run["results"][0]["locations"][0]["physicalLocation"]["region"];
+    // "name = '" 8, é 1, 😀 2, "' ; key = '" 11: 22 units before the token.
+    assert_eq!(region["startColumn"], 23);
+    assert_eq!(region["endColumn"], 23 + tok.len());
+    let (_, json) = scan_json(t.path(), &["a.py"]);
+    assert_eq!(findings(&json)[0]["column"], 26, "JSON keeps byte columns");
+}
