@@ -98,17 +98,17 @@ fn open_entry(
             .metadata()
             .map_or(SkipReason::Other, |md| skip_reason(&md.file_type()))));
     }
-    if ino.is_some_and(|ino| ino != st.st_ino) {
+    // The field types differ by platform (macOS: a 32-bit st_dev).
+    #[allow(clippy::unnecessary_cast)]
+    let id = Identity {
+        dev: st.st_dev as u64,
+        ino: st.st_ino as u64,
+        len: st.st_size as u64,
+    };
+    if ino.is_some_and(|ino| ino != id.ino) {
         return Ok(Err(SkipReason::Changed));
     }
-    Ok(Ok((
-        f,
-        Identity {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            len: st.st_size as u64,
-        },
-    )))
+    Ok(Ok((f, id)))
 }
 
 /// What the open file is: its device and inode, and its size.
