@@ -19,11 +19,13 @@ fn main() {
     files.sort();
     let mut out = String::from("&[\n");
     for f in &files {
-        let abs = dir.join(f);
+        // The path is resolved when the crate compiles, not here: output
+        // that names this checkout's absolute path would go stale if the
+        // same target directory builds another checkout.
+        let rel = format!("patterns/{f}");
         out.push_str(&format!(
-            "    ({:?}, include_str!({:?})),\n",
-            format!("patterns/{f}"),
-            abs.to_str().expect("UTF-8 path")
+            "    ({rel:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),\n",
+            format!("/{rel}")
         ));
     }
     out.push_str("]\n");
