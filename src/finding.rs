@@ -269,7 +269,8 @@ pub struct Place {
     location: Arc<Location>,
     path: Arc<str>,
     key: Vec<u8>,
-    facts: Vec<Arc<TokenFacts>>,
+    /// Token facts already made here, with the rule they were made for.
+    facts: Vec<(Arc<Rule>, Arc<TokenFacts>)>,
 }
 
 /// Distinct tokens per place whose facts are shared; beyond it each finding
@@ -289,11 +290,13 @@ impl Place {
 
     /// The finding for match `m` of `rule` here.
     pub fn finding(&mut self, rule: Arc<Rule>, m: &Match) -> Finding {
-        let token = match self.facts.iter().find(|t| t.secret == m.secret) {
-            Some(t) if t.fingerprint == fingerprint(rule.id(), &self.key, &t.secret_sha256) => {
-                t.clone()
-            }
-            _ => {
+        let known = self
+            .facts
+            .iter()
+            .find(|(r, t)| t.secret == m.secret && Arc::ptr_eq(r, &rule));
+        let token = match known {
+            Some((_, t)) => t.clone(),
+            None => {
                 let secret_sha256 = sha256_hex(m.secret.as_bytes());
                 let t = Arc::new(TokenFacts {
                     fingerprint: fingerprint(rule.id(), &self.key, &secret_sha256),
@@ -302,7 +305,7 @@ impl Place {
                     secret_sha256,
                 });
                 if self.facts.len() < SHARED_FACTS {
-                    self.facts.push(t.clone());
+                    self.facts.push((rule.clone(), t.clone()));
                 }
                 t
             }

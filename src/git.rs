@@ -397,6 +397,10 @@ impl BlobScan<'_> {
         let mut rx = Some(rx);
         let mut cat: Option<CatFile> = None;
         loop {
+            // The report's reader went away: nothing more is wanted.
+            if self.sink.stopped() {
+                return out;
+            }
             if cat.is_none() {
                 match CatFile::spawn(self.repo) {
                     Ok(mut c) => {
