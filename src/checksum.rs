@@ -353,11 +353,17 @@ impl ChecksumSpec {
             return false;
         }
         let mut buf = [0u8; MAX_WIDTH];
-        let want = self.encode(parts, &mut buf);
+        self.same(written, self.encode(parts, &mut buf))
+    }
+
+    /// Whether a `written` checksum is the `computed` one, as this encoding
+    /// compares them (`hex-any` ignores case).
+    #[inline]
+    pub fn same(&self, written: &[u8], computed: &[u8]) -> bool {
         if self.encoding == Encoding::HexAnyCase {
-            want.eq_ignore_ascii_case(written)
+            written.eq_ignore_ascii_case(computed)
         } else {
-            want == written
+            written == computed
         }
     }
 

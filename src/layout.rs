@@ -658,12 +658,7 @@ impl Layout {
     pub(crate) fn checksum_ok(&self, token: &[u8], plen: usize, spans: &Spans) -> Option<bool> {
         let mut buf = [0u8; MAX_WIDTH];
         let (written, want) = self.checksums(token, plen, spans, &mut buf)?;
-        let spec = self.checksum().expect("checksums() found one");
-        Some(if spec.encoding == crate::checksum::Encoding::HexAnyCase {
-            written.eq_ignore_ascii_case(want)
-        } else {
-            written == want
-        })
+        Some(self.checksum()?.same(written, want))
     }
 
     /// A description of what a segment allows, for messages: `[A-Za-z0-9]
