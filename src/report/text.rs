@@ -1,8 +1,6 @@
 //! Text for people: `path:line:col rule redacted`, one finding per line,
 //! and a summary line for stderr.
 
-use std::collections::BTreeMap;
-
 use super::remedy::short_commit;
 use super::ReportOptions;
 use crate::engine::Checksum;
@@ -85,28 +83,21 @@ pub fn summary_line(stats: &Stats) -> String {
         human_bytes(stats.bytes_scanned),
         stats.elapsed_secs
     );
-    fn list<K: serde::Serialize>(m: &BTreeMap<K, u64>) -> String {
-        m.iter()
-            .map(|(k, v)| {
-                let name = serde_json::to_value(k).map_or_else(
-                    |_| String::new(),
-                    |n| n.as_str().unwrap_or_default().to_string(),
-                );
-                format!("{name} {v}")
-            })
+    let list = |counts: &mut dyn Iterator<Item = (&str, u64)>| {
+        counts
+            .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
             .join(", ")
-    }
+    };
     let skipped: u64 = stats.skipped.values().sum();
     if skipped > 0 {
-        s.push_str(&format!("; skipped {skipped} ({})", list(&stats.skipped)));
+        let names = &mut stats.skipped.iter().map(|(k, v)| (k.as_str(), *v));
+        s.push_str(&format!("; skipped {skipped} ({})", list(names)));
     }
     let suppressed: u64 = stats.suppressed.values().sum();
     if suppressed > 0 {
-        s.push_str(&format!(
-            "; allowed {suppressed} ({})",
-            list(&stats.suppressed)
-        ));
+        let names = &mut stats.suppressed.iter().map(|(k, v)| (k.as_str(), *v));
+        s.push_str(&format!("; allowed {suppressed} ({})", list(names)));
     }
     if !stats.errors.is_empty() {
         s.push_str(&format!(
