@@ -2,7 +2,6 @@
 //! (or is dropped by an allowlist): every source hands its matches to
 //! `collect`, which passes findings to a [`Sink`] as they are made.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::allow::Allowlist;
@@ -28,7 +27,6 @@ pub trait Sink: Sync {
 #[derive(Debug, Default)]
 pub struct Collect {
     found: Mutex<Vec<Finding>>,
-    stop: AtomicBool,
 }
 
 impl Collect {
@@ -36,20 +34,11 @@ impl Collect {
     pub fn into_findings(self) -> Vec<Finding> {
         self.found.into_inner().unwrap_or_else(|e| e.into_inner())
     }
-
-    /// Makes sources stop at their next check.
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
 }
 
 impl Sink for Collect {
     fn finding(&self, f: Finding) {
         self.found.lock().unwrap_or_else(|e| e.into_inner()).push(f);
-    }
-
-    fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
     }
 }
 
