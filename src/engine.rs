@@ -13,7 +13,8 @@
 use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, Span};
 
-use crate::rules::RuleSet;
+use crate::keyword::KeywordRule;
+use crate::rules::{RuleSet, KEYWORD_REACH};
 
 /// What the checksum said about a match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -56,14 +57,107 @@ enum Prefilter {
     Automaton(AhoCorasick),
 }
 
+/// What a prefilter needle stands for.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// Rule `rule`'s prefix holds the needle `off` bytes in.
+    Prefix { rule: usize, off: usize },
+    /// An anchor of the keyword rules: look around it.
+    Keyword,
+}
+
+/// Orders the prefilter needles for Teddy, which puts each needle whose
+/// first three low nibbles it has not seen into bucket `7 - index % 8`
+/// (spellings that differ only in case share their first one's bucket). A
+/// bucket matches any mix of its needles' nibbles, so unrelated needles in
+/// one bucket (`npm` with `udfl`: `edm`, `ptf`, …) make it fire on common
+/// text; needles of one family (`cfu`, `cfa`, `cfk`) cost little together.
+/// So: families by their first two bytes, case folded; one or more buckets
+/// each; emitted round by round so that every needle lands in its family's
+/// bucket, a bucket with nothing left taking a case spelling or a repeat of
+/// its own first needle. Measured on source text (benches/engine.rs), the
+/// 22 needles of the built-in rules in file order cost the prefilter ~20%,
+/// in this order ~2%. `find` confirms every needle at a candidate, so
+/// repeats and order change no result.
+fn teddy_order(needles: Vec<&[u8]>) -> Vec<&[u8]> {
+    const BUCKETS: usize = 8;
+    let nibbles = |n: &[u8]| -> Vec<u8> { n.iter().take(3).map(|b| b & 0x0f).collect() };
+    // Distinct nibble prefixes ("reps"), and the rest (case spellings).
+    let mut reps: Vec<&[u8]> = Vec::new();
+    let mut spellings: Vec<&[u8]> = Vec::new();
+    for n in needles {
+        if reps.iter().any(|r| nibbles(r) == nibbles(n)) {
+            spellings.push(n);
+        } else {
+            reps.push(n);
+        }
+    }
+    let family = |n: &[u8]| -> Vec<u8> { n.iter().take(2).map(u8::to_ascii_lowercase).collect() };
+    let mut families: Vec<Vec<&[u8]>> = Vec::new();
+    for r in reps {
+        match families.iter_mut().find(|f| family(f[0]) == family(r)) {
+            Some(f) => f.push(r),
+            None => families.push(vec![r]),
+        }
+    }
+    // More families than buckets: the smallest share.
+    families.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    while families.len() > BUCKETS {
+        let last = families.pop().expect("more than 8");
+        let i = families.len() - 1;
+        families[i].extend(last);
+        families.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+    // Spare buckets go to the largest families.
+    let mut classes: Vec<Vec<&[u8]>> = families;
+    while classes.len() < BUCKETS && classes.iter().any(|c| c.len() > 1) {
+        classes.sort_by_key(|c| std::cmp::Reverse(c.len()));
+        let keep = classes[0].len() - classes[0].len() / 2;
+        let tail = classes[0].split_off(keep);
+        classes.push(tail);
+    }
+    classes.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let rounds = classes.iter().map(Vec::len).max().unwrap_or(0);
+    let mut out: Vec<&[u8]> = Vec::new();
+    for round in 0..rounds {
+        let last_round = round + 1 == rounds;
+        for c in &classes {
+            match c.get(round) {
+                Some(n) => out.push(*n),
+                // Classes are longest first: in the last round the ones
+                // with nothing left come last, and need no slot.
+                None if last_round => {}
+                // A spelling whose bucket is settled, else a repeat.
+                None => {
+                    let settled = spellings
+                        .iter()
+                        .position(|s| out.iter().any(|o| nibbles(o) == nibbles(s)));
+                    out.push(settled.map_or(c[0], |i| spellings.remove(i)));
+                }
+            }
+        }
+    }
+    out.extend(spellings);
+    out
+}
+
 /// The compiled engine for one rule set.
 pub struct Engine {
     prefilter: Prefilter,
-    /// For each prefilter needle (a prefix's first three bytes): its rules,
-    /// longest prefix first.
-    heads: Vec<Vec<usize>>,
+    /// The needles, in prefilter pattern order, each with what it stands
+    /// for (prefix rules longest prefix first).
+    needles: Vec<(Vec<u8>, Vec<Target>)>,
+    keywords: Vec<KeywordRule>,
     rules: RuleSet,
     max_token_len: usize,
+    /// Bytes searched before `from` and after `until` for needles that
+    /// stand inside a prefix or near a keyword secret.
+    back: usize,
+    fwd: usize,
+    /// Context the caller keeps around `from..until` (see [`Engine::find`]).
+    context: usize,
+    /// The longest keyword secret.
+    keyword_len: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -95,25 +189,57 @@ impl Engine {
     /// Like [`Engine::new`]; `packed = false` forces the plain automaton
     /// (for tests and benchmarks that compare the two).
     pub fn with_prefilter(rules: RuleSet, packed: bool) -> Engine {
-        // The prefilter looks for the distinct three-byte heads of the
-        // prefixes ("cfk", "cfu", "cfa", "ghp", …): short needles give Teddy
-        // its cheaper fingerprints, and three bytes keep candidates rare even
-        // in `cfg`-heavy Rust (measured: benches/engine.rs). Each head lists
-        // its rules, longest prefix first; a candidate is confirmed by an
-        // exact prefix compare.
-        let mut heads: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        // The prefilter looks for each rule's anchor: by default the first
+        // three bytes of its prefix ("cfk", "cfu", "ghp", …) — short needles
+        // give Teddy its cheaper fingerprints, and three bytes keep
+        // candidates rare even in `cfg`-heavy Rust (measured:
+        // benches/engine.rs). A prefix whose head is common in source text
+        // (`git` of `github_pat_`) names a rarer part of itself (`b_pat_`).
+        // Keyword rules add the anchors of their keywords. A candidate is
+        // confirmed by an exact prefix compare.
+        let mut needles: Vec<(Vec<u8>, Vec<Target>)> = Vec::new();
+        let mut add = |needle: &[u8], t: Target| match needles.iter_mut().find(|(n, _)| n == needle)
+        {
+            Some((_, v)) => v.push(t),
+            None => needles.push((needle.to_vec(), vec![t])),
+        };
+        let mut keywords = Vec::new();
+        let (mut max_off, mut max_anchor) = (0, 0);
+        // Prefix anchors first, then keyword anchors: Teddy fills its
+        // buckets in pattern order, and this order measured faster.
         for (i, r) in rules.rules().iter().enumerate() {
-            let p = r.format.prefix.as_bytes();
-            let head = p[..p.len().min(3)].to_vec();
-            match heads.iter_mut().find(|(h, _)| *h == head) {
-                Some((_, v)) => v.push(i),
-                None => heads.push((head, vec![i])),
+            if r.is_keyword() {
+                continue;
+            }
+            // A rule built in code may name no anchor of its prefix: its
+            // head, then.
+            let prefix = r.format.prefix.as_str();
+            let (anchor, off) = match prefix.find(r.anchor.as_str()) {
+                Some(off) if !r.anchor.is_empty() => (r.anchor.as_str(), off),
+                _ => (&prefix[..prefix.len().min(3)], 0),
+            };
+            max_off = max_off.max(off);
+            add(anchor.as_bytes(), Target::Prefix { rule: i, off });
+        }
+        for (i, r) in rules.rules().iter().enumerate() {
+            if let Some(k) = KeywordRule::new(i, r) {
+                keywords.push(k);
+                for a in &r.keyword.as_ref().expect("a keyword rule").anchors {
+                    add(a.as_bytes(), Target::Keyword);
+                    max_anchor = max_anchor.max(a.len());
+                }
             }
         }
-        for (_, v) in &mut heads {
-            v.sort_by_key(|&i| std::cmp::Reverse(rules.rules()[i].format.prefix.len()));
+        for (_, v) in &mut needles {
+            v.sort_by_key(|t| match *t {
+                Target::Prefix { rule, .. } => {
+                    std::cmp::Reverse(rules.rules()[rule].format.prefix.len())
+                }
+                Target::Keyword => std::cmp::Reverse(0),
+            });
+            v.dedup_by(|a, b| matches!((a, b), (Target::Keyword, Target::Keyword)));
         }
-        let needles: Vec<&[u8]> = heads.iter().map(|(h, _)| h.as_slice()).collect();
+        let patterns = teddy_order(needles.iter().map(|(h, _)| h.as_slice()).collect());
         let searcher = if packed {
             // Short needles are below Teddy's default heuristic minimum;
             // measured, they are its fastest case here.
@@ -121,27 +247,46 @@ impl Engine {
                 .match_kind(packed::MatchKind::LeftmostFirst)
                 .heuristic_pattern_limits(false)
                 .builder()
-                .extend(needles.iter())
+                .extend(patterns.iter())
                 .build()
         } else {
             None
         };
         let prefilter = match searcher {
             Some(s) => Prefilter::Packed(s),
+            // Any needle at a position is confirmed by `find`, so the
+            // automaton may hold the same list.
             None => Prefilter::Automaton(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostFirst)
                     .kind(Some(AhoCorasickKind::DFA))
-                    .build(&needles)
-                    .expect("rule prefixes are few and short"),
+                    .build(&patterns)
+                    .expect("rule anchors are few and short"),
             ),
         };
         let max_token_len = rules.max_token_len();
+        // A keyword secret is looked for within KEYWORD_REACH of an anchor
+        // and judged by what lies within KEYWORD_REACH of it.
+        let keyword_len = keywords.iter().map(KeywordRule::max_len).max().unwrap_or(0);
+        let (back, fwd, context) = if keywords.is_empty() {
+            (0, max_off, 0)
+        } else {
+            (
+                KEYWORD_REACH + 1,
+                (KEYWORD_REACH + keyword_len + max_anchor).max(max_off),
+                2 * KEYWORD_REACH + keyword_len + max_anchor + 1,
+            )
+        };
         Engine {
             prefilter,
-            heads: heads.into_iter().map(|(_, v)| v).collect(),
+            needles,
+            keywords,
             rules,
             max_token_len,
+            back,
+            fwd,
+            context,
+            keyword_len,
         }
     }
 
@@ -155,31 +300,58 @@ impl Engine {
         self.max_token_len
     }
 
+    /// Bytes of context a caller of [`Engine::find`] keeps before `from`
+    /// and past `until + max_token_len + 1`: 0 without keyword rules.
+    pub fn context(&self) -> usize {
+        self.context
+    }
+
     /// Whether the packed SIMD prefilter is in use.
     pub fn is_packed(&self) -> bool {
         matches!(self.prefilter, Prefilter::Packed(_))
     }
 
     #[inline]
-    fn next_candidate(&self, hay: &[u8], at: usize) -> Option<(usize, usize)> {
+    fn next_candidate(&self, hay: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
         match &self.prefilter {
             Prefilter::Packed(s) => s
-                .find_in(hay, Span::from(at..hay.len()))
+                .find_in(hay, Span::from(at..end))
                 .map(|m| (m.start(), m.pattern().as_usize())),
             Prefilter::Automaton(a) => a
-                .find(Input::new(hay).span(at..hay.len()))
+                .find(Input::new(hay).span(at..end))
                 .map(|m| (m.start(), m.pattern().as_usize())),
         }
     }
 
+    /// Confirms a prefix rule's token at `start`, if any.
+    #[inline]
+    fn confirm(&self, hay: &[u8], start: usize, rule: usize) -> Option<Hit> {
+        let format = &self.rules.rules()[rule].format;
+        if !hay[start..].starts_with(format.prefix.as_bytes()) {
+            return None;
+        }
+        let found = format.match_at(hay, start)?;
+        Some(Hit {
+            rule,
+            start,
+            end: start + found.len,
+            checksum: match found.checksum {
+                None => Checksum::None,
+                Some(true) => Checksum::Valid,
+                Some(false) => Checksum::Invalid,
+            },
+        })
+    }
+
     /// Finds tokens that start in `from..until` of `hay` and calls `f` for
-    /// each. The caller guarantees that `hay` holds the byte before `from`
-    /// (or `from` is the start of the data) and at least
-    /// [`Engine::max_token_len`] + 1 bytes past `until` unless `hay` ends
-    /// at the end of the data (`at_eof`). Under those conditions the hits do
-    /// not depend on how the data was split, which is what makes streaming
-    /// exact. Matches with a bad checksum are passed to `f` only when
-    /// `report_invalid` is set.
+    /// each, in order. The caller guarantees that `hay` holds
+    /// [`Engine::context`] bytes before `from` (at least the byte before
+    /// it), or everything from the start of the data, and
+    /// [`Engine::max_token_len`] + 1 + [`Engine::context`] bytes past
+    /// `until` unless `hay` ends at the end of the data (`at_eof`). Under
+    /// those conditions the hits do not depend on how the data was split,
+    /// which is what makes streaming exact. Matches with a bad checksum are
+    /// passed to `f` only when `report_invalid` is set.
     ///
     /// Returns where the next call should start: `until`, or the end of a
     /// token that reaches past it (tokens never overlap).
@@ -194,53 +366,97 @@ impl Engine {
         mut f: impl FnMut(Hit),
     ) -> usize {
         debug_assert!(
-            at_eof || hay.len() > until + self.max_token_len,
+            at_eof || hay.len() > until + self.max_token_len + self.context,
             "caller must keep a full token of lookahead"
         );
-        let mut at = from;
-        while at < until {
-            let Some((start, pat)) = self.next_candidate(hay, at) else {
-                return until;
+        let lo = from.saturating_sub(self.back);
+        let hi = (until + self.fwd).min(hay.len());
+        let mut hits: Vec<Hit> = Vec::new();
+        // Keyword regions around anchors, merged as they come.
+        let mut regions: Vec<(usize, usize)> = Vec::new();
+        // Tokens never overlap: a prefix inside a token (possible only for
+        // custom prefixes with inner separators) is not a new token.
+        let mut free = from;
+        let mut at = lo;
+        while at < hi {
+            let Some((pos, _)) = self.next_candidate(hay, at, hi) else {
+                break;
             };
-            if start >= until {
-                return until;
-            }
-            at = start + 1;
-            if start > 0 && is_word(hay[start - 1]) {
-                continue;
-            }
-            let tail = &hay[start..];
-            // Rules sharing the head, longest prefix first; rules may share
-            // a whole prefix with different layouts: the first that matches.
-            let Some((rule, found)) = self.heads[pat].iter().find_map(|&r| {
-                let format = &self.rules.rules()[r].format;
-                if !tail.starts_with(format.prefix.as_bytes()) {
-                    return None;
+            at = pos + 1;
+            // Every needle found at `pos` (one may begin another).
+            for (needle, targets) in &self.needles {
+                if !hay[pos..].starts_with(needle) {
+                    continue;
                 }
-                format.match_at(hay, start).map(|f| (r, f))
-            }) else {
-                continue;
-            };
-            let end = start + found.len;
-            let checksum = match found.checksum {
-                None => Checksum::None,
-                Some(true) => Checksum::Valid,
-                Some(false) => Checksum::Invalid,
-            };
-            if checksum == Checksum::Invalid && !report_invalid {
-                continue;
+                let mut confirmed = false;
+                for t in targets {
+                    match *t {
+                        Target::Keyword => {
+                            let r = (
+                                pos.saturating_sub(KEYWORD_REACH + self.keyword_len),
+                                pos + KEYWORD_REACH + 1,
+                            );
+                            match regions.last_mut() {
+                                Some(last) if last.1 >= r.0 => last.1 = last.1.max(r.1),
+                                _ => regions.push(r),
+                            }
+                        }
+                        Target::Prefix { rule, off } => {
+                            let Some(start) = pos.checked_sub(off) else {
+                                continue;
+                            };
+                            if confirmed
+                                || start < free
+                                || start >= until
+                                || (start > 0 && is_word(hay[start - 1]))
+                            {
+                                continue;
+                            }
+                            // Rules sharing the needle, longest prefix first;
+                            // rules may share a whole prefix with different
+                            // layouts: the first that matches.
+                            let Some(hit) = self.confirm(hay, start, rule) else {
+                                continue;
+                            };
+                            if hit.checksum == Checksum::Invalid && !report_invalid {
+                                continue;
+                            }
+                            free = hit.end;
+                            hits.push(hit);
+                            confirmed = true;
+                        }
+                    }
+                }
             }
-            f(Hit {
-                rule,
-                start,
-                end,
-                checksum,
-            });
-            // Tokens never overlap: a prefix inside a token (possible only
-            // for custom prefixes with inner separators) is not a new token.
-            at = end;
         }
-        at.max(until)
+        for &region in &regions {
+            crate::keyword::find_in(&self.keywords, hay, region, from, until, |rule, s, e| {
+                hits.push(Hit {
+                    rule,
+                    start: s,
+                    end: e,
+                    checksum: Checksum::None,
+                })
+            });
+        }
+        if hits.len() > 1 {
+            // In order; where a keyword secret overlaps a token, the token.
+            hits.sort_by_key(|h| (h.start, self.rules.rules()[h.rule].is_keyword()));
+            let mut end = 0;
+            hits.retain(|h| {
+                let keep = h.start >= end;
+                if keep {
+                    end = h.end;
+                }
+                keep
+            });
+        }
+        let mut next = until;
+        for h in hits {
+            next = next.max(h.end);
+            f(h);
+        }
+        next
     }
 }
 
@@ -327,12 +543,13 @@ mod tests {
             .iter()
             .map(|r| (**r).clone())
             .collect();
-        let mut acme = rules[0].clone();
+        let template = rules.iter().find(|r| !r.is_keyword()).unwrap().clone();
+        let mut acme = template.clone();
         acme.format = Format::custom("acme", Scheme::Crc32Hex8).unwrap();
-        let mut ack = rules[0].clone();
+        let mut ack = template.clone();
         ack.format = Format::custom("ack", Scheme::Crc32Base62x6).unwrap();
         // "cf" is shared with the Cloudflare prefixes too.
-        let mut cfx = rules[0].clone();
+        let mut cfx = template.clone();
         cfx.format = Format::custom("cfxyz", Scheme::Crc32Hex8).unwrap();
         let (a, k, c) = (
             acme.format.mint().unwrap(),
@@ -352,6 +569,44 @@ mod tests {
                     "custom-cfxyz",
                     "cloudflare-user-api-token"
                 ]
+            );
+        }
+    }
+
+    #[test]
+    fn teddy_order_keeps_families_in_their_buckets() {
+        let needles: Vec<&[u8]> = [
+            "cfu", "cfa", "cfk", "ghp", "gho", "ghu", "ghs", "ghr", "b_pat_", "glp", "gla", "glw",
+            "gls", "npm", "udfl", "udFl", "UDFL", "CF_", "cf_", "h-key", "h-Key", "H-KEY",
+        ]
+        .iter()
+        .map(|s| s.as_bytes())
+        .collect();
+        let order = teddy_order(needles.clone());
+        // Every needle is still there; Teddy's bucket rule puts each family
+        // in buckets of its own.
+        for n in &needles {
+            assert!(order.contains(n), "{}", String::from_utf8_lossy(n));
+        }
+        let nib = |n: &[u8]| n.iter().take(3).map(|b| b & 15).collect::<Vec<_>>();
+        let mut bucket_of: Vec<(Vec<u8>, usize)> = Vec::new();
+        let mut buckets: Vec<Vec<&[u8]>> = vec![Vec::new(); 8];
+        for (id, n) in order.iter().enumerate() {
+            let b = match bucket_of.iter().find(|(k, _)| *k == nib(n)) {
+                Some(&(_, b)) => b,
+                None => {
+                    bucket_of.push((nib(n), 7 - id % 8));
+                    7 - id % 8
+                }
+            };
+            buckets[b].push(n);
+        }
+        for b in &buckets {
+            let fam = |n: &[u8]| n[..2].to_ascii_lowercase();
+            assert!(
+                b.iter().all(|n| fam(n) == fam(b[0])),
+                "a bucket mixes families: {:?}",
+                b.iter().map(|n| String::from_utf8_lossy(n)).collect::<Vec<_>>()
             );
         }
     }

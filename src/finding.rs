@@ -9,7 +9,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use crate::checksum::sha256_hex;
 use crate::engine::Checksum;
 use crate::format::redact;
-use crate::rules::Rule;
+use crate::rules::{Confidence, Rule};
 use crate::scan::Match;
 
 /// Where a finding's bytes came from.
@@ -225,6 +225,17 @@ impl Finding {
         self.rule.id()
     }
 
+    /// How sure the finding is: `low` for a wrong checksum, else the
+    /// rule's (`high` for a checksum or a long fixed prefix, `medium` where
+    /// only a keyword names the secret).
+    pub fn confidence(&self) -> Confidence {
+        if self.checksum == Checksum::Invalid {
+            Confidence::Low
+        } else {
+            self.rule.confidence
+        }
+    }
+
     /// Human name of the rule.
     pub fn rule_name(&self) -> &str {
         &self.rule.format.name
@@ -327,7 +338,8 @@ impl Place {
 
 /// The JSON contract: `rule_id`, `rule_name`, `path`, `line`, `column`,
 /// `end_column`, `offset`, `secret_sha256`, `redacted`, `checksum`,
-/// `fingerprint`, `source`, and `commit`/`blob` where they apply.
+/// `confidence`, `fingerprint`, `source`, and `commit`/`blob` where they
+/// apply.
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let raw = self
@@ -337,7 +349,7 @@ impl Serialize for Finding {
         let extra = self.commit().is_some() as usize
             + self.blob().is_some() as usize
             + raw.is_some() as usize;
-        let mut st = s.serialize_struct("Finding", 12 + extra)?;
+        let mut st = s.serialize_struct("Finding", 13 + extra)?;
         st.serialize_field("rule_id", self.rule_id())?;
         st.serialize_field("rule_name", self.rule_name())?;
         st.serialize_field("path", &*self.path)?;
@@ -355,6 +367,7 @@ impl Serialize for Finding {
         st.serialize_field("secret_sha256", self.secret_sha256())?;
         st.serialize_field("redacted", self.redacted())?;
         st.serialize_field("checksum", &self.checksum)?;
+        st.serialize_field("confidence", &self.confidence())?;
         st.serialize_field("fingerprint", self.fingerprint())?;
         st.serialize_field("source", &self.source())?;
         if let Some(c) = self.commit() {
@@ -407,6 +420,7 @@ mod tests {
             "secret_sha256",
             "redacted",
             "checksum",
+            "confidence",
             "fingerprint",
             "source",
             "commit",

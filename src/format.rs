@@ -97,6 +97,11 @@ impl Format {
                 self.prefix, self.id
             )));
         }
+        self.validate_id()
+    }
+
+    /// Checks the id alone: non-empty lowercase `[a-z0-9._-]`.
+    pub fn validate_id(&self) -> Result<(), Error> {
         if self.id.is_empty()
             || !self.id.bytes().all(|c| {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_' || c == b'.'
@@ -321,7 +326,17 @@ impl FormatSet {
         if token.is_empty() {
             return Err(TokenError::Empty);
         }
-        let mut first_err = None;
+        // Formats may share a prefix (GitLab's layouts): the error of the
+        // one the token got furthest into says the most.
+        fn depth(e: &TokenError) -> usize {
+            match e {
+                TokenError::ChecksumMismatch { .. } => usize::MAX,
+                TokenError::LengthField { .. } => usize::MAX - 1,
+                TokenError::BadCharacter { position, .. } => *position,
+                _ => 0,
+            }
+        }
+        let mut best: Option<TokenError> = None;
         for f in self
             .formats
             .iter()
@@ -330,11 +345,13 @@ impl FormatSet {
             match f.check(token) {
                 Ok(c) => return Ok(c),
                 Err(e) => {
-                    first_err.get_or_insert(e);
+                    if best.as_ref().is_none_or(|b| depth(&e) > depth(b)) {
+                        best = Some(e);
+                    }
                 }
             }
         }
-        Err(first_err.unwrap_or(TokenError::UnknownPrefix))
+        Err(best.unwrap_or(TokenError::UnknownPrefix))
     }
 }
 

@@ -122,13 +122,15 @@ pub enum Len {
 }
 
 impl Len {
-    fn min(self) -> usize {
+    /// The fewest characters.
+    pub fn min(self) -> usize {
         match self {
             Len::Fixed(n) | Len::Range(n, _) => n,
         }
     }
 
-    fn max(self) -> usize {
+    /// The most characters.
+    pub fn max(self) -> usize {
         match self {
             Len::Fixed(n) | Len::Range(_, n) => n,
         }

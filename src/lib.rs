@@ -64,6 +64,8 @@ pub mod engine;
 #[cfg(feature = "scan")]
 pub mod finding;
 #[cfg(feature = "scan")]
+pub(crate) mod keyword;
+#[cfg(feature = "scan")]
 pub mod outcome;
 #[cfg(feature = "scan")]
 pub mod scan;
@@ -92,7 +94,7 @@ pub use checksum::Scheme;
 pub use error::{Error, ScopeError, TokenError};
 pub use format::{Format, FormatSet};
 pub use record::{JsonlStore, Record, RecordStore};
-pub use rules::{Rule, RuleSet};
+pub use rules::{Confidence, Rule, RuleSet};
 pub use scope::Scope;
 pub use verify::{Decision, Denied, Verifier};
 

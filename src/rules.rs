@@ -78,12 +78,97 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// The file the rule came from.
     pub source: PathBuf,
+    /// How sure a checksum-valid (or shape-only) finding of this rule is.
+    pub confidence: Confidence,
+    /// What the prefilter looks for: a rare substring of the prefix (its
+    /// first three bytes unless the rule file names one).
+    pub anchor: String,
+    /// For a keyword-anchored rule (no prefix): what must name the secret.
+    pub keyword: Option<Keyword>,
 }
+
+/// How sure a finding is. Ordered: `Low < Medium < High`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A right shape with a wrong checksum (reported only on request).
+    Low,
+    /// A secret of the right shape where a keyword names it.
+    Medium,
+    /// A valid checksum, or a long fixed prefix.
+    High,
+}
+
+impl Confidence {
+    /// The word used in reports: `low`, `medium`, `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Confidence, String> {
+        match s {
+            "low" => Ok(Confidence::Low),
+            "medium" => Ok(Confidence::Medium),
+            "high" => Ok(Confidence::High),
+            _ => Err(format!("confidence {s:?}: expected low, medium or high")),
+        }
+    }
+}
+
+/// What names a keyword-anchored secret: a secret of the rule's shape is
+/// reported when one of `contexts` holds around it and an anchor lies
+/// within [`KEYWORD_REACH`] bytes of it. Data here; the scanner compiles the
+/// regular expressions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyword {
+    /// Substrings the prefilter looks for (case-sensitive; list each
+    /// spelling): a rare part of each naming keyword.
+    pub anchors: Vec<String>,
+    /// Character classes the secret must contain (`digit`, `upper`,
+    /// `lower`, `letter`): random secrets have them, placeholders often not.
+    pub require: Vec<String>,
+    /// Any one of these must hold.
+    pub contexts: Vec<Context>,
+}
+
+/// One way a secret may be named. All given parts must hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// Must match the text before the secret on its line (up to
+    /// [`KEYWORD_REACH`] bytes), ending where the secret starts: write it
+    /// with a `$`.
+    pub before: String,
+    /// Must match an enclosing key above the secret: a less-indented line
+    /// (YAML, HCL, JSON), or a `[table]` header with no other header
+    /// between (TOML, INI), within [`KEYWORD_LINES`] lines and
+    /// [`KEYWORD_REACH`] bytes.
+    pub parent: Option<String>,
+    /// Must match somewhere within [`KEYWORD_LINES`] lines above or below
+    /// the secret's line (and [`KEYWORD_REACH`] bytes), its line included.
+    pub near: Option<String>,
+}
+
+/// How far (bytes) from a keyword-anchored secret its naming may be.
+pub const KEYWORD_REACH: usize = 512;
+/// How many lines above (or below, for `near`) the naming may be.
+pub const KEYWORD_LINES: usize = 5;
 
 impl Rule {
     /// The rule id, e.g. `cloudflare-user-api-token`.
     pub fn id(&self) -> &str {
         &self.format.id
+    }
+
+    /// Whether the rule finds secrets by keyword, not by prefix.
+    pub fn is_keyword(&self) -> bool {
+        self.keyword.is_some()
     }
 }
 
@@ -100,7 +185,14 @@ struct FileDoc {
 struct RuleDoc {
     id: String,
     name: String,
-    prefix: String,
+    #[serde(default)]
+    prefix: Option<String>,
+    #[serde(default)]
+    anchor: Option<String>,
+    #[serde(default)]
+    confidence: Option<String>,
+    #[serde(default)]
+    keyword: Option<KeywordDoc>,
     #[serde(default)]
     body_len: Option<usize>,
     #[serde(default)]
@@ -116,6 +208,77 @@ struct RuleDoc {
     examples: Vec<String>,
     #[serde(default)]
     negative_examples: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeywordDoc {
+    anchors: Vec<String>,
+    #[serde(default)]
+    require: Vec<String>,
+    context: Vec<ContextDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextDoc {
+    before: String,
+    #[serde(default)]
+    parent: Option<String>,
+    #[serde(default)]
+    near: Option<String>,
+}
+
+impl KeywordDoc {
+    fn into_keyword(self, layout: &Layout) -> Result<Keyword, String> {
+        match layout.segments() {
+            [crate::layout::Segment::Random { .. }] => {}
+            _ => {
+                return Err(
+                    "a keyword rule's secret is one random segment (body = { alphabet, len }, checksum = \"none\")"
+                        .into(),
+                )
+            }
+        }
+        if self.anchors.is_empty() || self.anchors.iter().any(|a| a.len() < 3) {
+            return Err(
+                "keyword.anchors: list at least one anchor, each of 3 bytes or more".into(),
+            );
+        }
+        for r in &self.require {
+            if !matches!(r.as_str(), "digit" | "upper" | "lower" | "letter") {
+                return Err(format!(
+                    "keyword.require: {r:?} is not digit, upper, lower or letter"
+                ));
+            }
+        }
+        if self.context.is_empty() {
+            return Err("keyword.context: give at least one".into());
+        }
+        let contexts: Vec<Context> = self
+            .context
+            .into_iter()
+            .map(|c| Context {
+                before: c.before,
+                parent: c.parent,
+                near: c.near,
+            })
+            .collect();
+        #[cfg(feature = "scan")]
+        for c in &contexts {
+            for re in [Some(&c.before), c.parent.as_ref(), c.near.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                crate::keyword::compile(re).map_err(|e| format!("keyword.context: {e}"))?;
+            }
+        }
+        Ok(Keyword {
+            anchors: self.anchors,
+            require: self.require,
+            contexts,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -374,10 +537,11 @@ impl RuleSet {
                     r.id()
                 )));
             }
-            if let Some(other) = rules[..i]
-                .iter()
-                .find(|o| o.format.prefix == r.format.prefix && o.format.layout == r.format.layout)
-            {
+            if let Some(other) = rules[..i].iter().find(|o| {
+                r.keyword.is_none()
+                    && o.format.prefix == r.format.prefix
+                    && o.format.layout == r.format.layout
+            }) {
                 return Err(Error::Invalid(format!(
                     "{}: prefix {:?} (rule {:?}) is used by another rule too ({:?}) with the same layout",
                     r.source.display(),
@@ -411,8 +575,29 @@ impl RuleSet {
     }
 
     /// The rules' formats, as a set for `check`, `mint` and `verify`.
+    /// Keyword-anchored rules have no prefix to tell a token by: they are
+    /// found only in context, never checked or minted alone.
     pub fn formats(&self) -> FormatSet {
-        FormatSet::new(self.rules.iter().map(|r| r.format.clone()).collect())
+        FormatSet::new(
+            self.rules
+                .iter()
+                .filter(|r| r.keyword.is_none())
+                .map(|r| r.format.clone())
+                .collect(),
+        )
+    }
+
+    /// The rules whose findings are at least `min` sure (a rule's
+    /// confidence is that of its valid findings).
+    pub fn at_least(&self, min: Confidence) -> RuleSet {
+        RuleSet {
+            rules: self
+                .rules
+                .iter()
+                .filter(|r| r.confidence >= min)
+                .cloned()
+                .collect(),
+        }
     }
 
     /// Length in bytes of the longest token any rule matches.
@@ -448,13 +633,52 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
             message: format!("rule {id:?}: {msg}"),
         };
         let layout = r.layout().map_err(invalid)?;
+        let keyword = match r.keyword.take() {
+            Some(k) => Some(k.into_keyword(&layout).map_err(invalid)?),
+            None => None,
+        };
+        let prefix = match (r.prefix.take(), &keyword) {
+            (Some(p), None) => p,
+            (None, Some(_)) => String::new(),
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "a keyword rule has no prefix: its anchors find it".into(),
+                ))
+            }
+            (None, None) => return Err(invalid("missing field `prefix` (or `keyword`)".into())),
+        };
         let format = Format {
             id: r.id.clone(),
             name: r.name,
-            prefix: r.prefix,
+            prefix,
             layout,
         };
-        format.validate().map_err(|e| invalid(e.to_string()))?;
+        if keyword.is_some() {
+            format.validate_id()
+        } else {
+            format.validate()
+        }
+        .map_err(|e| invalid(e.to_string()))?;
+        let confidence = match r.confidence.as_deref() {
+            Some(c) => c.parse().map_err(invalid)?,
+            None if keyword.is_some() => Confidence::Medium,
+            None => Confidence::High,
+        };
+        let anchor = match (r.anchor.take(), &keyword) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "a keyword rule lists keyword.anchors, not anchor".into(),
+                ))
+            }
+            (Some(a), None) if a.len() >= 3 && format.prefix.contains(a.as_str()) => a,
+            (Some(a), None) => {
+                return Err(invalid(format!(
+                    "anchor {a:?} must be 3 bytes or more of the prefix {:?}",
+                    format.prefix
+                )))
+            }
+            (None, _) => format.prefix[..format.prefix.len().min(3)].to_string(),
+        };
         out.push(Rule {
             format,
             provider: doc.provider.clone(),
@@ -464,6 +688,9 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
                 .unwrap_or_else(|| "Revoke or rotate the token with its issuer, then remove it from the code and its history.".into()),
             examples: r.examples,
             negative_examples: r.negative_examples,
+            confidence,
+            anchor,
+            keyword,
             source: path.to_path_buf(),
         });
     }
@@ -491,7 +718,9 @@ mod tests {
         ] {
             assert!(s.get(id).is_some(), "{id} missing");
         }
-        assert_eq!(s.max_token_len(), 53);
+        // GitLab's routable tokens: prefix, up to 300 payload characters,
+        // version, lengths and checksum.
+        assert_eq!(s.max_token_len(), "glagent-".len() + 300 + 4 + 2 + 7);
     }
 
     #[cfg(feature = "scan")]
@@ -529,7 +758,7 @@ mod tests {
     #[test]
     fn duplicate_ids_and_prefixes_are_refused() {
         let mut rules = owned(RuleSet::builtin());
-        rules.push(rules[0].clone());
+        rules.push(rules.iter().find(|r| !r.is_keyword()).unwrap().clone());
         assert!(RuleSet::from_rules(rules.clone())
             .unwrap_err()
             .to_string()
@@ -542,36 +771,42 @@ mod tests {
             .contains("used by another rule"));
     }
 
-    /// FORMATS.md's other checksummed families, described as data.
-    fn formats_md() -> RuleSet {
-        let text = include_str!("../tests/data/formats-md.toml");
-        let mut rules = owned(RuleSet::builtin());
-        rules.extend(parse_file(Path::new("formats-md.toml"), text).unwrap());
-        RuleSet::from_rules(rules).unwrap()
-    }
+    /// The checksummed families beyond the first wave, with the published
+    /// algorithm of each (FORMATS.md's vectors are their first examples).
+    const FAMILIES: &[&str] = &[
+        "github-fine-grained-personal-access-token",
+        "grafana-service-account-token",
+        "gitlab-personal-access-token",
+        "gitlab-personal-access-token-unversioned",
+        "gitlab-agent-token",
+        "gitlab-agent-token-unversioned",
+        "gitlab-workspace-token",
+        "gitlab-workspace-token-unversioned",
+    ];
 
     #[cfg(feature = "scan")]
     #[test]
-    fn every_formats_md_family_is_data() {
-        let set = formats_md();
-        assert_eq!(set.check_examples(), Vec::<String>::new());
+    fn every_checksummed_family_is_exact() {
+        let set = RuleSet::builtin();
         let formats = set.formats();
-        for r in set.rules().iter().filter(|r| r.id().starts_with("test-")) {
+        let scanner = crate::Scanner::new(set.clone());
+        for id in FAMILIES {
+            let r = set.get(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert_eq!(r.confidence, Confidence::High);
             let vector = &r.examples[0];
             let c = formats
                 .check(vector)
                 .unwrap_or_else(|e| panic!("{}: {e}", r.id()));
             assert_eq!(c.format.id, r.id());
             // Every edit of a checked character fails: the checksum (or the
-            // length field, or the shape) catches it. The fine-grained PAT's
-            // last 8 characters are not covered by its checksum.
-            let plen = r.format.prefix.len();
-            let checked = if r.id() == "test-github-fine-grained-pat" {
-                vector.len() - 8
+            // length field, or the shape) catches it — prefix included. The
+            // fine-grained PAT's last 8 characters are not covered.
+            let checked = if r.id().starts_with("github-fine-grained") {
+                85
             } else {
                 vector.len()
             };
-            for i in plen..checked {
+            for i in 0..checked {
                 let mut b = vector.clone().into_bytes();
                 b[i] = if b[i] == b'7' { b'8' } else { b'7' };
                 let edited = String::from_utf8(b).unwrap();
@@ -580,12 +815,14 @@ mod tests {
                     "{}: edit at {i} still valid",
                     r.id()
                 );
+                let mut found = Vec::new();
+                scanner.scan_slice(edited.as_bytes(), |m| found.push(m));
+                assert!(found.is_empty(), "{}: edit at {i} found", r.id());
             }
             // Minted tokens check, and the scanner finds them as valid.
             for _ in 0..20 {
                 let t = r.format.mint().unwrap();
                 assert_eq!(formats.check(&t).unwrap().format.id, r.id(), "{t}");
-                let scanner = crate::Scanner::new(set.clone());
                 let mut found = Vec::new();
                 scanner.scan_slice(format!("x = \"{t}\"\n").as_bytes(), |m| found.push(m));
                 assert_eq!(found.len(), 1, "{t}");
@@ -593,11 +830,20 @@ mod tests {
                 assert_eq!(found[0].checksum, crate::Checksum::Valid);
             }
         }
+        // The 20-character glpat- of before has no checksum: its shape only.
+        let legacy = set.get("gitlab-personal-access-token-legacy").unwrap();
+        let t = legacy.format.mint().unwrap();
+        let mut found = Vec::new();
+        scanner.scan_slice(t.as_bytes(), |m| found.push(m));
+        assert_eq!(found.len(), 1);
+        assert_eq!(set.rules()[found[0].rule].id(), legacy.id());
+        assert_eq!(found[0].checksum, crate::Checksum::None);
+        assert_eq!(legacy.confidence, Confidence::High, "a long fixed prefix");
     }
 
     #[test]
     fn length_field_errors_name_the_field() {
-        let formats = formats_md().formats();
+        let formats = RuleSet::builtin().formats();
         let e = formats
             .check("glpat-VJciNwSNc-utqlF-Lmw1dhBvOjEKdToyBwX.0y0gsmf61")
             .unwrap_err();
@@ -609,6 +855,49 @@ mod tests {
                 actual: 35
             }
         );
+    }
+
+    #[test]
+    fn keyword_rules_are_data_and_never_checked_alone() {
+        let set = RuleSet::builtin();
+        for id in [
+            "cloudflare-legacy-global-api-key",
+            "cloudflare-legacy-api-token",
+        ] {
+            let r = set.get(id).unwrap();
+            assert!(r.is_keyword());
+            assert_eq!(r.confidence, Confidence::Medium);
+            assert!(r.format.prefix.is_empty());
+            assert!(set.formats().by_name(id).is_none(), "no check or mint");
+        }
+        assert_eq!(
+            set.at_least(Confidence::High)
+                .rules()
+                .iter()
+                .filter(|r| r.is_keyword())
+                .count(),
+            0
+        );
+        let bad = |extra: &str| {
+            parse_file(
+                Path::new("x.toml"),
+                &format!("provider = \"x\"\n[[rules]]\nid = \"a\"\nname = \"a\"\nbody = {{ alphabet = \"hex\", len = 40 }}\nchecksum = \"none\"\ndescription = \"d\"\n{extra}"),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(bad("").contains("prefix"), "{}", bad(""));
+        let ctx = "[[rules.keyword.context]]\nbefore = 'key=$'\n";
+        assert!(bad(&format!("[rules.keyword]\nanchors = [\"ke\"]\n{ctx}")).contains("3 bytes"));
+        assert!(bad(&format!(
+            "[rules.keyword]\nanchors = [\"key\"]\nrequire = [\"vowel\"]\n{ctx}"
+        ))
+        .contains("vowel"));
+        #[cfg(feature = "scan")]
+        assert!(bad(
+            "[rules.keyword]\nanchors = [\"key\"]\n[[rules.keyword.context]]\nbefore = '(key'\n"
+        )
+        .contains("regular expression"));
     }
 
     #[test]

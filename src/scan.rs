@@ -285,8 +285,9 @@ impl Scanner {
         rewind: Option<&File>,
         mut f: impl FnMut(Match),
     ) -> io::Result<u64> {
-        let keep_before = ALLOW_WINDOW;
-        let keep_after = self.engine.max_token_len() + 1 + ALLOW_WINDOW;
+        let context = ALLOW_WINDOW.max(self.engine.context());
+        let keep_before = context;
+        let keep_after = self.engine.max_token_len() + 1 + context;
         let cap = keep_before + keep_after + sb.read_size;
         if sb.buf.len() != cap {
             sb.buf = vec![0; cap];

@@ -124,9 +124,15 @@ pub(crate) struct ScanArgs {
     /// Print each full token (the `secret` field in JSON). Off by default.
     #[arg(long)]
     pub show_secret: bool,
-    /// Also report prefix+shape matches whose checksum fails.
+    /// Also report prefix+shape matches whose checksum fails (confidence
+    /// low).
     #[arg(long)]
     pub report_invalid: bool,
+    /// Report only findings at least this sure: `high` drops the
+    /// keyword-anchored ones (pre-2026 Cloudflare keys), `medium` (the
+    /// default) reports them.
+    #[arg(long, value_name = "LEVEL", value_parser = ["low", "medium", "high"])]
+    pub min_confidence: Option<String>,
     /// Also scan files that .gitignore/.ignore exclude (never .git).
     #[arg(long)]
     pub no_ignore: bool,

@@ -25,13 +25,26 @@ use crate::report::text::escape_control;
 use crate::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
 use crate::stats::Stats;
 use crate::walk::{self, Progress};
-use crate::{RuleSet, Scanner};
+use crate::{Confidence, RuleSet, Scanner};
 
 use super::output::{Output, Stream, Writer};
 use super::{revoke_cmd, Color, Exit, ScanArgs};
 
 pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
-    let rules = RuleSet::with_files(&a.rules)?;
+    let min: Confidence = match a.min_confidence.as_deref() {
+        Some(level) => level.parse().map_err(anyhow::Error::msg)?,
+        None if a.report_invalid => Confidence::Low,
+        None => Confidence::Medium,
+    };
+    if a.report_invalid && min > Confidence::Low {
+        anyhow::bail!(
+            "--report-invalid reports low-confidence findings (a wrong checksum); it cannot be combined with --min-confidence {}",
+            min.as_str()
+        );
+    }
+    // Rules below the bar are not even compiled: `--min-confidence high`
+    // costs nothing for keyword rules.
+    let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
     let scanner = Scanner::new(rules).report_invalid(a.report_invalid);
     let roots = if a.paths.is_empty() {
         vec![PathBuf::from(".")]

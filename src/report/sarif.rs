@@ -6,9 +6,8 @@ use serde_json::{json, Value};
 
 use super::remedy::{rule_help_markdown, ROTATE};
 use super::ReportOptions;
-use crate::engine::Checksum;
 use crate::finding::Finding;
-use crate::rules::RuleSet;
+use crate::rules::{Confidence, RuleSet};
 
 /// The SARIF schema URI written into reports.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -118,15 +117,20 @@ fn tool(rules: &RuleSet) -> Value {
         .rules()
         .iter()
         .map(|r| {
-            let precision = if r.format.has_checksum() {
-                "very-high"
+            let precision = match (r.format.has_checksum(), r.confidence) {
+                (true, _) => "very-high",
+                (false, Confidence::High) => "high",
+                _ => "medium",
+            };
+            let short = if r.is_keyword() {
+                format!("{} (by keyword)", r.format.name)
             } else {
-                "high"
+                format!("{} ({})", r.format.name, r.format.prefix)
             };
             json!({
                 "id": r.id(),
                 "name": r.format.name.replace(' ', ""),
-                "shortDescription": {"text": format!("{} ({})", r.format.name, r.format.prefix)},
+                "shortDescription": {"text": short},
                 "fullDescription": {"text": r.description},
                 "help": {
                     "text": r.help,
@@ -171,6 +175,7 @@ fn result(
     message.push_str(&format!(" {ROTATE}"));
     let mut props = json!({
         "checksum": f.checksum.as_str(),
+        "confidence": f.confidence().as_str(),
         "redacted": f.redacted(),
         "secret_sha256": f.secret_sha256(),
         "source": f.source().as_str(),
@@ -180,7 +185,7 @@ fn result(
     }
     let mut r = json!({
         "ruleId": f.rule_id(),
-        "level": if f.checksum == Checksum::Invalid { "warning" } else { "error" },
+        "level": if f.confidence() == Confidence::High { "error" } else { "warning" },
         "message": {"text": message},
         "locations": [{
             "physicalLocation": {

@@ -5,6 +5,7 @@ use super::remedy::short_commit;
 use super::ReportOptions;
 use crate::engine::Checksum;
 use crate::finding::Finding;
+use crate::rules::Confidence;
 use crate::stats::Stats;
 
 /// `s` with every control character written as an escape (`\n`, `\t`,
@@ -50,6 +51,9 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     );
     if f.checksum != Checksum::Valid {
         s.push_str(&format!(" (checksum {})", f.checksum.as_str()));
+    }
+    if f.confidence() == Confidence::Medium {
+        s.push_str(" (named by a keyword)");
     }
     if let Some(c) = f.commit() {
         s.push_str(&format!(" commit {}", short_commit(c)));

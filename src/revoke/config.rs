@@ -2,7 +2,10 @@
 //!
 //! ```toml
 //! [[revoke]]
-//! rules = ["cloudflare-*"]                  # globs over rule ids
+//! rules = ["cloudflare-*"]                  # globs over rule ids (checksum-valid
+//!                                           # findings; one without a checksum, such as
+//!                                           # cloudflare-legacy-api-token, only when named
+//!                                           # exactly)
 //! url = "https://revoke.example.com/burnkey"
 //! secret_env = "BURNKEY_REVOKE_SECRET"      # env var holding a whsec_… secret
 //! send = "token"                            # or "hash": only the SHA-256
@@ -73,12 +76,22 @@ pub struct Endpoint {
     /// First retry delay.
     pub backoff: Duration,
     matcher: GlobSet,
+    /// The `rules` entries, as written: a finding without a checksum goes
+    /// only to an endpoint that names its rule id exactly.
+    named: Vec<String>,
 }
 
 impl Endpoint {
-    /// Whether findings of `rule_id` go to this endpoint.
+    /// Whether checksum-valid findings of `rule_id` go to this endpoint.
     pub fn wants(&self, rule_id: &str) -> bool {
         self.matcher.is_match(rule_id)
+    }
+
+    /// Whether findings of `rule_id` that carry no checksum (shape-only or
+    /// keyword-anchored: they may be something else) go to this endpoint:
+    /// only when `rules` names the id itself, never through a glob.
+    pub fn names(&self, rule_id: &str) -> bool {
+        self.named.iter().any(|r| r == rule_id)
     }
 
     /// Reads the secret from the environment.
@@ -203,6 +216,7 @@ impl Config {
                 retry_for: duration(&d.retry_for, Duration::from_secs(30), "retry_for", path, i)?,
                 backoff: duration(&d.backoff, Duration::from_millis(500), "backoff", path, i)?,
                 matcher: b.build().map_err(|e| bad(e.to_string()))?,
+                named: d.rules,
             });
         }
         Ok(Config { endpoints })

@@ -72,18 +72,23 @@ pub fn webhook_id(endpoint: &str, token_sha256: &str) -> String {
     format!("msg_{}", &h[..32])
 }
 
-/// The requests `findings` call for: checksum-valid findings only, one per
-/// distinct token per endpoint, located where the token was first reported.
+/// The requests `findings` call for, one per distinct token per endpoint,
+/// located where the token was first reported: checksum-valid findings of
+/// the rules an endpoint's globs match, and findings without a checksum
+/// (shape-only, keyword-anchored) only of rules the endpoint names exactly.
+/// A wrong checksum is never sent.
 pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut out = Vec::new();
     for ep in &config.endpoints {
         let mut seen = HashSet::new();
         for f in findings {
-            if f.checksum != Checksum::Valid
-                || !ep.wants(f.rule_id())
-                || !seen.insert(f.secret_sha256().to_string())
-            {
+            let wanted = match f.checksum {
+                Checksum::Valid => ep.wants(f.rule_id()),
+                Checksum::None => ep.names(f.rule_id()),
+                Checksum::Invalid => false,
+            };
+            if !wanted || !seen.insert(f.secret_sha256().to_string()) {
                 continue;
             }
             let location = match f.commit() {
