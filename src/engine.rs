@@ -606,7 +606,9 @@ mod tests {
             assert!(
                 b.iter().all(|n| fam(n) == fam(b[0])),
                 "a bucket mixes families: {:?}",
-                b.iter().map(|n| String::from_utf8_lossy(n)).collect::<Vec<_>>()
+                b.iter()
+                    .map(|n| String::from_utf8_lossy(n))
+                    .collect::<Vec<_>>()
             );
         }
     }

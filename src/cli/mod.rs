@@ -219,7 +219,8 @@ pub(crate) enum OutFormat {
 
 #[derive(Args, Debug)]
 pub(crate) struct MintArgs {
-    /// Kind to mint: cfut, cfat, cfk, ghp, gho, ghu, ghr, npm, or your own prefix (e.g. acme).
+    /// Kind to mint: cfut, cfat, cfk, ghp, gho, ghu, ghr, github_pat, glpat, glagent, glwt,
+    /// glsa, npm, or your own prefix (e.g. acme).
     #[arg(long)]
     pub kind: String,
     /// Checksum scheme for a custom prefix (built-in kinds keep theirs).

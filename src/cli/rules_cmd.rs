@@ -18,9 +18,13 @@ pub(crate) fn run(c: RulesCmd) -> anyhow::Result<Exit> {
                 match format {
                     OutFormat::Text => writeln!(
                         out,
-                        "{:<32} {:<8} {:>3}  {:<15} {}",
+                        "{:<42} {:<11} {:>3}  {:<15} {}",
                         r.id(),
-                        f.prefix,
+                        if r.is_keyword() {
+                            "(keyword)"
+                        } else {
+                            f.prefix.as_str()
+                        },
                         f.token_len(),
                         f.checksum_name(),
                         f.name
@@ -31,6 +35,8 @@ pub(crate) fn run(c: RulesCmd) -> anyhow::Result<Exit> {
                         json!({
                             "id": r.id(), "name": f.name, "provider": r.provider,
                             "prefix": f.prefix,
+                            "confidence": r.confidence.as_str(),
+                            "keyword": r.is_keyword(),
                             "body_len": f.layout.as_preset().map(|(n, _)| n),
                             "checksum": f.checksum_name(),
                             "layout": f.layout.describe(),

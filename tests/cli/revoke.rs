@@ -609,3 +609,41 @@ fn soak_2000_findings_against_a_flaky_server_lose_nothing() {
         assert!(!doc.to_string().contains(tok.as_str()) && !err.contains(tok.as_str()));
     }
 }
+
+/// A keyword-anchored finding (no checksum: it may be something else) is
+/// reported, but a glob never sends it: only an endpoint that names its rule
+/// id does. Checksum-valid tokens go as before.
+#[test]
+fn keyword_findings_are_revoked_only_when_named_exactly() {
+    let legacy = "Gq3vT7wLx9ZkP2mNbR4sY6uJc8dFh0aEiKo1-_Wz"; // burnkey:allow (made up)
+    let valid = mint("cfut");
+    let server = Server::start(|_, _| ok());
+    for (rules, want) in [
+        ("\"cloudflare-*\"", 1),
+        ("\"*\"", 1),
+        ("\"cloudflare-*\", \"cloudflare-legacy-api-token\"", 2),
+    ] {
+        let t = Tree::new();
+        t.write(
+            "a.env",
+            format!("CLOUDFLARE_API_TOKEN={legacy}\nTOKEN={valid}\n"),
+        );
+        t.write(
+            "burnkey.toml",
+            format!("[[revoke]]\nrules = [{rules}]\nurl = \"{}\"\nsecret_env = \"TEST_REVOKE_SECRET\"\n", server.url()),
+        );
+        let o = bin()
+            .current_dir(t.path())
+            .env("TEST_REVOKE_SECRET", SECRET)
+            .args(["scan", ".", "--format", "json", "--revoke-dry-run"])
+            .output()
+            .unwrap();
+        let (code, out, err) = parts(&o);
+        assert_eq!(code, 1, "{err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(findings(&doc).len(), 2, "both reported");
+        let sent = doc["revocations"]["would_send"].as_array().unwrap();
+        assert_eq!(sent.len(), want, "rules = [{rules}]: {sent:?}");
+    }
+    assert!(server.seen().is_empty(), "a dry run");
+}

@@ -202,3 +202,138 @@ fn stores_written_before_formats_were_named_still_verify() {
         assert_eq!(code, 0, "{out}{err}");
     }
 }
+
+/// Every finding says how sure it is; `--min-confidence high` keeps only the
+/// checksum-valid and long-prefix ones, and is refused with
+/// `--report-invalid` (whose findings are low).
+#[test]
+fn confidence_is_reported_and_filters() {
+    let legacy_key = "9f0c6b2e4a7d18c3e5b9a0f2d4c6e8a1b3d5f7091"; // burnkey:allow (made up)
+    let valid = mint("cfut");
+    let t = Tree::new();
+    t.write(
+        "deploy.sh",
+        format!("curl -H \"X-Auth-Key: {legacy_key}\" https://api.cloudflare.com/client/v4/zones\nTOKEN={valid}\n"),
+    );
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1);
+    let got: Vec<(String, String, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["checksum"].as_str().unwrap().to_string(),
+                f["confidence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "cloudflare-legacy-global-api-key".into(),
+                "none".into(),
+                "medium".into()
+            ),
+            (
+                "cloudflare-user-api-token".into(),
+                "valid".into(),
+                "high".into()
+            ),
+        ]
+    );
+    assert!(!doc.to_string().contains(legacy_key), "never the secret");
+    let (code, doc) = scan_json(t.path(), &[".", "--min-confidence", "high"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc).len(), 1);
+    assert_eq!(findings(&doc)[0]["confidence"], "high");
+    // Only the legacy key: nothing at high is a clean scan.
+    t.write("deploy.sh", format!("X-Auth-Key: {legacy_key}\n"));
+    assert_eq!(scan_json(t.path(), &[".", "--min-confidence", "high"]).0, 0);
+    assert_eq!(scan_json(t.path(), &["."]).0, 1);
+    // Text and SARIF say it too.
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    assert!(
+        out.contains("cloudflare-legacy-global-api-key") && out.contains("named by a keyword"),
+        "{out}"
+    );
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", ".", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &sarif["runs"][0]["results"][0];
+    assert_eq!(r["level"], "warning");
+    assert_eq!(r["properties"]["confidence"], "medium");
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", ".", "--report-invalid", "--min-confidence", "high"])
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2);
+    assert!(err.contains("--report-invalid"), "{err}");
+}
+
+/// A keyword rule in a user's rule file works like a built-in one.
+#[test]
+fn keyword_rules_come_from_rule_files_too() {
+    let t = Tree::new();
+    t.write(
+        "acme.toml",
+        r#"provider = "Acme"
+
+[[rules]]
+id = "acme-legacy-key"
+name = "Acme key (old)"
+body = { alphabet = "A-Z0-9", len = 32 }
+checksum = "none"
+description = "An old Acme key, named by ACME_KEY."
+examples = ["ACME_KEY=Q7W2E9R4T6Y1U8I3O5P0A2S4D6F8G1H3"]
+negative_examples = ["OTHER_KEY=Q7W2E9R4T6Y1U8I3O5P0A2S4D6F8G1H3"]
+
+[rules.keyword]
+anchors = ["ACME_K"]
+require = ["digit", "upper"]
+
+[[rules.keyword.context]]
+before = 'ACME_KEY\s*=\s*$'
+"#,
+    );
+    let o = bin()
+        .current_dir(t.path())
+        .args(["rules", "check", "--rules", "acme.toml"])
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 0, "{out}{err}");
+    t.write("x.env", "ACME_KEY=Z1X2C3V4B5N6M7L8K9J0H1G2F3D4S5A6\n");
+    let (code, doc) = scan_json(t.path(), &["x.env", "--rules", "acme.toml"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc)[0]["rule_id"], "acme-legacy-key");
+    assert_eq!(findings(&doc)[0]["confidence"], "medium");
+    // A broken expression is named, with the file.
+    t.write(
+        "bad.toml",
+        std::fs::read_to_string(t.path().join("acme.toml"))
+            .unwrap()
+            .replace("ACME_KEY\\s", "(ACME_KEY"),
+    );
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "x.env", "--rules", "bad.toml"])
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.toml") && err.contains("regular expression"),
+        "{err}"
+    );
+}
