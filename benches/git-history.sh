@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# History scan speed: `burnkey scan --git` against the floor, reading every object once:
-# `git rev-list --objects --all | cut -d' ' -f1 | git cat-file --batch > /dev/null`.
-# (Without the `cut`, cat-file takes each whole "<id> <path>" line as an object name and answers
-# "missing" for every blob and tree: on git 2.47 that command reads almost nothing. The script
-# prints it too, as "literal", for reference.)
+# History scan speed: `burnkey scan --git` against the floor that enumerates what is reachable and
+# reads only the blobs, single-threaded:
+# `git rev-list --objects --all | cut -d' ' -f1 | git cat-file --batch-check='%(objectname)
+# %(objecttype)' | awk '$2=="blob"{print $1}' | git cat-file --batch > /dev/null`.
+# Also printed: "all objects" (the same without the blob filter: trees and commits read too), and
+# "literal" (without the `cut`, cat-file takes each whole "<id> <path>" line as an object name and
+# answers "missing" for every blob and tree: it reads almost nothing), for reference.
+#
+# Checks the findings: one per planted (token, path), with the commit that planted it and the last
+# commit that changed the file (every later version keeps the token); --all-occurrences gives one
+# per blob. The generator records what it planted in $REPO/.git/burnkey-planted.
 #
 # Generates (once) a repository with COMMITS commits (default 2000) with git fast-import: a first
 # commit with FILES (5,000) real source files from ~/.cargo/registry/src, then commits that each
@@ -26,7 +32,7 @@ bk="$here/target/release/burnkey"
 
 if [ ! -d "$repo/.git" ]; then
     rm -rf "$repo"; git init -q -b main "$repo"
-    python3 - "$commits" "${FILES:-5000}" "${CHANGES:-8}" <<'PY' | git -C "$repo" fast-import --quiet
+    PLANTED="$repo/.git/burnkey-planted" python3 - "$commits" "${FILES:-5000}" "${CHANGES:-8}" <<'PY' | git -C "$repo" fast-import --quiet
 import os, random, sys, zlib
 commits, FILES, CHANGES = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(7)
@@ -53,13 +59,18 @@ def blob(data):
     return mark
 t = 1700000000
 planted = []
+import hashlib
+held = {}  # path -> [(sha256, first commit)] of the tokens its content holds
+last = {}  # path -> last commit that changed it
 for c in range(commits):
     changes = paths if c == 0 else rng.sample(paths, CHANGES)
     marks = []
     for p in changes:
         data = contents[p] + (b"\n// change %d\n" % c)
+        last[p] = c
         if c % 100 == 50:
             tok = token(); planted.append(tok)
+            held.setdefault(p, []).append((hashlib.sha256(tok).hexdigest(), c))
             data += b"const K: &str = \"" + tok + b"\";\n"
         contents[p] = data
         marks.append((p, blob(data)))
@@ -68,6 +79,10 @@ for c in range(commits):
     for p, m in marks:
         out.write(b"M 100644 :%d %s\n" % (m, p.encode()))
     out.write(b"\n")
+with open(os.environ["PLANTED"], "w") as f:
+    for p, toks in sorted(held.items()):
+        for sha, first in toks:
+            f.write(f"{sha} {first} {last[p]} {p}\n")
 sys.stderr.write(f"{commits} commits, {len(planted)} tokens planted\n")
 PY
     git -C "$repo" gc -q --aggressive 2>/dev/null || git -C "$repo" gc -q
@@ -76,17 +91,19 @@ fi
 objects=$(git -C "$repo" count-objects -v | awk '/in-pack/ {print $2}')
 echo "repository: $(git -C "$repo" rev-list --count --all) commits, $objects objects, $(du -sh "$repo/.git" | cut -f1) packed"
 measure() { /usr/bin/time -f "%e %M" -o /tmp/gh-time.$$ "$@" >/dev/null 2>&1 || true; tail -n 1 /tmp/gh-time.$$; }
-floor() { git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$repo" cat-file --batch > /dev/null; }
+floor() { git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$repo" cat-file --batch-check='%(objectname) %(objecttype)' | awk '$2=="blob"{print $1}' | git -C "$repo" cat-file --batch > /dev/null; }
+allobj() { git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$repo" cat-file --batch > /dev/null; }
 literal() { git -C "$repo" rev-list --objects --all | git -C "$repo" cat-file --batch > /dev/null; }
-export -f floor literal; export repo
+export -f floor allobj literal; export repo
 floor; "$bk" scan --git "$repo" -q --format json > /dev/null || true
 baseline=${BASELINE:-}
-fl=(); lit=(); bt=(); ot=(); rss=0
+fl=(); al=(); lit=(); bt=(); ot=(); rss=0
 for r in $(seq "$runs"); do
     read -r t _ < <(measure bash -c floor); fl+=("$t")
+    read -r t _ < <(measure bash -c allobj); al+=("$t")
     read -r t _ < <(measure bash -c literal); lit+=("$t")
     read -r t m < <(measure "$bk" scan --git "$repo" -q --format json); bt+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
-    line="round $r: floor ${fl[-1]}s  literal ${lit[-1]}s  burnkey ${bt[-1]}s"
+    line="round $r: floor ${fl[-1]}s  all objects ${al[-1]}s  literal ${lit[-1]}s  burnkey ${bt[-1]}s"
     if [ -n "$baseline" ]; then
         read -r t _ < <(measure "$baseline" scan --git "$repo" -q --format json); ot+=("$t")
         line+="  baseline ${ot[-1]}s"
@@ -94,13 +111,38 @@ for r in $(seq "$runs"); do
     echo "$line"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-f=$(median "${fl[@]}"); b=$(median "${bt[@]}"); l=$(median "${lit[@]}")
+f=$(median "${fl[@]}"); b=$(median "${bt[@]}"); l=$(median "${lit[@]}"); a=$(median "${al[@]}")
 if [ -n "$baseline" ]; then
     o=$(median "${ot[@]}")
     awk -v b="$b" -v o="$o" -v f="$f" 'BEGIN {
         printf "baseline %.2fs: burnkey/baseline = %.3fx; baseline/floor = %.2fx\n", o, b/o, o/f }'
 fi
-found=$({ "$bk" scan --git "$repo" -q --format jsonl || true; } | wc -l)
-awk -v f="$f" -v b="$b" -v l="$l" -v rss="$rss" -v found="$found" 'BEGIN {
-    printf "floor %.2fs, burnkey --git %.2fs: ratio %.2fx (target <= 1.3x); literal floor %.2fs (ratio %.2fx)\n", f, b, b/f, l, b/l;
-    printf "peak RSS %.1f MiB, burnkey and its git children (target < 200 MiB); %d findings\n", rss/1024, found }'
+report=$(mktemp); trap 'rm -f "$report"' EXIT
+"$bk" scan --git "$repo" -q --format json -o "$report" || true
+every=$({ "$bk" scan --git "$repo" -q --format jsonl --all-occurrences || true; } | wc -l)
+awk -v f="$f" -v b="$b" -v l="$l" -v a="$a" -v rss="$rss" 'BEGIN {
+    printf "floor %.2fs, burnkey --git %.2fs: ratio %.2fx (target <= 1.0x); all objects %.2fs (ratio %.2fx); literal %.2fs\n", f, b, b/f, a, b/a, l;
+    printf "peak RSS %.1f MiB, burnkey and its git children (target < 200 MiB)\n", rss/1024 }'
+if [ -f "$repo/.git/burnkey-planted" ]; then
+    git -C "$repo" log --all --format='%H %s' >"$report.log"
+    python3 - "$report" "$repo/.git/burnkey-planted" "$report.log" "$every" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+commit_no = {}
+for line in open(sys.argv[3]):
+    h, subject = line.split(" ", 1)
+    commit_no[h] = int(subject.split()[1])
+want = {}
+for line in open(sys.argv[2]):
+    sha, first, last, path = line.rstrip("\n").split(" ", 3)
+    want[(sha, path)] = (int(first), int(last))
+got = {(f["secret_sha256"], f["path"]): (commit_no[f["commit"]], commit_no[f["last_commit"]]) for f in doc["findings"]}
+wrong = {k: (got.get(k), v) for k in set(want) | set(got) if got.get(k) != want.get(k)}
+print(f"findings {len(doc['findings'])} for {len(want)} planted (token, path) pairs; "
+      f"{len(wrong)} wrong (commit, last commit); --all-occurrences: {sys.argv[4]} (one per blob)")
+for k, (g, w) in sorted(wrong.items())[:10]:
+    print(f"  {k[1]}: got {g}, planted {w}")
+sys.exit(1 if wrong or len(doc["findings"]) != len(want) else 0)
+PY
+    rm -f "$report.log"
+fi

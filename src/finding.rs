@@ -167,6 +167,19 @@ pub struct Finding {
     /// `valid`, `invalid` or `none`.
     pub checksum: Checksum,
     token: Arc<TokenFacts>,
+    history: Option<Arc<History>>,
+}
+
+/// What history says of a token at a path, once its findings there are one
+/// (`--git`, `--git-range` without `--all-occurrences`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct History {
+    /// How many blobs at that path carried it.
+    pub occurrences: u64,
+    /// The newest commit that added a blob carrying it there.
+    pub last_commit: String,
+    /// The refs whose tip still holds it at that path (full names).
+    pub still_in: Vec<String>,
 }
 
 /// The fingerprint of `secret_sha256` found by `rule_id` at `path`: 32 hex
@@ -218,6 +231,35 @@ impl Finding {
     /// to list in `.burnkeyignore`.
     pub fn fingerprint(&self) -> &str {
         &self.token.fingerprint
+    }
+
+    /// The same token at the same line and column of another blob or path
+    /// (a copied file in history): its path, fingerprint and location are
+    /// the new place's.
+    pub fn relocated(&self, location: Location) -> Finding {
+        let key = location
+            .raw_path()
+            .map_or_else(|| location.display().into_bytes(), <[u8]>::to_vec);
+        let mut token = (*self.token).clone();
+        token.fingerprint = fingerprint(self.rule.id(), &key, &token.secret_sha256);
+        Finding {
+            path: location.display().into(),
+            location: Arc::new(location),
+            token: Arc::new(token),
+            ..self.clone()
+        }
+    }
+
+    /// This finding standing for all of its token's findings at its path in
+    /// history.
+    pub fn with_history(mut self, h: History) -> Finding {
+        self.history = Some(Arc::new(h));
+        self
+    }
+
+    /// What history says, for a finding that stands for several.
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_deref()
     }
 
     /// Rule id, e.g. `cloudflare-user-api-token`.
@@ -332,14 +374,16 @@ impl Place {
             checksum: m.checksum,
             token,
             rule,
+            history: None,
         }
     }
 }
 
 /// The JSON contract: `rule_id`, `rule_name`, `path`, `line`, `column`,
 /// `end_column`, `offset`, `secret_sha256`, `redacted`, `checksum`,
-/// `confidence`, `fingerprint`, `source`, and `commit`/`blob` where they
-/// apply.
+/// `confidence`, `fingerprint`, `source`, `commit`/`blob` where they
+/// apply, and `occurrences`/`last_commit`/`still_in` for a history finding
+/// that stands for all of its token's at its path.
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let raw = self
@@ -348,6 +392,7 @@ impl Serialize for Finding {
             .filter(|p| std::str::from_utf8(p).is_err());
         let extra = self.commit().is_some() as usize
             + self.blob().is_some() as usize
+            + 3 * self.history.is_some() as usize
             + raw.is_some() as usize;
         let mut st = s.serialize_struct("Finding", 13 + extra)?;
         st.serialize_field("rule_id", self.rule_id())?;
@@ -375,6 +420,11 @@ impl Serialize for Finding {
         }
         if let Some(b) = self.blob() {
             st.serialize_field("blob", b)?;
+        }
+        if let Some(h) = &self.history {
+            st.serialize_field("occurrences", &h.occurrences)?;
+            st.serialize_field("last_commit", &h.last_commit)?;
+            st.serialize_field("still_in", &h.still_in)?;
         }
         st.end()
     }

@@ -14,7 +14,7 @@
 //! `--git-range` finding, the earliest such commit in the range. `--staged`
 //! findings have no commit.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::ffi::OsStr;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -41,6 +41,54 @@ pub struct BlobRef {
     pub path: Vec<u8>,
     /// The commit that introduced it, when known.
     pub commit: Option<String>,
+    /// That commit's place in the log, oldest first (0 for the index).
+    pub seq: u32,
+}
+
+/// What history enumeration learned beyond the blobs it sent: where each
+/// blob was first added (in log order), and the other paths a blob was
+/// added at (a copied file), so that findings can be placed at every path
+/// and ordered by commit. Only blobs seen at a second path cost more than
+/// their key.
+#[derive(Debug, Default)]
+pub struct HistoryIndex {
+    first: std::collections::HashMap<u128, (u32, u64)>,
+    elsewhere: std::collections::HashMap<u128, Vec<BlobRef>>,
+}
+
+impl HistoryIndex {
+    /// Records `b`; true when its blob is new (to be scanned).
+    fn add(&mut self, b: &BlobRef) -> bool {
+        use std::collections::hash_map::Entry;
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let path = BuildHasherDefault::<DefaultHasher>::default().hash_one(&b.path);
+        let key = id_key(&b.id);
+        match self.first.entry(key) {
+            Entry::Vacant(v) => {
+                v.insert((b.seq, path));
+                true
+            }
+            Entry::Occupied(o) => {
+                if o.get().1 != path {
+                    let others = self.elsewhere.entry(key).or_default();
+                    if !others.iter().any(|x| x.path == b.path) {
+                        others.push(b.clone());
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// The log order of the commit that first added blob `id`.
+    pub fn seq(&self, id: &str) -> Option<u32> {
+        self.first.get(&id_key(id)).map(|&(seq, _)| seq)
+    }
+
+    /// The other paths (with their commits) blob `id` was added at.
+    pub fn elsewhere(&self, id: &str) -> &[BlobRef] {
+        self.elsewhere.get(&id_key(id)).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// `git log` that lists, oldest commit first, every blob each commit adds or
@@ -183,7 +231,7 @@ impl Repo {
     /// earliest commit of the range that did. `range` is `A..B` (or any
     /// revision list git accepts, e.g. `B ^A`); `A` all zeros (a new
     /// branch) means every commit of `B` not on a remote-tracking branch.
-    pub fn range_blobs(&self, range: &str) -> Result<Vec<BlobRef>, Error> {
+    pub fn range_blobs(&self, range: &str) -> Result<(Vec<BlobRef>, HistoryIndex), Error> {
         let mut revs: Vec<String> = Vec::new();
         match range.split_once("..") {
             Some((a, b)) if !b.starts_with('.') && is_zero_oid(a) => {
@@ -215,11 +263,12 @@ impl Repo {
                 e
             }
         })?;
-        let mut seen = HashSet::new();
-        Ok(parse_raw(&out)
+        let mut index = HistoryIndex::default();
+        let blobs = parse_raw(&out)
             .into_iter()
-            .filter(|b| seen.insert(b.id.clone()))
-            .collect())
+            .filter(|b| index.add(b))
+            .collect();
+        Ok((blobs, index))
     }
 
     /// Streams every blob in the history of any ref (branches, tags, the
@@ -227,7 +276,7 @@ impl Repo {
     /// commit (by commit date) whose diff against a parent adds it, and the
     /// full path there. One `git log --all --raw` process: the commit and
     /// path come with the blob, so no second pass is needed.
-    pub fn history_blobs(&self, tx: &dyn Fn(BlobRef)) -> Result<(), Error> {
+    pub fn history_blobs(&self, tx: &dyn Fn(BlobRef)) -> Result<HistoryIndex, Error> {
         let mut args = LOG_ADDED_BLOBS.to_vec();
         args.extend(["--all", "--"]);
         let mut child = self
@@ -245,11 +294,11 @@ impl Repo {
             s
         });
         let mut parser = RawParser::default();
-        let mut seen: HashSet<u128> = HashSet::new();
+        let mut index = HistoryIndex::default();
         for tok in BufReader::with_capacity(1 << 16, stdout).split(0) {
             let tok = tok.map_err(|e| Error::Invalid(format!("reading git log: {e}")))?;
             if let Some(b) = parser.push(&tok) {
-                if seen.insert(id_key(&b.id)) {
+                if index.add(&b) {
                     tx(b);
                 }
             }
@@ -259,11 +308,87 @@ impl Repo {
         if !status.success() {
             // An empty repository has no commits: nothing to scan.
             if err.contains("does not have any commits") || err.trim().is_empty() {
-                return Ok(());
+                return Ok(index);
             }
             return Err(Error::Invalid(format!("git log failed: {}", err.trim())));
         }
-        Ok(())
+        Ok(index)
+    }
+
+    /// The tips of the branches, tags and remote-tracking branches:
+    /// `(refname, commit)`, annotated tags peeled.
+    pub fn ref_tips(&self) -> Result<Vec<(String, String)>, Error> {
+        let out = self.run(&[
+            "for-each-ref",
+            "--format=%(refname)%00%(objectname)%00%(*objectname)",
+            "refs/heads",
+            "refs/tags",
+            "refs/remotes",
+        ])?;
+        Ok(out
+            .split(|&c| c == b'\n')
+            .filter_map(|l| {
+                let l = String::from_utf8_lossy(l);
+                let mut f = l.split('\0');
+                let (name, obj, peeled) = (f.next()?, f.next()?, f.next().unwrap_or(""));
+                let commit = if peeled.is_empty() { obj } else { peeled };
+                (!name.is_empty()).then(|| (name.to_string(), commit.to_string()))
+            })
+            .collect())
+    }
+
+    /// The blob at `path` in each commit of `tips`, for each of `paths`: one
+    /// `cat-file --batch-check` process for them all. `None` where the path
+    /// is absent (or is no blob).
+    pub fn blobs_at(
+        &self,
+        tips: &[String],
+        paths: &[Vec<u8>],
+    ) -> Result<Vec<Vec<Option<String>>>, Error> {
+        let mut child = self
+            .git()
+            .args(["cat-file", "--batch-check=%(objectname) %(objecttype)"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(git_missing)?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        // A name with a newline cannot be asked on a line: it is asked as
+        // an empty name, whose answer is "missing".
+        let mut input = Vec::new();
+        for t in tips {
+            for p in paths {
+                input.extend_from_slice(t.as_bytes());
+                input.push(b':');
+                if !p.contains(&b'\n') {
+                    input.extend_from_slice(p);
+                }
+                input.push(b'\n');
+            }
+        }
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let mut lines = BufReader::new(stdout).split(b'\n');
+        let mut out = Vec::with_capacity(tips.len());
+        for _ in tips {
+            let mut row = Vec::with_capacity(paths.len());
+            for _ in paths {
+                let line = lines
+                    .next()
+                    .ok_or_else(|| Error::Invalid("git cat-file ended early".into()))?
+                    .map_err(|e| Error::Invalid(format!("reading git cat-file: {e}")))?;
+                let line = String::from_utf8_lossy(&line);
+                row.push(match line.split_once(' ') {
+                    Some((oid, "blob")) => Some(oid.to_string()),
+                    _ => None,
+                });
+            }
+            out.push(row);
+        }
+        let _ = writer.join();
+        let _ = child.wait();
+        Ok(out)
     }
 }
 
@@ -273,6 +398,8 @@ impl Repo {
 #[derive(Default)]
 struct RawParser {
     commit: Option<String>,
+    /// Commits read so far: the current one's place in the log.
+    seq: u32,
     /// The `:old_mode new_mode old_id new_id status` token awaiting its path.
     meta: Option<Vec<u8>>,
 }
@@ -293,11 +420,13 @@ impl RawParser {
                 id: new_id.to_string(),
                 path: tok.to_vec(),
                 commit: self.commit.clone(),
+                seq: self.seq,
             });
         }
         let tok = tok.strip_prefix(b"\n").unwrap_or(tok);
         if let Some(c) = tok.strip_prefix(b"\x01") {
             self.commit = Some(String::from_utf8_lossy(c).trim().to_string());
+            self.seq += 1;
         } else if let Some(meta) = tok.strip_prefix(b":") {
             self.meta = Some(meta.to_vec());
         }

@@ -84,6 +84,8 @@ pub mod cli;
 #[cfg(feature = "cli")]
 pub(crate) mod git;
 #[cfg(feature = "cli")]
+pub(crate) mod history;
+#[cfg(feature = "cli")]
 pub(crate) mod hook;
 #[cfg(feature = "cli")]
 pub(crate) mod report;

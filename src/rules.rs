@@ -773,6 +773,7 @@ mod tests {
 
     /// The checksummed families beyond the first wave, with the published
     /// algorithm of each (FORMATS.md's vectors are their first examples).
+    #[cfg(feature = "scan")]
     const FAMILIES: &[&str] = &[
         "github-fine-grained-personal-access-token",
         "grafana-service-account-token",

@@ -166,6 +166,11 @@ pub(crate) struct ScanArgs {
     /// or pull request). `0000000..B` means B's commits not on any remote.
     #[arg(long, value_name = "A..B", group = "source")]
     pub git_range: Option<String>,
+    /// With --git or --git-range: one finding per blob that holds a token
+    /// (every later version of a file repeats it), instead of one per
+    /// token and path with `occurrences` and `still_in`.
+    #[arg(long)]
+    pub all_occurrences: bool,
     /// Same as --git-range A..HEAD.
     #[arg(long, value_name = "A", group = "source")]
     pub since_commit: Option<String>,

@@ -267,23 +267,46 @@ fn scan_git(
         config,
         sink,
     };
-    let stats = match src {
+    // History is merged to one finding per token and path unless every
+    // blob's is wanted: findings wait for the end of the scan.
+    let merge = *src != GitSource::Staged && !a.all_occurrences;
+    let held = crate::outcome::Collect::default();
+    let job = BlobScan {
+        sink: if merge { &held } else { sink },
+        ..job
+    };
+    let (stats, index) = match src {
         GitSource::Staged => {
             let blobs = repo.staged_blobs()?;
-            job.run(workers.min(blobs.len()), |send| {
+            let stats = job.run(workers.min(blobs.len()), |send| {
                 blobs.into_iter().for_each(send);
                 Ok(())
-            })?
+            })?;
+            (stats, None)
         }
         GitSource::Range(r) => {
-            let blobs = repo.range_blobs(r)?;
-            job.run(workers.min(blobs.len()), |send| {
+            let (blobs, index) = repo.range_blobs(r)?;
+            let stats = job.run(workers.min(blobs.len()), |send| {
                 blobs.into_iter().for_each(send);
                 Ok(())
-            })?
+            })?;
+            (stats, Some(index))
         }
-        GitSource::History => job.run(workers, |send| repo.history_blobs(send))?,
+        GitSource::History => {
+            let mut index = None;
+            let stats = job.run(workers, |send| {
+                index = Some(repo.history_blobs(send)?);
+                Ok(())
+            })?;
+            (stats, index)
+        }
     };
+    if merge {
+        let index = index.unwrap_or_default();
+        for f in crate::history::merge(held.into_findings(), &index, &repo)? {
+            sink.finding(f);
+        }
+    }
     Ok(stats)
 }
 

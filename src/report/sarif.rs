@@ -183,6 +183,11 @@ fn result(
     if let Some(c) = f.commit() {
         props["commit"] = json!(c);
     }
+    if let Some(h) = f.history() {
+        props["occurrences"] = json!(h.occurrences);
+        props["last_commit"] = json!(h.last_commit);
+        props["still_in"] = json!(h.still_in);
+    }
     let mut r = json!({
         "ruleId": f.rule_id(),
         "level": if f.confidence() == Confidence::High { "error" } else { "warning" },

@@ -58,6 +58,32 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     if let Some(c) = f.commit() {
         s.push_str(&format!(" commit {}", short_commit(c)));
     }
+    if let Some(h) = f.history() {
+        if h.occurrences > 1 {
+            s.push_str(&format!(
+                " ({} versions, last {})",
+                h.occurrences,
+                short_commit(&h.last_commit)
+            ));
+        }
+        if h.still_in.is_empty() {
+            s.push_str(" (history only)");
+        } else {
+            let names: Vec<&str> = h
+                .still_in
+                .iter()
+                .map(|r| {
+                    r.strip_prefix("refs/heads/")
+                        .or_else(|| r.strip_prefix("refs/"))
+                        .unwrap_or(r)
+                })
+                .collect();
+            s.push_str(&format!(
+                " (still in {})",
+                escape_control(&names.join(", "))
+            ));
+        }
+    }
     s
 }
 

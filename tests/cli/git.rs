@@ -476,3 +476,112 @@ fn max_filesize_applies_to_blobs_as_to_files() {
     let (code, doc, _) = json_in(t.path(), &["--staged"]);
     assert_eq!((code, findings(&doc).len()), (1, 1), "no limit: scanned");
 }
+
+/// A token kept by later edits is one finding per path, at the commit that
+/// introduced it, with how many versions carried it, the last commit that
+/// did and the refs that still hold it; a copy at another path is another
+/// finding; `--all-occurrences` gives one per blob as before.
+#[test]
+fn history_reports_each_token_once_per_path() {
+    let t = repo();
+    let tok = mint("cfut");
+    let other = mint("ghp");
+    t.write("a.txt", format!("key = {tok}\n"));
+    let c1 = commit_all(&t, "plant");
+    t.write("a.txt", format!("// edited\nkey = {tok}\n"));
+    let c2 = commit_all(&t, "edit, token kept");
+    git(t.path(), &["branch", "old"]);
+    t.write("b.txt", format!("// edited\nkey = {tok}\n"));
+    t.write("c.txt", format!("{other}\n"));
+    let c3 = commit_all(&t, "copy to b.txt");
+    t.write("a.txt", "// edited\nkey = removed\n");
+    git(t.path(), &["rm", "-q", "c.txt"]);
+    let c4 = commit_all(&t, "remove from a.txt and c.txt");
+    git(t.path(), &["tag", "-a", "v1", "-m", "v1"]);
+    let (code, doc, err) = json_in(t.path(), &["--git"]);
+    assert_eq!(code, 1, "{err}");
+    let got: Vec<(String, String, String, u64, Vec<String>)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["commit"].as_str().unwrap().to_string(),
+                f["last_commit"].as_str().unwrap().to_string(),
+                f["occurrences"].as_u64().unwrap(),
+                f["still_in"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "a.txt".into(),
+                c1.clone(),
+                c2.clone(),
+                2,
+                vec!["refs/heads/old".into()]
+            ),
+            (
+                "b.txt".into(),
+                c3.clone(),
+                c3.clone(),
+                1,
+                vec!["refs/heads/main".into(), "refs/tags/v1".into()]
+            ),
+            ("c.txt".into(), c3.clone(), c3.clone(), 1, vec![]),
+        ],
+        "{doc}"
+    );
+    assert_ne!(c4, c3);
+    // The copy is the same blob as a.txt's second version: found at both
+    // paths, with each path's fingerprint.
+    let fps: std::collections::HashSet<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps.len(), 3);
+    // Every blob, as before.
+    let (code, all, _) = json_in(t.path(), &["--git", "--all-occurrences"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&all).len(),
+        3,
+        "a.txt v1, a.txt v2 (= b.txt), c.txt"
+    );
+    assert!(findings(&all)
+        .iter()
+        .all(|f| f.get("occurrences").is_none()));
+    // A range is merged the same way.
+    let range = format!("{c1}..{c4}");
+    let (code, doc, _) = json_in(t.path(), &["--git-range", &range]);
+    assert_eq!(code, 1);
+    let paths: Vec<(&str, u64)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["occurrences"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(paths, vec![("a.txt", 1), ("b.txt", 1), ("c.txt", 1)]);
+    // Text says where it still is.
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "--git"])
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    assert!(
+        out.contains("(2 versions, last ")
+            && out.contains("(still in old)")
+            && out.contains("(history only)"),
+        "{out}"
+    );
+}
