@@ -119,6 +119,11 @@ esac
 extra=()
 [ "${INPUT_REVOKE:-false}" = "true" ] && extra+=(--revoke)
 [ -n "${INPUT_CONFIG:-}" ] && extra+=(--config "$INPUT_CONFIG")
+# A baseline path is relative to the scanned path, like burnkey.toml.
+if [ -n "${INPUT_BASELINE:-}" ]; then
+    [ -f "$INPUT_BASELINE" ] || fail "baseline '$INPUT_BASELINE' not found (relative to the scanned path)"
+    extra+=(--baseline "$INPUT_BASELINE")
+fi
 # shellcheck disable=SC2206 # user arguments are split on whitespace, by design
 [ -n "${INPUT_ARGS:-}" ] && extra+=(${INPUT_ARGS})
 

@@ -55,6 +55,8 @@ pub mod verify;
 #[cfg(feature = "scan")]
 pub(crate) mod allow;
 #[cfg(feature = "scan")]
+pub mod baseline;
+#[cfg(feature = "scan")]
 pub mod config;
 /// The prefilter → confirm → checksum engine under [`Scanner`]; public for
 /// the benchmarks that compare its prefilters, not part of the API.

@@ -68,6 +68,8 @@ impl SkipReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuppressReason {
+    /// Its rule and secret are in the `--baseline` file.
+    Baseline,
     /// Its fingerprint is in `.burnkeyignore`.
     Fingerprint,
     /// A `burnkey:allow` comment on its line.
@@ -78,7 +80,8 @@ pub enum SuppressReason {
 
 impl SuppressReason {
     /// Every reason, in report order.
-    pub const ALL: [SuppressReason; 3] = [
+    pub const ALL: [SuppressReason; 4] = [
+        SuppressReason::Baseline,
         SuppressReason::Fingerprint,
         SuppressReason::Inline,
         SuppressReason::Secret,
@@ -87,6 +90,7 @@ impl SuppressReason {
     /// The JSON name.
     pub fn as_str(self) -> &'static str {
         match self {
+            SuppressReason::Baseline => "baseline",
             SuppressReason::Fingerprint => "fingerprint",
             SuppressReason::Inline => "inline",
             SuppressReason::Secret => "secret",
@@ -137,7 +141,14 @@ impl Stats {
 
     /// Counts one suppressed finding.
     pub fn suppress(&mut self, why: SuppressReason) {
-        *self.suppressed.entry(why).or_default() += 1;
+        self.suppress_n(why, 1);
+    }
+
+    /// Counts `n` suppressed findings (none: no entry).
+    pub fn suppress_n(&mut self, why: SuppressReason, n: u64) {
+        if n > 0 {
+            *self.suppressed.entry(why).or_default() += n;
+        }
     }
 
     /// Records an entry that could not be read.

@@ -42,7 +42,7 @@ pub(crate) struct Cli {
 #[derive(Subcommand, Debug)]
 pub(crate) enum Cmd {
     /// Scan files, directories or stdin for leaked tokens.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Check one token: exit 0 if valid, 1 if not (with the reason).
     Check(CheckArgs),
     /// Mint new checksummed tokens, with the records to store.
@@ -166,6 +166,15 @@ pub(crate) struct ScanArgs {
     /// or pull request). `0000000..B` means B's commits not on any remote.
     #[arg(long, value_name = "A..B", group = "source")]
     pub git_range: Option<String>,
+    /// Report only findings whose rule and secret are not in this baseline
+    /// (written by --write-baseline); they are counted in
+    /// `stats.suppressed.baseline`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the findings of this scan to FILE as a baseline (rule, secret
+    /// SHA-256, path, fingerprint; no secret), to accept what is known today.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
     /// With --git or --git-range: one finding per blob that holds a token
     /// (every later version of a file repeats it), instead of one per
     /// token and path with `occurrences` and `still_in`.
@@ -356,7 +365,7 @@ pub fn main() -> std::process::ExitCode {
 fn run() -> anyhow::Result<Exit> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Scan(a) => scan_cmd::run(a),
+        Cmd::Scan(a) => scan_cmd::run(*a),
         Cmd::Check(a) => token_cmd::check(a),
         Cmd::Mint(a) => token_cmd::mint(a),
         Cmd::Verify(a) => token_cmd::verify(a),

@@ -83,7 +83,12 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         ReportFormat::Json | ReportFormat::Sarif => None,
     };
     let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
+    let baseline = match &a.baseline {
+        Some(p) => Some(crate::baseline::Baseline::load(p)?),
+        None => None,
+    };
     let keep = stream.is_none()
+        || a.write_baseline.is_some()
         || a.sarif.is_some()
         || a.markdown_summary.is_some()
         || revoke_cfg.is_some()
@@ -91,13 +96,20 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     // Someone is watching a stream: each finding shows as it is found.
     let watched = source.is_none() && roots.iter().any(|r| r.as_os_str() == "-");
     let output = Output::new(writer, stream, opts, keep, watched);
-    let stats = match &source {
-        Some(src) => scan_git(&a, &scanner, src, &roots, &config, &output)?,
+    let filter = baseline
+        .as_ref()
+        .map(|b| crate::baseline::Filter::new(&output, b));
+    let sink: &dyn Sink = match &filter {
+        Some(f) => f,
+        None => &output,
+    };
+    let mut stats = match &source {
+        Some(src) => scan_git(&a, &scanner, src, &roots, &config, sink)?,
         None => {
             let progress = Arc::new(Progress::default());
             let show_progress = !a.quiet && io::stderr().is_terminal();
             let ticker = show_progress.then(|| spawn_ticker(progress.clone()));
-            let result = walk::scan_paths(&scanner, &roots, &config, Some(&progress), &output);
+            let result = walk::scan_paths(&scanner, &roots, &config, Some(&progress), sink);
             if let Some((stop, handle)) = ticker {
                 stop.store(true, Ordering::Relaxed);
                 let _ = handle.join();
@@ -105,6 +117,9 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             result?
         }
     };
+    if let Some(f) = &filter {
+        stats.suppress_n(crate::stats::SuppressReason::Baseline, f.dropped());
+    }
     let found = output.count();
     let (mut writer, kept, mut write_error) = output.finish();
     let mut outcome = Outcome {
@@ -160,6 +175,21 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         eprintln!("{}", report::summary_line(&outcome.stats));
     }
     side_outputs(&a, &scanner, &outcome, delivered)?;
+    if let Some(p) = &a.write_baseline {
+        let mut text = Vec::new();
+        crate::baseline::write(&mut text, &outcome.findings)?;
+        // Hashes of secrets: 0600, and replaced whole or not at all.
+        crate::fsutil::write_atomic(p, &text, Some(0o600))
+            .with_context(|| format!("cannot write the baseline {}", p.display()))?;
+        if !a.quiet {
+            eprintln!(
+                "burnkey: wrote a baseline of {} finding{} to {}",
+                outcome.findings.len(),
+                if outcome.findings.len() == 1 { "" } else { "s" },
+                escape_control(&p.display().to_string())
+            );
+        }
+    }
     if let Some(s) = &step {
         eprint!("{}", s.summary);
     }

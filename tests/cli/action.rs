@@ -318,3 +318,50 @@ fn schedule_scans_the_whole_history() {
     );
     assert!(run.annotations()[0].contains("file=old.txt"));
 }
+
+#[test]
+fn baseline_input_accepts_known_tokens_and_fails_on_new_ones() {
+    let up = repo();
+    let known = mint("cfut");
+    up.write("a.txt", format!("k = {known}\n"));
+    let before = commit_all(&up, "one");
+    // The team accepted the known token: a baseline in the repository.
+    let o = bin()
+        .current_dir(up.path())
+        .args([
+            "scan",
+            ".",
+            "-q",
+            "--write-baseline",
+            ".burnkey-baseline.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    commit_all(&up, "baseline");
+    // The known token moves; nothing new: the push passes.
+    up.write("a.txt", "moved\n");
+    up.write("b.txt", format!("x\ny\nk = {known}\n"));
+    let moved = commit_all(&up, "move it");
+    let run = run_push(
+        &up,
+        &before,
+        &moved,
+        0,
+        &["baseline=.burnkey-baseline.toml"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.output("findings"), "0");
+    // A new token next to it fails, and only it is reported.
+    let fresh = mint("npm");
+    up.write("b.txt", format!("x\ny\nk = {known} {fresh}\n"));
+    let after = commit_all(&up, "new token");
+    let run = run_push(&up, &moved, &after, 0, &["baseline=.burnkey-baseline.toml"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(run.output("findings"), "1");
+    assert_eq!(run.annotations().len(), 1);
+    // A baseline that is not there is a clear error.
+    let run = run_push(&up, &moved, &after, 0, &["baseline=missing.toml"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stdout.contains("baseline"), "{}", run.stdout);
+}
