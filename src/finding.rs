@@ -168,6 +168,7 @@ pub struct Finding {
     pub checksum: Checksum,
     token: Arc<TokenFacts>,
     history: Option<Arc<History>>,
+    repository: Option<Arc<str>>,
 }
 
 /// What history says of a token at a path, once its findings there are one
@@ -255,6 +256,18 @@ impl Finding {
     pub fn with_history(mut self, h: History) -> Finding {
         self.history = Some(Arc::new(h));
         self
+    }
+
+    /// This finding tagged with the repository it was found in
+    /// (`--repository`, for reports merged across repositories).
+    pub fn with_repository(mut self, name: Arc<str>) -> Finding {
+        self.repository = Some(name);
+        self
+    }
+
+    /// The repository it was tagged with.
+    pub fn repository(&self) -> Option<&str> {
+        self.repository.as_deref()
     }
 
     /// What history says, for a finding that stands for several.
@@ -375,12 +388,14 @@ impl Place {
             token,
             rule,
             history: None,
+            repository: None,
         }
     }
 }
 
 /// The JSON contract: `rule_id`, `rule_name`, `path`, `line`, `column`,
-/// `end_column`, `offset`, `secret_sha256`, `redacted`, `checksum`,
+/// `end_column`, `column_utf16`, `offset`, `secret_sha256`, `redacted`,
+/// `checksum`,
 /// `confidence`, `fingerprint`, `source`, `commit`/`blob` where they
 /// apply, and `occurrences`/`last_commit`/`still_in` for a history finding
 /// that stands for all of its token's at its path.
@@ -390,11 +405,15 @@ impl Serialize for Finding {
             .location
             .raw_path()
             .filter(|p| std::str::from_utf8(p).is_err());
-        let extra = self.commit().is_some() as usize
+        let extra = self.repository.is_some() as usize
+            + self.commit().is_some() as usize
             + self.blob().is_some() as usize
             + 3 * self.history.is_some() as usize
             + raw.is_some() as usize;
-        let mut st = s.serialize_struct("Finding", 13 + extra)?;
+        let mut st = s.serialize_struct("Finding", 14 + extra)?;
+        if let Some(r) = &self.repository {
+            st.serialize_field("repository", &**r)?;
+        }
         st.serialize_field("rule_id", self.rule_id())?;
         st.serialize_field("rule_name", self.rule_name())?;
         st.serialize_field("path", &*self.path)?;
@@ -408,6 +427,7 @@ impl Serialize for Finding {
         st.serialize_field("line", &self.line)?;
         st.serialize_field("column", &self.column)?;
         st.serialize_field("end_column", &self.end_column)?;
+        st.serialize_field("column_utf16", &self.column_utf16)?;
         st.serialize_field("offset", &self.offset)?;
         st.serialize_field("secret_sha256", self.secret_sha256())?;
         st.serialize_field("redacted", self.redacted())?;
@@ -466,6 +486,7 @@ mod tests {
             "line",
             "column",
             "end_column",
+            "column_utf16",
             "offset",
             "secret_sha256",
             "redacted",

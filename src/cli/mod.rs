@@ -4,6 +4,7 @@
 
 mod hook_cmd;
 mod output;
+mod report_cmd;
 mod revoke_cmd;
 mod rules_cmd;
 mod scan_cmd;
@@ -61,6 +62,9 @@ pub(crate) enum Cmd {
     /// Retry or list revocations waiting in the outbox.
     #[command(subcommand)]
     Revoke(RevokeCmd),
+    /// Plan shards of repositories for a CI matrix, and merge JSON reports.
+    #[command(subcommand)]
+    Report(ReportCmd),
     /// Print one field of a JSON file (the GitHub Action reads its event
     /// payload with it, so the action needs no other JSON tool).
     #[command(hide = true)]
@@ -68,6 +72,39 @@ pub(crate) enum Cmd {
         file: PathBuf,
         /// Object keys, outermost first.
         keys: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ReportCmd {
+    /// Split a list of repositories (one per line; `#` comments) into at
+    /// most N shards of near-equal size, for a GitHub Actions matrix.
+    Shards {
+        /// The list; `-` reads stdin.
+        list: PathBuf,
+        /// How many shards (GitHub runs at most 256 jobs per matrix).
+        #[arg(long, default_value_t = 16)]
+        shards: usize,
+        /// `json`: `{"include": [{"shard": 0, "repositories": "a/b c/d"}]}`
+        /// (for `fromJSON` in a matrix); `text`: one shard per line.
+        #[arg(long, default_value = "json")]
+        format: OutFormat,
+    },
+    /// Merge JSON reports of `burnkey scan` (several repositories or
+    /// shards) into one: findings concatenated in order, stats summed.
+    Merge {
+        /// JSON reports (`burnkey scan --format json`).
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, short = 'f', default_value = "json", value_parser = ["json", "sarif", "markdown"])]
+        format: String,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Add the rules in this TOML file (repeatable): SARIF describes them.
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
     },
 }
 
@@ -166,6 +203,10 @@ pub(crate) struct ScanArgs {
     /// or pull request). `0000000..B` means B's commits not on any remote.
     #[arg(long, value_name = "A..B", group = "source")]
     pub git_range: Option<String>,
+    /// Tag every finding with this repository name (`repository` in JSON
+    /// and SARIF), for reports merged across repositories.
+    #[arg(long, value_name = "NAME")]
+    pub repository: Option<String>,
     /// Report only findings whose rule and secret are not in this baseline
     /// (written by --write-baseline); they are counted in
     /// `stats.suppressed.baseline`.
@@ -371,6 +412,7 @@ fn run() -> anyhow::Result<Exit> {
         Cmd::Verify(a) => token_cmd::verify(a),
         Cmd::Store(c) => token_cmd::store(c),
         Cmd::Rules(c) => rules_cmd::run(c),
+        Cmd::Report(c) => report_cmd::run(c),
         Cmd::Hook(c) => hook_cmd::run(c),
         Cmd::Revoke(c) => revoke_cmd::run(c),
         Cmd::EventField { file, keys } => event_field(&file, &keys),

@@ -99,9 +99,17 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let filter = baseline
         .as_ref()
         .map(|b| crate::baseline::Filter::new(&output, b));
-    let sink: &dyn Sink = match &filter {
+    let filtered: &dyn Sink = match &filter {
         Some(f) => f,
         None => &output,
+    };
+    let tagged = a.repository.as_deref().map(|name| Tagged {
+        inner: filtered,
+        name: name.into(),
+    });
+    let sink: &dyn Sink = match &tagged {
+        Some(t) => t,
+        None => filtered,
     };
     let mut stats = match &source {
         Some(src) => scan_git(&a, &scanner, src, &roots, &config, sink)?,
@@ -206,6 +214,22 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// Tags each finding with the repository it was found in (`--repository`).
+struct Tagged<'a> {
+    inner: &'a dyn Sink,
+    name: Arc<str>,
+}
+
+impl Sink for Tagged<'_> {
+    fn finding(&self, f: crate::Finding) {
+        self.inner.finding(f.with_repository(self.name.clone()));
+    }
+
+    fn stopped(&self) -> bool {
+        self.inner.stopped()
+    }
 }
 
 /// Says on stderr what a capped SARIF report left out (its run's

@@ -61,6 +61,81 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
     s
 }
 
+/// The summary of a merged report (`burnkey report merge --format
+/// markdown`): counts per repository and rule, then every finding.
+pub fn merged_summary(doc: &serde_json::Value) -> String {
+    use std::collections::BTreeMap;
+    let findings = doc["findings"].as_array().map_or(&[][..], Vec::as_slice);
+    let st = &doc["stats"];
+    let mut s = String::from("## burnkey: merged report\n\n");
+    s.push_str(&format!(
+        "{} report{}, {} files or blobs, {}: **{} leaked token{}**.\n",
+        doc["reports"].as_u64().unwrap_or(0),
+        if doc["reports"].as_u64() == Some(1) {
+            ""
+        } else {
+            "s"
+        },
+        st["files_scanned"].as_u64().unwrap_or(0),
+        human_bytes(st["bytes_scanned"].as_u64().unwrap_or(0)),
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+    ));
+    if findings.is_empty() {
+        return s;
+    }
+    let mut per_repo: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in findings {
+        *per_repo
+            .entry(f["repository"].as_str().unwrap_or("-"))
+            .or_default() += 1;
+        *per_rule
+            .entry(f["rule_id"].as_str().unwrap_or("-"))
+            .or_default() += 1;
+    }
+    s.push_str("\n| Repository | Findings |\n|---|---|\n");
+    for (r, n) in &per_repo {
+        s.push_str(&format!("| `{}` | {n} |\n", md_cell(r)));
+    }
+    s.push_str("\n| Rule | Findings |\n|---|---|\n");
+    for (r, n) in &per_rule {
+        s.push_str(&format!("| {} | {n} |\n", md_cell(r)));
+    }
+    s.push_str("\n| Repository | File | Line | Commit | Rule | Token | Still in |\n|---|---|---|---|---|---|---|\n");
+    let mut shown = 0;
+    for f in findings {
+        if s.len() > TABLE_BUDGET {
+            break;
+        }
+        let str_of = |k: &str| f[k].as_str().unwrap_or("-");
+        let still: Vec<&str> = f["still_in"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} | `{}` | {} |\n",
+            md_cell(str_of("repository")),
+            md_cell(str_of("path")),
+            f["line"].as_u64().unwrap_or(0),
+            f["commit"]
+                .as_str()
+                .map_or("-".to_string(), |c| format!("`{}`", short_commit(c))),
+            md_cell(str_of("rule_id")),
+            md_cell(str_of("redacted")),
+            md_cell(&still.join(", ")),
+        ));
+        shown += 1;
+    }
+    if shown < findings.len() {
+        s.push_str(&format!(
+            "\n…and {} more: see the SARIF or JSON report.\n",
+            findings.len() - shown
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::remedy::{rule_help_markdown, ROTATE};
 use super::ReportOptions;
@@ -84,6 +84,106 @@ impl serde::Serialize for Log<'_> {
         m.serialize_entry("runs", &[Run(self)])?;
         m.end()
     }
+}
+
+/// Writes one SARIF log from merged JSON findings (`burnkey report
+/// merge`): one run per repository they are tagged with (a single run when
+/// none is), each at most [`MAX_RESULTS`] results.
+pub fn write_values(w: &mut dyn Write, findings: &[Value], rules: &RuleSet) -> io::Result<()> {
+    let mut by_repo: std::collections::BTreeMap<Option<&str>, Vec<&Value>> = Default::default();
+    for f in findings {
+        by_repo.entry(f["repository"].as_str()).or_default().push(f);
+    }
+    if by_repo.is_empty() {
+        by_repo.insert(None, Vec::new());
+    }
+    let runs: Vec<Value> = by_repo
+        .into_iter()
+        .map(|(repo, fs)| {
+            let omitted = fs.len().saturating_sub(MAX_RESULTS);
+            let results: Vec<Value> = fs[..fs.len() - omitted]
+                .iter()
+                .map(|f| value_result(f, rules))
+                .collect();
+            let mut run = json!({
+                "tool": tool(rules),
+                "columnKind": "utf16CodeUnits",
+                "results": results,
+            });
+            if let Some(r) = repo {
+                run["automationDetails"] = json!({"id": format!("burnkey/{r}/")});
+                run["properties"] = json!({"repository": r});
+            }
+            if omitted > 0 {
+                run["properties"]["burnkey"] = json!({"omittedResults": omitted});
+            }
+            run
+        })
+        .collect();
+    let log = json!({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs});
+    serde_json::to_writer_pretty(&mut *w, &log).map_err(io::Error::from)?;
+    writeln!(w)
+}
+
+/// One result from a JSON finding.
+fn value_result(f: &Value, rules: &RuleSet) -> Value {
+    let s = |k: &str| f[k].as_str().unwrap_or("");
+    let n = |k: &str| f[k].as_u64().unwrap_or(1);
+    let rule_id = s("rule_id");
+    let mut message = format!(
+        "{} {} found (checksum {}).",
+        s("rule_name"),
+        s("redacted"),
+        s("checksum")
+    );
+    if let Some(c) = f["commit"].as_str() {
+        message.push_str(&format!(" Introduced in commit {c}."));
+    }
+    if let Some(r) = f["repository"].as_str() {
+        message.push_str(&format!(" Repository {r}."));
+    }
+    message.push_str(&format!(" {ROTATE}"));
+    let start = f["column_utf16"].as_u64().unwrap_or(n("column"));
+    let width = n("end_column").saturating_sub(n("column"));
+    let mut props = Map::new();
+    for k in [
+        "checksum",
+        "confidence",
+        "redacted",
+        "secret_sha256",
+        "source",
+        "commit",
+        "repository",
+        "occurrences",
+        "last_commit",
+        "still_in",
+    ] {
+        if !f[k].is_null() {
+            props.insert(k.to_string(), f[k].clone());
+        }
+    }
+    let mut r = json!({
+        "ruleId": rule_id,
+        "level": if s("confidence") == "high" || f["confidence"].is_null() { "error" } else { "warning" },
+        "message": {"text": message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri_path(s("path"), None)},
+                "region": {
+                    "startLine": n("line"),
+                    "startColumn": start,
+                    "endLine": n("line"),
+                    "endColumn": start + width,
+                },
+            },
+        }],
+        "partialFingerprints": {"burnkeyFingerprint/v1": s("fingerprint")},
+        "properties": props,
+    });
+    if let Some(i) = rules.rules().iter().position(|r| r.id() == rule_id) {
+        r["ruleIndex"] = json!(i);
+    }
+    r
 }
 
 /// Percent-encodes a path for a SARIF `artifactLocation.uri`, relative to
@@ -182,6 +282,9 @@ fn result(
     });
     if let Some(c) = f.commit() {
         props["commit"] = json!(c);
+    }
+    if let Some(r) = f.repository() {
+        props["repository"] = json!(r);
     }
     if let Some(h) = f.history() {
         props["occurrences"] = json!(h.occurrences);

@@ -58,6 +58,9 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     if let Some(c) = f.commit() {
         s.push_str(&format!(" commit {}", short_commit(c)));
     }
+    if let Some(r) = f.repository() {
+        s.push_str(&format!(" repository {}", escape_control(r)));
+    }
     if let Some(h) = f.history() {
         if h.occurrences > 1 {
             s.push_str(&format!(

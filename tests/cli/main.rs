@@ -8,6 +8,7 @@ mod composite;
 mod git;
 mod hardening;
 mod hook;
+mod report;
 mod revoke;
 mod rules;
 mod scan;
