@@ -308,7 +308,16 @@ fn scan_git(
         Some(top) => Allowlist::load_from_dir(top)?,
         None => Allowlist::default(),
     };
-    let workers = config.workers();
+    // History streams from a `git log` that keeps one core busy while the
+    // scan runs; each worker's `cat-file` inflates its own copy of the delta
+    // bases its blobs share. Measured on 2 cores, one worker beside the log
+    // beat two (0.86 s against 0.94 s; the blob-only floor 0.84 s): with no
+    // -j, history leaves the log its core.
+    let workers = if *src == GitSource::History && config.threads == 0 {
+        config.workers().saturating_sub(1).max(1)
+    } else {
+        config.workers()
+    };
     let job = BlobScan {
         scanner,
         repo: &repo,
