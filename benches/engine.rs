@@ -114,6 +114,19 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
+    // The same with the keyword rules left out (`--min-confidence high`).
+    let high = Engine::new(RuleSet::builtin().at_least(burnkey::Confidence::High));
+    g.bench_function("in-cache/high-only", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for piece in data.chunks(128 << 10) {
+                for _ in 0..8 {
+                    high.find(black_box(piece), 0, piece.len(), true, false, |_| n += 1);
+                }
+            }
+            n
+        })
+    });
     g.throughput(Throughput::Bytes(data.len() as u64));
     let absent = (0..=255u8).find(|b| !data.contains(b)).unwrap_or(0xff);
     g.bench_function("bandwidth/memchr-absent", |b| {
@@ -130,6 +143,43 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
+    g.finish();
+
+    // Teddy puts needles in buckets by their order: the built-in needles in
+    // rule order against the order the engine uses (`teddy_order`).
+    let mut g = c.benchmark_group("prefilter-order");
+    g.throughput(Throughput::Bytes(8 * data.len() as u64));
+    g.sample_size(10);
+    let needles = packed.needles();
+    for (name, order) in [
+        ("rule-order", needles.clone()),
+        ("teddy-order", burnkey::engine::teddy_order(needles.clone())),
+    ] {
+        let s = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .heuristic_pattern_limits(false)
+            .builder()
+            .extend(order.iter())
+            .build()
+            .expect("Teddy builds here");
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for piece in data.chunks(128 << 10) {
+                    for _ in 0..8 {
+                        let mut at = 0;
+                        while let Some(m) =
+                            s.find_in(black_box(piece), aho_corasick::Span::from(at..piece.len()))
+                        {
+                            n += 1;
+                            at = m.start() + 1;
+                        }
+                    }
+                }
+                n
+            })
+        });
+    }
     g.finish();
 
     let formats = FormatSet::builtin();
