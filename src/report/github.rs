@@ -38,7 +38,9 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// `::error file=…,line=…,col=…,endColumn=…,title=…::message` for a finding.
+/// `::error file=…,line=…,col=…,endColumn=…,title=…::message` for a finding
+/// (`::warning` for one that is not sure: keyword-anchored, or a wrong
+/// checksum, as SARIF's level says).
 pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
     let token = opts.token(f);
     let mut msg = format!(
@@ -51,8 +53,13 @@ pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
         msg.push_str(&format!(" Introduced in commit {}.", short_commit(c)));
     }
     msg.push_str(&format!(" {ROTATE} {ALLOW_TEXT}"));
+    let level = if f.confidence() == crate::rules::Confidence::High {
+        "error"
+    } else {
+        "warning"
+    };
     format!(
-        "::error file={},line={},col={},endColumn={},title={}::{}",
+        "::{level} file={},line={},col={},endColumn={},title={}::{}",
         escape_property(f.path()),
         f.line,
         f.column,

@@ -273,6 +273,13 @@ fn confidence_is_reported_and_filters() {
     assert_eq!(r["properties"]["confidence"], "medium");
     let o = bin()
         .current_dir(t.path())
+        .args(["scan", ".", "--format", "github", "-q"])
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    assert!(out.starts_with("::warning file=deploy.sh,line=1,"), "{out}");
+    let o = bin()
+        .current_dir(t.path())
         .args(["scan", ".", "--report-invalid", "--min-confidence", "high"])
         .output()
         .unwrap();
