@@ -543,6 +543,54 @@ mod tests {
     }
 
     #[test]
+    fn every_family_and_keyword_context_streams_exactly() {
+        let s = Scanner::new(RuleSet::builtin());
+        let mut data = Vec::new();
+        let mut x: u32 = 777;
+        let mut noise = |data: &mut Vec<u8>, n: usize| {
+            for _ in 0..n {
+                x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+                data.push(b"ab cf_ \n\n=:glp\"{"[(x >> 24) as usize % 16]);
+            }
+        };
+        let kinds = [
+            "cfut",
+            "github_pat",
+            "glpat",
+            "glagent",
+            "glwt",
+            "glsa",
+            "ghp",
+        ];
+        // Legacy keys in every kind of context, padded so that contexts
+        // straddle read boundaries at every read size.
+        let key = "cc6577428c2f6d6bc64e5a22fac180d6b2e6e"; // burnkey:allow
+        let tok = "H1D0SZaozaNv4AH17KzcnNjeh1MVLymYZwH6Qqq5"; // burnkey:allow
+        let contexts = [
+            format!("X-Auth-Key: {key}\n"),
+            format!("cloudflare:\n  zone: 1\n  api_token: {tok}\n"),
+            format!("curl https://api.cloudflare.com/x \\\n  -H 'Authorization: Bearer {tok}'\n"),
+            format!("curl -H 'Authorization: Bearer {tok}' \\\n  https://api.cloudflare.com/x\n"),
+        ];
+        let mut want = 0;
+        for i in 0..60 {
+            noise(&mut data, i * 53 % 700);
+            data.push(b'\n');
+            data.extend_from_slice(mint(kinds[i % kinds.len()]).as_bytes());
+            data.push(b'\n');
+            data.extend_from_slice(contexts[i % contexts.len()].as_bytes());
+            want += 2;
+        }
+        let m = scan_all_ways(&s, &data);
+        assert_eq!(m.len(), want);
+        let keyword = m
+            .iter()
+            .filter(|m| s.rules().rules()[m.rule].is_keyword())
+            .count();
+        assert_eq!(keyword, 60);
+    }
+
+    #[test]
     fn binary_data_and_invalid_utf8() {
         let s = Scanner::new(RuleSet::builtin());
         let t = mint("cfk");
