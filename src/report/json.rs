@@ -13,14 +13,14 @@ use crate::stats::Stats;
 
 /// A finding as written: its fields, plus `secret` with `--show-secret`.
 #[derive(serde::Serialize)]
-struct WireFinding<'a> {
+pub(crate) struct WireFinding<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
 }
 
-fn wire(f: &Finding, opts: ReportOptions) -> WireFinding<'_> {
+pub(crate) fn wire(f: &Finding, opts: ReportOptions) -> WireFinding<'_> {
     WireFinding {
         finding: f,
         secret: opts.show_secret.then_some(f.secret()),

@@ -103,7 +103,7 @@ pub fn write_values(w: &mut dyn Write, findings: &[Value], rules: &RuleSet) -> i
             let omitted = fs.len().saturating_sub(MAX_RESULTS);
             let results: Vec<Value> = fs[..fs.len() - omitted]
                 .iter()
-                .map(|f| value_result(f, rules))
+                .map(|f| value_result(f, rules, None))
                 .collect();
             let mut run = json!({
                 "tool": tool(rules),
@@ -125,15 +125,16 @@ pub fn write_values(w: &mut dyn Write, findings: &[Value], rules: &RuleSet) -> i
     writeln!(w)
 }
 
-/// One result from a JSON finding.
-fn value_result(f: &Value, rules: &RuleSet) -> Value {
+/// One result from a JSON finding: the token is shown only if the finding
+/// carries it (`secret`, with `--show-secret`), else its redacted form.
+fn value_result(f: &Value, rules: &RuleSet, cwd: Option<&std::path::Path>) -> Value {
     let s = |k: &str| f[k].as_str().unwrap_or("");
     let n = |k: &str| f[k].as_u64().unwrap_or(1);
     let rule_id = s("rule_id");
+    let token = f["secret"].as_str().unwrap_or(s("redacted"));
     let mut message = format!(
-        "{} {} found (checksum {}).",
+        "{} {token} found (checksum {}).",
         s("rule_name"),
-        s("redacted"),
         s("checksum")
     );
     if let Some(c) = f["commit"].as_str() {
@@ -164,11 +165,12 @@ fn value_result(f: &Value, rules: &RuleSet) -> Value {
     }
     let mut r = json!({
         "ruleId": rule_id,
-        "level": if s("confidence") == "high" || f["confidence"].is_null() { "error" } else { "warning" },
+        "level": if s("confidence") == Confidence::High.as_str() || f["confidence"].is_null() { "error" } else { "warning" },
         "message": {"text": message},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": uri_path(s("path"), None)},
+                "artifactLocation": {"uri": uri_path(s("path"), cwd)},
+                // UTF-16 code units, as the run's columnKind says.
                 "region": {
                     "startLine": n("line"),
                     "startColumn": start,
@@ -254,66 +256,16 @@ fn tool(rules: &RuleSet) -> Value {
     }})
 }
 
-/// One result: small, made and written one at a time.
+/// One result: small, made and written one at a time, from the finding's
+/// JSON (what `report merge` reads back), so both make the same result.
 fn result(
     f: &Finding,
     rules: &RuleSet,
     opts: ReportOptions,
     cwd: Option<&std::path::Path>,
 ) -> Value {
-    let index = rules.rules().iter().position(|r| r.id() == f.rule_id());
-    let token = opts.token(f);
-    let mut message = format!(
-        "{} {} found (checksum {}).",
-        f.rule_name(),
-        token,
-        f.checksum.as_str()
-    );
-    if let Some(c) = f.commit() {
-        message.push_str(&format!(" Introduced in commit {c}."));
-    }
-    message.push_str(&format!(" {ROTATE}"));
-    let mut props = json!({
-        "checksum": f.checksum.as_str(),
-        "confidence": f.confidence().as_str(),
-        "redacted": f.redacted(),
-        "secret_sha256": f.secret_sha256(),
-        "source": f.source().as_str(),
-    });
-    if let Some(c) = f.commit() {
-        props["commit"] = json!(c);
-    }
-    if let Some(r) = f.repository() {
-        props["repository"] = json!(r);
-    }
-    if let Some(h) = f.history() {
-        props["occurrences"] = json!(h.occurrences);
-        props["last_commit"] = json!(h.last_commit);
-        props["still_in"] = json!(h.still_in);
-    }
-    let mut r = json!({
-        "ruleId": f.rule_id(),
-        "level": if f.confidence() == Confidence::High { "error" } else { "warning" },
-        "message": {"text": message},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": uri_path(f.path(), cwd)},
-                // UTF-16 code units, as the run's columnKind says.
-                "region": {
-                    "startLine": f.line,
-                    "startColumn": f.column_utf16,
-                    "endLine": f.line,
-                    "endColumn": f.column_utf16 + (f.end_column - f.column),
-                },
-            },
-        }],
-        "partialFingerprints": {"burnkeyFingerprint/v1": f.fingerprint()},
-        "properties": props,
-    });
-    if let Some(i) = index {
-        r["ruleIndex"] = json!(i);
-    }
-    r
+    let v = serde_json::to_value(super::json::wire(f, opts)).expect("a finding serializes");
+    value_result(&v, rules, cwd)
 }
 
 #[cfg(test)]
