@@ -212,13 +212,14 @@ impl Engine {
             if r.is_keyword() {
                 continue;
             }
-            // A rule built in code may name no anchor of its prefix: its
-            // head, then.
+            // No anchor named (or, for a rule built in code, one that is not
+            // in its prefix): the prefix's head.
             let prefix = r.format.prefix.as_str();
-            let (anchor, off) = match prefix.find(r.anchor.as_str()) {
-                Some(off) if !r.anchor.is_empty() => (r.anchor.as_str(), off),
-                _ => (&prefix[..prefix.len().min(3)], 0),
-            };
+            let (anchor, off) = r
+                .anchor
+                .as_deref()
+                .and_then(|a| prefix.find(a).map(|off| (a, off)))
+                .unwrap_or((&prefix[..prefix.len().min(3)], 0));
             max_off = max_off.max(off);
             add(anchor.as_bytes(), Target::Prefix { rule: i, off });
         }

@@ -80,9 +80,9 @@ pub struct Rule {
     pub source: PathBuf,
     /// How sure a checksum-valid (or shape-only) finding of this rule is.
     pub confidence: Confidence,
-    /// What the prefilter looks for: a rare substring of the prefix (its
-    /// first three bytes unless the rule file names one).
-    pub anchor: String,
+    /// What the prefilter looks for: a rare substring of the prefix, when
+    /// the rule file names one; else the engine takes its first three bytes.
+    pub anchor: Option<String>,
     /// For a keyword-anchored rule (no prefix): what must name the secret.
     pub keyword: Option<Keyword>,
 }
@@ -670,14 +670,14 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
                     "a keyword rule lists keyword.anchors, not anchor".into(),
                 ))
             }
-            (Some(a), None) if a.len() >= 3 && format.prefix.contains(a.as_str()) => a,
+            (Some(a), None) if a.len() >= 3 && format.prefix.contains(a.as_str()) => Some(a),
             (Some(a), None) => {
                 return Err(invalid(format!(
                     "anchor {a:?} must be 3 bytes or more of the prefix {:?}",
                     format.prefix
                 )))
             }
-            (None, _) => format.prefix[..format.prefix.len().min(3)].to_string(),
+            (None, _) => None,
         };
         out.push(Rule {
             format,
