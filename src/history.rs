@@ -24,19 +24,16 @@ pub fn merge(
     repo: &Repo,
 ) -> Result<Vec<Finding>, Error> {
     type Key = (String, String, Vec<u8>);
-    // Per place: (commit order, commit, blob, finding) of every sighting.
-    let mut groups: BTreeMap<Key, Vec<(u32, String, String, Finding)>> = BTreeMap::new();
+    // Per place: (commit order, finding) of every sighting; each finding
+    // names its commit and blob.
+    let mut groups: BTreeMap<Key, Vec<(u32, Finding)>> = BTreeMap::new();
     let mut add = |seq: u32, f: Finding| {
-        let (Some(commit), Some(blob)) = (f.commit(), f.blob()) else {
-            return;
-        };
-        let (commit, blob) = (commit.to_string(), blob.to_string());
         let key = (
             f.rule_id().to_string(),
             f.secret_sha256().to_string(),
             f.location.raw_path().unwrap_or_default().to_vec(),
         );
-        groups.entry(key).or_default().push((seq, commit, blob, f));
+        groups.entry(key).or_default().push((seq, f));
     };
     for f in findings {
         let Some(blob) = f.blob().map(str::to_string) else {
@@ -83,8 +80,8 @@ pub fn merge(
         .collect();
     let mut out = Vec::with_capacity(groups.len());
     for ((_, _, path), mut sightings) in groups {
-        sightings.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        let blobs: BTreeSet<&str> = sightings.iter().map(|s| s.2.as_str()).collect();
+        sightings.sort_by(|a, b| (a.0, a.1.commit()).cmp(&(b.0, b.1.commit())));
+        let blobs: BTreeSet<&str> = sightings.iter().filter_map(|s| s.1.blob()).collect();
         let p = path_index[path.as_slice()];
         let still_in: Vec<String> = tips
             .iter()
@@ -97,10 +94,14 @@ pub fn merge(
             .collect();
         let history = History {
             occurrences: blobs.len() as u64,
-            last_commit: sightings.last().map(|s| s.1.clone()).unwrap_or_default(),
+            last_commit: sightings
+                .last()
+                .and_then(|s| s.1.commit())
+                .unwrap_or_default()
+                .to_string(),
             still_in,
         };
-        let first = sightings.swap_remove(0).3;
+        let first = sightings.swap_remove(0).1;
         out.push(first.with_history(history));
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
