@@ -292,12 +292,7 @@ impl Repo {
             .spawn()
             .map_err(git_missing)?;
         let commits = revs.stdout.take().expect("piped");
-        let mut revs_err = revs.stderr.take().expect("piped");
-        let revs_err_thread = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = revs_err.read_to_string(&mut s);
-            s
-        });
+        let revs_err_thread = drain_stderr(&mut revs);
         let mut args = LOG_ADDED_BLOBS.to_vec();
         args.retain(|&a| a != "--reverse");
         args.extend(["--no-walk=unsorted", "--stdin"]);
@@ -310,12 +305,7 @@ impl Repo {
             .spawn()
             .map_err(git_missing)?;
         let stdout = child.stdout.take().expect("piped");
-        let mut stderr = child.stderr.take().expect("piped");
-        let err_thread = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = stderr.read_to_string(&mut s);
-            s
-        });
+        let err_thread = drain_stderr(&mut child);
         let mut parser = RawParser::default();
         let mut index = HistoryIndex::default();
         for tok in BufReader::with_capacity(1 << 16, stdout).split(0) {
@@ -421,6 +411,17 @@ impl Repo {
         let _ = child.wait();
         Ok(out)
     }
+}
+
+/// Reads a child's piped stderr on a thread (so a full pipe never stalls
+/// it); the thread returns what it said.
+fn drain_stderr(child: &mut Child) -> std::thread::JoinHandle<String> {
+    let mut stderr = child.stderr.take().expect("piped");
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    })
 }
 
 /// Parses `git diff --raw -z` / `git log --raw -z --format=%x01%H` output,
