@@ -15,6 +15,34 @@ pub struct ScanConfig {
     pub max_filesize: Option<u64>,
     /// Also scan files that `.gitignore`/`.ignore` exclude (never `.git`).
     pub no_ignore: bool,
+    /// Look inside gzip, zip and tar (found by their first bytes).
+    pub archives: bool,
+    /// Limits on what archives and compressed files may cost.
+    pub limits: Limits,
+}
+
+/// What one file's containers may cost; the scan goes on past each limit,
+/// counting it in `stats.skipped`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes decompressed per file or blob, over all its layers
+    /// (`decompression_limit`).
+    pub max_decompressed: u64,
+    /// Decompressed bytes per compressed byte of one stream, past its first
+    /// MiB (`compression_ratio`).
+    pub max_ratio: u64,
+    /// Members per archive (`too_many_members`).
+    pub max_members: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_decompressed: 256 << 20,
+            max_ratio: 200,
+            max_members: 100_000,
+        }
+    }
 }
 
 impl Default for ScanConfig {
@@ -24,6 +52,8 @@ impl Default for ScanConfig {
             read_size: DEFAULT_READ_SIZE,
             max_filesize: None,
             no_ignore: false,
+            archives: true,
+            limits: Limits::default(),
         }
     }
 }

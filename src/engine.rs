@@ -50,6 +50,9 @@ pub struct Hit {
     pub end: usize,
     /// What the checksum said.
     pub checksum: Checksum,
+    /// Whether the token is written with escapes (`cfut\u005f…`, `%5F`):
+    /// `start..end` is its escaped text.
+    pub escaped: bool,
 }
 
 enum Prefilter {
@@ -142,6 +145,14 @@ pub fn teddy_order(needles: Vec<&[u8]>) -> Vec<&[u8]> {
     out
 }
 
+fn checksum_of(ok: Option<bool>) -> Checksum {
+    match ok {
+        None => Checksum::None,
+        Some(true) => Checksum::Valid,
+        Some(false) => Checksum::Invalid,
+    }
+}
+
 /// The compiled engine for one rule set.
 pub struct Engine {
     prefilter: Prefilter,
@@ -159,6 +170,8 @@ pub struct Engine {
     context: usize,
     /// The longest keyword secret.
     keyword_len: usize,
+    /// Whether tokens written with escapes are looked for.
+    escapes: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -289,7 +302,26 @@ impl Engine {
             fwd,
             context,
             keyword_len,
+            escapes: true,
         }
+    }
+
+    /// Whether tokens written with `\uXXXX`, `\xNN` or `%XX` escapes are
+    /// found (on by default): where a prefix was found and its shape check
+    /// failed, an escape within the token's reach gets the shape checked on
+    /// the unescaped text. Needs [`Engine::max_escaped_len`] of lookahead.
+    pub fn set_escapes(&mut self, on: bool) {
+        self.escapes = on;
+    }
+
+    /// Whether escapes are on.
+    pub fn escapes(&self) -> bool {
+        self.escapes
+    }
+
+    /// The longest token written with escapes (`\u005f` is six bytes).
+    pub fn max_escaped_len(&self) -> usize {
+        6 * (self.max_token_len + 1)
     }
 
     /// The rules this engine matches.
@@ -343,11 +375,34 @@ impl Engine {
             rule,
             start,
             end: start + found.len,
-            checksum: match found.checksum {
-                None => Checksum::None,
-                Some(true) => Checksum::Valid,
-                Some(false) => Checksum::Invalid,
-            },
+            checksum: checksum_of(found.checksum),
+            escaped: false,
+        })
+    }
+
+    /// Confirms a token written with escapes at `start`: only where one
+    /// appears within a token's length, since otherwise the plain check
+    /// has said all there is to say.
+    #[cold]
+    fn confirm_escaped(&self, hay: &[u8], start: usize, rule: usize) -> Option<Hit> {
+        let format = &self.rules.rules()[rule].format;
+        let max = format.token_len() + 1;
+        let reach = &hay[start..hay.len().min(start + 6 * max)];
+        memchr::memchr2(b'\\', b'%', &reach[..reach.len().min(max)])?;
+        let (mut out, mut ends) = (Vec::new(), Vec::new());
+        crate::decode::unescape(reach, 0, max, &mut out, &mut ends);
+        let found = format.match_at(&out, 0)?;
+        let end = ends[found.len - 1];
+        // No escape inside the token itself: not this path's to report.
+        if end == found.len {
+            return None;
+        }
+        Some(Hit {
+            rule,
+            start,
+            end: start + end,
+            checksum: checksum_of(found.checksum),
+            escaped: true,
         })
     }
 
@@ -416,15 +471,25 @@ impl Engine {
                             if confirmed
                                 || start < free
                                 || start >= until
-                                || (start > 0 && is_word(hay[start - 1]))
+                                || (start > 0
+                                    && is_word(hay[start - 1])
+                                    && !(self.escapes
+                                        && crate::decode::escaped_boundary_before(hay, start)))
                             {
                                 continue;
                             }
                             // Rules sharing the needle, longest prefix first;
                             // rules may share a whole prefix with different
                             // layouts: the first that matches.
-                            let Some(hit) = self.confirm(hay, start, rule) else {
-                                continue;
+                            let hit = match self.confirm(hay, start, rule) {
+                                Some(hit) => hit,
+                                None if self.escapes => {
+                                    match self.confirm_escaped(hay, start, rule) {
+                                        Some(hit) => hit,
+                                        None => continue,
+                                    }
+                                }
+                                None => continue,
                             };
                             if hit.checksum == Checksum::Invalid && !report_invalid {
                                 continue;
@@ -444,6 +509,7 @@ impl Engine {
                     start: s,
                     end: e,
                     checksum: Checksum::None,
+                    escaped: false,
                 })
             });
         }
@@ -584,7 +650,7 @@ mod tests {
     #[test]
     fn teddy_order_keeps_families_in_their_buckets() {
         let needles: Vec<&[u8]> = [
-            "cfu", "cfa", "cfk", "ghp", "gho", "ghu", "ghs", "ghr", "b_pat_", "glp", "gla", "glw",
+            "cfu", "cfa", "cfk", "ghp", "gho", "ghu", "ghs", "ghr", "b_pat", "glp", "gla", "glw",
             "gls", "npm", "udfl", "udFl", "UDFL", "CF_", "cf_", "h-key", "h-Key", "H-KEY",
         ]
         .iter()

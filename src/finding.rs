@@ -167,6 +167,10 @@ pub struct Finding {
     /// `valid`, `invalid` or `none`.
     pub checksum: Checksum,
     token: Arc<TokenFacts>,
+    /// Inside an archive: the member's path (a chain through nested ones).
+    member: Option<Arc<str>>,
+    /// The encodings the token was read through, outermost first.
+    encoding: Option<Arc<str>>,
     history: Option<Arc<History>>,
     repository: Option<Arc<str>>,
 }
@@ -238,9 +242,13 @@ impl Finding {
     /// (a copied file in history): its path, fingerprint and location are
     /// the new place's.
     pub fn relocated(&self, location: Location) -> Finding {
-        let key = location
+        let mut key = location
             .raw_path()
             .map_or_else(|| location.display().into_bytes(), <[u8]>::to_vec);
+        if let Some(member) = &self.member {
+            key.push(0);
+            key.extend_from_slice(member.as_bytes());
+        }
         let mut token = (*self.token).clone();
         token.fingerprint = fingerprint(self.rule.id(), &key, &token.secret_sha256);
         Finding {
@@ -263,6 +271,18 @@ impl Finding {
     pub fn with_repository(mut self, name: Arc<str>) -> Finding {
         self.repository = Some(name);
         self
+    }
+
+    /// Inside an archive: the member's path, a chain of inner paths
+    /// joined with `/` through nested archives.
+    pub fn member(&self) -> Option<&str> {
+        self.member.as_deref()
+    }
+
+    /// The encodings the token was read through, outermost first, joined
+    /// with `>`: `base64`, `utf-16le`, `json-escape`, `gzip>base64`.
+    pub fn encoding(&self) -> Option<&str> {
+        self.encoding.as_deref()
     }
 
     /// The repository it was tagged with.
@@ -316,10 +336,12 @@ impl Finding {
         self.location.blob()
     }
 
-    /// The order reports use: by path, then position, then rule.
-    pub fn sort_key(&self) -> (&str, u64, u64, &str, Option<&str>) {
+    /// The order reports use: by path, member, then position, then rule.
+    #[allow(clippy::type_complexity)]
+    pub fn sort_key(&self) -> (&str, Option<&str>, u64, u64, &str, Option<&str>) {
         (
             &*self.path,
+            self.member(),
             self.line,
             self.column,
             self.rule_id(),
@@ -354,23 +376,33 @@ impl Place {
         }
     }
 
-    /// The finding for match `m` of `rule` here.
+    /// The finding for match `m` of `rule` here. Inside an archive, the
+    /// fingerprint covers the member too: `path`, a NUL, the member.
     pub fn finding(&mut self, rule: Arc<Rule>, m: &Match) -> Finding {
         let known = self
             .facts
             .iter()
-            .find(|(r, t)| t.secret == m.secret && Arc::ptr_eq(r, &rule));
+            .find(|(r, t)| t.secret == m.secret && Arc::ptr_eq(r, &rule) && m.member.is_none());
         let token = match known {
             Some((_, t)) => t.clone(),
             None => {
                 let secret_sha256 = sha256_hex(m.secret.as_bytes());
+                let key = match &m.member {
+                    None => std::borrow::Cow::Borrowed(&self.key[..]),
+                    Some(member) => {
+                        let mut k = self.key.clone();
+                        k.push(0);
+                        k.extend_from_slice(member.as_bytes());
+                        std::borrow::Cow::Owned(k)
+                    }
+                };
                 let t = Arc::new(TokenFacts {
-                    fingerprint: fingerprint(rule.id(), &self.key, &secret_sha256),
+                    fingerprint: fingerprint(rule.id(), &key, &secret_sha256),
                     redacted: redact(&m.secret, rule.format.prefix.len()),
                     secret: m.secret.clone(),
                     secret_sha256,
                 });
-                if self.facts.len() < SHARED_FACTS {
+                if self.facts.len() < SHARED_FACTS && m.member.is_none() {
                     self.facts.push((rule.clone(), t.clone()));
                 }
                 t
@@ -387,6 +419,8 @@ impl Place {
             checksum: m.checksum,
             token,
             rule,
+            member: m.member.clone(),
+            encoding: m.encoding.clone(),
             history: None,
             repository: None,
         }
@@ -397,7 +431,8 @@ impl Place {
 /// `end_column`, `column_utf16`, `offset`, `secret_sha256`, `redacted`,
 /// `checksum`,
 /// `confidence`, `fingerprint`, `source`, `commit`/`blob` where they
-/// apply, and `occurrences`/`last_commit`/`still_in` for a history finding
+/// apply, `member`/`encoding` for a token inside an archive or an
+/// encoding, and `occurrences`/`last_commit`/`still_in` for a history finding
 /// that stands for all of its token's at its path.
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -405,7 +440,9 @@ impl Serialize for Finding {
             .location
             .raw_path()
             .filter(|p| std::str::from_utf8(p).is_err());
-        let extra = self.repository.is_some() as usize
+        let extra = self.member.is_some() as usize
+            + self.encoding.is_some() as usize
+            + self.repository.is_some() as usize
             + self.commit().is_some() as usize
             + self.blob().is_some() as usize
             + 3 * self.history.is_some() as usize
@@ -423,6 +460,12 @@ impl Serialize for Finding {
             use base64::Engine as _;
             let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
             st.serialize_field("path_bytes", &b64)?;
+        }
+        if let Some(m) = &self.member {
+            st.serialize_field("member", &**m)?;
+        }
+        if let Some(e) = &self.encoding {
+            st.serialize_field("encoding", &**e)?;
         }
         st.serialize_field("line", &self.line)?;
         st.serialize_field("column", &self.column)?;

@@ -28,8 +28,9 @@ use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::finding::Location;
 use crate::finding::Place;
+use crate::layers::{Counting, Layers};
 use crate::outcome::{collect, Sink};
-use crate::scan::{Scanner, StreamBuffer};
+use crate::scan::{Match, Scanner, StreamBuffer};
 use crate::stats::{ScanError, SkipReason, Stats};
 
 /// A blob to scan, with where it was seen.
@@ -700,10 +701,19 @@ impl BlobScan<'_> {
                 let mut body = (&mut c.stdout).take(size);
                 let scan = *kind == "blob" && !self.config.too_large(size);
                 if scan {
-                    let rules = self.scanner.rules();
-                    self.scanner.scan_reader(&mut body, sb, |m| {
-                        collect(rules, self.allow, &m, &mut place, self.sink, out);
-                    })?;
+                    let (rules, allow, sink) = (self.scanner.rules(), self.allow, self.sink);
+                    let mut v = Counting {
+                        stats: out,
+                        found: |m: Match, stats: &mut Stats| {
+                            collect(rules, allow, &m, &mut place, sink, stats)
+                        },
+                    };
+                    Layers::new(self.scanner, self.config).reader(
+                        &mut body,
+                        Some(&b.path),
+                        sb,
+                        &mut v,
+                    )?;
                 }
                 io::copy(&mut body, &mut io::sink())?;
                 if body.limit() != 0 {

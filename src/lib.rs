@@ -58,6 +58,8 @@ pub(crate) mod allow;
 pub mod baseline;
 #[cfg(feature = "scan")]
 pub mod config;
+#[cfg(feature = "scan")]
+pub(crate) mod decode;
 /// The prefilter → confirm → checksum engine under [`Scanner`]; public for
 /// the benchmarks that compare its prefilters, not part of the API.
 #[cfg(feature = "scan")]
@@ -67,6 +69,8 @@ pub mod engine;
 pub mod finding;
 #[cfg(feature = "scan")]
 pub(crate) mod keyword;
+#[cfg(feature = "scan")]
+pub(crate) mod layers;
 #[cfg(feature = "scan")]
 pub mod outcome;
 #[cfg(feature = "scan")]

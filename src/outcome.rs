@@ -99,11 +99,19 @@ pub fn scan_reader_into(
     let raw = location
         .raw_path()
         .map_or_else(|| key.as_bytes().to_vec(), <[u8]>::to_vec);
+    let name = location.raw_path().map(<[u8]>::to_vec);
     let mut place = Place::new(location, raw);
     let rules = scanner.rules();
-    let res = scanner.scan_reader(reader, &mut sb, |m| {
-        collect(rules, &allow, &m, &mut place, sink, &mut stats);
-    });
+    let mut v = crate::layers::Counting {
+        stats: &mut stats,
+        found: |m: Match, stats: &mut Stats| collect(rules, &allow, &m, &mut place, sink, stats),
+    };
+    let res = crate::layers::Layers::new(scanner, config).reader(
+        reader,
+        name.as_deref(),
+        &mut sb,
+        &mut v,
+    );
     match res {
         Ok(n) => {
             stats.files_scanned += 1;

@@ -13,6 +13,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::sync::Arc;
 
+use crate::decode::{char_of, escape_name, Run, Utf16};
 use crate::engine::{Checksum, Engine, Hit};
 use crate::rules::RuleSet;
 
@@ -43,20 +44,112 @@ pub struct Match {
     pub checksum: Checksum,
     /// Whether a `burnkey:allow` comment on the same line suppresses it.
     pub allowed: bool,
+    /// The encodings the token was read through, outermost first
+    /// (`base64`, `gzip>base64`, `utf-16le`); none for plain text.
+    pub encoding: Option<Arc<str>>,
+    /// Inside an archive: the member's path, a chain through nested
+    /// archives joined with `/`.
+    pub member: Option<Arc<str>>,
 }
+
+/// The default [`Scanner::decode_depth`]: layers of encodings and
+/// containers looked through.
+pub const DEFAULT_DECODE_DEPTH: u32 = 3;
 
 /// A compiled scanner. Cheap to clone and shareable between threads.
 #[derive(Clone, Debug)]
 pub struct Scanner {
     engine: Arc<Engine>,
     report_invalid: bool,
+    /// Layers of encodings looked through; 0: none.
+    depth: u32,
+    /// The shortest base64 run that can hold a token.
+    min_run: usize,
+}
+
+/// A token found in some text: plain, written with escapes, or read
+/// through encodings.
+struct Found {
+    rule: usize,
+    checksum: Checksum,
+    /// Where it is in the text: its escaped or encoded form.
+    start: usize,
+    end: usize,
+    /// The token, when it is not `text[start..end]` as written.
+    secret: Option<String>,
+    /// The encodings it was read through, outermost first.
+    encoding: Option<String>,
+}
+
+impl Found {
+    /// A hit of the engine in `text`.
+    fn new(text: &[u8], hit: Hit) -> Found {
+        let (secret, encoding) = if hit.escaped {
+            let (mut out, mut ends) = (Vec::new(), Vec::new());
+            let span = &text[hit.start..hit.end];
+            let kinds = crate::decode::unescape(span, 0, span.len(), &mut out, &mut ends);
+            (
+                Some(String::from_utf8_lossy(&out).into_owned()),
+                Some(escape_name(kinds).to_string()),
+            )
+        } else {
+            (None, None)
+        };
+        Found {
+            rule: hit.rule,
+            checksum: hit.checksum,
+            start: hit.start,
+            end: hit.end,
+            secret,
+            encoding,
+        }
+    }
+
+    /// This token of a decoding, placed at `start..end` of the text the
+    /// decoding came from, read through `outer` too.
+    fn within(self, text: &[u8], start: usize, end: usize, outer: &str) -> Found {
+        let secret = self
+            .secret
+            .unwrap_or_else(|| String::from_utf8_lossy(&text[self.start..self.end]).into_owned());
+        let encoding = match self.encoding {
+            None => outer.to_string(),
+            Some(inner) => format!("{outer}>{inner}"),
+        };
+        Found {
+            start,
+            end,
+            secret: Some(secret),
+            encoding: Some(encoding),
+            ..self
+        }
+    }
+}
+
+/// How a stream ended.
+pub(crate) enum Streamed {
+    /// Scanned to the end: the bytes read.
+    Done(u64),
+    /// Its first bytes (the buffer's first `.1`) are not text to scan as
+    /// they are, but a container or UTF-16: nothing was scanned.
+    Layer(crate::layers::Head, usize),
+}
+
+impl Streamed {
+    fn bytes(self) -> u64 {
+        match self {
+            Streamed::Done(n) => n,
+            Streamed::Layer(..) => unreachable!("not sniffed"),
+        }
+    }
 }
 
 /// A reusable read buffer for [`Scanner::scan_reader`]; one per thread.
 #[derive(Debug)]
 pub struct StreamBuffer {
-    buf: Vec<u8>,
+    pub(crate) buf: Vec<u8>,
     read_size: usize,
+    /// A buffer for each layer below (members of archives).
+    pub(crate) deeper: Option<Box<StreamBuffer>>,
 }
 
 impl StreamBuffer {
@@ -65,7 +158,15 @@ impl StreamBuffer {
         StreamBuffer {
             buf: Vec::new(),
             read_size: read_size.max(1),
+            deeper: None,
         }
+    }
+
+    /// The buffer for the layer below this one.
+    pub(crate) fn deeper(&mut self) -> &mut StreamBuffer {
+        let size = self.read_size;
+        self.deeper
+            .get_or_insert_with(|| Box::new(StreamBuffer::new(size)))
     }
 }
 
@@ -197,10 +298,45 @@ impl Scanner {
 
     /// A scanner around an already-built engine.
     pub fn from_engine(engine: Engine) -> Scanner {
+        let min_run = engine
+            .rules()
+            .rules()
+            .iter()
+            .map(|r| r.format.min_token_len())
+            .filter(|&n| n > 0)
+            .min()
+            .unwrap_or(24)
+            .max(16);
         Scanner {
             engine: Arc::new(engine),
             report_invalid: false,
+            depth: DEFAULT_DECODE_DEPTH,
+            // The base64 characters wholly inside the shortest token's
+            // encoding at its worst alignment.
+            min_run: (min_run - 2) / 3 * 4,
         }
+    }
+
+    /// How many layers of encodings (base64 in base64, UTF-16 in base64)
+    /// and, for [`crate::layers`], of containers to look through; 0 turns
+    /// decoding off, escapes included. Default [`DEFAULT_DECODE_DEPTH`].
+    pub fn decode_depth(mut self, depth: u32) -> Scanner {
+        self.depth = depth;
+        let on = depth > 0;
+        if self.engine.escapes() != on {
+            let mut e = match Arc::try_unwrap(self.engine) {
+                Ok(e) => e,
+                Err(shared) => Engine::new(shared.rules().clone()),
+            };
+            e.set_escapes(on);
+            self.engine = Arc::new(e);
+        }
+        self
+    }
+
+    /// The layers looked through.
+    pub fn depth(&self) -> u32 {
+        self.depth
     }
 
     /// Also report matches whose shape is right but whose checksum fails.
@@ -219,8 +355,8 @@ impl Scanner {
         &self.engine
     }
 
-    fn to_match(&self, hay: &[u8], base: u64, lines: &mut Lines, hit: Hit) -> Match {
-        let offset = base + hit.start as u64;
+    fn to_match(&self, hay: &[u8], base: u64, lines: &mut Lines, found: Found) -> Match {
+        let offset = base + found.start as u64;
         let (line, column, column_utf16) = if lines.known {
             lines.advance(hay, base, offset);
             lines.line_col(offset)
@@ -228,24 +364,128 @@ impl Scanner {
             (0, 0, 0)
         };
         Match {
-            rule: hit.rule,
+            rule: found.rule,
             offset,
             line,
             column,
             column_utf16,
-            secret: String::from_utf8_lossy(&hay[hit.start..hit.end]).into_owned(),
-            checksum: hit.checksum,
-            allowed: allowed_inline(hay, hit.start, hit.end),
+            secret: found.secret.unwrap_or_else(|| {
+                String::from_utf8_lossy(&hay[found.start..found.end]).into_owned()
+            }),
+            checksum: found.checksum,
+            allowed: allowed_inline(hay, found.start, found.end),
+            encoding: found.encoding.map(Into::into),
+            member: None,
         }
+    }
+
+    /// Calls `f` for every token in `text`, a whole decoding at layer
+    /// `depth`: plain or escaped, and inside the encodings below it while
+    /// the depth allows.
+    fn tokens_in(&self, text: &[u8], depth: u32, f: &mut dyn FnMut(Found)) {
+        if let Some((order, mark)) = Utf16::sniff(text) {
+            let (mut utf8, mut from) = (Vec::new(), Vec::new());
+            order.transcode(&text[mark..], true, &mut utf8, Some(&mut from));
+            let at = |i: usize| mark + from[i];
+            self.tokens_in(&utf8, depth, &mut |x| {
+                let (s, e) = (at(x.start), at(x.end - 1) + 2);
+                f(x.within(&utf8, s, e, order.name()))
+            });
+            return;
+        }
+        self.engine
+            .find(text, 0, text.len(), true, self.report_invalid, |hit| {
+                f(Found::new(text, hit))
+            });
+        if depth < self.depth {
+            self.base64_in(text, 0, text.len(), 0, depth + 1, f);
+        }
+    }
+
+    /// Tokens in the base64 runs of `text[lo..hi]`, a layer-`depth`
+    /// encoding (`base` is the offset of `text[0]` in its stream, which
+    /// aligns the blocks the run finder reads).
+    fn base64_in(
+        &self,
+        text: &[u8],
+        lo: usize,
+        hi: usize,
+        base: u64,
+        depth: u32,
+        f: &mut dyn FnMut(Found),
+    ) {
+        let mut run = Run::default();
+        let mut dec = Vec::new();
+        crate::decode::runs(text, lo, hi, base, self.min_run, |s, e| {
+            let end = run.gather(text, s, e, hi);
+            let last = run.chars.len() - 1;
+            for phase in 0..4 {
+                if !run.decode(phase, &mut dec) || dec.is_empty() {
+                    continue;
+                }
+                // A byte's text offset: where the character holding its
+                // first bits is.
+                let at = |j: usize| run.offset(char_of(phase, j).min(last));
+                self.tokens_in(&dec, depth, &mut |x| {
+                    let (s, e) = (at(x.start), at(x.end - 1) + 1);
+                    f(x.within(&dec, s, e, "base64"))
+                });
+            }
+            end
+        });
+    }
+
+    /// Tokens of `hay[from..until]`, plain, escaped and encoded, in order.
+    /// For the encoded ones `hay` holds [`Scanner::decode_reach`] bytes
+    /// before `from` and through `hi`.
+    #[allow(clippy::too_many_arguments)]
+    fn find(
+        &self,
+        hay: &[u8],
+        (from, until, dfrom): (usize, usize, usize),
+        hi: usize,
+        base: u64,
+        eof: bool,
+        found: &mut Vec<Found>,
+    ) -> usize {
+        let next = if from < until {
+            self.engine
+                .find(hay, from, until, eof, self.report_invalid, |hit| {
+                    found.push(Found::new(hay, hit))
+                })
+        } else {
+            from
+        };
+        if self.depth > 0 && dfrom < until {
+            let n = found.len();
+            let lo = dfrom.saturating_sub(self.decode_reach());
+            self.base64_in(hay, lo, hi, base, 1, &mut |x| {
+                if (dfrom..until).contains(&x.start) {
+                    found.push(x)
+                }
+            });
+            if found.len() > n {
+                found.sort_by_key(|x| x.start);
+            }
+        }
+        next
+    }
+
+    /// Bytes of context kept around an encoded token: its keyword context
+    /// and itself, as base64 (4/3), wrapped and indented.
+    fn decode_reach(&self) -> usize {
+        2 * (self.engine.context() + self.engine.max_token_len()) + 64
     }
 
     /// Scans `data` as a whole.
     pub fn scan_slice(&self, data: &[u8], mut f: impl FnMut(Match)) {
         let mut lines = Lines::new();
-        self.engine
-            .find(data, 0, data.len(), true, self.report_invalid, |hit| {
-                f(self.to_match(data, 0, &mut lines, hit))
-            });
+        let mut found = Vec::new();
+        let n = data.len();
+        self.find(data, (0, n, 0), n, 0, true, &mut found);
+        for x in found {
+            f(self.to_match(data, 0, &mut lines, x));
+        }
     }
 
     /// Streams `reader` through `sb`, calling `f` for each match in order.
@@ -258,7 +498,8 @@ impl Scanner {
         sb: &mut StreamBuffer,
         f: impl FnMut(Match),
     ) -> io::Result<u64> {
-        self.stream(reader, sb, None, f)
+        self.stream(reader, sb, None, None, false, f)
+            .map(Streamed::bytes)
     }
 
     /// Scans a file. Like [`Scanner::scan_reader`], but newlines are not
@@ -273,21 +514,47 @@ impl Scanner {
         sb: &mut StreamBuffer,
         f: impl FnMut(Match),
     ) -> io::Result<u64> {
-        self.stream(&mut &*file, sb, Some(file), f)
+        self.stream(&mut &*file, sb, Some(file), None, false, f)
+            .map(Streamed::bytes)
+    }
+
+    /// Like [`Scanner::scan_file`], for a file whose size the caller has
+    /// from `fstat`: reading stops there, which saves the read that would
+    /// return end-of-file (one system call per file, most files being
+    /// smaller than a read) and scans the file in one piece. A file that
+    /// grows meanwhile is scanned as it was when it was opened; one that
+    /// shrinks ends where it ends.
+    pub fn scan_file_sized(
+        &self,
+        file: &File,
+        len: u64,
+        sb: &mut StreamBuffer,
+        f: impl FnMut(Match),
+    ) -> io::Result<u64> {
+        self.stream(&mut &*file, sb, Some(file), Some(len), false, f)
+            .map(Streamed::bytes)
     }
 
     /// `rewind`: the file being read, whose lines are counted lazily; none
     /// for a plain reader (counted as it goes).
-    fn stream<R: Read + ?Sized>(
+    pub(crate) fn stream<R: Read + ?Sized>(
         &self,
         reader: &mut R,
         sb: &mut StreamBuffer,
         rewind: Option<&File>,
+        size: Option<u64>,
+        mut sniff: bool,
         mut f: impl FnMut(Match),
-    ) -> io::Result<u64> {
+    ) -> io::Result<Streamed> {
         let context = ALLOW_WINDOW.max(self.engine.context());
-        let keep_before = context;
-        let keep_after = self.engine.max_token_len() + 1 + context;
+        let mut keep_before = context;
+        let mut keep_after = self.engine.max_token_len() + 1 + context;
+        if self.depth > 0 {
+            keep_before = keep_before.max(self.decode_reach());
+            keep_after = keep_after
+                .max(self.decode_reach())
+                .max(self.engine.max_escaped_len() + context);
+        }
         let cap = keep_before + keep_after + sb.read_size;
         if sb.buf.len() != cap {
             sb.buf = vec![0; cap];
@@ -296,7 +563,10 @@ impl Scanner {
         let mut lines = Lines::new();
         lines.tracking = rewind.is_none();
         let mut scratch = Vec::new();
-        let (mut len, mut from, mut base) = (0usize, 0usize, 0u64);
+        let mut found = Vec::new();
+        // `from`: where the engine goes on; `dfrom`: where decoding does
+        // (a plain token reaching past `until` moves only the first).
+        let (mut len, mut from, mut dfrom, mut base) = (0usize, 0usize, 0usize, 0u64);
         loop {
             let want = (len + sb.read_size).min(cap);
             let n = loop {
@@ -306,52 +576,54 @@ impl Scanner {
                     Err(e) => return Err(e),
                 }
             };
-            let eof = n == 0;
             len += n;
+            let eof = n == 0 || size.is_some_and(|size| base + len as u64 >= size);
+            if sniff {
+                if len < crate::layers::SNIFF_LEN && !eof {
+                    continue;
+                }
+                sniff = false;
+                if let Some(head) = crate::layers::sniff(&buf[..len]) {
+                    return Ok(Streamed::Layer(head, len));
+                }
+            }
             let until = if eof {
                 len
             } else {
                 len.saturating_sub(keep_after)
             };
-            if until > from {
+            if until > from || until > dfrom {
                 let hay = &buf[..len];
-                let mut failed = None;
-                from = self
-                    .engine
-                    .find(hay, from, until, eof, self.report_invalid, |hit| {
-                        if !lines.tracking {
-                            // The first match: count what was dropped, once,
-                            // and keep counting from here on.
-                            let counted = match rewind {
-                                Some(file) if !lines.known => {
-                                    Lines::count_file(file, base, &mut scratch)
-                                }
-                                _ => Ok(Lines { ..lines }),
-                            };
-                            match counted {
-                                Ok(c) => {
-                                    lines = Lines {
-                                        tracking: true,
-                                        ..c
-                                    }
-                                }
-                                Err(e) => {
-                                    failed.get_or_insert(e);
-                                    return;
-                                }
+                let hi = if eof {
+                    len
+                } else {
+                    (until + self.decode_reach()).min(len)
+                };
+                from = self.find(hay, (from, until, dfrom), hi, base, eof, &mut found);
+                dfrom = until;
+                for x in found.drain(..) {
+                    if !lines.tracking {
+                        // The first match: count what was dropped, once,
+                        // and keep counting from here on.
+                        let counted = match rewind {
+                            Some(file) if !lines.known => {
+                                Lines::count_file(file, base, &mut scratch)
                             }
-                        }
-                        f(self.to_match(hay, base, &mut lines, hit))
-                    });
-                if let Some(e) = failed {
-                    return Err(e);
+                            _ => Ok(Lines { ..lines }),
+                        };
+                        lines = Lines {
+                            tracking: true,
+                            ..counted?
+                        };
+                    }
+                    f(self.to_match(hay, base, &mut lines, x))
                 }
             }
             if eof {
-                return Ok(base + len as u64);
+                return Ok(Streamed::Done(base + len as u64));
             }
             if cap - len < sb.read_size {
-                let drop = from.saturating_sub(keep_before).min(len);
+                let drop = from.min(dfrom).saturating_sub(keep_before).min(len);
                 if lines.tracking {
                     lines.advance(buf, base, base + drop as u64);
                 } else if drop > 0 && lines.counted_upto < base + drop as u64 {
@@ -360,6 +632,7 @@ impl Scanner {
                 buf.copy_within(drop..len, 0);
                 len -= drop;
                 from -= drop;
+                dfrom -= drop;
                 base += drop as u64;
             }
         }
@@ -608,6 +881,123 @@ mod tests {
         assert!(scan_all_ways(&s, b"").is_empty());
         assert!(scan_all_ways(&s, b"c").is_empty());
         assert!(scan_all_ways(&s, b"cfut_").is_empty());
+    }
+
+    fn b64(data: &[u8], url: bool) -> String {
+        use base64::Engine as _;
+        let e = if url {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+        } else {
+            base64::engine::general_purpose::STANDARD
+        };
+        e.encode(data)
+    }
+
+    /// (line, column, encoding, secret) of every match.
+    fn placed(m: &[Match]) -> Vec<(u64, u64, Option<&str>, &str)> {
+        m.iter()
+            .map(|m| (m.line, m.column, m.encoding.as_deref(), m.secret.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn base64_in_every_form() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfut");
+        let g = mint("ghp");
+        // A Kubernetes Secret; base64url unpadded; double base64; a token
+        // at each byte alignment inside a longer run; wrapped at 76 and 64.
+        let long = |pre: &str| b64(format!("{pre}token={t}\nother=1\n").as_bytes(), false);
+        let wrapped = |w: usize| {
+            let enc = b64(
+                format!("# config\nTOKEN={g}\n# more text here to wrap\n").as_bytes(),
+                false,
+            );
+            enc.as_bytes()
+                .chunks(w)
+                .map(|c| format!("  {}\n", std::str::from_utf8(c).unwrap()))
+                .collect::<String>()
+        };
+        let data = format!(
+            "apiVersion: v1\nkind: Secret\ndata:\n  token: {}\nurl: {}\ndouble: \"{}\"\n{}\n{}\n{}\nw76:\n{}w64:\n{}",
+            b64(t.as_bytes(), false),
+            b64(format!("?{g}").as_bytes(), true),
+            b64(b64(t.as_bytes(), false).as_bytes(), false),
+            long(""),
+            long("a"),
+            long("ab"),
+            wrapped(76),
+            wrapped(64),
+        );
+        let m = scan_all_ways(&s, data.as_bytes());
+        let b = Some("base64");
+        assert_eq!(
+            placed(&m),
+            vec![
+                (4, 10, b, t.as_str()),
+                // "?" is byte 0: the token starts in character 1.
+                (5, 7, b, g.as_str()),
+                (6, 10, Some("base64>base64"), t.as_str()),
+                (7, 9, b, t.as_str()),
+                (8, 10, b, t.as_str()),
+                (9, 11, b, t.as_str()),
+                // "# config\nTOKEN=" is 15 bytes: character 20, after "  ".
+                (11, 23, b, g.as_str()),
+                (14, 23, b, g.as_str()),
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes_and_utf16_inside_base64() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfat");
+        let esc = |sep: &str| t.replacen('_', sep, 1);
+        // The separator, and a later character, escaped.
+        let later = format!("cfat%5F{}%{:02X}{}", &t[5..8], t.as_bytes()[8], &t[9..]);
+        let ps: Vec<u8> = format!("$h = @{{ Authorization = 'Bearer {t}' }}")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let data = format!(
+            "{{\"k\": \"{}\"}}\ncurl 'x?t={}'\ns = \"{}\"\nq=%22{}%22\npowershell -enc {}\n",
+            esc("\\u005f"),
+            later,
+            esc("\\x5f"),
+            esc("%5f"),
+            b64(&ps, false)
+        );
+        let m = scan_all_ways(&s, data.as_bytes());
+        let tt = t.as_str();
+        assert_eq!(
+            placed(&m),
+            vec![
+                (1, 8, Some("json-escape"), tt),
+                (2, 11, Some("percent"), tt),
+                (3, 6, Some("hex-escape"), tt),
+                (4, 6, Some("percent"), tt),
+                // 32 characters of UTF-16 before it: 64 bytes, 85 base64
+                // characters after "powershell -enc ".
+                (5, 102, Some("base64>utf-16le"), tt),
+            ]
+        );
+        // Off: none of them.
+        let off = Scanner::new(RuleSet::builtin()).decode_depth(0);
+        assert!(scan_all_ways(&off, data.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn decoding_respects_the_depth() {
+        let t = mint("cfk");
+        let mut enc = t.clone();
+        for _ in 0..3 {
+            enc = b64(enc.as_bytes(), false);
+        }
+        let at = |depth| {
+            let s = Scanner::new(RuleSet::builtin()).decode_depth(depth);
+            scan_all_ways(&s, enc.as_bytes()).len()
+        };
+        assert_eq!((at(2), at(3)), (0, 1));
     }
 
     #[test]

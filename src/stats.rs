@@ -9,6 +9,16 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
+    /// An archive or compressed stream that is truncated or corrupt: what
+    /// was read before the damage was scanned.
+    ArchiveCorrupt,
+    /// An encrypted zip member.
+    ArchiveEncrypted,
+    /// A zip member that only the archive's central directory could
+    /// delimit (stored, written by a streaming writer), read from a stream.
+    ArchiveUnstreamable,
+    /// A zip member compressed by a method other than stored or deflate.
+    ArchiveUnsupported,
     /// A block device.
     BlockDevice,
     /// A path glob in `.burnkeyignore` names it.
@@ -18,6 +28,12 @@ pub enum SkipReason {
     Changed,
     /// A character device.
     CharDevice,
+    /// A compressed stream expanding beyond `--max-compression-ratio`
+    /// (a zip bomb): the rest of it was not read.
+    CompressionRatio,
+    /// The file's decompressed bytes reached `--max-decompressed`: the
+    /// rest of it was not read.
+    DecompressionLimit,
     /// A named pipe.
     Fifo,
     /// Another kind of file (not regular, not one of the above).
@@ -26,39 +42,59 @@ pub enum SkipReason {
     Socket,
     /// A symbolic link (never followed, except a root).
     Symlink,
+    /// A container nested deeper than `--max-decode-depth`.
+    TooDeep,
     /// Larger than `--max-filesize`.
     TooLarge,
+    /// Members of an archive beyond `--max-archive-members`.
+    TooManyMembers,
     /// Gone between the directory listing and the open.
     Vanished,
 }
 
 impl SkipReason {
     /// Every reason, in report order.
-    pub const ALL: [SkipReason; 10] = [
+    pub const ALL: [SkipReason; 18] = [
+        SkipReason::ArchiveCorrupt,
+        SkipReason::ArchiveEncrypted,
+        SkipReason::ArchiveUnstreamable,
+        SkipReason::ArchiveUnsupported,
         SkipReason::BlockDevice,
         SkipReason::Burnkeyignore,
         SkipReason::Changed,
         SkipReason::CharDevice,
+        SkipReason::CompressionRatio,
+        SkipReason::DecompressionLimit,
         SkipReason::Fifo,
         SkipReason::Other,
         SkipReason::Socket,
         SkipReason::Symlink,
+        SkipReason::TooDeep,
         SkipReason::TooLarge,
+        SkipReason::TooManyMembers,
         SkipReason::Vanished,
     ];
 
     /// The JSON name: `too_large`, `char_device`, …
     pub fn as_str(self) -> &'static str {
         match self {
+            SkipReason::ArchiveCorrupt => "archive_corrupt",
+            SkipReason::ArchiveEncrypted => "archive_encrypted",
+            SkipReason::ArchiveUnstreamable => "archive_unstreamable",
+            SkipReason::ArchiveUnsupported => "archive_unsupported",
             SkipReason::BlockDevice => "block_device",
             SkipReason::Burnkeyignore => "burnkeyignore",
             SkipReason::Changed => "changed",
             SkipReason::CharDevice => "char_device",
+            SkipReason::CompressionRatio => "compression_ratio",
+            SkipReason::DecompressionLimit => "decompression_limit",
             SkipReason::Fifo => "fifo",
             SkipReason::Other => "other",
             SkipReason::Socket => "socket",
             SkipReason::Symlink => "symlink",
+            SkipReason::TooDeep => "too_deep",
             SkipReason::TooLarge => "too_large",
+            SkipReason::TooManyMembers => "too_many_members",
             SkipReason::Vanished => "vanished",
         }
     }
@@ -114,6 +150,9 @@ pub struct Stats {
     pub files_scanned: u64,
     /// Bytes read.
     pub bytes_scanned: u64,
+    /// Members of archives and compressed files scanned (their bytes,
+    /// decompressed, are not in `bytes_scanned`).
+    pub members_scanned: u64,
     /// Entries not scanned, by reason.
     pub skipped: BTreeMap<SkipReason, u64>,
     /// Findings dropped by an allowlist, by reason.
@@ -160,6 +199,7 @@ impl Stats {
     pub fn merge(&mut self, other: Stats) {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
+        self.members_scanned += other.members_scanned;
         for (k, v) in other.skipped {
             *self.skipped.entry(k).or_default() += v;
         }

@@ -20,8 +20,9 @@ use crate::allow::Allowlist;
 use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::finding::{display_path, Location, Place};
+use crate::layers::{Counting, Layers};
 use crate::outcome::{collect, Sink};
-use crate::scan::{Scanner, StreamBuffer};
+use crate::scan::{Match, Scanner, StreamBuffer};
 use crate::stats::{SkipReason, Stats};
 
 /// Live counters for a progress display.
@@ -174,17 +175,22 @@ impl Worker<'_> {
         // Path strings are built only for files with something to report,
         // at their first match; matches go on as they are found.
         let (root, rules, allow, sink) = (self.root, self.scanner.rules(), self.allow, self.sink);
-        let stats = &mut self.stats;
         let mut place: Option<Place> = None;
-        let res = self.scanner.scan_file(&file, &mut self.sb, |m| {
-            let place = place.get_or_insert_with(|| {
-                let location = Location::File {
-                    path: path.to_path_buf(),
-                };
-                Place::new(location, fingerprint_key(path, root))
-            });
-            collect(rules, allow, &m, place, sink, stats);
-        });
+        let mut v = Counting {
+            stats: &mut self.stats,
+            found: |m: Match, stats: &mut Stats| {
+                let place = place.get_or_insert_with(|| {
+                    let location = Location::File {
+                        path: path.to_path_buf(),
+                    };
+                    Place::new(location, fingerprint_key(path, root))
+                });
+                collect(rules, allow, &m, place, sink, stats);
+            },
+        };
+        let name = path.as_os_str().as_encoded_bytes();
+        let layers = Layers::new(self.scanner, self.config);
+        let res = layers.file(&file, md.len, name, &mut self.sb, &mut v);
         match res {
             Ok(n) => {
                 self.stats.files_scanned += 1;

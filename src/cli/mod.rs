@@ -185,6 +185,28 @@ pub(crate) struct ScanArgs {
     /// Skip files larger than this (e.g. 10M, 2G); default: scan every size.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_filesize: Option<u64>,
+    /// Do not decode: no base64, UTF-16 or escapes (and, as they need a
+    /// layer, no archives).
+    #[arg(long)]
+    pub no_decode: bool,
+    /// Do not look inside gzip, zip and tar files (found by content).
+    #[arg(long)]
+    pub no_archives: bool,
+    /// Layers of encodings and containers to look through (base64 in
+    /// base64, a zip in a tar.gz).
+    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_DECODE_DEPTH)]
+    pub max_decode_depth: u32,
+    /// Bytes decompressed per file or blob, over all its layers (e.g. 2G);
+    /// past it the rest of the file is skipped (`decompression_limit`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256M")]
+    pub max_decompressed: u64,
+    /// Decompressed bytes per compressed byte of a stream, past its first
+    /// MiB; past it the rest is skipped (`compression_ratio`, a zip bomb).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_compression_ratio: u64,
+    /// Members read per archive (`too_many_members` past it).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_archive_members: u64,
     /// Colour text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,

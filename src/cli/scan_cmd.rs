@@ -45,7 +45,10 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     // Rules below the bar are not even compiled: `--min-confidence high`
     // costs nothing for keyword rules.
     let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
-    let scanner = Scanner::new(rules).report_invalid(a.report_invalid);
+    let depth = if a.no_decode { 0 } else { a.max_decode_depth };
+    let scanner = Scanner::new(rules)
+        .report_invalid(a.report_invalid)
+        .decode_depth(depth);
     let roots = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -56,6 +59,12 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         no_ignore: a.no_ignore,
         threads: a.threads,
         max_filesize: a.max_filesize,
+        archives: !a.no_archives,
+        limits: crate::config::Limits {
+            max_decompressed: a.max_decompressed,
+            max_ratio: a.max_compression_ratio,
+            max_members: a.max_archive_members,
+        },
         ..ScanConfig::default()
     };
     let started = Instant::now();

@@ -1,0 +1,735 @@
+//! Encodings, found where they are: base64 runs (standard and URL-safe
+//! alphabets, padded or not, wrapped at a fixed width), JSON/JavaScript
+//! `\uXXXX`, `\xNN` and URL `%XX` escapes inside a token, and UTF-16 text.
+//!
+//! Nothing is decoded blindly. Base64 candidates come from a pass that
+//! touches one SIMD compare per 16 bytes: a block holding any byte below
+//! `+` (space, newline, quote, bracket, comma, any non-ASCII byte) cannot
+//! lie inside a run, and source text has one in nearly every block. The
+//! rare block that passes is checked byte by byte and grown into its run;
+//! a run counts when it is long enough to hold the shortest token, mixes
+//! upper and lower case (the base64 of text always does; hex, constants and
+//! lowercase identifiers do not) and is not an underscore-separated name.
+//! Only then is it decoded, at all four character alignments (so the run's
+//! start need not be known), and only a decoding that reads as text is
+//! searched. Escapes cost nothing on plain text: the engine tries them only
+//! where a rule's prefix was found and its shape check failed at a `\` or
+//! `%` (see [`crate::engine::Engine::find`]).
+
+/// Value of a base64 character in either alphabet; 0xFF for others.
+static B64: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = 52 + i as u8;
+        i += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'-' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'_' as usize] = 63;
+    t
+};
+
+const UPPER: u8 = 1;
+const LOWER: u8 = 2;
+const SEP: u8 = 4;
+
+/// What kind of base64 character a byte is: 0 for none.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_uppercase() {
+            UPPER
+        } else if b.is_ascii_lowercase() {
+            LOWER
+        } else if b.is_ascii_digit() {
+            8
+        } else if matches!(b, b'+' | b'/' | b'-' | b'_') {
+            SEP
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn is_b64(b: u8) -> bool {
+    CLASS[b as usize] != 0
+}
+
+/// Bit `i` set when byte `i` of the 16 at `p` is below `+`: no base64
+/// character, and in source text nearly every block has one.
+#[inline(always)]
+fn low_bytes(block: &[u8]) -> u32 {
+    debug_assert!(block.len() >= 16);
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of x86_64; the load is unaligned and reads
+        // 16 bytes that `block` holds.
+        unsafe {
+            let v = _mm_loadu_si128(block.as_ptr() as *const __m128i);
+            // Signed: bytes >= 0x80 are negative, below `+` too.
+            let lt = _mm_cmplt_epi8(v, _mm_set1_epi8(b'+' as i8));
+            _mm_movemask_epi8(lt) as u32
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut m = 0u32;
+        for (i, &b) in block[..16].iter().enumerate() {
+            m |= (((b as i8) < b'+' as i8) as u32) << i;
+        }
+        m
+    }
+}
+
+/// The shortest run [`runs`] is sure to find. The base64 of a token of 36 bytes or more is at least
+/// this long (every built-in family but GitLab's legacy 20-character
+/// token, which is found inside a longer run, such as an encoded `.env`).
+pub(crate) const MIN_RUN: usize = 47;
+
+/// Runs of base64 characters in `hay[lo..hi]` that could hold an encoded
+/// token: at least `min` long (and [`MIN_RUN`]), with upper and lower case,
+/// at most one separator (`+/-_`) per 8 characters. Calls `f(start, end)`
+/// in order; `f` returns where to go on.
+///
+/// A run of [`MIN_RUN`] covers two neighbouring blocks of 16 bytes aligned
+/// to absolute offsets (`base` is that of `hay[0]`, so a stream sees what
+/// a whole slice sees). Blocks are classified eight at a time without a
+/// branch: with AVX2 exactly (two nibble-table shuffles per 32 bytes),
+/// else by one compare (no byte below `+`: space, newline, quote, bracket,
+/// non-ASCII) and a byte check where two neighbours pass. On the source
+/// tree (`benches/compare.sh`) a pair of blocks of base64 characters comes
+/// once per 2 KB (long names, hashes); only there is a run measured.
+pub(crate) fn runs(
+    hay: &[u8],
+    lo: usize,
+    hi: usize,
+    base: u64,
+    min: usize,
+    f: impl FnMut(usize, usize) -> usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        return unsafe { runs_avx2(hay, lo, hi, base, min, f) };
+    }
+    runs_with(hay, lo, hi, base, min, f, |w| {
+        (0..8).fold(0, |m, j| m | (full_block(&w[16 * j..]) as u32) << j)
+    })
+}
+
+/// Whether the 16 bytes at `b` are all base64 characters.
+#[inline(always)]
+fn full_block(b: &[u8]) -> bool {
+    low_bytes(b) == 0 && b[..16].iter().all(|&c| is_b64(c))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn runs_avx2(
+    hay: &[u8],
+    lo: usize,
+    hi: usize,
+    base: u64,
+    min: usize,
+    f: impl FnMut(usize, usize) -> usize,
+) {
+    // SAFETY (of the call inside): this function runs only with AVX2.
+    runs_with(hay, lo, hi, base, min, f, |w| unsafe {
+        full_blocks_avx2(w)
+    })
+}
+
+/// Bit j set when the j-th block of 16 in `w[..128]` holds only base64
+/// characters. A byte is one when its low nibble's bits and its high
+/// nibble's bits share one: 2: `+ - /`; 3: digits; 4, 6: `A-O a-o`;
+/// 5: `P-Z _`; 7: `p-z`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn full_blocks_avx2(w: &[u8]) -> u32 {
+    use std::arch::x86_64::*;
+    assert!(w.len() >= 128);
+    const fn lo_bits(l: u8) -> i8 {
+        ((l == 0xB || l == 0xD || l == 0xF) as i8)
+            | ((l <= 9) as i8) << 1
+            | ((l >= 1) as i8) << 2
+            | ((l <= 0xA || l == 0xF) as i8) << 3
+            | ((l <= 0xA) as i8) << 4
+    }
+    const LO: [i8; 16] = {
+        let mut t = [0i8; 16];
+        let mut i = 0;
+        while i < 16 {
+            t[i] = lo_bits(i as u8);
+            i += 1;
+        }
+        t
+    };
+    const HI: [i8; 16] = [0, 0, 1, 2, 4, 8, 4, 16, 0, 0, 0, 0, 0, 0, 0, 0];
+    // SAFETY: the tables are 16 bytes, read twice into 32; `w` holds the
+    // 128 bytes read.
+    unsafe {
+        let lo_lut = _mm256_broadcastsi128_si256(_mm_loadu_si128(LO.as_ptr() as *const __m128i));
+        let hi_lut = _mm256_broadcastsi128_si256(_mm_loadu_si128(HI.as_ptr() as *const __m128i));
+        let nib = _mm256_set1_epi8(0x0F);
+        let mut m = [0u64; 2];
+        for (j, half) in m.iter_mut().enumerate() {
+            for k in 0..2 {
+                let at = w.as_ptr().add(64 * j + 32 * k) as *const __m256i;
+                let v = _mm256_loadu_si256(at);
+                let l = _mm256_shuffle_epi8(lo_lut, _mm256_and_si256(v, nib));
+                let h = _mm256_shuffle_epi8(hi_lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+                let not = _mm256_cmpeq_epi8(_mm256_and_si256(l, h), _mm256_setzero_si256());
+                *half |= (_mm256_movemask_epi8(not) as u32 as u64) << (32 * k);
+            }
+        }
+        full_lanes(m[0]) | full_lanes(m[1]) << 4
+    }
+}
+
+/// Bit j set when 16-bit lane j of `m` is zero.
+#[inline(always)]
+fn full_lanes(m: u64) -> u32 {
+    const LOW15: u64 = 0x7FFF_7FFF_7FFF_7FFF;
+    // The top bit of each lane: set when any bit of the lane is.
+    let any = ((m & LOW15) + LOW15 | m) & !LOW15;
+    let none = !any & !LOW15;
+    // Gather bits 15, 31, 47, 63.
+    ((none >> 15) & 1 | (none >> 30) & 2 | (none >> 45) & 4 | (none >> 60) & 8) as u32
+}
+
+#[inline(always)]
+fn runs_with(
+    hay: &[u8],
+    lo: usize,
+    hi: usize,
+    base: u64,
+    min: usize,
+    mut f: impl FnMut(usize, usize) -> usize,
+    blocks8: impl Fn(&[u8]) -> u32,
+) {
+    let min = min.max(MIN_RUN);
+    let hay = &hay[..hi];
+    let align = |p: usize| p + ((16 - ((base + p as u64) % 16) as usize) % 16);
+    let mut q = align(lo);
+    // Whether the block before `q` (at or after `lo`) is full.
+    let mut carry = 0u32;
+    while q + 16 <= hi {
+        let (n, full) = match hay.get(q..q + 128) {
+            Some(w) => (8, blocks8(w)),
+            None => {
+                let n = (hi - q) / 16;
+                let full = (0..n).fold(0, |m, j| m | (full_block(&hay[q + 16 * j..]) as u32) << j);
+                (n, full)
+            }
+        };
+        // Bit j: blocks j - 1 and j are both full.
+        let pairs = full & (full << 1 | carry);
+        if pairs == 0 {
+            carry = full >> (n - 1) & 1;
+            q += 16 * n;
+            continue;
+        }
+        let second = q + 16 * pairs.trailing_zeros() as usize;
+        let mut s = second - 16;
+        while s > lo && is_b64(hay[s - 1]) {
+            s -= 1;
+        }
+        let mut e = second + 16;
+        while e < hi && is_b64(hay[e]) {
+            e += 1;
+        }
+        let next = if e - s >= min && plausible(&hay[s..e]) {
+            f(s, e).max(e)
+        } else {
+            e
+        };
+        (q, carry) = (align(next), 0);
+    }
+}
+
+/// Upper and lower case, and separators no denser than one in 8.
+fn plausible(run: &[u8]) -> bool {
+    let (mut seen, mut seps) = (0u8, 0usize);
+    for &b in run {
+        let c = CLASS[b as usize];
+        seen |= c;
+        seps += (c == SEP) as usize;
+    }
+    seen & (UPPER | LOWER) == UPPER | LOWER && seps * 8 <= run.len()
+}
+
+/// A base64 run gathered across line breaks, as `base64` (76 columns) and
+/// PEM (64) wrap it, with the offset of every piece in the text.
+#[derive(Debug, Default)]
+pub(crate) struct Run {
+    /// The base64 characters, without line breaks or padding.
+    pub chars: Vec<u8>,
+    /// (index in `chars`, offset in the text) where each line's piece starts.
+    pieces: Vec<(usize, usize)>,
+}
+
+impl Run {
+    /// Gathers the run at `hay[s..e]` and the wrapped lines that follow it,
+    /// up to `hi`: a piece whose length is a multiple of 4 ending at a line
+    /// break continues on the next line (after any indentation). Returns
+    /// the text offset where the run ends.
+    pub fn gather(&mut self, hay: &[u8], s: usize, e: usize, hi: usize) -> usize {
+        self.chars.clear();
+        self.pieces.clear();
+        let (mut s, mut e) = (s, e);
+        loop {
+            self.pieces.push((self.chars.len(), s));
+            self.chars.extend_from_slice(&hay[s..e]);
+            if (e - s) % 4 != 0 || e - s < 16 {
+                return e;
+            }
+            let mut n = e;
+            if hay.get(n) == Some(&b'\r') {
+                n += 1;
+            }
+            if hay.get(n) != Some(&b'\n') {
+                return e;
+            }
+            n += 1;
+            while n < hi && n - e < 24 && matches!(hay[n], b' ' | b'\t') {
+                n += 1;
+            }
+            let mut m = n;
+            while m < hi && is_b64(hay[m]) {
+                m += 1;
+            }
+            if m == n {
+                return e;
+            }
+            (s, e) = (n, m);
+        }
+    }
+
+    /// The text offset of character `i` of the run.
+    pub fn offset(&self, i: usize) -> usize {
+        let k = self.pieces.partition_point(|&(c, _)| c <= i) - 1;
+        let (c, at) = self.pieces[k];
+        at + (i - c)
+    }
+
+    /// Decodes the run from character `phase` (0..4) into `out`, and
+    /// returns whether it reads as text. Byte `j` of `out` comes from
+    /// character [`char_of`]`(phase, j)`.
+    pub fn decode(&self, phase: usize, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        let chars = self.chars.get(phase..).unwrap_or_default();
+        let mut groups = chars.chunks_exact(4);
+        for g in &mut groups {
+            let v = (B64[g[0] as usize] as u32) << 18
+                | (B64[g[1] as usize] as u32) << 12
+                | (B64[g[2] as usize] as u32) << 6
+                | B64[g[3] as usize] as u32;
+            out.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+        }
+        let tail = groups.remainder();
+        if tail.len() >= 2 {
+            let v = (B64[tail[0] as usize] as u32) << 18
+                | (B64[tail[1] as usize] as u32) << 12
+                | tail.get(2).map_or(0, |&c| (B64[c as usize] as u32) << 6);
+            out.push((v >> 16) as u8);
+            if tail.len() == 3 {
+                out.push((v >> 8) as u8);
+            }
+        }
+        texty(out)
+    }
+}
+
+/// The run character that byte `j` of a decoding from `phase` starts in.
+pub(crate) fn char_of(phase: usize, j: usize) -> usize {
+    phase + j / 3 * 4 + j % 3
+}
+
+/// Whether decoded bytes read as text: three in four printable ASCII,
+/// whitespace or NUL (UTF-16). Random bytes manage 39%.
+pub(crate) fn texty(b: &[u8]) -> bool {
+    // Written to vectorize.
+    let ok: usize = b
+        .iter()
+        .map(|&c| {
+            (c.wrapping_sub(0x20) < 0x5f) as usize
+                + (c == b'\t' || c == b'\n' || c == b'\r' || c == 0) as usize
+        })
+        .sum();
+    ok * 4 >= b.len() * 3
+}
+
+/// Escape syntaxes, as a set.
+pub(crate) const JSON: u8 = 1;
+pub(crate) const HEX: u8 = 2;
+pub(crate) const PERCENT: u8 = 4;
+
+/// The encoding name of a set of escape syntaxes.
+pub(crate) fn escape_name(kinds: u8) -> &'static str {
+    match kinds {
+        JSON => "json-escape",
+        HEX => "hex-escape",
+        PERCENT => "percent",
+        k if k & PERCENT == 0 => "json-escape+hex-escape",
+        k if k & HEX == 0 => "json-escape+percent",
+        k if k & JSON == 0 => "hex-escape+percent",
+        _ => "json-escape+hex-escape+percent",
+    }
+}
+
+#[inline]
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The escape at `hay[at..]`: the byte it stands for, its length and
+/// syntax. `\uXXXX` above 0x7F stands for no byte of a token: none.
+#[inline]
+pub(crate) fn escape_at(hay: &[u8], at: usize) -> Option<(u8, usize, u8)> {
+    let h = |i: usize| hay.get(at + i).copied().and_then(hex);
+    match hay.get(at..at + 2)? {
+        [b'%', _] => Some((h(1)? << 4 | h(2)?, 3, PERCENT)),
+        [b'\\', b'x'] => Some((h(2)? << 4 | h(3)?, 4, HEX)),
+        [b'\\', b'u'] => {
+            let (a, b) = (h(2)? << 4 | h(3)?, h(4)? << 4 | h(5)?);
+            (a == 0 && b < 0x80).then_some((b, 6, JSON))
+        }
+        _ => None,
+    }
+}
+
+/// Whether an escape ends just before `at` and stands for a byte that is
+/// not a word character: `%22cfut_…` starts a token as `"cfut_…` does.
+pub(crate) fn escaped_boundary_before(hay: &[u8], at: usize) -> bool {
+    [3usize, 4, 6].iter().any(|&len| {
+        at >= len
+            && escape_at(hay, at - len)
+                .is_some_and(|(b, l, _)| l == len && !b.is_ascii_alphanumeric())
+    })
+}
+
+/// Unescapes `hay[at..]` into `out` (at most `max` bytes), recording in
+/// `ends` the text offset just past each output byte. Returns the set of
+/// escape syntaxes used.
+pub(crate) fn unescape(
+    hay: &[u8],
+    at: usize,
+    max: usize,
+    out: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) -> u8 {
+    out.clear();
+    ends.clear();
+    let mut kinds = 0;
+    let mut i = at;
+    while i < hay.len() && out.len() < max {
+        match escape_at(hay, i) {
+            Some((b, len, k)) => {
+                out.push(b);
+                kinds |= k;
+                i += len;
+            }
+            None => {
+                out.push(hay[i]);
+                i += 1;
+            }
+        }
+        ends.push(i);
+    }
+    kinds
+}
+
+/// UTF-16 byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Utf16 {
+    /// Little-endian (Windows' "Unicode").
+    Le,
+    /// Big-endian.
+    Be,
+}
+
+impl Utf16 {
+    /// `utf-16le` or `utf-16be`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Utf16::Le => "utf-16le",
+            Utf16::Be => "utf-16be",
+        }
+    }
+
+    /// What the start of some data says: a byte order mark, or mostly
+    /// ASCII text with a NUL in every other byte. Returns the order and the
+    /// length of the mark.
+    pub fn sniff(head: &[u8]) -> Option<(Utf16, usize)> {
+        match head {
+            [0xFF, 0xFE, ..] => return Some((Utf16::Le, 2)),
+            [0xFE, 0xFF, ..] => return Some((Utf16::Be, 2)),
+            _ => {}
+        }
+        let pairs = &head[..head.len().min(1024) & !1];
+        if pairs.len() < 16 {
+            return None;
+        }
+        let n = pairs.len() / 2;
+        let (mut le, mut be) = (0, 0);
+        for p in pairs.chunks_exact(2) {
+            le += (p[1] == 0 && p[0] != 0) as usize;
+            be += (p[0] == 0 && p[1] != 0) as usize;
+        }
+        if le * 10 >= n * 9 {
+            Some((Utf16::Le, 0))
+        } else if be * 10 >= n * 9 {
+            Some((Utf16::Be, 0))
+        } else {
+            None
+        }
+    }
+
+    /// Transcodes `src` (whole code units) to UTF-8 in `out`, recording in
+    /// `from` the source offset each output byte came from. Unpaired
+    /// surrogates become U+FFFD. Returns the bytes of `src` used (an odd
+    /// byte or a lone high surrogate at the end waits for more).
+    pub fn transcode(
+        self,
+        src: &[u8],
+        at_end: bool,
+        out: &mut Vec<u8>,
+        mut from: Option<&mut Vec<usize>>,
+    ) -> usize {
+        let unit = |i: usize| -> u16 {
+            match self {
+                Utf16::Le => u16::from_le_bytes([src[i], src[i + 1]]),
+                Utf16::Be => u16::from_be_bytes([src[i], src[i + 1]]),
+            }
+        };
+        let mut i = 0;
+        let mut buf = [0u8; 4];
+        while i + 2 <= src.len() {
+            let u = unit(i);
+            let (c, len) = if (0xD800..0xDC00).contains(&u) {
+                if i + 4 > src.len() && !at_end {
+                    break;
+                }
+                let lo = if i + 4 <= src.len() { unit(i + 2) } else { 0 };
+                if (0xDC00..0xE000).contains(&lo) {
+                    let c = 0x10000 + (((u as u32) - 0xD800) << 10) + (lo as u32 - 0xDC00);
+                    (char::from_u32(c).unwrap_or('\u{FFFD}'), 4)
+                } else {
+                    ('\u{FFFD}', 2)
+                }
+            } else {
+                (char::from_u32(u as u32).unwrap_or('\u{FFFD}'), 2)
+            };
+            let s = c.encode_utf8(&mut buf);
+            out.extend_from_slice(s.as_bytes());
+            if let Some(f) = from.as_deref_mut() {
+                f.extend(std::iter::repeat_n(i, s.len()));
+            }
+            i += len;
+        }
+        if at_end && i < src.len() {
+            // A lone final byte.
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            if let Some(f) = from.as_deref_mut() {
+                f.extend(std::iter::repeat_n(i, 3));
+            }
+            i = src.len();
+        }
+        i
+    }
+}
+
+/// A reader that turns UTF-16 into UTF-8 as it goes.
+pub struct Utf16Reader<R> {
+    inner: R,
+    order: Utf16,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    eof: bool,
+}
+
+impl<R: std::io::Read> Utf16Reader<R> {
+    /// Reads `inner` (past any byte order mark) as UTF-16 in `order`.
+    pub fn new(inner: R, order: Utf16) -> Utf16Reader<R> {
+        Utf16Reader {
+            inner,
+            order,
+            raw: Vec::with_capacity(64 * 1024),
+            out: Vec::with_capacity(96 * 1024),
+            pos: 0,
+            eof: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Utf16Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.out.len() {
+            if self.eof {
+                return Ok(0);
+            }
+            let have = self.raw.len();
+            self.raw.resize(64 * 1024, 0);
+            let n = loop {
+                match self.inner.read(&mut self.raw[have..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    r => break r,
+                }
+            };
+            let n = match n {
+                Ok(n) => n,
+                Err(e) => {
+                    self.raw.truncate(have);
+                    return Err(e);
+                }
+            };
+            self.raw.truncate(have + n);
+            self.eof = n == 0;
+            self.out.clear();
+            self.pos = 0;
+            let used = self
+                .order
+                .transcode(&self.raw, self.eof, &mut self.out, None);
+            self.raw.drain(..used);
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn found_runs(text: &[u8], base: u64, min: usize) -> Vec<(usize, usize)> {
+        let mut v = Vec::new();
+        runs(text, 0, text.len(), base, min, |s, e| {
+            v.push((s, e));
+            e
+        });
+        v
+    }
+
+    #[test]
+    fn runs_are_found_at_any_offset_and_alignment() {
+        let enc = base64::engine::general_purpose::STANDARD
+            .encode("cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830"); // burnkey:allow
+        for pad in 0..40 {
+            let text = format!("{}data: {enc} # x\n", " ".repeat(pad));
+            for base in [0u64, 5, 15] {
+                let r = found_runs(text.as_bytes(), base, 32);
+                let unpadded = enc.trim_end_matches('=').len();
+                assert_eq!(
+                    r,
+                    vec![(pad + 6, pad + 6 + unpadded)],
+                    "pad {pad} base {base}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_hex_and_constants_are_not_runs() {
+        for t in [
+            "4a96169a5dea36a2594011537ee0dc19e8f9f74e82c07434079447155a830152",
+            "PCI_EXPRESS_RESIZABLE_BAR_CAPABILITY_AND_MORE_WORDS",
+            "ring_core_0_17_14__ChaCha20_ctr32_neon_and_more",
+            "only_derive_is_allowed_to_implement_this_trait",
+            "735ADB30-0EBB-4788-A0E4-0F316490055D",
+        ] {
+            assert!(found_runs(t.as_bytes(), 0, 32).is_empty(), "{t}");
+        }
+    }
+
+    #[test]
+    fn wrapped_runs_join_and_map_back() {
+        let body = "ab".repeat(100);
+        let enc = base64::engine::general_purpose::STANDARD.encode(&body);
+        let wrapped: String = enc
+            .as_bytes()
+            .chunks(76)
+            .map(|c| format!("    {}\r\n", std::str::from_utf8(c).unwrap()))
+            .collect();
+        let text = wrapped.as_bytes();
+        let mut run = Run::default();
+        let first = found_runs(text, 0, 32)[0];
+        let end = run.gather(text, first.0, first.1, text.len());
+        assert_eq!(run.chars, enc.trim_end_matches('=').as_bytes());
+        assert_eq!(&text[end..end + 3], b"=\r\n", "padding ends it");
+        // Character 76 is the first of the second line.
+        assert_eq!(run.offset(76), 4 + 76 + 2 + 4);
+        let mut out = Vec::new();
+        assert!(run.decode(0, &mut out));
+        assert_eq!(out, body.as_bytes());
+        // Wrong phases read as noise.
+        for phase in 1..4 {
+            assert!(!run.decode(phase, &mut out), "phase {phase}");
+        }
+    }
+
+    #[test]
+    fn escapes() {
+        let mut out = Vec::new();
+        let mut ends = Vec::new();
+        let text = br"cfut\u005fab%5Fc\x5Fd\u00e9%zz";
+        let kinds = unescape(text, 0, 100, &mut out, &mut ends);
+        assert_eq!(out, b"cfut_ab_c_d\\u00e9%zz");
+        assert_eq!(kinds, JSON | HEX | PERCENT);
+        assert_eq!(ends[4], 10);
+        assert_eq!(escape_name(PERCENT), "percent");
+        assert!(escaped_boundary_before(b"x=%22cfu", 5));
+        assert!(!escaped_boundary_before(b"x=%41cfu", 5));
+        assert!(!escaped_boundary_before(b"x=22cfu", 4));
+    }
+
+    #[test]
+    fn utf16_sniff_and_transcode() {
+        let s = "$env:CF = 'cfut_x' # é 😀";
+        let le: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = s.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(Utf16::sniff(&le), Some((Utf16::Le, 0)));
+        assert_eq!(Utf16::sniff(&be), Some((Utf16::Be, 0)));
+        assert_eq!(Utf16::sniff(&[0xFF, 0xFE, b'a', 0]), Some((Utf16::Le, 2)));
+        assert_eq!(Utf16::sniff(s.as_bytes()), None);
+        for (order, data) in [(Utf16::Le, &le), (Utf16::Be, &be)] {
+            // Trickled one byte at a time: surrogate pairs split across reads.
+            struct One<'a>(&'a [u8]);
+            impl std::io::Read for One<'_> {
+                fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+                    let n = self.0.len().min(1).min(b.len());
+                    b[..n].copy_from_slice(&self.0[..n]);
+                    self.0 = &self.0[n..];
+                    Ok(n)
+                }
+            }
+            let mut got = String::new();
+            std::io::Read::read_to_string(&mut Utf16Reader::new(One(data), order), &mut got)
+                .unwrap();
+            assert_eq!(got, s);
+        }
+    }
+}

@@ -1,0 +1,748 @@
+//! Containers, found by their first bytes rather than their names: gzip,
+//! zip (stored and deflate members), tar, and UTF-16 text; nested (a zip in
+//! a tar.gz, a .gz in a zip) up to the scanner's decode depth.
+//!
+//! Everything streams. A layer reads its input once, front to back, through
+//! a fixed buffer of its own (a [`StreamBuffer`] per depth): zip members
+//! are read by their local headers, so a zip inside another archive, on
+//! stdin or in a git blob needs no seeking and is never held whole. Nothing
+//! is written anywhere. What a file may cost is bounded by [`Limits`]:
+//! decompressed bytes over all its layers, the expansion of each
+//! compressed stream, members per archive. Past a limit, or at damage, the
+//! file's scan stops there (or, for damage inside one member, that member's
+//! does), the reason is counted in `stats.skipped`, and the scan goes on.
+//!
+//! A match inside a container names the `member` (a chain of inner paths
+//! joined with `/`; for a bare gzip, the file's name without `.gz`) and the
+//! `encoding` it was read through (`gzip`, `utf-16le`, then any encoding
+//! inside, as `gzip>base64`). Its line and column are in the member's text.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use crate::config::{Limits, ScanConfig};
+use crate::decode::{Utf16, Utf16Reader};
+use crate::scan::{Match, Scanner, StreamBuffer, Streamed};
+use crate::stats::{SkipReason, Stats};
+
+/// Bytes read before a stream's kind is decided (tar's magic is at 257).
+pub(crate) const SNIFF_LEN: usize = 512;
+
+/// What a stream's first bytes say it is, when not text to scan as is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// UTF-16 text, with a byte order mark of this many bytes.
+    Utf16(Utf16, usize),
+    /// gzip (and so tar.gz, .tgz).
+    Gzip,
+    /// A zip archive.
+    Zip,
+    /// A POSIX or GNU tar archive.
+    Tar,
+}
+
+/// Decides what `head` (at least [`SNIFF_LEN`] bytes, or all there is) is.
+pub(crate) fn sniff(head: &[u8]) -> Option<Head> {
+    match head {
+        [0x1f, 0x8b, 0x08, ..] => Some(Head::Gzip),
+        [b'P', b'K', 3, 4, ..]
+        | [b'P', b'K', 5, 6, ..]
+        | [b'P', b'K', 7, 8, b'P', b'K', 3, 4, ..] => Some(Head::Zip),
+        _ if head.get(257..262) == Some(b"ustar") => Some(Head::Tar),
+        _ => Utf16::sniff(head).map(|(order, mark)| Head::Utf16(order, mark)),
+    }
+}
+
+/// Where a layer's matches go, and what it skipped.
+pub(crate) trait Visit {
+    /// A match, tagged with its member and encoding.
+    fn found(&mut self, m: Match);
+    /// Something not read, and why.
+    fn skipped(&mut self, why: SkipReason);
+    /// A member (or a decompressed stream) scanned to its end.
+    fn member(&mut self);
+}
+
+/// A [`Visit`] that counts skips and members in `stats` and hands matches
+/// to a function (which may count in `stats` too).
+pub(crate) struct Counting<'a, F: FnMut(Match, &mut Stats)> {
+    /// Where counts go.
+    pub stats: &'a mut Stats,
+    /// What to do with a match.
+    pub found: F,
+}
+
+impl<F: FnMut(Match, &mut Stats)> Visit for Counting<'_, F> {
+    fn found(&mut self, m: Match) {
+        (self.found)(m, self.stats)
+    }
+    fn skipped(&mut self, why: SkipReason) {
+        self.stats.skip(why)
+    }
+    fn member(&mut self) {
+        self.stats.members_scanned += 1
+    }
+}
+
+/// The error a limit raises inside nested readers, to stop the file.
+#[derive(Debug)]
+struct LimitHit;
+
+impl std::fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a decompression limit was reached")
+    }
+}
+
+impl std::error::Error for LimitHit {}
+
+/// What one top-level file has left to spend, and what stopped it.
+struct Budget<'a> {
+    limits: &'a Limits,
+    left: Cell<u64>,
+    hit: Cell<Option<SkipReason>>,
+    /// Set when the file itself (not a layer) failed to read.
+    source_failed: Cell<bool>,
+}
+
+/// Counts the bytes read through it.
+struct Counted<'c, R> {
+    inner: R,
+    count: &'c Cell<u64>,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The file itself: read errors here are the file's, not damage.
+struct Source<'b, 'l, R> {
+    inner: R,
+    budget: &'b Budget<'l>,
+}
+
+impl<R: Read> Read for Source<'_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            if e.kind() != io::ErrorKind::Interrupted {
+                self.budget.source_failed.set(true)
+            }
+        })
+    }
+}
+
+/// Decompressed output, charged to the budget and checked against the
+/// expansion limit (`input`: compressed bytes read so far).
+struct Inflated<'b, 'l, 'c, R> {
+    inner: R,
+    budget: &'b Budget<'l>,
+    input: &'c Cell<u64>,
+    out: u64,
+}
+
+impl<R: Read> Read for Inflated<'_, '_, '_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let left = self.budget.left.get();
+        let over = if (n as u64) > left {
+            Some(SkipReason::DecompressionLimit)
+        } else if self.out > 1 << 20
+            && self.out / self.input.get().max(1) > self.budget.limits.max_ratio
+        {
+            Some(SkipReason::CompressionRatio)
+        } else {
+            None
+        };
+        if let Some(why) = over {
+            self.budget.hit.set(Some(why));
+            return Err(io::Error::other(LimitHit));
+        }
+        self.budget.left.set(left - n as u64);
+        Ok(n)
+    }
+}
+
+/// Where in the layers a stream is.
+#[derive(Clone, Debug, Default)]
+struct Ctx {
+    /// The member's path so far.
+    member: Option<String>,
+    /// The name a gzip's content goes by if it is not an archive.
+    pending: Option<String>,
+    /// Encodings read through so far.
+    encoding: Option<String>,
+    /// This stream's own name (the file's, the member's), for a gzip's.
+    name: Option<Vec<u8>>,
+    depth: u32,
+}
+
+impl Ctx {
+    /// The member a match in this stream's text belongs to.
+    fn text_member(&self) -> Option<String> {
+        match (&self.member, &self.pending) {
+            (m, None) => m.clone(),
+            (None, Some(p)) => Some(p.clone()),
+            (Some(m), Some(p)) => Some(format!("{m}/{p}")),
+        }
+    }
+
+    /// A member of the archive this stream is.
+    fn inner(&self, name: &[u8]) -> Ctx {
+        let own = String::from_utf8_lossy(name);
+        let own = own.trim_end_matches('/');
+        Ctx {
+            member: Some(match &self.member {
+                Some(m) => format!("{m}/{own}"),
+                None => own.to_string(),
+            }),
+            pending: None,
+            encoding: self.encoding.clone(),
+            name: Some(name.to_vec()),
+            depth: self.depth + 1,
+        }
+    }
+
+    /// This stream read through `encoding`; a gzip's text is `pending`.
+    fn through(&self, encoding: &str, pending: Option<String>) -> Ctx {
+        Ctx {
+            member: self.member.clone(),
+            name: pending.as_ref().map(|p| p.clone().into_bytes()),
+            pending: pending.or_else(|| self.pending.clone()),
+            encoding: Some(match &self.encoding {
+                Some(e) => format!("{e}>{encoding}"),
+                None => encoding.to_string(),
+            }),
+            depth: self.depth + 1,
+        }
+    }
+}
+
+/// The name a gzip file's content goes by: its own, less `.gz`.
+fn gunzipped(name: &[u8]) -> Option<String> {
+    let base = name
+        .rsplit(|&b| b == b'/')
+        .next()
+        .filter(|b| !b.is_empty())?;
+    let base = String::from_utf8_lossy(base);
+    for (ext, to) in [(".tgz", ".tar"), (".gz", ""), (".gzip", ""), (".z", "")] {
+        if base.len() > ext.len() && base.to_ascii_lowercase().ends_with(ext) {
+            return Some(format!("{}{to}", &base[..base.len() - ext.len()]));
+        }
+    }
+    Some(base.into_owned())
+}
+
+/// Reads through containers and UTF-16 with a scanner.
+pub(crate) struct Layers<'a> {
+    scanner: &'a Scanner,
+    config: &'a ScanConfig,
+}
+
+impl<'a> Layers<'a> {
+    /// Layers over `scanner`, with `config`'s archive switch and limits.
+    pub fn new(scanner: &'a Scanner, config: &'a ScanConfig) -> Layers<'a> {
+        Layers { scanner, config }
+    }
+
+    /// Whether streams are sniffed at all.
+    fn sniffs(&self) -> bool {
+        self.scanner.depth() > 0
+    }
+
+    /// Scans a file of `len` bytes (from `fstat`) named `name`: text as
+    /// [`Scanner::scan_file_sized`] does, anything else through its layers.
+    /// Returns the bytes read from the file.
+    pub fn file(
+        &self,
+        file: &File,
+        len: u64,
+        name: &[u8],
+        sb: &mut StreamBuffer,
+        v: &mut dyn Visit,
+    ) -> io::Result<u64> {
+        let streamed =
+            self.scanner
+                .stream(&mut &*file, sb, Some(file), Some(len), self.sniffs(), |m| {
+                    v.found(m)
+                })?;
+        self.rest(streamed, &mut &*file, Some(name), sb, v)
+    }
+
+    /// Scans a stream (stdin, a pipe, a git blob) named `name`, if it has
+    /// one. Returns the bytes read from it.
+    pub fn reader(
+        &self,
+        r: &mut dyn Read,
+        name: Option<&[u8]>,
+        sb: &mut StreamBuffer,
+        v: &mut dyn Visit,
+    ) -> io::Result<u64> {
+        let count = Cell::new(0);
+        let mut r = Counted {
+            inner: r,
+            count: &count,
+        };
+        let streamed = self
+            .scanner
+            .stream(&mut r, sb, None, None, self.sniffs(), |m| v.found(m))?;
+        if let Streamed::Done(n) = streamed {
+            return Ok(n);
+        }
+        self.rest(streamed, &mut r, name, sb, v)?;
+        Ok(count.get())
+    }
+
+    /// What follows the first read of a top-level stream.
+    fn rest(
+        &self,
+        streamed: Streamed,
+        r: &mut dyn Read,
+        name: Option<&[u8]>,
+        sb: &mut StreamBuffer,
+        v: &mut dyn Visit,
+    ) -> io::Result<u64> {
+        let (head, n) = match streamed {
+            Streamed::Done(n) => return Ok(n),
+            Streamed::Layer(head, n) => (head, n),
+        };
+        let budget = Budget {
+            limits: &self.config.limits,
+            left: Cell::new(self.config.limits.max_decompressed),
+            hit: Cell::new(None),
+            source_failed: Cell::new(false),
+        };
+        let read = Cell::new(0u64);
+        let first = std::mem::take(&mut sb.buf);
+        let mut source = Counted {
+            inner: io::Cursor::new(&first[..n]).chain(Source {
+                inner: r,
+                budget: &budget,
+            }),
+            count: &read,
+        };
+        let ctx = Ctx {
+            name: name.map(<[u8]>::to_vec),
+            ..Ctx::default()
+        };
+        let res = self.open(head, &mut source, &ctx, sb.deeper(), &budget, v);
+        // The file's bytes, all read; not for a stream that failed.
+        if res.is_ok() {
+            io::copy(&mut source, &mut io::sink())?;
+        }
+        drop(source);
+        sb.buf = first;
+        match res {
+            Ok(()) => {}
+            Err(_) if budget.hit.get().is_some() => {
+                v.skipped(budget.hit.get().expect("set"));
+            }
+            Err(e) if budget.source_failed.get() => return Err(e),
+            // Damage the layer below could not place.
+            Err(_) => v.skipped(SkipReason::ArchiveCorrupt),
+        }
+        Ok(read.get())
+    }
+
+    /// Reads the container or encoding `head` from `r`, at `ctx`.
+    fn open(
+        &self,
+        head: Head,
+        r: &mut dyn Read,
+        ctx: &Ctx,
+        sb: &mut StreamBuffer,
+        budget: &Budget<'_>,
+        v: &mut dyn Visit,
+    ) -> io::Result<()> {
+        if ctx.depth >= self.scanner.depth() {
+            v.skipped(SkipReason::TooDeep);
+            return Ok(());
+        }
+        match head {
+            Head::Utf16(order, mark) => {
+                io::copy(&mut r.take(mark as u64), &mut io::sink())?;
+                let mut text = Utf16Reader::new(r, order);
+                let ctx = ctx.through(order.name(), None);
+                self.text(&mut text, &ctx, sb, budget, v, false)
+            }
+            _ if !self.config.archives => {
+                // Scanned as bytes, as before archives were read.
+                let mut r = r;
+                self.text(&mut r, ctx, sb, budget, v, false)
+            }
+            Head::Gzip => {
+                let input = Cell::new(0);
+                let compressed = BufReader::with_capacity(
+                    64 << 10,
+                    Counted {
+                        inner: r,
+                        count: &input,
+                    },
+                );
+                let mut gz = Inflated {
+                    inner: flate2::bufread::MultiGzDecoder::new(compressed),
+                    budget,
+                    input: &input,
+                    out: 0,
+                };
+                let ctx = ctx.through("gzip", ctx.name.as_deref().and_then(gunzipped));
+                self.guarded(budget, v, |v| self.text(&mut gz, &ctx, sb, budget, v, true))
+            }
+            Head::Tar => self.tar(r, ctx, sb, budget, v),
+            Head::Zip => self.zip(r, ctx, sb, budget, v),
+        }
+    }
+
+    /// Runs `read`; damage it reports (not a limit, not the file failing)
+    /// ends this layer, counted, and its parent goes on.
+    fn guarded(
+        &self,
+        budget: &Budget<'_>,
+        v: &mut dyn Visit,
+        read: impl FnOnce(&mut dyn Visit) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match read(v) {
+            Err(e) if budget.hit.get().is_none() && !budget.source_failed.get() => {
+                let _ = e;
+                v.skipped(SkipReason::ArchiveCorrupt);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// A stream that is text, or (when `sniff`) another layer.
+    fn text(
+        &self,
+        r: &mut dyn Read,
+        ctx: &Ctx,
+        sb: &mut StreamBuffer,
+        budget: &Budget<'_>,
+        v: &mut dyn Visit,
+        sniff: bool,
+    ) -> io::Result<()> {
+        let member: Option<Arc<str>> = ctx.text_member().map(Into::into);
+        let encoding: Option<Arc<str>> = ctx.encoding.as_deref().map(Into::into);
+        let tag = |mut m: Match| {
+            m.member = member.clone();
+            m.encoding = match (&encoding, m.encoding.take()) {
+                (None, inner) => inner,
+                (Some(outer), None) => Some(outer.clone()),
+                (Some(outer), Some(inner)) => Some(format!("{outer}>{inner}").into()),
+            };
+            m
+        };
+        let sniff = sniff && self.sniffs();
+        let streamed = self
+            .scanner
+            .stream(r, sb, None, None, sniff, |m| v.found(tag(m)))?;
+        let (head, n) = match streamed {
+            Streamed::Done(_) => {
+                v.member();
+                return Ok(());
+            }
+            Streamed::Layer(head, n) => (head, n),
+        };
+        let first = std::mem::take(&mut sb.buf);
+        let res = {
+            let mut rest = io::Cursor::new(&first[..n]).chain(r);
+            let ctx = Ctx {
+                depth: ctx.depth,
+                ..ctx.clone()
+            };
+            self.open(head, &mut rest, &ctx, sb.deeper(), budget, v)
+        };
+        sb.buf = first;
+        res
+    }
+
+    /// A tar archive: each regular file is a member. Damage in a member's
+    /// own layers ends that member; damage to the tar ends the tar.
+    fn tar(
+        &self,
+        r: &mut dyn Read,
+        ctx: &Ctx,
+        sb: &mut StreamBuffer,
+        budget: &Budget<'_>,
+        v: &mut dyn Visit,
+    ) -> io::Result<()> {
+        self.guarded(budget, v, |v| {
+            let mut archive = tar::Archive::new(r);
+            let mut members = 0u64;
+            for entry in archive.entries()? {
+                let mut entry = entry?;
+                if !entry.header().entry_type().is_file() {
+                    continue;
+                }
+                members += 1;
+                if members > self.config.limits.max_members {
+                    v.skipped(SkipReason::TooManyMembers);
+                    return Ok(());
+                }
+                let inner = ctx.inner(&entry.path_bytes());
+                self.text(&mut entry, &inner, sb, budget, v, true)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A zip archive, read by its local headers, so that it streams.
+    fn zip(
+        &self,
+        r: &mut dyn Read,
+        ctx: &Ctx,
+        sb: &mut StreamBuffer,
+        budget: &Budget<'_>,
+        v: &mut dyn Visit,
+    ) -> io::Result<()> {
+        let mut r = BufReader::with_capacity(64 << 10, r);
+        self.guarded(budget, v, |v| {
+            let mut members = 0u64;
+            while let Some(h) = LocalHeader::read(&mut r)? {
+                if h.name.ends_with(b"/") && h.size == Some((0, 0)) {
+                    continue;
+                }
+                members += 1;
+                if members > self.config.limits.max_members {
+                    v.skipped(SkipReason::TooManyMembers);
+                    return Ok(());
+                }
+                let inner = ctx.inner(&h.name);
+                let why = match (h.method, h.size) {
+                    _ if h.encrypted => SkipReason::ArchiveEncrypted,
+                    (0, Some((csize, _))) => {
+                        let mut m = (&mut r).take(csize);
+                        self.text(&mut m, &inner, sb, budget, v, true)?;
+                        read_to_end(&mut m)?;
+                        continue;
+                    }
+                    (0, None) => SkipReason::ArchiveUnstreamable,
+                    (8, Some((csize, _))) => {
+                        let input = Cell::new(0);
+                        let mut m = Inflated {
+                            inner: flate2::read::DeflateDecoder::new(Counted {
+                                inner: (&mut r).take(csize),
+                                count: &input,
+                            }),
+                            budget,
+                            input: &input,
+                            out: 0,
+                        };
+                        self.text(&mut m, &inner, sb, budget, v, true)?;
+                        // What the member's scan left is skipped as it is,
+                        // compressed.
+                        let mut rest = m.inner.into_inner().inner;
+                        read_to_end(&mut rest)?;
+                        continue;
+                    }
+                    (8, None) => {
+                        // Deflate ends itself; the sizes follow the data.
+                        let input = Cell::new(0);
+                        let mut m = Inflated {
+                            inner: flate2::bufread::DeflateDecoder::new(Counted {
+                                inner: BufRef(&mut r),
+                                count: &input,
+                            }),
+                            budget,
+                            input: &input,
+                            out: 0,
+                        };
+                        self.text(&mut m, &inner, sb, budget, v, true)?;
+                        io::copy(&mut m, &mut io::sink())?;
+                        h.skip_descriptor(&mut r)?;
+                        continue;
+                    }
+                    _ => SkipReason::ArchiveUnsupported,
+                };
+                v.skipped(why);
+                match h.size {
+                    Some((csize, _)) => read_to_end(&mut (&mut r).take(csize))?,
+                    // Nothing says where the next member starts.
+                    None => return Ok(()),
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Reads what is left of `r`, a `Take` of `len` bytes, and fails if the
+/// data ends before that.
+fn read_to_end<R: Read>(r: &mut io::Take<R>) -> io::Result<()> {
+    io::copy(r, &mut io::sink())?;
+    if r.limit() > 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(())
+}
+
+/// A `BufRead` by reference whose reads go through `Counted` (which needs
+/// `Read`) yet keeps `fill_buf`/`consume` for the decoder.
+struct BufRef<'r, R>(&'r mut R);
+
+impl<R: BufRead> Read for BufRef<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<'_, BufRef<'_, R>> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.0.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        self.count.set(self.count.get() + n as u64);
+        self.inner.0.consume(n)
+    }
+}
+
+/// A zip member's local header.
+struct LocalHeader {
+    encrypted: bool,
+    method: u16,
+    /// Compressed and uncompressed sizes, when the header knows them (not
+    /// for a member written with a data descriptor).
+    size: Option<(u64, u64)>,
+    zip64: bool,
+    name: Vec<u8>,
+}
+
+const LOCAL: u32 = 0x0403_4b50;
+const DESCRIPTOR: u32 = 0x0807_4b50;
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+impl LocalHeader {
+    /// The next member's header; none at the central directory (the end).
+    fn read(r: &mut impl BufRead) -> io::Result<Option<LocalHeader>> {
+        let mut sig = [0u8; 4];
+        r.read_exact(&mut sig)?;
+        let mut sig = u32::from_le_bytes(sig);
+        if sig == DESCRIPTOR {
+            // A split archive's marker before the first header.
+            let mut next = [0u8; 4];
+            r.read_exact(&mut next)?;
+            sig = u32::from_le_bytes(next);
+        }
+        match sig {
+            LOCAL => {}
+            // Central directory, zip64 end, end of central directory.
+            0x0201_4b50 | 0x0606_4b50 | 0x0605_4b50 => return Ok(None),
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "not a zip member header",
+                ))
+            }
+        }
+        let mut fixed = [0u8; 26];
+        r.read_exact(&mut fixed)?;
+        let flags = u16_at(&fixed, 2);
+        let method = u16_at(&fixed, 4);
+        let (mut csize, mut usize_) = (u32_at(&fixed, 14) as u64, u32_at(&fixed, 18) as u64);
+        let (nlen, xlen) = (u16_at(&fixed, 22) as usize, u16_at(&fixed, 24) as usize);
+        let mut name = vec![0u8; nlen];
+        r.read_exact(&mut name)?;
+        let mut extra = vec![0u8; xlen];
+        r.read_exact(&mut extra)?;
+        // Zip64: the sizes that do not fit are in extra field 1, original
+        // size first.
+        let mut zip64 = false;
+        let mut at = 0;
+        while at + 4 <= extra.len() {
+            let (id, len) = (u16_at(&extra, at), u16_at(&extra, at + 2) as usize);
+            let field = &extra[at + 4..(at + 4 + len).min(extra.len())];
+            if id == 1 {
+                zip64 = true;
+                let mut i = 0;
+                if usize_ == 0xFFFF_FFFF && field.len() >= i + 8 {
+                    usize_ = u64_at(field, i);
+                    i += 8;
+                }
+                if csize == 0xFFFF_FFFF && field.len() >= i + 8 {
+                    csize = u64_at(field, i);
+                }
+            }
+            at += 4 + len;
+        }
+        Ok(Some(LocalHeader {
+            encrypted: flags & 1 != 0,
+            method,
+            size: (flags & 8 == 0).then_some((csize, usize_)),
+            zip64,
+            name,
+        }))
+    }
+
+    /// Reads past the data descriptor after a member written without sizes.
+    fn skip_descriptor(&self, r: &mut impl BufRead) -> io::Result<()> {
+        let sizes = if self.zip64 { 16 } else { 8 };
+        let head = r.fill_buf()?;
+        let signed = head.len() >= 4 && u32_at(head, 0) == DESCRIPTOR;
+        let len = 4 + sizes + if signed { 4 } else { 0 };
+        let mut d = vec![0u8; len];
+        r.read_exact(&mut d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), Some(Head::Tar));
+        assert_eq!(sniff(b"\x1f\x8b\x08\0rest"), Some(Head::Gzip));
+        assert_eq!(sniff(b"PK\x03\x04rest"), Some(Head::Zip));
+        assert_eq!(sniff(b"PK\x05\x06"), Some(Head::Zip));
+        assert_eq!(sniff(b"\xff\xfea\0"), Some(Head::Utf16(Utf16::Le, 2)));
+        assert_eq!(sniff(b"PKZIP is a program"), None);
+        assert_eq!(sniff(b"plain text"), None);
+    }
+
+    #[test]
+    fn gzip_names() {
+        assert_eq!(gunzipped(b"logs/app.log.gz").as_deref(), Some("app.log"));
+        assert_eq!(gunzipped(b"a.TGZ").as_deref(), Some("a.tar"));
+        assert_eq!(gunzipped(b"blob").as_deref(), Some("blob"));
+        assert_eq!(gunzipped(b"").as_deref(), None);
+    }
+
+    #[test]
+    fn members_chain_through_archives() {
+        let top = Ctx::default();
+        // A tar in a gzip: members by their own paths.
+        let gz = top.through("gzip", gunzipped(b"x.tar.gz"));
+        assert_eq!(gz.text_member().as_deref(), Some("x.tar"));
+        let member = gz.inner(b"dir/b.zip");
+        assert_eq!(member.member.as_deref(), Some("dir/b.zip"));
+        let deeper = member.inner(b".env");
+        assert_eq!(deeper.text_member().as_deref(), Some("dir/b.zip/.env"));
+        assert_eq!(deeper.encoding.as_deref(), Some("gzip"));
+        // A .gz in a zip.
+        let log = member.inner(b"logs/a.log.gz");
+        let inside = log.through("gzip", gunzipped(b"logs/a.log.gz"));
+        assert_eq!(
+            inside.text_member().as_deref(),
+            Some("dir/b.zip/logs/a.log.gz/a.log")
+        );
+    }
+}
