@@ -279,6 +279,15 @@ impl Finding {
         self.member.as_deref()
     }
 
+    /// The path as people read it: `path`, or `path!member` inside an
+    /// archive (as `jar:` URLs and gitleaks write it).
+    pub fn shown_path(&self) -> std::borrow::Cow<'_, str> {
+        match &self.member {
+            None => std::borrow::Cow::Borrowed(&self.path),
+            Some(m) => std::borrow::Cow::Owned(format!("{}!{m}", self.path)),
+        }
+    }
+
     /// The encodings the token was read through, outermost first, joined
     /// with `>`: `base64`, `utf-16le`, `json-escape`, `gzip>base64`.
     pub fn encoding(&self) -> Option<&str> {
@@ -413,7 +422,7 @@ impl Place {
             location: self.location.clone(),
             line: m.line,
             column: m.column,
-            end_column: m.column + m.secret.len() as u64,
+            end_column: m.column + m.len,
             column_utf16: m.column_utf16,
             offset: m.offset,
             checksum: m.checksum,

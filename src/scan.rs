@@ -40,6 +40,9 @@ pub struct Match {
     pub column_utf16: u64,
     /// The token itself. Keep it out of logs; reports print a redacted form.
     pub secret: String,
+    /// Bytes the token takes as written (encoded or escaped, longer than
+    /// the token).
+    pub len: u64,
     /// What the checksum said.
     pub checksum: Checksum,
     /// Whether a `burnkey:allow` comment on the same line suppresses it.
@@ -372,6 +375,7 @@ impl Scanner {
             secret: found.secret.unwrap_or_else(|| {
                 String::from_utf8_lossy(&hay[found.start..found.end]).into_owned()
             }),
+            len: (found.end - found.start) as u64,
             checksum: found.checksum,
             allowed: allowed_inline(hay, found.start, found.end),
             encoding: found.encoding.map(Into::into),
@@ -569,11 +573,18 @@ impl Scanner {
         let (mut len, mut from, mut dfrom, mut base) = (0usize, 0usize, 0usize, 0u64);
         loop {
             let want = (len + sb.read_size).min(cap);
+            // A read that fails ends the data: what came before it is
+            // scanned to its end (the part of a truncated archive that is
+            // there), then the error is returned.
+            let mut failed = None;
             let n = loop {
                 match reader.read(&mut buf[len..want]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        failed = Some(e);
+                        break 0;
+                    }
                 }
             };
             len += n;
@@ -618,6 +629,9 @@ impl Scanner {
                     }
                     f(self.to_match(hay, base, &mut lines, x))
                 }
+            }
+            if let Some(e) = failed {
+                return Err(e);
             }
             if eof {
                 return Ok(Streamed::Done(base + len as u64));

@@ -403,7 +403,7 @@ fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
         };
         s.push_str(&format!(
             "  {}:{}:{}  {}  {}{at}\n",
-            escape_control(f.path()),
+            escape_control(&f.shown_path()),
             f.line,
             f.column,
             f.rule_id(),
@@ -415,7 +415,7 @@ fn guidance(out: &Outcome, scanner: &Scanner, staged: bool) -> String {
         s.push_str(&format!(
             "       {}  # {}:{} {}\n",
             f.fingerprint(),
-            escape_control(f.path()),
+            escape_control(&f.shown_path()),
             f.line,
             f.rule_id()
         ));

@@ -52,18 +52,30 @@ pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
     if let Some(c) = f.commit() {
         msg.push_str(&format!(" Introduced in commit {}.", short_commit(c)));
     }
+    if let Some(m) = f.member() {
+        msg.push_str(&format!(" In archive member {m}, line {}.", f.line));
+    }
+    if let Some(e) = f.encoding() {
+        msg.push_str(&format!(" Encoded: {e}."));
+    }
     msg.push_str(&format!(" {ROTATE} {ALLOW_TEXT}"));
     let level = if f.confidence() == crate::rules::Confidence::High {
         "error"
     } else {
         "warning"
     };
+    // Lines inside an archive's member are not the archive's: the
+    // annotation names the file alone.
+    let at = match f.member() {
+        Some(_) => String::new(),
+        None => format!(
+            ",line={},col={},endColumn={}",
+            f.line, f.column, f.end_column
+        ),
+    };
     format!(
-        "::{level} file={},line={},col={},endColumn={},title={}::{}",
+        "::{level} file={}{at},title={}::{}",
         escape_property(f.path()),
-        f.line,
-        f.column,
-        f.end_column,
         escape_property(&format!("Leaked {}", f.rule_name())),
         escape_data(&msg)
     )

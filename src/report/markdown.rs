@@ -42,7 +42,7 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
         s.push_str(&format!(
             "| {} | `{}` | {} | {} | `{}` | {} |\n",
             md_cell(f.rule_id()),
-            md_cell(f.path()),
+            md_cell(&f.shown_path()),
             f.line,
             f.commit()
                 .map_or("-".to_string(), |c| format!("`{}`", short_commit(c))),

@@ -146,10 +146,24 @@ fn value_result(f: &Value, rules: &RuleSet, cwd: Option<&std::path::Path>) -> Va
     message.push_str(&format!(" {ROTATE}"));
     let start = f["column_utf16"].as_u64().unwrap_or(n("column"));
     let width = n("end_column").saturating_sub(n("column"));
+    // Where, in words, for a token inside an archive or an encoding.
+    let mut inside = Vec::new();
+    if let Some(m) = f["member"].as_str() {
+        inside.push(format!(
+            "in archive member {m} (line {}, column {})",
+            n("line"),
+            n("column")
+        ));
+    }
+    if let Some(e) = f["encoding"].as_str() {
+        inside.push(format!("encoded as {e}"));
+    }
     let mut props = Map::new();
     for k in [
         "checksum",
         "confidence",
+        "member",
+        "encoding",
         "redacted",
         "secret_sha256",
         "source",
@@ -182,6 +196,17 @@ fn value_result(f: &Value, rules: &RuleSet, cwd: Option<&std::path::Path>) -> Va
         "partialFingerprints": {"burnkeyFingerprint/v1": s("fingerprint")},
         "properties": props,
     });
+    if !inside.is_empty() {
+        let loc = &mut r["locations"][0];
+        loc["message"] = json!({"text": inside.join(", ")});
+        // The member's lines are not the archive's.
+        if f["member"].is_string() {
+            loc["physicalLocation"]
+                .as_object_mut()
+                .expect("an object")
+                .remove("region");
+        }
+    }
     if let Some(i) = rules.rules().iter().position(|r| r.id() == rule_id) {
         r["ruleIndex"] = json!(i);
     }

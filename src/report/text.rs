@@ -44,7 +44,7 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     let token = opts.token(f);
     let mut s = format!(
         "{path}{}{off}:{pos}{}:{}{off} {rule}{}{off} {token}",
-        escape_control(f.path()),
+        escape_control(&f.shown_path()),
         f.line,
         f.column,
         f.rule_id()
@@ -54,6 +54,9 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     }
     if f.confidence() == Confidence::Medium {
         s.push_str(" (named by a keyword)");
+    }
+    if let Some(e) = f.encoding() {
+        s.push_str(&format!(" (encoded: {e})"));
     }
     if let Some(c) = f.commit() {
         s.push_str(&format!(" commit {}", short_commit(c)));
@@ -97,7 +100,7 @@ pub fn fingerprint_line(f: &Finding) -> String {
     format!(
         "{}  # {}:{}:{} {} {}",
         f.fingerprint(),
-        escape_control(f.path()),
+        escape_control(&f.shown_path()),
         f.line,
         f.column,
         f.rule_id(),

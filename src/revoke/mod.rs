@@ -92,8 +92,8 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
                 continue;
             }
             let location = match f.commit() {
-                Some(c) => format!("{c}/{}", f.path()),
-                None => format!("{}:{}", f.path(), f.line),
+                Some(c) => format!("{c}/{}", f.shown_path()),
+                None => format!("{}:{}", f.shown_path(), f.line),
             };
             out.push(Request {
                 version: 1,

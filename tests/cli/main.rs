@@ -5,6 +5,7 @@ mod action;
 mod baseline;
 mod common;
 mod composite;
+mod decode;
 mod git;
 mod hardening;
 mod hook;
