@@ -320,23 +320,22 @@ impl<'a> Layers<'a> {
         };
         let read = Cell::new(0u64);
         let first = std::mem::take(&mut sb.buf);
-        let mut source = Counted {
-            inner: io::Cursor::new(&first[..n]).chain(Source {
-                inner: r,
-                budget: &budget,
-            }),
-            count: &read,
+        let res = {
+            let mut source = Counted {
+                inner: io::Cursor::new(&first[..n]).chain(Source {
+                    inner: r,
+                    budget: &budget,
+                }),
+                count: &read,
+            };
+            let ctx = Ctx {
+                name: name.map(<[u8]>::to_vec),
+                ..Ctx::default()
+            };
+            self.open(head, &mut source, &ctx, sb.deeper(), &budget, v)
+                // The file's bytes, all read; not for a stream that failed.
+                .and_then(|()| io::copy(&mut source, &mut io::sink()).map(drop))
         };
-        let ctx = Ctx {
-            name: name.map(<[u8]>::to_vec),
-            ..Ctx::default()
-        };
-        let res = self.open(head, &mut source, &ctx, sb.deeper(), &budget, v);
-        // The file's bytes, all read; not for a stream that failed.
-        if res.is_ok() {
-            io::copy(&mut source, &mut io::sink())?;
-        }
-        drop(source);
         sb.buf = first;
         match res {
             Ok(()) => {}

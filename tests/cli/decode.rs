@@ -103,8 +103,11 @@ impl Zip {
     }
 }
 
-/// (path, member, encoding, line, column) of every finding, sorted.
-fn placed(doc: &Value) -> Vec<(String, Option<String>, Option<String>, u64, u64)> {
+/// (path, member, encoding, line, column).
+type Placed = (String, Option<String>, Option<String>, u64, u64);
+
+/// Where every finding is, sorted.
+fn placed(doc: &Value) -> Vec<Placed> {
     let mut v: Vec<_> = findings(doc)
         .iter()
         .map(|f| {
@@ -121,13 +124,7 @@ fn placed(doc: &Value) -> Vec<(String, Option<String>, Option<String>, u64, u64)
     v
 }
 
-fn row(
-    path: &str,
-    member: Option<&str>,
-    encoding: Option<&str>,
-    line: u64,
-    column: u64,
-) -> (String, Option<String>, Option<String>, u64, u64) {
+fn row(path: &str, member: Option<&str>, encoding: Option<&str>, line: u64, column: u64) -> Placed {
     (
         path.into(),
         member.map(String::from),
