@@ -5,13 +5,27 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(token_parser scope_grammar stream_equals_slice)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(token_parser scope_grammar stream_equals_slice decoders archives)
 export RUSTC_BOOTSTRAP=1
 bk=../target/release/burnkey
 [ -x "$bk" ] || (cd .. && cargo build --release)
-mkdir -p corpus/token_parser corpus/scope_grammar corpus/stream_equals_slice
+mkdir -p corpus/token_parser corpus/scope_grammar corpus/stream_equals_slice corpus/decoders corpus/archives
 for k in cfut cfat cfk ghp gho npm; do "$bk" mint --kind "$k" | tr -d '\n' > "corpus/token_parser/seed-$k"; done
 for s in 'dns:edit@zone/example.com' 'workers:read@account/*' '*:read@*/*'; do printf '%s' "$s" > "corpus/scope_grammar/seed-$(echo "$s" | md5sum | cut -c1-8)"; done
+# Archives to mutate: gzip, tar, tar.gz, zip (stored and deflated), each holding a token.
+tok=$("$bk" mint --kind cfut)
+seed=$(mktemp -d); trap 'rm -rf "$seed"' EXIT
+printf 'a\nTOKEN=%s\n' "$tok" > "$seed/t.txt"
+gzip -c "$seed/t.txt" > corpus/archives/seed-gz
+tar -C "$seed" -cf corpus/archives/seed-tar t.txt
+tar -C "$seed" -czf corpus/archives/seed-tgz t.txt
+python3 - "$seed/t.txt" corpus/archives/seed-zip <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    z.write(sys.argv[1], "stored.txt", compress_type=zipfile.ZIP_STORED)
+    z.write(sys.argv[1], "deflated.txt", compress_type=zipfile.ZIP_DEFLATED)
+PY
+printf '%s' "$tok" > corpus/decoders/seed-token
 for t in "${targets[@]}"; do
     echo "== $t for ${secs}s"
     cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -dict=dict.txt -max_len=4096 -print_final_stats=1 2>&1 | tail -n 12

@@ -24,8 +24,12 @@ use std::sync::Arc;
 
 use crate::config::{Limits, ScanConfig};
 use crate::decode::{Utf16, Utf16Reader};
-use crate::scan::{Match, Scanner, StreamBuffer, Streamed};
+use crate::scan::{Match, Opts, Scanner, StreamBuffer, Streamed, PARALLEL_HELD};
 use crate::stats::{SkipReason, Stats};
+
+/// Files this large are scanned in parts side by side when there are
+/// workers to spare (see [`Scanner::scan_file_parallel`]).
+pub(crate) const PARALLEL_MIN: u64 = 64 << 20;
 
 /// Bytes read before a stream's kind is decided (tar's magic is at 257).
 pub(crate) const SNIFF_LEN: usize = 512;
@@ -267,11 +271,30 @@ impl<'a> Layers<'a> {
         sb: &mut StreamBuffer,
         v: &mut dyn Visit,
     ) -> io::Result<u64> {
-        let streamed =
-            self.scanner
-                .stream(&mut &*file, sb, Some(file), Some(len), self.sniffs(), |m| {
-                    v.found(m)
-                })?;
+        // A large file of text, with cores to spare: in parts, side by side.
+        let workers = self.config.workers();
+        if len >= PARALLEL_MIN && workers > 1 {
+            use std::os::unix::fs::FileExt;
+            let mut head = [0u8; SNIFF_LEN];
+            let n = file.read_at(&mut head, 0)?;
+            if !self.sniffs() || sniff(&head[..n]).is_none() {
+                let parts = workers.min((len / (PARALLEL_MIN / 2)) as usize);
+                return self.scanner.scan_file_parallel(
+                    file,
+                    len,
+                    (parts, PARALLEL_HELD),
+                    self.config.read_size,
+                    |m| v.found(m),
+                );
+            }
+        }
+        let opts = Opts {
+            rewind: Some(file),
+            size: Some(len),
+            sniff: self.sniffs(),
+            part: None,
+        };
+        let streamed = self.scanner.stream(&mut &*file, sb, opts, |m| v.found(m))?;
         self.rest(streamed, &mut &*file, Some(name), sb, v)
     }
 
@@ -289,9 +312,11 @@ impl<'a> Layers<'a> {
             inner: r,
             count: &count,
         };
-        let streamed = self
-            .scanner
-            .stream(&mut r, sb, None, None, self.sniffs(), |m| v.found(m))?;
+        let opts = Opts {
+            sniff: self.sniffs(),
+            ..Opts::default()
+        };
+        let streamed = self.scanner.stream(&mut r, sb, opts, |m| v.found(m))?;
         if let Streamed::Done(n) = streamed {
             return Ok(n);
         }
@@ -438,9 +463,11 @@ impl<'a> Layers<'a> {
             m
         };
         let sniff = sniff && self.sniffs();
-        let streamed = self
-            .scanner
-            .stream(r, sb, None, None, sniff, |m| v.found(tag(m)))?;
+        let opts = Opts {
+            sniff,
+            ..Opts::default()
+        };
+        let streamed = self.scanner.stream(r, sb, opts, |m| v.found(tag(m)))?;
         let (head, n) = match streamed {
             Streamed::Done(_) => {
                 v.member();

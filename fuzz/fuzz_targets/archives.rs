@@ -1,0 +1,23 @@
+//! Arbitrary bytes as a file's content, read through every layer (gzip,
+//! zip, tar, UTF-16), under small limits: no panic, no hang, memory
+//! bounded by the limits whatever the archive claims.
+#![no_main]
+
+use burnkey::config::Limits;
+use burnkey::{scan_reader, Location, RuleSet, ScanConfig, Scanner};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let scanner = Scanner::new(RuleSet::builtin());
+    let config = ScanConfig {
+        read_size: 4096,
+        limits: Limits {
+            max_decompressed: 4 << 20,
+            max_ratio: 50,
+            max_members: 64,
+        },
+        ..ScanConfig::default()
+    };
+    let out = scan_reader(&scanner, &mut &data[..], Location::Stdin, &config);
+    assert!(out.stats.errors.is_empty(), "{:?}", out.stats.errors);
+});

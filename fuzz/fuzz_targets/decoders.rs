@@ -1,0 +1,49 @@
+//! Arbitrary bytes, written as each encoding the scanner decodes (base64
+//! at an arbitrary offset and wrap width, base64 of base64, UTF-16 either
+//! way, escapes): scanning never panics or hangs, and a stream at an
+//! arbitrary read size gives exactly the matches of the whole slice.
+#![no_main]
+
+use base64::Engine as _;
+use burnkey::{RuleSet, Scanner, StreamBuffer};
+use libfuzzer_sys::fuzz_target;
+
+fn encode(mode: u8, wrap: u8, data: &[u8]) -> Vec<u8> {
+    let std = base64::engine::general_purpose::STANDARD;
+    match mode % 6 {
+        0 | 1 => {
+            let e = if mode % 6 == 0 {
+                std.encode(data)
+            } else {
+                std.encode(std.encode(data))
+            };
+            let w = wrap as usize % 80 + 4;
+            e.as_bytes().chunks(w).flat_map(|c| c.iter().copied().chain([b'\n'])).collect()
+        }
+        2 => data.iter().flat_map(|&b| [b, 0]).collect(),
+        3 => [0xFE, 0xFF].into_iter().chain(data.iter().flat_map(|&b| [0, b])).collect(),
+        4 => data
+            .iter()
+            .flat_map(|&b| if b == b'_' { b"\\u005f".to_vec() } else { vec![b] })
+            .collect(),
+        _ => data
+            .iter()
+            .flat_map(|&b| if b % 3 == 0 { format!("%{b:02X}").into_bytes() } else { vec![b] })
+            .collect(),
+    }
+}
+
+fuzz_target!(|input: (u8, u8, u16, Vec<u8>, Vec<u8>)| {
+    let (mode, wrap, read_size, head, data) = input;
+    let mut text = head;
+    text.extend(encode(mode, wrap, &data));
+    let scanner = Scanner::new(RuleSet::builtin());
+    let mut whole = Vec::new();
+    scanner.scan_slice(&text, |m| whole.push(m));
+    let mut streamed = Vec::new();
+    let mut sb = StreamBuffer::new(read_size as usize % 4096 + 1);
+    scanner
+        .scan_reader(&mut text.as_slice(), &mut sb, |m| streamed.push(m))
+        .unwrap();
+    assert_eq!(streamed, whole);
+});
