@@ -391,6 +391,9 @@ impl Engine {
         memchr::memchr2(b'\\', b'%', &reach[..reach.len().min(max)])?;
         let (mut out, mut ends) = (Vec::new(), Vec::new());
         crate::decode::unescape(reach, 0, max, &mut out, &mut ends);
+        if !out.starts_with(format.prefix.as_bytes()) {
+            return None;
+        }
         let found = format.match_at(&out, 0)?;
         let end = ends[found.len - 1];
         // No escape inside the token itself: not this path's to report.
@@ -685,6 +688,20 @@ mod tests {
                     .collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn escapes_that_end_before_the_prefix_does() {
+        // Found by fuzzing: an escape inside what the head promised was a
+        // prefix (`cfu` then `%74` is `cfut`, out of scope), at the end of
+        // the data, or with the prefix cut short.
+        let e = Engine::new(RuleSet::builtin());
+        for hay in ["cfu%", "cfu\\u", "cfu%7", "cfut%5", "cfut\\x5", "_ÿcfu%20"] {
+            assert!(hits(&e, hay, true).is_empty(), "{hay}");
+        }
+        let t = CFUT.replacen('_', "%5F", 1);
+        assert_eq!(hits(&e, &t, false).len(), 1);
+        assert!(hits(&e, &t[..t.len() - 1], true).is_empty());
     }
 
     #[test]

@@ -4,10 +4,16 @@
 //!
 //! Streaming keeps an overlap so that a token straddling two reads is found,
 //! and memory does not grow with the input: the buffer holds one read plus
-//! [`ALLOW_WINDOW`] bytes behind the search position and a token plus
-//! [`ALLOW_WINDOW`] ahead of it. Every decision (boundaries, inline allows,
-//! lines) looks only inside those windows, so a stream gives exactly the
-//! matches the whole slice gives, at any read size.
+//! the context behind the search position (inline allows, keyword
+//! contexts, base64 around a candidate) and a token plus that context ahead
+//! of it. Every decision (boundaries, inline allows, lines, decodings)
+//! looks only inside those windows, so a stream gives exactly the matches
+//! the whole slice gives, at any read size.
+//!
+//! Beside the engine's plain and escaped tokens, the scanner decodes base64
+//! runs (the `decode` module) and, inside them, UTF-16 and further base64
+//! up to its depth. A large file can be scanned in parts side by side, each
+//! a stream with the context around it.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -396,7 +402,7 @@ impl Scanner {
     }
 
     /// How many layers of encodings (base64 in base64, UTF-16 in base64)
-    /// and, for [`crate::layers`], of containers to look through; 0 turns
+    /// and, for the sources that open archives, of containers to look through; 0 turns
     /// decoding off, escapes included. Default [`DEFAULT_DECODE_DEPTH`].
     pub fn decode_depth(mut self, depth: u32) -> Scanner {
         self.depth = depth;
@@ -742,15 +748,7 @@ impl Scanner {
             mut sniff,
             mut part,
         } = opts;
-        let context = ALLOW_WINDOW.max(self.engine.context());
-        let mut keep_before = context;
-        let mut keep_after = self.engine.max_token_len() + 1 + context;
-        if self.depth > 0 {
-            keep_before = keep_before.max(self.decode_reach());
-            keep_after = keep_after
-                .max(self.decode_reach())
-                .max(self.engine.max_escaped_len() + context);
-        }
+        let (keep_before, keep_after) = self.keeps();
         let cap = keep_before + keep_after + sb.read_size;
         if sb.buf.len() != cap {
             sb.buf = vec![0; cap];
