@@ -272,8 +272,9 @@ impl<'a> Layers<'a> {
         v: &mut dyn Visit,
     ) -> io::Result<u64> {
         // A large file of text, with cores to spare: in parts, side by side.
-        let workers = self.config.workers();
-        if len >= PARALLEL_MIN && workers > 1 {
+        // (`workers` asks the system, which reads cgroup files: not per file.)
+        if len >= PARALLEL_MIN && self.config.workers() > 1 {
+            let workers = self.config.workers();
             use std::os::unix::fs::FileExt;
             let mut head = [0u8; SNIFF_LEN];
             let n = file.read_at(&mut head, 0)?;
