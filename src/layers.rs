@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 use crate::config::{Limits, ScanConfig};
 use crate::decode::{Utf16, Utf16Reader};
-use crate::scan::{Match, Opts, Scanner, StreamBuffer, Streamed, PARALLEL_HELD};
+use crate::parts::PARALLEL_HELD;
+use crate::scan::{Match, Opts, Scanner, StreamBuffer, Streamed};
 use crate::stats::{SkipReason, Stats};
 
 /// Files this large are scanned in parts side by side when there are

@@ -74,6 +74,8 @@ pub(crate) mod layers;
 #[cfg(feature = "scan")]
 pub mod outcome;
 #[cfg(feature = "scan")]
+pub(crate) mod parts;
+#[cfg(feature = "scan")]
 pub mod scan;
 #[cfg(feature = "scan")]
 pub mod stats;

@@ -647,3 +647,44 @@ fn keyword_findings_are_revoked_only_when_named_exactly() {
     }
     assert!(server.seen().is_empty(), "a dry run");
 }
+
+#[test]
+fn decoded_and_archived_tokens_are_revoked_as_themselves() {
+    use base64::Engine as _;
+    use std::io::Write;
+    let server = Server::start(|_, _| ok());
+    let (a, b) = (mint("cfut"), mint("cfat"));
+    let t = setup(&[], &server.url(), "");
+    let enc = base64::engine::general_purpose::STANDARD.encode(&a);
+    t.write("k8s/secret.yaml", format!("data:\n  token: {enc}\n"));
+    let mut tar = tar::Builder::new(Vec::new());
+    let env = format!("A=1\nCF={b}\n");
+    let mut h = tar::Header::new_gnu();
+    h.set_size(env.len() as u64);
+    h.set_cksum();
+    tar.append_data(&mut h, "conf/.env", env.as_bytes())
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    t.write("dist/bundle.tgz", gz.finish().unwrap());
+    let (code, _, err) = scan_revoke(&t, &t.join("outbox"), &[]);
+    assert_eq!(code, 1, "{err}");
+    let mut got: Vec<(String, String)> = server
+        .seen()
+        .iter()
+        .map(|s| {
+            let item = body_json(s)[0].clone();
+            (
+                item["token"].as_str().unwrap().to_string(),
+                item["url"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (a.clone(), "k8s/secret.yaml:2".to_string()),
+        (b.clone(), "dist/bundle.tgz!conf/.env:2".to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}
