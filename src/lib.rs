@@ -11,10 +11,12 @@
 //! files (`patterns/`), [`scope`], [`record`] and [`verify`] serve services
 //! that issue their own tokens.
 //!
-//! **Scanning** (feature `scan`): a [`Scanner`] finds tokens in bytes;
+//! **Scanning** (feature `scan`): a [`Scanner`] finds tokens in bytes,
+//! plain, escaped, base64-encoded or UTF-16 (the crate-private `decode`);
 //! [`scan_paths`] and [`scan_reader`] turn them into [`Finding`]s with a
-//! [`Location`], honouring a [`ScanConfig`]; [`Stats`] says what was skipped
-//! and why. **Webhooks** (feature `webhook`): Standard Webhooks signing and
+//! [`Location`], reading through gzip, zip and tar as well (`layers`) and a
+//! large file in parts (`parts`), honouring a [`ScanConfig`]; [`Stats`] says
+//! what was skipped and why. **Webhooks** (feature `webhook`): Standard Webhooks signing and
 //! verification for revocation receivers. The `burnkey` binary (feature
 //! `cli`, the default) is a thin layer over these, plus git sources,
 //! reports and revocation.
