@@ -174,10 +174,8 @@ unsafe fn runs_avx2(
     )
 }
 
-/// Bit j set when the 16 bytes at `w[32 * j..]` (j < 4) are all base64
-/// characters: a byte is one when its low nibble's bits and its high
-/// nibble's share one (2: `+ - /`; 3: digits; 4, 6: `A-O a-o`; 5: `P-Z _`;
-/// 7: `p-z`). Two probes per 32-byte register.
+/// Bit 16j + 15 set when the 16 bytes at `w[32 * j..]` (j < 4) are all
+/// base64 characters (see [`outsiders`]). Two probes per 32-byte register.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -185,13 +183,8 @@ unsafe fn probes_avx2(w: &[u8]) -> u64 {
     use std::arch::x86_64::*;
     assert!(w.len() >= 112);
 
-    // SAFETY: the tables are 16 bytes; `w` holds the 112 bytes read.
+    // SAFETY: `w` holds the 112 bytes read.
     unsafe {
-        let lo_lut =
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_LO.as_ptr() as *const __m128i));
-        let hi_lut =
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_HI.as_ptr() as *const __m128i));
-        let nib = _mm256_set1_epi8(0x0F);
         let mut m = 0u64;
         for k in 0..2 {
             let at = |j: usize| w.as_ptr().add(64 * k + 32 * j) as *const __m128i;
@@ -200,10 +193,7 @@ unsafe fn probes_avx2(w: &[u8]) -> u64 {
                 _mm_loadu_si128(at(1)),
                 1,
             );
-            let l = _mm256_shuffle_epi8(lo_lut, _mm256_and_si256(v, nib));
-            let h = _mm256_shuffle_epi8(hi_lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
-            let not = _mm256_cmpeq_epi8(_mm256_and_si256(l, h), _mm256_setzero_si256());
-            m |= (_mm256_movemask_epi8(not) as u32 as u64) << (32 * k);
+            m |= (_mm256_movemask_epi8(outsiders(v)) as u32 as u64) << (32 * k);
         }
         none_lanes(m)
     }
@@ -232,6 +222,27 @@ const NIB_LO: [i8; 16] = {
 #[cfg(target_arch = "x86_64")]
 const NIB_HI: [i8; 16] = [0, 0, 1, 2, 4, 8, 4, 16, 0, 0, 0, 0, 0, 0, 0, 0];
 
+/// 0xFF in each byte of `v` that is not a base64 character, 0 elsewhere: a
+/// byte is one when its low nibble's bits and its high nibble's share one
+/// (2: `+ - /`; 3: digits; 4, 6: `A-O a-o`; 5: `P-Z _`; 7: `p-z`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn outsiders(v: std::arch::x86_64::__m256i) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: the tables are 16 bytes each, read into both halves.
+    unsafe {
+        let lo_lut =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_LO.as_ptr() as *const __m128i));
+        let hi_lut =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(NIB_HI.as_ptr() as *const __m128i));
+        let nib = _mm256_set1_epi8(0x0F);
+        let l = _mm256_shuffle_epi8(lo_lut, _mm256_and_si256(v, nib));
+        let h = _mm256_shuffle_epi8(hi_lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+        _mm256_cmpeq_epi8(_mm256_and_si256(l, h), _mm256_setzero_si256())
+    }
+}
+
 /// Bit i set when `b[i]` (i < 16) is a base64 character.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -239,16 +250,11 @@ const NIB_HI: [i8; 16] = [0, 0, 1, 2, 4, 8, 4, 16, 0, 0, 0, 0, 0, 0, 0, 0];
 unsafe fn members_avx2(b: &[u8]) -> u32 {
     use std::arch::x86_64::*;
     assert!(b.len() >= 16);
-    // SAFETY: the tables are 16 bytes; `b` holds the 16 read.
+    // SAFETY: `b` holds the 16 bytes read; the upper half of the register
+    // is not looked at.
     unsafe {
-        let lo_lut = _mm_loadu_si128(NIB_LO.as_ptr() as *const __m128i);
-        let hi_lut = _mm_loadu_si128(NIB_HI.as_ptr() as *const __m128i);
-        let nib = _mm_set1_epi8(0x0F);
-        let v = _mm_loadu_si128(b.as_ptr() as *const __m128i);
-        let l = _mm_shuffle_epi8(lo_lut, _mm_and_si128(v, nib));
-        let h = _mm_shuffle_epi8(hi_lut, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
-        let not = _mm_cmpeq_epi8(_mm_and_si128(l, h), _mm_setzero_si128());
-        !(_mm_movemask_epi8(not) as u32) & 0xFFFF
+        let v = _mm256_castsi128_si256(_mm_loadu_si128(b.as_ptr() as *const __m128i));
+        !(_mm256_movemask_epi8(outsiders(v)) as u32) & 0xFFFF
     }
 }
 

@@ -490,6 +490,17 @@ impl<'a> Layers<'a> {
         res
     }
 
+    /// Counts one more member of an archive: false past the limit (then
+    /// counted as `too_many_members`, and the archive's reading ends).
+    fn admit(&self, members: &mut u64, v: &mut dyn Visit) -> bool {
+        *members += 1;
+        let ok = *members <= self.config.limits.max_members;
+        if !ok {
+            v.skipped(SkipReason::TooManyMembers);
+        }
+        ok
+    }
+
     /// A tar archive: each regular file is a member. Damage in a member's
     /// own layers ends that member; damage to the tar ends the tar.
     fn tar(
@@ -508,9 +519,7 @@ impl<'a> Layers<'a> {
                 if !entry.header().entry_type().is_file() {
                     continue;
                 }
-                members += 1;
-                if members > self.config.limits.max_members {
-                    v.skipped(SkipReason::TooManyMembers);
+                if !self.admit(&mut members, v) {
                     return Ok(());
                 }
                 let inner = ctx.inner(&entry.path_bytes());
@@ -536,9 +545,7 @@ impl<'a> Layers<'a> {
                 if h.name.ends_with(b"/") && h.size == Some((0, 0)) {
                     continue;
                 }
-                members += 1;
-                if members > self.config.limits.max_members {
-                    v.skipped(SkipReason::TooManyMembers);
+                if !self.admit(&mut members, v) {
                     return Ok(());
                 }
                 let inner = ctx.inner(&h.name);
