@@ -359,9 +359,9 @@ impl<'a> Layers<'a> {
                 name: name.map(<[u8]>::to_vec),
                 ..Ctx::default()
             };
+            // What the layers leave unread (past a limit, or after an
+            // archive's end) is not read: `bytes_scanned` counts what was.
             self.open(head, &mut source, &ctx, sb.deeper(), &budget, v)
-                // The file's bytes, all read; not for a stream that failed.
-                .and_then(|()| io::copy(&mut source, &mut io::sink()).map(drop))
         };
         sb.buf = first;
         match res {
