@@ -208,6 +208,15 @@ pub fn fingerprint(rule_id: &str, path: &[u8], secret_sha256: &str) -> String {
     h
 }
 
+/// What a fingerprint is computed over: the path, and inside an archive a
+/// NUL and the member.
+fn member_key<'a>(path: &'a [u8], member: Option<&str>) -> std::borrow::Cow<'a, [u8]> {
+    match member {
+        None => std::borrow::Cow::Borrowed(path),
+        Some(m) => std::borrow::Cow::Owned([path, b"\0", m.as_bytes()].concat()),
+    }
+}
+
 impl Finding {
     /// A finding for match `m` of `rule` at `location`; `key_path` is the
     /// path the fingerprint is computed over (relative to the scan root).
@@ -242,13 +251,10 @@ impl Finding {
     /// (a copied file in history): its path, fingerprint and location are
     /// the new place's.
     pub fn relocated(&self, location: Location) -> Finding {
-        let mut key = location
+        let path = location
             .raw_path()
             .map_or_else(|| location.display().into_bytes(), <[u8]>::to_vec);
-        if let Some(member) = &self.member {
-            key.push(0);
-            key.extend_from_slice(member.as_bytes());
-        }
+        let key = member_key(&path, self.member.as_deref());
         let mut token = (*self.token).clone();
         token.fingerprint = fingerprint(self.rule.id(), &key, &token.secret_sha256);
         Finding {
@@ -396,15 +402,7 @@ impl Place {
             Some((_, t)) => t.clone(),
             None => {
                 let secret_sha256 = sha256_hex(m.secret.as_bytes());
-                let key = match &m.member {
-                    None => std::borrow::Cow::Borrowed(&self.key[..]),
-                    Some(member) => {
-                        let mut k = self.key.clone();
-                        k.push(0);
-                        k.extend_from_slice(member.as_bytes());
-                        std::borrow::Cow::Owned(k)
-                    }
-                };
+                let key = member_key(&self.key, m.member.as_deref());
                 let t = Arc::new(TokenFacts {
                     fingerprint: fingerprint(rule.id(), &key, &secret_sha256),
                     redacted: redact(&m.secret, rule.format.prefix.len()),

@@ -229,6 +229,19 @@ impl Ctx {
     }
 }
 
+/// Goes down a layer: `f` reads the stream again from its first `n` bytes,
+/// which sniffing left in `sb`'s buffer, with the buffer of the layer below.
+fn below<T>(
+    sb: &mut StreamBuffer,
+    n: usize,
+    f: impl FnOnce(io::Cursor<&[u8]>, &mut StreamBuffer) -> T,
+) -> T {
+    let first = std::mem::take(&mut sb.buf);
+    let out = f(io::Cursor::new(&first[..n]), sb.deeper());
+    sb.buf = first;
+    out
+}
+
 /// The name a gzip file's content goes by: its own, less `.gz`.
 fn gunzipped(name: &[u8]) -> Option<String> {
     let base = name
@@ -346,24 +359,22 @@ impl<'a> Layers<'a> {
             source_failed: Cell::new(false),
         };
         let read = Cell::new(0u64);
-        let first = std::mem::take(&mut sb.buf);
-        let res = {
+        let ctx = Ctx {
+            name: name.map(<[u8]>::to_vec),
+            ..Ctx::default()
+        };
+        let res = below(sb, n, |first, deeper| {
             let mut source = Counted {
-                inner: io::Cursor::new(&first[..n]).chain(Source {
+                inner: first.chain(Source {
                     inner: r,
                     budget: &budget,
                 }),
                 count: &read,
             };
-            let ctx = Ctx {
-                name: name.map(<[u8]>::to_vec),
-                ..Ctx::default()
-            };
             // What the layers leave unread (past a limit, or after an
             // archive's end) is not read: `bytes_scanned` counts what was.
-            self.open(head, &mut source, &ctx, sb.deeper(), &budget, v)
-        };
-        sb.buf = first;
+            self.open(head, &mut source, &ctx, deeper, &budget, v)
+        });
         match res {
             Ok(()) => {}
             Err(_) if budget.hit.get().is_some() => {
@@ -434,8 +445,7 @@ impl<'a> Layers<'a> {
         read: impl FnOnce(&mut dyn Visit) -> io::Result<()>,
     ) -> io::Result<()> {
         match read(v) {
-            Err(e) if budget.hit.get().is_none() && !budget.source_failed.get() => {
-                let _ = e;
+            Err(_) if budget.hit.get().is_none() && !budget.source_failed.get() => {
                 v.skipped(SkipReason::ArchiveCorrupt);
                 Ok(())
             }
@@ -477,17 +487,9 @@ impl<'a> Layers<'a> {
             }
             Streamed::Layer(head, n) => (head, n),
         };
-        let first = std::mem::take(&mut sb.buf);
-        let res = {
-            let mut rest = io::Cursor::new(&first[..n]).chain(r);
-            let ctx = Ctx {
-                depth: ctx.depth,
-                ..ctx.clone()
-            };
-            self.open(head, &mut rest, &ctx, sb.deeper(), budget, v)
-        };
-        sb.buf = first;
-        res
+        below(sb, n, |first, deeper| {
+            self.open(head, &mut first.chain(r), ctx, deeper, budget, v)
+        })
     }
 
     /// Counts one more member of an archive: false past the limit (then
