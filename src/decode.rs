@@ -343,6 +343,47 @@ fn runs_with(
     }
 }
 
+/// Where the base64 run starts that more data after `hay` may still
+/// extend: the base64 characters that end it, or the first piece at
+/// least `min` long (a run starts there) of the wrapped lines that
+/// [`Run::gather`] joins to them (pieces a multiple of 4 and at least 16
+/// long). `hay.len()` when the data does not end in one; looks back no
+/// further than `floor`.
+pub(crate) fn open_run(hay: &[u8], min: usize, floor: usize) -> usize {
+    let mut q = hay.len();
+    while q > floor && is_b64(hay[q - 1]) {
+        q -= 1;
+    }
+    let tail = q;
+    let mut start = None;
+    while q > floor {
+        // Before the piece at `q`: indentation, a line break, a piece.
+        let mut k = q;
+        while k > floor && matches!(hay[k - 1], b' ' | b'\t') {
+            k -= 1;
+        }
+        if k == floor || hay[k - 1] != b'\n' {
+            break;
+        }
+        k -= 1;
+        if k > floor && hay[k - 1] == b'\r' {
+            k -= 1;
+        }
+        let mut s = k;
+        while s > floor && is_b64(hay[s - 1]) {
+            s -= 1;
+        }
+        if !(k - s).is_multiple_of(4) || k - s < 16 {
+            break;
+        }
+        if k - s >= min.max(MIN_RUN) {
+            start = Some(s);
+        }
+        q = s;
+    }
+    start.unwrap_or(tail)
+}
+
 /// Upper and lower case, and separators no denser than one in 8.
 fn plausible(run: &[u8]) -> bool {
     let (mut seen, mut seps) = (0u8, 0usize);

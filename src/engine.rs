@@ -340,6 +340,49 @@ impl Engine {
         self.context
     }
 
+    /// Where the first keyword secret in `hay[lo..]` starts that what
+    /// follows `hay` may still name (see `keyword::awaiting`).
+    pub(crate) fn awaiting(&self, hay: &[u8], lo: usize) -> Option<usize> {
+        crate::keyword::awaiting(&self.keywords, hay, lo)
+    }
+
+    /// The longest keyword secret, in bytes.
+    pub(crate) fn keyword_len(&self) -> usize {
+        self.keyword_len
+    }
+
+    /// Every byte a token can hold as written: its rule's prefix, literals
+    /// and alphabets, the characters of keyword secrets, and with escapes
+    /// on the bytes that start one. A byte outside the set ends any token.
+    pub(crate) fn token_bytes(&self) -> [bool; 256] {
+        let mut t = [false; 256];
+        for b in (0u8..=255).filter(|b| b.is_ascii_alphanumeric() || b"_-".contains(b)) {
+            t[b as usize] = true;
+        }
+        if self.escapes {
+            t[b'\\' as usize] = true;
+            t[b'%' as usize] = true;
+        }
+        for r in self.rules.rules() {
+            for &b in r.format.prefix.as_bytes() {
+                t[b as usize] = true;
+            }
+            for seg in r.format.layout.segments() {
+                match seg {
+                    crate::layout::Segment::Literal(l) => {
+                        l.bytes().for_each(|b| t[b as usize] = true)
+                    }
+                    crate::layout::Segment::Random { alphabet, .. } => {
+                        alphabet.chars().iter().for_each(|&b| t[b as usize] = true)
+                    }
+                    // Digits of a number or a checksum: alphanumeric.
+                    _ => {}
+                }
+            }
+        }
+        t
+    }
+
     /// The prefilter's needles, in rule order (before [`teddy_order`]):
     /// for the benchmark that compares orders.
     pub fn needles(&self) -> Vec<&[u8]> {

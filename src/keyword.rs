@@ -303,6 +303,52 @@ pub(crate) fn find_in(
     }
 }
 
+/// Where the first secret in `hay[lo..]` starts whose naming is not yet
+/// settled by the data so far: one of a shape a `near` context accepts,
+/// named on its line (and by its parent) already, whose `near` span the
+/// end of the data cuts short and does not match yet. What follows may
+/// still name it (`api.cloudflare.com` on the line below a bearer header),
+/// so a filter that passes bytes on as they arrive holds it back.
+pub(crate) fn awaiting(rules: &[KeywordRule], hay: &[u8], lo: usize) -> Option<usize> {
+    let len = hay.len();
+    let mut p = lo;
+    while p < len {
+        if !in_run(hay[p]) {
+            p += 1;
+            continue;
+        }
+        let mut e = p + 1;
+        while e < len && in_run(hay[e]) {
+            e += 1;
+        }
+        // A run cut by the end is held back whole by the caller; one that
+        // starts before `lo` is out of reach of anything still to come.
+        if e < len && (p == 0 || !in_run(hay[p - 1])) && e + KEYWORD_REACH > len {
+            let (s, secret) = (p, &hay[p..e]);
+            let ls = line_start(hay, s);
+            let pending = rules.iter().any(|r| {
+                r.shape_ok(secret)
+                    && r.contexts.iter().any(|c| {
+                        c.near.as_ref().is_some_and(|n| {
+                            let (nlo, nhi) = near_span(hay, s, ls, e);
+                            nhi == len
+                                && c.before.is_match(&hay[ls..s])
+                                && c.parent
+                                    .as_ref()
+                                    .is_none_or(|pr| has_parent(hay, s, ls, pr))
+                                && !n.is_match(&hay[nlo..nhi])
+                        })
+                    })
+            });
+            if pending {
+                return Some(s);
+            }
+        }
+        p = e + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,8 @@
 //! [`scan_paths`] and [`scan_reader`] turn them into [`Finding`]s with a
 //! [`Location`], reading through gzip, zip and tar as well (`layers`) and a
 //! large file in parts (`parts`), honouring a [`ScanConfig`]; [`Stats`] says
-//! what was skipped and why. **Webhooks** (feature `webhook`): Standard Webhooks signing and
+//! what was skipped and why. [`redact`] masks tokens in a stream as it
+//! passes (a [`Write`](std::io::Write) or [`Read`](std::io::Read) adapter). **Webhooks** (feature `webhook`): Standard Webhooks signing and
 //! verification for revocation receivers. The `burnkey` binary (feature
 //! `cli`, the default) is a thin layer over these, plus git sources,
 //! reports and revocation.
@@ -77,6 +78,8 @@ pub(crate) mod layers;
 pub mod outcome;
 #[cfg(feature = "scan")]
 pub(crate) mod parts;
+#[cfg(feature = "scan")]
+pub mod redact;
 #[cfg(feature = "scan")]
 pub mod scan;
 #[cfg(feature = "scan")]

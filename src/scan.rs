@@ -716,6 +716,138 @@ impl Scanner {
     }
 }
 
+/// Data that arrives in pieces, scanned as far as it is settled: the
+/// redactor's view of a stream, which passes each byte on as soon as no
+/// token can still cover it.
+///
+/// [`Scanner::stream`] keeps a whole window of context ahead of what it
+/// searches (the longest escaped token, a keyword's reach, a base64 run's
+/// surroundings), more than a kilobyte. Most of the time far less is
+/// unsettled: after a space or a line break no token can be unfinished.
+/// [`Scanner::settle`] searches up to the point past which what may still
+/// come can change an answer, which is the window's start only when the
+/// data ends in something that may be one.
+pub(crate) struct Feed {
+    buf: Vec<u8>,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    /// Where the engine goes on, and where decoding does (as in `stream`).
+    from: usize,
+    dfrom: usize,
+    lines: Lines,
+    found: Vec<Found>,
+    /// The bytes a token can hold as written.
+    token_bytes: [bool; 256],
+}
+
+impl Feed {
+    /// A feed for `scanner`; `lines`: whether matches get their line and
+    /// column (else 0).
+    pub fn new(scanner: &Scanner, lines: bool) -> Feed {
+        let mut l = Lines::new();
+        l.known = lines;
+        l.tracking = lines;
+        Feed {
+            buf: Vec::new(),
+            base: 0,
+            from: 0,
+            dfrom: 0,
+            lines: l,
+            found: Vec::new(),
+            token_bytes: scanner.engine.token_bytes(),
+        }
+    }
+
+    /// What is held, and the absolute offset of its first byte. Holds
+    /// every byte from the last settled offset on.
+    pub fn held(&self) -> (&[u8], u64) {
+        (&self.buf, self.base)
+    }
+
+    /// Appends `data`, first dropping what is behind the context that
+    /// `scanner` needs (when that is worth a copy).
+    pub fn push(&mut self, scanner: &Scanner, data: &[u8]) {
+        let (keep_before, _) = scanner.keeps();
+        let drop = self.from.min(self.dfrom).saturating_sub(keep_before);
+        if drop > 0 && (drop >= 64 * 1024 || 2 * drop >= self.buf.len()) {
+            if self.lines.tracking {
+                self.lines
+                    .advance(&self.buf, self.base, self.base + drop as u64);
+            }
+            self.buf.drain(..drop);
+            self.from -= drop;
+            self.dfrom -= drop;
+            self.base += drop as u64;
+        }
+        self.buf.extend_from_slice(data);
+    }
+}
+
+impl Scanner {
+    /// Searches what `feed` holds as far as it is settled (all of it at
+    /// `eof`), calling `f` for each match that starts there. Returns the
+    /// absolute offset settled: no match found later starts before it.
+    ///
+    /// Past the settled point the data ends in something a token may be
+    /// part of: bytes a token can hold, a base64 run and the wrapped
+    /// lines it continues, a keyword secret whose naming may still follow.
+    /// Before it every answer is what the whole data gives.
+    pub(crate) fn settle(&self, feed: &mut Feed, eof: bool, mut f: impl FnMut(Match)) -> u64 {
+        let len = feed.buf.len();
+        let (_, keep_after) = self.keeps();
+        let window = len.saturating_sub(keep_after);
+        let until = if eof {
+            len
+        } else {
+            window.max(self.settled(feed, window))
+        }
+        .max(feed.dfrom);
+        if until > feed.from || until > feed.dfrom {
+            let hay = &feed.buf[..len];
+            // Short of the window the engine is told the data ends here:
+            // nothing it decides before `until` looks further.
+            let short = eof || until > window;
+            let hi = if short {
+                len
+            } else {
+                (until + self.decode_reach()).min(len)
+            };
+            let (from, dfrom) = (feed.from, feed.dfrom);
+            feed.from = self.find(
+                hay,
+                (from, until, dfrom),
+                hi,
+                feed.base,
+                short,
+                &mut feed.found,
+            );
+            feed.dfrom = until;
+            for x in feed.found.drain(..) {
+                f(self.to_match(hay, feed.base, &mut feed.lines, x));
+            }
+        }
+        feed.base + until as u64
+    }
+
+    /// The settled point of what `feed` holds, not looking before `floor`.
+    fn settled(&self, feed: &Feed, floor: usize) -> usize {
+        let hay = &feed.buf;
+        let mut p = hay.len();
+        while p > floor && feed.token_bytes[hay[p - 1] as usize] {
+            p -= 1;
+        }
+        if self.depth > 0 {
+            p = p.min(crate::decode::open_run(hay, self.min_run, floor));
+        }
+        let reach = crate::rules::KEYWORD_REACH + self.engine.keyword_len() + 1;
+        let lo = hay.len().saturating_sub(reach).max(floor);
+        if let Some(s) = self.engine.awaiting(hay, lo) {
+            p = p.min(s);
+        }
+        p
+    }
+}
+
 impl RuleSet {
     /// Runs every rule's examples through a scanner over this set: each
     /// example must yield a finding of its rule (checksum valid, or none for

@@ -1,0 +1,778 @@
+//! Masking tokens in a stream: `burnkey redact`, and adapters for any
+//! [`Write`] or [`Read`] (a log shipper, an agent runtime).
+//!
+//! Every token the [`Scanner`] finds is masked: checksum-valid ones, the
+//! keyword-anchored legacy ones, and those written with escapes or inside
+//! base64 or UTF-16, whose whole encoded span is masked. Every other byte
+//! passes through as it is, binary included. With the default [`Mask`] the
+//! output is as long as the input, so columns, offsets and JSON stay valid.
+//!
+//! Bytes are passed on as soon as no token can still cover them: after a
+//! line break or a space nothing is held back; what is held is the end of
+//! the data that may still become a token (at most a token's encoded
+//! length, or a keyword's reach when a bearer header waits for its host).
+//! The output is the same however the input is split.
+//!
+//! ```
+//! use std::io::Write;
+//! use burnkey::redact::Redactor;
+//! use burnkey::{RuleSet, Scanner};
+//!
+//! let scanner = Scanner::new(RuleSet::builtin());
+//! let mut log = Redactor::new(&scanner, Vec::new());
+//! // A token split across two writes is masked all the same.
+//! log.write_all(b"export CLOUDFLARE_API_TOKEN=cfut_yGWmZQhXQCaSBLdVLII")?; // burnkey:allow
+//! log.write_all(b"N8nVy40xdnxVZmwkycbF1325c4830\nok\n")?; // burnkey:allow
+//! assert_eq!(log.count(), 1);
+//! let out = log.finish()?;
+//! assert_eq!(
+//!     String::from_utf8(out).unwrap(),
+//!     format!("export CLOUDFLARE_API_TOKEN=cfut_{}\nok\n", "*".repeat(48))
+//! );
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+
+use crate::decode::Utf16;
+use crate::scan::{Feed, Match, Scanner};
+
+/// How a token is masked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Mask {
+    /// A plain token keeps its prefix and every other byte becomes `*`;
+    /// an escaped or encoded token is masked whole (its line breaks and
+    /// indentation stay). The output is as long as the input.
+    #[default]
+    Stars,
+    /// This text instead of each token, with `{rule}` (the rule id),
+    /// `{prefix}` (the token's prefix, empty for a keyword-anchored or
+    /// encoded one) and `{len}` (the bytes it took) filled in.
+    Template(String),
+}
+
+impl Mask {
+    /// A template mask; names a placeholder it does not know.
+    pub fn template(text: &str) -> Result<Mask, String> {
+        let mut rest = text;
+        while let Some(i) = rest.find('{') {
+            let after = &rest[i + 1..];
+            let Some(j) = after.find('}') else {
+                return Err(format!("mask {text:?}: a `{{` without its `}}`"));
+            };
+            let name = &after[..j];
+            if !matches!(name, "rule" | "prefix" | "len") {
+                return Err(format!(
+                    "mask {text:?}: unknown placeholder {{{name}}} (known: {{rule}}, {{prefix}}, {{len}})"
+                ));
+            }
+            rest = &after[j + 1..];
+        }
+        Ok(Mask::Template(text.to_string()))
+    }
+}
+
+/// How the source is written: bytes, or UTF-16 code units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    Byte,
+    Wide(Utf16),
+}
+
+impl Unit {
+    fn width(self) -> u64 {
+        match self {
+            Unit::Byte => 1,
+            Unit::Wide(_) => 2,
+        }
+    }
+
+    /// Appends `text` (UTF-8) written in this unit.
+    fn encode(self, text: &str, out: &mut Vec<u8>) {
+        match self {
+            Unit::Byte => out.extend_from_slice(text.as_bytes()),
+            Unit::Wide(order) => {
+                for u in text.encode_utf16() {
+                    out.extend_from_slice(&match order {
+                        Utf16::Le => u.to_le_bytes(),
+                        Utf16::Be => u.to_be_bytes(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// A masked span of the source, in its offsets.
+#[derive(Debug)]
+struct Span {
+    start: u64,
+    end: u64,
+    /// Bytes at its start that stay (a plain token's prefix).
+    keep: u64,
+    /// A template's text, in the source's unit; none: stars.
+    text: Option<Vec<u8>>,
+}
+
+/// Appends `bytes`, the part of a span `off` bytes into it, as stars.
+fn stars(bytes: &[u8], off: u64, keep: u64, unit: Unit, out: &mut Vec<u8>) {
+    let kept = (keep.saturating_sub(off) as usize).min(bytes.len());
+    out.extend_from_slice(&bytes[..kept]);
+    match unit {
+        Unit::Byte => {
+            out.extend(bytes[kept..].iter().map(
+                |&b| {
+                    if b.is_ascii_whitespace() {
+                        b
+                    } else {
+                        b'*'
+                    }
+                },
+            ))
+        }
+        Unit::Wide(order) => {
+            let star = match order {
+                Utf16::Le => [b'*', 0],
+                Utf16::Be => [0, b'*'],
+            };
+            for u in bytes[kept..].chunks(2) {
+                let c = match (order, u) {
+                    (Utf16::Le, [a, 0]) | (Utf16::Be, [0, a]) => *a,
+                    _ => 0,
+                };
+                out.extend_from_slice(if c.is_ascii_whitespace() { u } else { &star });
+            }
+        }
+    }
+}
+
+/// What the start of the data says it is.
+enum Mode {
+    /// Not known yet: the first bytes are held.
+    Sniff(Vec<u8>),
+    Text,
+    Wide(Box<Wide>),
+}
+
+/// UTF-16 data: scanned as UTF-8, masked in its own units.
+struct Wide {
+    order: Utf16,
+    /// Source bytes from `src_base` on, not yet written.
+    src: Vec<u8>,
+    src_base: u64,
+    /// Source offset up to which it has been transcoded.
+    done: u64,
+    /// The source offset of each UTF-8 byte from text offset `map_base` on.
+    map: VecDeque<u64>,
+    map_base: u64,
+    /// UTF-8 bytes made so far.
+    text_len: u64,
+}
+
+/// Whether the first bytes of the data settle UTF-16 or not; `None`:
+/// more are needed. Text settles at its second byte (nearly every
+/// stream), so a short first line is not held back.
+fn sniff(head: &[u8], eof: bool) -> Option<Option<(Utf16, usize)>> {
+    match head {
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => Some(Utf16::sniff(head)),
+        [a, b, ..] if *a != 0 && *b != 0 => Some(None),
+        _ if head.len() >= 64 || eof => Some(Utf16::sniff(head)),
+        _ => None,
+    }
+}
+
+/// The redaction of one stream, whichever side drives it.
+struct Core {
+    scanner: Scanner,
+    mask: Mask,
+    feed: Feed,
+    mode: Mode,
+    /// Source offset up to which output has been made.
+    written: u64,
+    spans: VecDeque<Span>,
+    keep: bool,
+    matches: Vec<Match>,
+    count: u64,
+}
+
+impl Core {
+    fn new(scanner: &Scanner) -> Core {
+        Core {
+            scanner: scanner.clone(),
+            mask: Mask::Stars,
+            feed: Feed::new(scanner, false),
+            mode: Mode::Sniff(Vec::new()),
+            written: 0,
+            spans: VecDeque::new(),
+            keep: false,
+            matches: Vec::new(),
+            count: 0,
+        }
+    }
+
+    fn keep_matches(&mut self, yes: bool) {
+        self.keep = yes;
+        // Matches kept for a report get their lines.
+        self.feed = Feed::new(&self.scanner, yes);
+    }
+
+    /// Takes `data` (and at `eof` the end), appending to `out` every byte
+    /// now settled.
+    fn push(&mut self, data: &[u8], eof: bool, out: &mut Vec<u8>) {
+        if let Mode::Sniff(head) = &mut self.mode {
+            head.extend_from_slice(data);
+            let Some(wide) = sniff(head, eof) else {
+                return;
+            };
+            let head = std::mem::take(head);
+            self.mode = match wide {
+                None => Mode::Text,
+                Some((order, mark)) => Mode::Wide(Box::new(Wide {
+                    order,
+                    src: Vec::new(),
+                    src_base: 0,
+                    done: mark as u64,
+                    map: VecDeque::new(),
+                    map_base: 0,
+                    text_len: 0,
+                })),
+            };
+            return self.push(&head, eof, out);
+        }
+        let Core {
+            scanner,
+            mask,
+            feed,
+            mode,
+            written,
+            spans,
+            keep,
+            matches,
+            count,
+        } = self;
+        let mut add = |m: Match, span: (u64, u64), unit: Unit| {
+            let rules = scanner.rules().rules();
+            let rule = &rules[m.rule];
+            let prefix = if m.encoding.is_none() {
+                rule.format.prefix.as_str()
+            } else {
+                ""
+            };
+            let text = match mask {
+                Mask::Stars => None,
+                Mask::Template(t) => {
+                    let filled = t
+                        .replace("{rule}", rule.id())
+                        .replace("{prefix}", prefix)
+                        .replace("{len}", &m.len.to_string());
+                    let mut v = Vec::new();
+                    unit.encode(&filled, &mut v);
+                    Some(v)
+                }
+            };
+            let s = Span {
+                start: span.0,
+                end: span.1,
+                keep: prefix.len() as u64 * unit.width(),
+                text,
+            };
+            match spans.back_mut() {
+                // Overlapping spans (a token beside the encoding it is
+                // part of) are masked as one.
+                Some(last) if s.start < last.end => last.end = last.end.max(s.end),
+                _ => spans.push_back(s),
+            }
+            *count += 1;
+            if *keep {
+                matches.push(m);
+            }
+        };
+        match mode {
+            Mode::Sniff(_) => unreachable!("settled above"),
+            Mode::Text => {
+                feed.push(scanner, data);
+                let settled = scanner.settle(feed, eof, |m| {
+                    let span = (m.offset, m.offset + m.len);
+                    add(m, span, Unit::Byte)
+                });
+                let (src, base) = feed.held();
+                emit(src, base, settled, written, spans, Unit::Byte, out);
+            }
+            Mode::Wide(w) => {
+                let unit = Unit::Wide(w.order);
+                w.src.extend_from_slice(data);
+                let (mut text, mut from) = (Vec::new(), Vec::new());
+                let at = (w.done - w.src_base) as usize;
+                let used = w
+                    .order
+                    .transcode(&w.src[at..], eof, &mut text, Some(&mut from));
+                w.map.extend(from.iter().map(|&i| w.done + i as u64));
+                w.done += used as u64;
+                w.text_len += text.len() as u64;
+                feed.push(scanner, &text);
+                let (map, map_base) = (&w.map, w.map_base);
+                let src_of = |t: u64| map[(t - map_base) as usize];
+                let settled = scanner.settle(feed, eof, |m| {
+                    // Tokens are ASCII: one unit a character.
+                    let span = (src_of(m.offset), src_of(m.offset + m.len - 1) + 2);
+                    add(m, span, unit)
+                });
+                let upto = if settled == w.text_len {
+                    if eof {
+                        w.src_base + w.src.len() as u64
+                    } else {
+                        w.done
+                    }
+                } else {
+                    src_of(settled)
+                };
+                emit(&w.src, w.src_base, upto, written, spans, unit, out);
+                w.map.drain(..(settled - w.map_base) as usize);
+                w.map_base = settled;
+                let drop = (*written - w.src_base) as usize;
+                if drop >= 64 * 1024 || 2 * drop >= w.src.len() {
+                    w.src.drain(..drop);
+                    w.src_base = *written;
+                }
+            }
+        }
+    }
+}
+
+/// Appends the source's bytes from `written` to `upto`, masked.
+fn emit(
+    src: &[u8],
+    base: u64,
+    upto: u64,
+    written: &mut u64,
+    spans: &mut VecDeque<Span>,
+    unit: Unit,
+    out: &mut Vec<u8>,
+) {
+    let at = |o: u64| (o - base) as usize;
+    while *written < upto {
+        let w = *written;
+        match spans.front() {
+            Some(sp) if sp.start <= w => {
+                let stop = sp.end.min(upto);
+                match &sp.text {
+                    Some(t) if w == sp.start => out.extend_from_slice(t),
+                    Some(_) => {}
+                    None => stars(&src[at(w)..at(stop)], w - sp.start, sp.keep, unit, out),
+                }
+                *written = stop;
+                if stop == sp.end {
+                    spans.pop_front();
+                }
+            }
+            next => {
+                let stop = next.map_or(upto, |sp| sp.start.min(upto));
+                out.extend_from_slice(&src[at(w)..at(stop)]);
+                *written = stop;
+            }
+        }
+    }
+}
+
+/// Masks tokens in what is written through it, passing the rest on to
+/// `W`. Each write passes on every byte no token can still cover, in one
+/// write; [`Redactor::finish`] passes on the rest (dropping it does so too,
+/// ignoring errors). [`Write::flush`] flushes `W`; it cannot pass on what
+/// may still be part of a token.
+pub struct Redactor<W: Write> {
+    core: Core,
+    inner: Option<W>,
+    out: Vec<u8>,
+}
+
+impl<W: Write> Redactor<W> {
+    /// Masks with `scanner`'s rules and settings (`report_invalid` masks
+    /// checksum-invalid look-alikes too; `decode_depth(0)` no encodings).
+    pub fn new(scanner: &Scanner, inner: W) -> Redactor<W> {
+        Redactor {
+            core: Core::new(scanner),
+            inner: Some(inner),
+            out: Vec::new(),
+        }
+    }
+
+    /// Masks this way (before the first write).
+    pub fn mask(mut self, mask: Mask) -> Redactor<W> {
+        self.core.mask = mask;
+        self
+    }
+
+    /// Keeps each match (with its line and column) for
+    /// [`Redactor::matches`] (before the first write). They hold the
+    /// tokens: keep them out of logs.
+    pub fn keep_matches(mut self, yes: bool) -> Redactor<W> {
+        self.core.keep_matches(yes);
+        self
+    }
+
+    /// Tokens masked so far.
+    pub fn count(&self) -> u64 {
+        self.core.count
+    }
+
+    /// The matches masked so far, with [`Redactor::keep_matches`].
+    pub fn matches(&self) -> &[Match] {
+        &self.core.matches
+    }
+
+    /// The writer inside.
+    pub fn get_ref(&self) -> &W {
+        self.inner.as_ref().expect("present until finished")
+    }
+
+    fn pass(&mut self, data: &[u8], eof: bool) -> io::Result<()> {
+        self.out.clear();
+        self.core.push(data, eof, &mut self.out);
+        let inner = self.inner.as_mut().expect("present until finished");
+        if !self.out.is_empty() {
+            inner.write_all(&self.out)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the data: passes on what was held back, flushes and returns
+    /// the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.pass(&[], true)?;
+        let mut inner = self.inner.take().expect("present until finished");
+        inner.flush()?;
+        Ok(inner)
+    }
+}
+
+impl<W: Write> Write for Redactor<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pass(buf, false)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.as_mut().expect("present until finished").flush()
+    }
+}
+
+impl<W: Write> Drop for Redactor<W> {
+    fn drop(&mut self) {
+        if self.inner.is_some() && !std::thread::panicking() {
+            let _ = self.pass(&[], true);
+            if let Some(w) = self.inner.as_mut() {
+                let _ = w.flush();
+            }
+        }
+    }
+}
+
+/// Reads `R` with its tokens masked. Each read of `R` (up to 64 KiB) is
+/// handed on as soon as it is settled, so a pipe's lines come through as
+/// they arrive.
+pub struct RedactReader<R: Read> {
+    core: Core,
+    inner: R,
+    chunk: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: Read> RedactReader<R> {
+    /// Masks what `inner` gives with `scanner`'s rules and settings.
+    pub fn new(scanner: &Scanner, inner: R) -> RedactReader<R> {
+        RedactReader {
+            core: Core::new(scanner),
+            inner,
+            chunk: vec![0; 64 * 1024],
+            out: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+
+    /// Masks this way (before the first read).
+    pub fn mask(mut self, mask: Mask) -> RedactReader<R> {
+        self.core.mask = mask;
+        self
+    }
+
+    /// Tokens masked so far.
+    pub fn count(&self) -> u64 {
+        self.core.count
+    }
+}
+
+impl<R: Read> Read for RedactReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let n = loop {
+                match self.inner.read(&mut self.chunk) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+            self.out.clear();
+            self.pos = 0;
+            self.done = n == 0;
+            self.core.push(&self.chunk[..n], self.done, &mut self.out);
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::FormatSet;
+    use crate::rules::RuleSet;
+    use base64::Engine as _;
+
+    fn mint(kind: &str) -> String {
+        FormatSet::builtin().by_name(kind).unwrap().mint().unwrap()
+    }
+
+    fn b64(s: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    /// Redacts `data` written in pieces of `size` bytes.
+    fn redact_by(s: &Scanner, data: &[u8], size: usize) -> (Vec<u8>, u64) {
+        let mut r = Redactor::new(s, Vec::new());
+        for piece in data.chunks(size.max(1)) {
+            r.write_all(piece).unwrap();
+        }
+        let n = r.count();
+        (r.finish().unwrap(), n)
+    }
+
+    /// A reader that hands out at most `n` bytes a call.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// Every kind of token the scanner finds, with the text around them.
+    fn transcript() -> Vec<u8> {
+        let (cfut, ghp, npm, cfk) = (mint("cfut"), mint("ghp"), mint("npm"), mint("cfk"));
+        let env = format!("CLOUDFLARE_API_TOKEN={}\nOTHER=1\n", mint("cfat"));
+        let wrapped = b64(format!("# config\n{env}{env}").as_bytes())
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let utf16: Vec<u8> = format!("$env:T = '{}'", mint("cfut"))
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let mut t = String::new();
+        t.push_str("{\"role\":\"tool\",\"content\":\"token=");
+        t.push_str(&cfut);
+        t.push_str("\"}\n");
+        t.push_str(&format!("plain {ghp} and {npm},{cfk}\n"));
+        t.push_str(&format!(
+            "escaped {}\n",
+            mint("cfut").replacen('_', "\\u005f", 1)
+        ));
+        t.push_str(&format!(
+            "url ?t={}&x=1\n",
+            mint("cfat").replacen('_', "%5F", 1)
+        ));
+        t.push_str(&format!("echo {} | base64 -d\n", b64(env.as_bytes())));
+        t.push_str(&format!("-----BEGIN-----\n{wrapped}\n-----END-----\n"));
+        t.push_str(&format!("powershell -enc {}\n", b64(&utf16)));
+        t.push_str("CF_API_KEY=6d3f0a9c1be24e87a5f9c0d2e1b3a47c9e2f1\n");
+        t.push_str(
+            "curl -H \"Authorization: Bearer vGNWAMsI-z0oaWdfZp_lvi60ZIF8-qR38Ony1dHq\" \\\n",
+        );
+        t.push_str("  https://api.cloudflare.com/client/v4/user/tokens/verify\n");
+        t.push_str(&format!("bad checksum {}\n", &cfut[..cfut.len() - 1]));
+        t.push_str("the end, no newline");
+        t.into_bytes()
+    }
+
+    /// What the scanner finds in `data` as a whole: the spans to mask.
+    fn spans(s: &Scanner, data: &[u8]) -> Vec<(u64, u64)> {
+        let mut v = Vec::new();
+        s.scan_slice(data, |m| v.push((m.offset, m.offset + m.len)));
+        v
+    }
+
+    #[test]
+    fn stream_equals_slice_at_every_read_size() {
+        let s = Scanner::new(RuleSet::builtin());
+        let data = transcript();
+        let want = spans(&s, &data);
+        assert_eq!(want.len(), 12, "every planted token is found");
+        let (whole, n) = redact_by(&s, &data, data.len());
+        assert_eq!(n as usize, want.len());
+        assert_eq!(whole.len(), data.len(), "the default mask keeps lengths");
+        // Exactly the spans differ, and nothing outside them.
+        for (i, (a, b)) in data.iter().zip(&whole).enumerate() {
+            let inside = want.iter().any(|&(s, e)| (s..e).contains(&(i as u64)));
+            assert!(inside || a == b, "byte {i} changed outside a token");
+        }
+        assert!(spans(&s, &whole).is_empty(), "no token survives");
+        let longest = s.engine().max_token_len();
+        for size in [1, 7, longest, 64 * 1024] {
+            assert_eq!(redact_by(&s, &data, size).0, whole, "writes of {size}");
+            let mut out = Vec::new();
+            RedactReader::new(&s, Trickle(&data, size))
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, whole, "reads of {size}");
+        }
+    }
+
+    #[test]
+    fn a_token_split_at_every_byte_is_masked() {
+        let s = Scanner::new(RuleSet::builtin());
+        for token in [
+            mint("cfut"),
+            mint("github_pat"),
+            b64(mint("cfk").as_bytes()),
+        ] {
+            let data = format!("a {token}\n").into_bytes();
+            let (whole, n) = redact_by(&s, &data, data.len());
+            assert_eq!(n, 1, "{token}");
+            for i in 0..=data.len() {
+                let mut r = Redactor::new(&s, Vec::new());
+                r.write_all(&data[..i]).unwrap();
+                r.write_all(&data[i..]).unwrap();
+                assert_eq!(r.finish().unwrap(), whole, "split at {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_mask_keeps_the_prefix_and_the_length() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("ghp");
+        let (out, _) = redact_by(&s, format!("x={t};").as_bytes(), 1 << 16);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("x=ghp_{};", "*".repeat(t.len() - 4))
+        );
+        let enc = b64(format!("TOKEN={t}\n").as_bytes());
+        let (out, _) = redact_by(&s, format!("{enc}\n").as_bytes(), 1 << 16);
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            !out.contains(&enc[12..60]),
+            "the encoded span is masked whole"
+        );
+        assert_eq!(out.len(), enc.len() + 1);
+    }
+
+    #[test]
+    fn templates_fill_in_the_rule() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfut");
+        let mut r =
+            Redactor::new(&s, Vec::new()).mask(Mask::template("[REDACTED {rule}]").unwrap());
+        r.write_all(format!("a {t} b").as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(r.finish().unwrap()).unwrap(),
+            "a [REDACTED cloudflare-user-api-token] b"
+        );
+        assert!(Mask::template("{token}").is_err());
+        assert!(Mask::template("{rule").is_err());
+    }
+
+    #[test]
+    fn random_binary_passes_unchanged() {
+        let s = Scanner::new(RuleSet::builtin());
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let data: Vec<u8> = (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        for size in [4096, 1 << 20] {
+            let (out, n) = redact_by(&s, &data, size);
+            assert_eq!(n, 0);
+            assert!(out == data, "read size {size}: binary changed");
+        }
+    }
+
+    #[test]
+    fn utf16_is_masked_in_its_own_units() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfut");
+        let text = format!("PS> $t = '{t}'\r\n");
+        let masked = format!("PS> $t = 'cfut_{}'\r\n", "*".repeat(t.len() - 5));
+        for (bom, order) in [
+            (&[0xFF, 0xFE][..], Utf16::Le),
+            (&[][..], Utf16::Le),
+            (&[0xFE, 0xFF][..], Utf16::Be),
+        ] {
+            let enc = |s: &str| -> Vec<u8> {
+                let mut v = bom.to_vec();
+                for u in s.encode_utf16() {
+                    v.extend_from_slice(&match order {
+                        Utf16::Le => u.to_le_bytes(),
+                        Utf16::Be => u.to_be_bytes(),
+                    });
+                }
+                v
+            };
+            for size in [1, 3, 1 << 16] {
+                let (out, n) = redact_by(&s, &enc(&text), size);
+                assert_eq!(n, 1);
+                assert_eq!(out, enc(&masked), "{order:?} {bom:?} by {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_a_token_is_passed_on_at_once() {
+        let s = Scanner::new(RuleSet::builtin());
+        let mut r = Redactor::new(&s, Vec::new());
+        r.write_all(b"first line\nsecond ").unwrap();
+        assert_eq!(r.get_ref(), b"first line\nsecond ");
+        let t = mint("cfat");
+        r.write_all(&t.as_bytes()[..20]).unwrap();
+        assert_eq!(r.get_ref().len(), 18, "a token's start is held");
+        r.write_all(&t.as_bytes()[20..]).unwrap();
+        r.write_all(b" done\n").unwrap();
+        assert_eq!(
+            r.get_ref().len(),
+            18 + t.len() + 6,
+            "and passed on once it ends"
+        );
+        assert!(!String::from_utf8_lossy(r.get_ref()).contains(&t[5..]));
+    }
+
+    #[test]
+    fn a_bearer_header_waits_for_the_host_that_names_it() {
+        let s = Scanner::new(RuleSet::builtin());
+        let secret = "vGNWAMsI-z0oaWdfZp_lvi60ZIF8-qR38Ony1dHq"; // burnkey:allow
+        let mut r = Redactor::new(&s, Vec::new());
+        r.write_all(format!("Authorization: Bearer {secret}\n").as_bytes())
+            .unwrap();
+        assert_eq!(r.get_ref(), b"Authorization: Bearer ", "the secret is held");
+        r.write_all(b"Host: api.cloudflare.com\n").unwrap();
+        let out = String::from_utf8(r.finish().unwrap()).unwrap();
+        assert!(!out.contains(secret), "{out}");
+        assert!(out.ends_with("\nHost: api.cloudflare.com\n"));
+        // Not named by anything that follows: passed on unchanged.
+        let plain = format!("Authorization: Bearer {secret}\nHost: example.com\n");
+        assert_eq!(redact_by(&s, plain.as_bytes(), 5).0, plain.as_bytes());
+    }
+}
