@@ -46,6 +46,18 @@ fn write_target(path: &Path) -> io::Result<PathBuf> {
 /// new one gets `mode`, else `0600`. The rename is durable once the folder
 /// is synced ([`sync_dir`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+    replace(path, mode, |tmp| tmp.write_all(bytes).map(|()| true)).map(drop)
+}
+
+/// Like [`write_atomic`], with the new content written by `write` into the
+/// temporary file as it streams. `write` returns whether to replace the
+/// file; when it says no or fails, the file is left as it was and the
+/// temporary file is removed. Returns whether it was replaced.
+pub fn replace(
+    path: &Path,
+    mode: Option<u32>,
+    write: impl FnOnce(&mut fs::File) -> io::Result<bool>,
+) -> io::Result<bool> {
     let target = write_target(path)?;
     let dir = target
         .parent()
@@ -66,7 +78,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    if !write(tmp.as_file_mut())? {
+        return Ok(false);
+    }
     let file = tmp.as_file();
     if let Some(m) = &existing {
         // Keep the owner; where that is not allowed, refuse rather than
@@ -89,7 +103,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<
     file.set_permissions(fs::Permissions::from_mode(mode))?;
     file.sync_all()?;
     tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
+    Ok(true)
 }
 
 /// Makes the renames in `dir` durable.

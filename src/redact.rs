@@ -185,45 +185,172 @@ fn sniff(head: &[u8], eof: bool) -> Option<Option<(Utf16, usize)>> {
 /// The redaction of one stream, whichever side drives it.
 struct Core {
     scanner: Scanner,
-    mask: Mask,
     feed: Feed,
     mode: Mode,
+    masks: Masks,
+}
+
+/// What is found, as spans to mask.
+struct Masks {
+    mask: Mask,
     /// Source offset up to which output has been made.
     written: u64,
+    /// Spans not yet wholly written.
     spans: VecDeque<Span>,
     keep: bool,
     matches: Vec<Match>,
     count: u64,
+    /// A masked stretch being written.
+    scratch: Vec<u8>,
+}
+
+impl Masks {
+    /// Adds match `m`, at `span` of the source.
+    fn add(&mut self, scanner: &Scanner, m: Match, span: (u64, u64), unit: Unit) {
+        let rule = &scanner.rules().rules()[m.rule];
+        let prefix = if m.encoding.is_none() {
+            rule.format.prefix.as_str()
+        } else {
+            ""
+        };
+        let text = match &self.mask {
+            Mask::Stars => None,
+            Mask::Template(t) => {
+                let filled = t
+                    .replace("{rule}", rule.id())
+                    .replace("{prefix}", prefix)
+                    .replace("{len}", &m.len.to_string());
+                let mut v = Vec::new();
+                unit.encode(&filled, &mut v);
+                Some(v)
+            }
+        };
+        let s = Span {
+            start: span.0,
+            end: span.1,
+            keep: prefix.len() as u64 * unit.width(),
+            text,
+        };
+        match self.spans.back_mut() {
+            // Overlapping spans (a token beside the encoding it is part
+            // of) are masked as one.
+            Some(last) if s.start < last.end => last.end = last.end.max(s.end),
+            _ => self.spans.push_back(s),
+        }
+        self.count += 1;
+        if self.keep {
+            self.matches.push(m);
+        }
+    }
+
+    /// Writes the source's bytes from `written` to `upto`, masked; `src`
+    /// holds them from offset `base`.
+    fn emit(
+        &mut self,
+        src: &[u8],
+        base: u64,
+        upto: u64,
+        unit: Unit,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let at = |o: u64| (o - base) as usize;
+        while self.written < upto {
+            let w = self.written;
+            match self.spans.front() {
+                Some(sp) if sp.start <= w => {
+                    let stop = sp.end.min(upto);
+                    match &sp.text {
+                        Some(t) if w == sp.start => out.write_all(t)?,
+                        Some(_) => {}
+                        None => {
+                            self.scratch.clear();
+                            let bytes = &src[at(w)..at(stop)];
+                            stars(bytes, w - sp.start, sp.keep, unit, &mut self.scratch);
+                            out.write_all(&self.scratch)?;
+                        }
+                    }
+                    self.written = stop;
+                    if stop == sp.end {
+                        self.spans.pop_front();
+                    }
+                }
+                next => {
+                    let stop = next.map_or(upto, |sp| sp.start.min(upto));
+                    out.write_all(&src[at(w)..at(stop)])?;
+                    self.written = stop;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Core {
     fn new(scanner: &Scanner) -> Core {
         Core {
             scanner: scanner.clone(),
-            mask: Mask::Stars,
             feed: Feed::new(scanner, false),
             mode: Mode::Sniff(Vec::new()),
-            written: 0,
-            spans: VecDeque::new(),
-            keep: false,
-            matches: Vec::new(),
-            count: 0,
+            masks: Masks {
+                mask: Mask::Stars,
+                written: 0,
+                spans: VecDeque::new(),
+                keep: false,
+                matches: Vec::new(),
+                count: 0,
+                scratch: Vec::new(),
+            },
         }
     }
 
     fn keep_matches(&mut self, yes: bool) {
-        self.keep = yes;
+        self.masks.keep = yes;
         // Matches kept for a report get their lines.
         self.feed = Feed::new(&self.scanner, yes);
     }
 
-    /// Takes `data` (and at `eof` the end), appending to `out` every byte
-    /// now settled.
-    fn push(&mut self, data: &[u8], eof: bool, out: &mut Vec<u8>) {
+    /// Reads once from `r` (at most `n` bytes), text straight into the
+    /// feed, and writes to `out` what that settles. Returns the bytes
+    /// read: 0 at the end, which is then passed on.
+    fn read_from(&mut self, r: &mut dyn Read, n: usize, out: &mut dyn Write) -> io::Result<usize> {
+        if !matches!(self.mode, Mode::Text) {
+            let mut buf = std::mem::take(&mut self.masks.scratch);
+            buf.resize(n, 0);
+            let got = read_once(r, &mut buf)?;
+            self.push(&buf[..got], got == 0, out)?;
+            self.masks.scratch = buf;
+            return Ok(got);
+        }
+        let got = read_once(r, self.feed.room(&self.scanner, n))?;
+        self.feed.fill(got);
+        self.settle_text(got == 0, out)?;
+        Ok(got)
+    }
+
+    /// Scans the text held as far as it is settled, and writes that.
+    fn settle_text(&mut self, eof: bool, out: &mut dyn Write) -> io::Result<()> {
+        let Core {
+            scanner,
+            feed,
+            masks,
+            ..
+        } = self;
+        let settled = scanner.settle(feed, eof, |m| {
+            let span = (m.offset, m.offset + m.len);
+            masks.add(scanner, m, span, Unit::Byte)
+        });
+        let (src, base) = feed.held();
+        masks.emit(src, base, settled, Unit::Byte, out)
+    }
+
+    /// Takes `data` (and at `eof` the end), writing to `out` every byte
+    /// now settled: the stretches between tokens straight from where they
+    /// are held.
+    fn push(&mut self, data: &[u8], eof: bool, out: &mut dyn Write) -> io::Result<()> {
         if let Mode::Sniff(head) = &mut self.mode {
             head.extend_from_slice(data);
             let Some(wide) = sniff(head, eof) else {
-                return;
+                return Ok(());
             };
             let head = std::mem::take(head);
             self.mode = match wide {
@@ -242,148 +369,71 @@ impl Core {
         }
         let Core {
             scanner,
-            mask,
             feed,
             mode,
-            written,
-            spans,
-            keep,
-            matches,
-            count,
+            masks,
         } = self;
-        let mut add = |m: Match, span: (u64, u64), unit: Unit| {
-            let rules = scanner.rules().rules();
-            let rule = &rules[m.rule];
-            let prefix = if m.encoding.is_none() {
-                rule.format.prefix.as_str()
-            } else {
-                ""
-            };
-            let text = match mask {
-                Mask::Stars => None,
-                Mask::Template(t) => {
-                    let filled = t
-                        .replace("{rule}", rule.id())
-                        .replace("{prefix}", prefix)
-                        .replace("{len}", &m.len.to_string());
-                    let mut v = Vec::new();
-                    unit.encode(&filled, &mut v);
-                    Some(v)
-                }
-            };
-            let s = Span {
-                start: span.0,
-                end: span.1,
-                keep: prefix.len() as u64 * unit.width(),
-                text,
-            };
-            match spans.back_mut() {
-                // Overlapping spans (a token beside the encoding it is
-                // part of) are masked as one.
-                Some(last) if s.start < last.end => last.end = last.end.max(s.end),
-                _ => spans.push_back(s),
-            }
-            *count += 1;
-            if *keep {
-                matches.push(m);
-            }
+        let Mode::Wide(w) = mode else {
+            feed.push(scanner, data);
+            return self.settle_text(eof, out);
         };
-        match mode {
-            Mode::Sniff(_) => unreachable!("settled above"),
-            Mode::Text => {
-                feed.push(scanner, data);
-                let settled = scanner.settle(feed, eof, |m| {
-                    let span = (m.offset, m.offset + m.len);
-                    add(m, span, Unit::Byte)
-                });
-                let (src, base) = feed.held();
-                emit(src, base, settled, written, spans, Unit::Byte, out);
+        let unit = Unit::Wide(w.order);
+        w.src.extend_from_slice(data);
+        let (mut text, mut from) = (Vec::new(), Vec::new());
+        let at = (w.done - w.src_base) as usize;
+        let used = w
+            .order
+            .transcode(&w.src[at..], eof, &mut text, Some(&mut from));
+        w.map.extend(from.iter().map(|&i| w.done + i as u64));
+        w.done += used as u64;
+        w.text_len += text.len() as u64;
+        feed.push(scanner, &text);
+        let (map, map_base) = (&w.map, w.map_base);
+        let src_of = |t: u64| map[(t - map_base) as usize];
+        let settled = scanner.settle(feed, eof, |m| {
+            // Tokens are ASCII: one unit a character.
+            let span = (src_of(m.offset), src_of(m.offset + m.len - 1) + 2);
+            masks.add(scanner, m, span, unit)
+        });
+        let upto = if settled == w.text_len {
+            if eof {
+                w.src_base + w.src.len() as u64
+            } else {
+                w.done
             }
-            Mode::Wide(w) => {
-                let unit = Unit::Wide(w.order);
-                w.src.extend_from_slice(data);
-                let (mut text, mut from) = (Vec::new(), Vec::new());
-                let at = (w.done - w.src_base) as usize;
-                let used = w
-                    .order
-                    .transcode(&w.src[at..], eof, &mut text, Some(&mut from));
-                w.map.extend(from.iter().map(|&i| w.done + i as u64));
-                w.done += used as u64;
-                w.text_len += text.len() as u64;
-                feed.push(scanner, &text);
-                let (map, map_base) = (&w.map, w.map_base);
-                let src_of = |t: u64| map[(t - map_base) as usize];
-                let settled = scanner.settle(feed, eof, |m| {
-                    // Tokens are ASCII: one unit a character.
-                    let span = (src_of(m.offset), src_of(m.offset + m.len - 1) + 2);
-                    add(m, span, unit)
-                });
-                let upto = if settled == w.text_len {
-                    if eof {
-                        w.src_base + w.src.len() as u64
-                    } else {
-                        w.done
-                    }
-                } else {
-                    src_of(settled)
-                };
-                emit(&w.src, w.src_base, upto, written, spans, unit, out);
-                w.map.drain(..(settled - w.map_base) as usize);
-                w.map_base = settled;
-                let drop = (*written - w.src_base) as usize;
-                if drop >= 64 * 1024 || 2 * drop >= w.src.len() {
-                    w.src.drain(..drop);
-                    w.src_base = *written;
-                }
-            }
+        } else {
+            src_of(settled)
+        };
+        masks.emit(&w.src, w.src_base, upto, unit, out)?;
+        w.map.drain(..(settled - w.map_base) as usize);
+        w.map_base = settled;
+        let drop = (masks.written - w.src_base) as usize;
+        if drop >= 64 * 1024 || 2 * drop >= w.src.len() {
+            w.src.drain(..drop);
+            w.src_base = masks.written;
         }
+        Ok(())
     }
 }
 
-/// Appends the source's bytes from `written` to `upto`, masked.
-fn emit(
-    src: &[u8],
-    base: u64,
-    upto: u64,
-    written: &mut u64,
-    spans: &mut VecDeque<Span>,
-    unit: Unit,
-    out: &mut Vec<u8>,
-) {
-    let at = |o: u64| (o - base) as usize;
-    while *written < upto {
-        let w = *written;
-        match spans.front() {
-            Some(sp) if sp.start <= w => {
-                let stop = sp.end.min(upto);
-                match &sp.text {
-                    Some(t) if w == sp.start => out.extend_from_slice(t),
-                    Some(_) => {}
-                    None => stars(&src[at(w)..at(stop)], w - sp.start, sp.keep, unit, out),
-                }
-                *written = stop;
-                if stop == sp.end {
-                    spans.pop_front();
-                }
-            }
-            next => {
-                let stop = next.map_or(upto, |sp| sp.start.min(upto));
-                out.extend_from_slice(&src[at(w)..at(stop)]);
-                *written = stop;
-            }
+/// One read, retried when interrupted.
+fn read_once(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            got => return got,
         }
     }
 }
 
 /// Masks tokens in what is written through it, passing the rest on to
-/// `W`. Each write passes on every byte no token can still cover, in one
-/// write; [`Redactor::finish`] passes on the rest (dropping it does so too,
+/// `W`. Each write passes on every byte no token can still cover (a write
+/// of `W` for each stretch between tokens, not one a line); [`Redactor::finish`] passes on the rest (dropping it does so too,
 /// ignoring errors). [`Write::flush`] flushes `W`; it cannot pass on what
 /// may still be part of a token.
 pub struct Redactor<W: Write> {
     core: Core,
     inner: Option<W>,
-    out: Vec<u8>,
 }
 
 impl<W: Write> Redactor<W> {
@@ -393,13 +443,12 @@ impl<W: Write> Redactor<W> {
         Redactor {
             core: Core::new(scanner),
             inner: Some(inner),
-            out: Vec::new(),
         }
     }
 
     /// Masks this way (before the first write).
     pub fn mask(mut self, mask: Mask) -> Redactor<W> {
-        self.core.mask = mask;
+        self.core.masks.mask = mask;
         self
     }
 
@@ -413,12 +462,12 @@ impl<W: Write> Redactor<W> {
 
     /// Tokens masked so far.
     pub fn count(&self) -> u64 {
-        self.core.count
+        self.core.masks.count
     }
 
     /// The matches masked so far, with [`Redactor::keep_matches`].
     pub fn matches(&self) -> &[Match] {
-        &self.core.matches
+        &self.core.masks.matches
     }
 
     /// The writer inside.
@@ -427,13 +476,17 @@ impl<W: Write> Redactor<W> {
     }
 
     fn pass(&mut self, data: &[u8], eof: bool) -> io::Result<()> {
-        self.out.clear();
-        self.core.push(data, eof, &mut self.out);
         let inner = self.inner.as_mut().expect("present until finished");
-        if !self.out.is_empty() {
-            inner.write_all(&self.out)?;
-        }
-        Ok(())
+        self.core.push(data, eof, inner)
+    }
+
+    /// Reads once from `r`, at most `n` bytes, straight into the buffer
+    /// the scanner reads (no copy on the way), and passes on what that
+    /// settles. Returns the bytes read; 0 ends the data, passing on the
+    /// rest (then call [`Redactor::finish`] for the writer).
+    pub fn read_from(&mut self, r: &mut dyn Read, n: usize) -> io::Result<usize> {
+        let inner = self.inner.as_mut().expect("present until finished");
+        self.core.read_from(r, n.max(1), inner)
     }
 
     /// Ends the data: passes on what was held back, flushes and returns
@@ -474,7 +527,6 @@ impl<W: Write> Drop for Redactor<W> {
 pub struct RedactReader<R: Read> {
     core: Core,
     inner: R,
-    chunk: Vec<u8>,
     out: Vec<u8>,
     pos: usize,
     done: bool,
@@ -486,7 +538,6 @@ impl<R: Read> RedactReader<R> {
         RedactReader {
             core: Core::new(scanner),
             inner,
-            chunk: vec![0; 64 * 1024],
             out: Vec::new(),
             pos: 0,
             done: false,
@@ -495,13 +546,13 @@ impl<R: Read> RedactReader<R> {
 
     /// Masks this way (before the first read).
     pub fn mask(mut self, mask: Mask) -> RedactReader<R> {
-        self.core.mask = mask;
+        self.core.masks.mask = mask;
         self
     }
 
     /// Tokens masked so far.
     pub fn count(&self) -> u64 {
-        self.core.count
+        self.core.masks.count
     }
 }
 
@@ -511,16 +562,12 @@ impl<R: Read> Read for RedactReader<R> {
             if self.done {
                 return Ok(0);
             }
-            let n = loop {
-                match self.inner.read(&mut self.chunk) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    r => break r?,
-                }
-            };
             self.out.clear();
             self.pos = 0;
+            let n = self
+                .core
+                .read_from(&mut self.inner, 64 * 1024, &mut self.out)?;
             self.done = n == 0;
-            self.core.push(&self.chunk[..n], self.done, &mut self.out);
         }
         let n = buf.len().min(self.out.len() - self.pos);
         buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);

@@ -728,7 +728,9 @@ impl Scanner {
 /// come can change an answer, which is the window's start only when the
 /// data ends in something that may be one.
 pub(crate) struct Feed {
+    /// Holds `len` bytes; the rest is room for reads (zeroed once).
     buf: Vec<u8>,
+    len: usize,
     /// Absolute offset of `buf[0]`.
     base: u64,
     /// Where the engine goes on, and where decoding does (as in `stream`).
@@ -749,6 +751,7 @@ impl Feed {
         l.tracking = lines;
         Feed {
             buf: Vec::new(),
+            len: 0,
             base: 0,
             from: 0,
             dfrom: 0,
@@ -761,25 +764,40 @@ impl Feed {
     /// What is held, and the absolute offset of its first byte. Holds
     /// every byte from the last settled offset on.
     pub fn held(&self) -> (&[u8], u64) {
-        (&self.buf, self.base)
+        (&self.buf[..self.len], self.base)
     }
 
-    /// Appends `data`, first dropping what is behind the context that
-    /// `scanner` needs (when that is worth a copy).
-    pub fn push(&mut self, scanner: &Scanner, data: &[u8]) {
+    /// Room for `n` more bytes, first dropping what is behind the context
+    /// that `scanner` needs (when that is worth a copy).
+    pub fn room(&mut self, scanner: &Scanner, n: usize) -> &mut [u8] {
         let (keep_before, _) = scanner.keeps();
         let drop = self.from.min(self.dfrom).saturating_sub(keep_before);
-        if drop > 0 && (drop >= 64 * 1024 || 2 * drop >= self.buf.len()) {
+        if drop > 0 && (drop >= 64 * 1024 || 2 * drop >= self.len) {
             if self.lines.tracking {
                 self.lines
                     .advance(&self.buf, self.base, self.base + drop as u64);
             }
-            self.buf.drain(..drop);
+            self.buf.copy_within(drop..self.len, 0);
+            self.len -= drop;
             self.from -= drop;
             self.dfrom -= drop;
             self.base += drop as u64;
         }
-        self.buf.extend_from_slice(data);
+        if self.buf.len() < self.len + n {
+            self.buf.resize(self.len + n, 0);
+        }
+        &mut self.buf[self.len..self.len + n]
+    }
+
+    /// Takes `n` bytes written into [`Feed::room`].
+    pub fn fill(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Appends `data`.
+    pub fn push(&mut self, scanner: &Scanner, data: &[u8]) {
+        self.room(scanner, data.len()).copy_from_slice(data);
+        self.fill(data.len());
     }
 }
 
@@ -793,7 +811,7 @@ impl Scanner {
     /// lines it continues, a keyword secret whose naming may still follow.
     /// Before it every answer is what the whole data gives.
     pub(crate) fn settle(&self, feed: &mut Feed, eof: bool, mut f: impl FnMut(Match)) -> u64 {
-        let len = feed.buf.len();
+        let len = feed.len;
         let (_, keep_after) = self.keeps();
         let window = len.saturating_sub(keep_after);
         let until = if eof {
@@ -831,7 +849,7 @@ impl Scanner {
 
     /// The settled point of what `feed` holds, not looking before `floor`.
     fn settled(&self, feed: &Feed, floor: usize) -> usize {
-        let hay = &feed.buf;
+        let hay = &feed.buf[..feed.len];
         let mut p = hay.len();
         while p > floor && feed.token_bytes[hay[p - 1] as usize] {
             p -= 1;

@@ -4,6 +4,7 @@
 
 mod hook_cmd;
 mod output;
+mod redact_cmd;
 mod report_cmd;
 mod revoke_cmd;
 mod rules_cmd;
@@ -44,6 +45,9 @@ pub(crate) struct Cli {
 pub(crate) enum Cmd {
     /// Scan files, directories or stdin for leaked tokens.
     Scan(Box<ScanArgs>),
+    /// Copy files or stdin to stdout with every token masked (a filter for
+    /// logs, CI output and agent transcripts), or rewrite files in place.
+    Redact(RedactArgs),
     /// Check one token: exit 0 if valid, 1 if not (with the reason).
     Check(CheckArgs),
     /// Mint new checksummed tokens, with the records to store.
@@ -274,6 +278,43 @@ pub(crate) struct ScanArgs {
 }
 
 #[derive(Args, Debug)]
+pub(crate) struct RedactArgs {
+    /// Files to copy to stdout, in order; none, or `-`, reads stdin.
+    pub files: Vec<PathBuf>,
+    /// Replace each token with this text instead of stars: `{rule}`,
+    /// `{prefix}` and `{len}` are filled in (e.g. `[REDACTED {rule}]`).
+    /// The default keeps a token's prefix and its length.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub mask: Option<String>,
+    /// Write what was masked to FILE as JSON findings (no tokens; 0600).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Also mask look-alikes whose checksum fails.
+    #[arg(long)]
+    pub shapes: bool,
+    /// Rewrite each FILE in place, atomically; a file without tokens is
+    /// left untouched.
+    #[arg(long)]
+    pub in_place: bool,
+    /// Exit 1 when a token was masked.
+    #[arg(long)]
+    pub fail_on_findings: bool,
+    /// `high` leaves keyword-anchored secrets (pre-2026 Cloudflare keys)
+    /// alone; `medium` (the default) masks them.
+    #[arg(long, value_name = "LEVEL", value_parser = ["medium", "high"])]
+    pub min_confidence: Option<String>,
+    /// Add the rules in this TOML file (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Do not decode: no base64, UTF-16 or escapes.
+    #[arg(long)]
+    pub no_decode: bool,
+    /// Layers of encodings to look through (base64 in base64).
+    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_DECODE_DEPTH)]
+    pub max_decode_depth: u32,
+}
+
+#[derive(Args, Debug)]
 pub(crate) struct CheckArgs {
     /// The token, or `-` to read it from stdin.
     pub token: String,
@@ -429,6 +470,7 @@ fn run() -> anyhow::Result<Exit> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Scan(a) => scan_cmd::run(*a),
+        Cmd::Redact(a) => redact_cmd::run(a),
         Cmd::Check(a) => token_cmd::check(a),
         Cmd::Mint(a) => token_cmd::mint(a),
         Cmd::Verify(a) => token_cmd::verify(a),

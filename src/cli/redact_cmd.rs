@@ -1,0 +1,255 @@
+//! `burnkey redact`: files or stdin to stdout with their tokens masked, or
+//! files rewritten in place.
+//!
+//! Exit status: 0, or 1 with `--fail-on-findings` when a token was masked;
+//! 2 when an input could not be read or written (the others are still
+//! done, and what could be read of it is written).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::finding::{Finding, Location, Place};
+use crate::fsutil::{create_private, replace};
+use crate::redact::{Mask, Redactor};
+use crate::report::text::escape_control;
+use crate::report::ReportOptions;
+use crate::stats::Stats;
+use crate::{Confidence, Match, RuleSet, Scanner};
+
+use super::{Exit, RedactArgs};
+
+/// Bytes read at a time (a pipe hands over what it has, and that is passed
+/// on at once). Larger reads measured slower: the read and the scan then
+/// no longer share the cache.
+const READ: usize = 64 * 1024;
+
+pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
+    let min: Confidence = match a.min_confidence.as_deref() {
+        Some(level) => level.parse().map_err(anyhow::Error::msg)?,
+        None => Confidence::Medium,
+    };
+    let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
+    let depth = if a.no_decode { 0 } else { a.max_decode_depth };
+    let scanner = Scanner::new(rules)
+        .report_invalid(a.shapes)
+        .decode_depth(depth);
+    let mask = match &a.mask {
+        Some(t) => Mask::template(t).map_err(anyhow::Error::msg)?,
+        None => Mask::Stars,
+    };
+    let stdin = Path::new("-");
+    let inputs: Vec<&Path> = if a.files.is_empty() {
+        vec![stdin]
+    } else {
+        a.files.iter().map(PathBuf::as_path).collect()
+    };
+    if a.in_place && inputs.contains(&stdin) {
+        anyhow::bail!("--in-place rewrites files: name them (stdin has nowhere to go back to)");
+    }
+    // Open the report first: a destination that cannot be written is named
+    // before anything is read.
+    let mut report = match &a.report {
+        Some(p) => Some((
+            p,
+            // Findings hold token hashes: 0600.
+            BufWriter::new(
+                create_private(p, false)
+                    .with_context(|| format!("cannot write the report to {}", p.display()))?,
+            ),
+        )),
+        None => None,
+    };
+    let job = Job {
+        scanner: &scanner,
+        mask: &mask,
+        keep: report.is_some(),
+    };
+    let mut stats = Stats::default();
+    let mut findings = Vec::new();
+    let mut stdout = io::stdout().lock();
+    for path in inputs {
+        let shown = escape_control(&crate::finding::display_path(path)).into_owned();
+        let done = if a.in_place {
+            job.in_place(path)
+        } else if path == stdin {
+            job.stream(&mut io::stdin().lock(), &mut stdout)
+        } else {
+            match open(path) {
+                Ok(mut f) => job.stream(&mut f, &mut stdout),
+                Err(e) => Err(e),
+            }
+        };
+        match done {
+            Ok(d) => {
+                stats.files_scanned += 1;
+                stats.bytes_scanned += d.bytes;
+                stats.findings += d.count;
+                let location = if path == stdin {
+                    Location::Stdin
+                } else {
+                    Location::File {
+                        path: path.to_path_buf(),
+                    }
+                };
+                let key = location.raw_path().unwrap_or(b"-").to_vec();
+                let mut place = Place::new(location, key);
+                for m in &d.matches {
+                    findings.push(place.finding(scanner.rules().rules()[m.rule].clone(), m));
+                }
+            }
+            // Output that cannot be written ends the run (a closed pipe is
+            // no failure: `main` says so).
+            Err(Failed::Output(e)) => return Err(e.into()),
+            Err(Failed::Input(e)) => {
+                eprintln!("burnkey: {shown}: {}", escape_control(&e.to_string()));
+                stats.errors.push(crate::stats::ScanError {
+                    path: shown,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    if let Some((p, w)) = &mut report {
+        write_report(w, &findings, &stats)
+            .with_context(|| format!("cannot write the report to {}", p.display()))?;
+    }
+    Ok(if !stats.errors.is_empty() {
+        Exit::Error
+    } else if a.fail_on_findings && stats.findings > 0 {
+        Exit::Found
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Opens an input: a file, a pipe or a device, not a directory.
+fn open(path: &Path) -> Result<File, Failed> {
+    let f = File::open(path).map_err(Failed::Input)?;
+    if f.metadata().map_err(Failed::Input)?.is_dir() {
+        return Err(Failed::Input(io::Error::other("is a directory")));
+    }
+    Ok(f)
+}
+
+/// What went wrong with one input: reading it (the run goes on), or
+/// writing the output (the run ends).
+enum Failed {
+    Input(io::Error),
+    Output(io::Error),
+}
+
+/// What one input gave.
+struct Done {
+    bytes: u64,
+    count: u64,
+    matches: Vec<Match>,
+}
+
+struct Job<'a> {
+    scanner: &'a Scanner,
+    mask: &'a Mask,
+    keep: bool,
+}
+
+impl Job<'_> {
+    /// Redacts `input` into `out`, passing on what each read settles
+    /// (read straight into the scanner's buffer). What was read before a
+    /// read error is still passed on, then the error named.
+    fn stream(&self, input: &mut dyn Read, out: &mut dyn Write) -> Result<Done, Failed> {
+        let mut r = Redactor::new(self.scanner, out)
+            .mask(self.mask.clone())
+            .keep_matches(self.keep);
+        let mut input = Noting {
+            inner: input,
+            error: None,
+        };
+        let mut bytes = 0u64;
+        loop {
+            let n = r.read_from(&mut input, READ).map_err(Failed::Output)?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            // Someone may be watching: what is settled shows now.
+            r.flush().map_err(Failed::Output)?;
+        }
+        let (count, matches) = (r.count(), r.matches().to_vec());
+        r.finish().map_err(Failed::Output)?;
+        match input.error {
+            Some(e) => Err(Failed::Input(e)),
+            None => Ok(Done {
+                bytes,
+                count,
+                matches,
+            }),
+        }
+    }
+
+    /// Rewrites the file at `path` with its tokens masked: a temporary
+    /// file beside it, renamed over it. A file without tokens is left
+    /// alone; a kill leaves the old file or the new, never a mix.
+    fn in_place(&self, path: &Path) -> Result<Done, Failed> {
+        let mut input = open(path)?;
+        if !input.metadata().map_err(Failed::Input)?.is_file() {
+            return Err(Failed::Input(io::Error::other(
+                "not a regular file: --in-place rewrites files only",
+            )));
+        }
+        let mut done = None;
+        let mut read_error = None;
+        replace(path, None, |tmp| {
+            let mut out = BufWriter::with_capacity(READ, tmp);
+            match self.stream(&mut input, &mut out) {
+                Ok(d) => {
+                    out.flush()?;
+                    let changed = d.count > 0;
+                    done = Some(d);
+                    Ok(changed)
+                }
+                Err(Failed::Output(e)) => Err(e),
+                Err(Failed::Input(e)) => {
+                    read_error = Some(e);
+                    Ok(false)
+                }
+            }
+        })
+        .map_err(Failed::Input)?;
+        match (done, read_error) {
+            (Some(d), None) => Ok(d),
+            (_, Some(e)) => Err(Failed::Input(e)),
+            (None, None) => unreachable!("the writer ran"),
+        }
+    }
+}
+
+/// A reader whose error ends the data, and is kept to be named: the
+/// redactor's own errors are then those of its output.
+struct Noting<'a> {
+    inner: &'a mut dyn Read,
+    error: Option<io::Error>,
+}
+
+impl Read for Noting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.inner.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.error = Some(e);
+                    return Ok(0);
+                }
+                ok => return ok,
+            }
+        }
+    }
+}
+
+/// The report: `{"findings": [...], "stats": {...}}` as `scan --format
+/// json` writes it, without tokens.
+fn write_report(w: &mut dyn Write, findings: &[Finding], stats: &Stats) -> io::Result<()> {
+    crate::report::json::write_document(w, findings, stats, ReportOptions::default(), None)?;
+    w.flush()
+}
