@@ -307,7 +307,7 @@ impl<'a> Layers<'a> {
             rewind: Some(file),
             size: Some(len),
             sniff: self.sniffs(),
-            part: None,
+            ..Opts::default()
         };
         let streamed = self.scanner.stream(&mut &*file, sb, opts, |m| v.found(m))?;
         self.rest(streamed, &mut &*file, Some(name), sb, v)

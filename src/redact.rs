@@ -35,8 +35,11 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
 use crate::decode::Utf16;
-use crate::scan::{Feed, Match, Scanner};
+use crate::scan::{Feed, Match, Opts, Part, Scanner, StreamBuffer};
 
 /// How a token is masked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -434,6 +437,8 @@ fn read_once(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 pub struct Redactor<W: Write> {
     core: Core,
     inner: Option<W>,
+    /// The data has ended.
+    closed: bool,
 }
 
 impl<W: Write> Redactor<W> {
@@ -443,6 +448,7 @@ impl<W: Write> Redactor<W> {
         Redactor {
             core: Core::new(scanner),
             inner: Some(inner),
+            closed: false,
         }
     }
 
@@ -476,6 +482,11 @@ impl<W: Write> Redactor<W> {
     }
 
     fn pass(&mut self, data: &[u8], eof: bool) -> io::Result<()> {
+        if self.closed && !(eof && data.is_empty()) {
+            return Err(io::Error::other(
+                "the redactor was closed: the data has ended",
+            ));
+        }
         let inner = self.inner.as_mut().expect("present until finished");
         self.core.push(data, eof, inner)
     }
@@ -485,17 +496,255 @@ impl<W: Write> Redactor<W> {
     /// settles. Returns the bytes read; 0 ends the data, passing on the
     /// rest (then call [`Redactor::finish`] for the writer).
     pub fn read_from(&mut self, r: &mut dyn Read, n: usize) -> io::Result<usize> {
+        if self.closed {
+            return Err(io::Error::other(
+                "the redactor was closed: the data has ended",
+            ));
+        }
         let inner = self.inner.as_mut().expect("present until finished");
         self.core.read_from(r, n.max(1), inner)
     }
 
-    /// Ends the data: passes on what was held back, flushes and returns
-    /// the writer.
+    /// Ends the data: passes on what was held back and flushes. Then
+    /// [`Redactor::count`] and [`Redactor::matches`] are final; a write
+    /// after it is an error.
+    pub fn close(&mut self) -> io::Result<()> {
+        if !self.closed {
+            self.closed = true;
+            self.pass(&[], true)?;
+        }
+        self.inner.as_mut().expect("present until finished").flush()
+    }
+
+    /// [`Redactor::close`], and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
-        self.pass(&[], true)?;
-        let mut inner = self.inner.take().expect("present until finished");
-        inner.flush()?;
-        Ok(inner)
+        self.close()?;
+        Ok(self.inner.take().expect("present until finished"))
+    }
+}
+
+/// Files at least this large are redacted in blocks side by side.
+const PARALLEL_MIN: u64 = 16 << 20;
+/// The blocks, cut at the first line start past each multiple.
+const BLOCK: u64 = 1 << 20;
+
+impl<W: Write> Redactor<W> {
+    /// Redacts the regular file `file` of `len` bytes (from `fstat`), from
+    /// its start, as the first thing this redactor does; reading stops at
+    /// `len`. A large text file is cut into blocks at line starts that
+    /// `threads` threads read and scan side by side, each with the
+    /// context around its block, while this one writes them in order:
+    /// the same bytes as one pass. (Without kept matches: they need the
+    /// lines of one pass.) Returns the bytes read.
+    pub fn file(&mut self, file: &File, len: u64, threads: usize) -> io::Result<u64> {
+        self.file_in(file, len, threads, (PARALLEL_MIN, BLOCK))
+    }
+
+    /// [`Redactor::file`] with blocks of `block` bytes from `min` bytes on.
+    fn file_in(
+        &mut self,
+        file: &File,
+        len: u64,
+        threads: usize,
+        (min, block): (u64, u64),
+    ) -> io::Result<u64> {
+        let mut head = [0u8; 64];
+        let n = file.read_at(&mut head[..(len.min(64) as usize)], 0)?;
+        let text = matches!(self.core.mode, Mode::Sniff(ref h) if h.is_empty())
+            && self.core.masks.written == 0
+            && !matches!(sniff(&head[..n], n as u64 == len), None | Some(Some(_)));
+        if !text || threads < 2 || len < min || self.core.masks.keep {
+            let mut at = At {
+                file,
+                pos: 0,
+                end: len,
+            };
+            let mut total = 0;
+            loop {
+                let n = self.read_from(&mut at, 64 * 1024)?;
+                if n == 0 {
+                    return Ok(total);
+                }
+                total += n as u64;
+            }
+        }
+        self.core.mode = Mode::Text;
+        let inner = self.inner.as_mut().expect("present until finished");
+        self.core.blocks(file, (len, block), threads, inner)?;
+        Ok(len)
+    }
+}
+
+/// Reads `file` from `pos` to `end` by positioned reads (threads share
+/// it), copying what falls in `keep` into `copy`.
+struct At<'f> {
+    file: &'f File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min(self.end.saturating_sub(self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// [`At`], keeping a copy of the bytes from `keep` on: what a block
+/// writes.
+struct Tee<'f, 'b> {
+    at: At<'f>,
+    keep: u64,
+    copy: &'b mut Vec<u8>,
+}
+
+impl Read for Tee<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let pos = self.at.pos;
+        let n = self.at.read(buf)?;
+        let skip = self.keep.saturating_sub(pos).min(n as u64) as usize;
+        self.copy.extend_from_slice(&buf[skip..n]);
+        Ok(n)
+    }
+}
+
+/// Where each block starts: 0, then just after the first newline within
+/// 64 KiB at or past each `block` bytes (none there: right there), then
+/// `len`.
+fn block_bounds(file: &File, len: u64, block: u64) -> io::Result<Vec<u64>> {
+    let mut bounds = vec![0u64];
+    let mut probe = vec![0u8; (64 * 1024).min(block as usize)];
+    let mut at = block;
+    while at < len {
+        let n = file.read_at(&mut probe, at)?;
+        let b = match memchr::memchr(b'\n', &probe[..n]) {
+            Some(i) => at + i as u64 + 1,
+            None => at,
+        };
+        if b < len {
+            bounds.push(b);
+        }
+        at = b + block;
+    }
+    bounds.push(len);
+    Ok(bounds)
+}
+
+/// A block scanned: its bytes and its matches.
+type Scanned = io::Result<(Vec<u8>, Vec<Match>)>;
+
+impl Core {
+    /// The blocks of a text file, scanned by `threads` threads, written
+    /// here in order. A thread takes the next block only while fewer than
+    /// `2 * threads` wait to be written, so memory stays bounded.
+    fn blocks(
+        &mut self,
+        file: &File,
+        (len, block): (u64, u64),
+        threads: usize,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::{mpsc, Condvar, Mutex};
+        let bounds = block_bounds(file, len, block)?;
+        let blocks = bounds.len() - 1;
+        let (before, after) = self.scanner.keeps();
+        let scanner = &self.scanner;
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        // Blocks written so far, for the threads to wait on.
+        let written = (Mutex::new(0usize), Condvar::new());
+        // Block buffers, used again: fresh ones cost a page fault a page.
+        let pool = Mutex::new(Vec::<Vec<u8>>::new());
+        let scan_block = |k: usize, sb: &mut StreamBuffer| -> Scanned {
+            let (s0, e0) = (bounds[k], bounds[k + 1]);
+            let r0 = s0.saturating_sub(before as u64);
+            let end = (e0 + after as u64).min(len);
+            let mut bytes = pool.lock().expect("not poisoned").pop().unwrap_or_default();
+            bytes.clear();
+            let mut part = Part {
+                report: s0 - r0..e0 - r0,
+                newlines: 0,
+            };
+            let mut got = Vec::new();
+            let mut tee = Tee {
+                at: At { file, pos: r0, end },
+                keep: s0,
+                copy: &mut bytes,
+            };
+            let opts = Opts {
+                size: Some(end - r0),
+                part: Some(&mut part),
+                no_lines: true,
+                ..Opts::default()
+            };
+            scanner.stream(&mut tee, sb, opts, |mut m| {
+                m.offset += r0;
+                got.push(m)
+            })?;
+            bytes.truncate((e0 - s0) as usize);
+            Ok((bytes, got))
+        };
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::channel::<(usize, Scanned)>();
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (next, stop, written, scan_block) = (&next, &stop, &written, &scan_block);
+                scope.spawn(move || {
+                    let mut sb = StreamBuffer::new(64 * 1024);
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= blocks {
+                            return;
+                        }
+                        let mut done = written.0.lock().expect("not poisoned");
+                        while k >= *done + 2 * threads && !stop.load(Ordering::Relaxed) {
+                            done = written.1.wait(done).expect("not poisoned");
+                        }
+                        drop(done);
+                        if stop.load(Ordering::Relaxed)
+                            || tx.send((k, scan_block(k, &mut sb))).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut want = 0;
+            let result: io::Result<()> = (|| {
+                for (k, scanned) in &rx {
+                    waiting.insert(k, scanned);
+                    while let Some(scanned) = waiting.remove(&want) {
+                        let (bytes, got) = scanned?;
+                        for m in got {
+                            let span = (m.offset, m.offset + m.len);
+                            self.masks.add(scanner, m, span, Unit::Byte);
+                        }
+                        let (s0, e0) = (bounds[want], bounds[want + 1]);
+                        self.masks.emit(&bytes, s0, e0, Unit::Byte, out)?;
+                        pool.lock().expect("not poisoned").push(bytes);
+                        want += 1;
+                        *written.0.lock().expect("not poisoned") = want;
+                        written.1.notify_all();
+                    }
+                }
+                Ok(())
+            })();
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+                written.1.notify_all();
+            }
+            result
+        })?;
+        debug_assert!(self.masks.spans.is_empty());
+        Ok(())
     }
 }
 
@@ -513,10 +762,7 @@ impl<W: Write> Write for Redactor<W> {
 impl<W: Write> Drop for Redactor<W> {
     fn drop(&mut self) {
         if self.inner.is_some() && !std::thread::panicking() {
-            let _ = self.pass(&[], true);
-            if let Some(w) = self.inner.as_mut() {
-                let _ = w.flush();
-            }
+            let _ = self.close();
         }
     }
 }
@@ -597,6 +843,7 @@ mod tests {
         for piece in data.chunks(size.max(1)) {
             r.write_all(piece).unwrap();
         }
+        r.close().unwrap();
         let n = r.count();
         (r.finish().unwrap(), n)
     }
@@ -783,6 +1030,57 @@ mod tests {
                 let (out, n) = redact_by(&s, &enc(&text), size);
                 assert_eq!(n, 1);
                 assert_eq!(out, enc(&masked), "{order:?} {bom:?} by {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_in_blocks_side_by_side_gives_what_one_pass_gives() {
+        let s = Scanner::new(RuleSet::builtin());
+        // Tokens at every distance from the cuts, and long stretches
+        // without a line break, cut mid-token.
+        let mut data = Vec::new();
+        let mut x = 7u32;
+        for i in 0..300 {
+            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+            let noise = (x >> 20) as usize % 700;
+            data.extend(std::iter::repeat_n(b"ab cd"[i % 5], noise));
+            if i % 3 == 0 {
+                data.push(b'\n');
+            }
+            data.extend_from_slice(&transcript()[(x as usize >> 7) % 500..]);
+        }
+        // No line breaks: blocks are cut at their size, and a token
+        // starts at every distance before a cut.
+        let mut flat = Vec::new();
+        for j in 0..70 {
+            let mut cut = (flat.len() / 4096 + 1) * 4096;
+            while cut - j <= flat.len() {
+                cut += 4096;
+            }
+            flat.resize(cut - j, b' ');
+            flat.extend_from_slice(mint(["cfut", "ghp", "npm"][j % 3]).as_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for (data, blocks) in [
+            (data, &[(2, 4096), (3, 1000), (2, 64 * 1024)][..]),
+            (flat, &[(2, 4096)]),
+        ] {
+            let path = dir.path().join("big.log");
+            std::fs::write(&path, &data).unwrap();
+            let file = File::open(&path).unwrap();
+            let (one, n) = redact_by(&s, &data, 1 << 16);
+            assert_eq!(n as usize, spans(&s, &data).len());
+            assert!(n >= 70);
+            for &(threads, block) in blocks {
+                let mut r = Redactor::new(&s, Vec::new());
+                let len = data.len() as u64;
+                assert_eq!(r.file_in(&file, len, threads, (0, block)).unwrap(), len);
+                assert_eq!(r.count(), n);
+                assert!(
+                    r.finish().unwrap() == one,
+                    "{threads} threads, blocks of {block}"
+                );
             }
         }
     }

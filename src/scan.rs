@@ -146,6 +146,8 @@ pub(crate) struct Opts<'a> {
     pub sniff: bool,
     /// Only this part of it.
     pub part: Option<&'a mut Part>,
+    /// Matches need no line (the redactor's): newlines are not counted.
+    pub no_lines: bool,
 }
 
 /// A part of a stream whose matches are wanted; what surrounds it is read
@@ -604,6 +606,7 @@ impl Scanner {
             size,
             mut sniff,
             mut part,
+            no_lines,
         } = opts;
         let (keep_before, keep_after) = self.keeps();
         let cap = keep_before + keep_after + sb.read_size;
@@ -612,7 +615,8 @@ impl Scanner {
         }
         let buf = &mut sb.buf;
         let mut lines = Lines::new();
-        lines.tracking = rewind.is_none();
+        lines.tracking = rewind.is_none() && !no_lines;
+        lines.known = !no_lines;
         let mut scratch = Vec::new();
         let mut found = Vec::new();
         // `from`: where the engine goes on; `dfrom`: where decoding does
@@ -669,7 +673,7 @@ impl Scanner {
                 from = self.find(hay, (from, until, dfrom), hi, base, eof, &mut found);
                 dfrom = until;
                 for x in found.drain(..) {
-                    if !lines.tracking {
+                    if !lines.tracking && !no_lines {
                         // The first match: count what was dropped, once,
                         // and keep counting from here on.
                         let counted = match rewind {
@@ -691,7 +695,9 @@ impl Scanner {
             }
             if let Some(p) = part.as_deref_mut() {
                 if base + dfrom as u64 >= p.report.end {
-                    lines.advance(buf, base, p.report.end);
+                    if !no_lines {
+                        lines.advance(buf, base, p.report.end);
+                    }
                     p.newlines = lines.newlines;
                     return Ok(Streamed::Done(base + len as u64));
                 }

@@ -312,6 +312,10 @@ pub(crate) struct RedactArgs {
     /// Layers of encodings to look through (base64 in base64).
     #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_DECODE_DEPTH)]
     pub max_decode_depth: u32,
+    /// Threads that scan a large file's blocks side by side (0 = number
+    /// of CPUs).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
 }
 
 #[derive(Args, Debug)]

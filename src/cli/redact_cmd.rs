@@ -66,6 +66,10 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
         scanner: &scanner,
         mask: &mask,
         keep: report.is_some(),
+        threads: match a.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        },
     };
     let mut stats = Stats::default();
     let mut findings = Vec::new();
@@ -152,39 +156,60 @@ struct Job<'a> {
     scanner: &'a Scanner,
     mask: &'a Mask,
     keep: bool,
+    /// Threads that scan a large file's blocks.
+    threads: usize,
 }
 
 impl Job<'_> {
     /// Redacts `input` into `out`, passing on what each read settles
-    /// (read straight into the scanner's buffer). What was read before a
-    /// read error is still passed on, then the error named.
-    fn stream(&self, input: &mut dyn Read, out: &mut dyn Write) -> Result<Done, Failed> {
-        let mut r = Redactor::new(self.scanner, out)
-            .mask(self.mask.clone())
-            .keep_matches(self.keep);
+    /// (read straight into the scanner's buffer); a regular file in
+    /// blocks side by side. What was read before a read error is still
+    /// passed on, then the error named.
+    fn stream(&self, input: &mut dyn Input, out: &mut dyn Write) -> Result<Done, Failed> {
+        let mut out = Watch {
+            inner: out,
+            failed: false,
+        };
         let mut input = Noting {
             inner: input,
             error: None,
         };
-        let mut bytes = 0u64;
-        loop {
-            let n = r.read_from(&mut input, READ).map_err(Failed::Output)?;
-            if n == 0 {
-                break;
-            }
-            bytes += n as u64;
-            // Someone may be watching: what is settled shows now.
-            r.flush().map_err(Failed::Output)?;
-        }
-        let (count, matches) = (r.count(), r.matches().to_vec());
-        r.finish().map_err(Failed::Output)?;
-        match input.error {
-            Some(e) => Err(Failed::Input(e)),
-            None => Ok(Done {
+        let mut r = Redactor::new(self.scanner, &mut out)
+            .mask(self.mask.clone())
+            .keep_matches(self.keep);
+        let res = (|| {
+            let regular = match input.inner.regular() {
+                Some((file, len)) => Some((file.try_clone()?, len)),
+                None => None,
+            };
+            let bytes = match regular {
+                Some((file, len)) => r.file(&file, len, self.threads)?,
+                None => {
+                    let mut bytes = 0u64;
+                    loop {
+                        let n = r.read_from(&mut input, READ)?;
+                        if n == 0 {
+                            break bytes;
+                        }
+                        bytes += n as u64;
+                        // Someone may be watching: what is settled shows now.
+                        r.flush()?;
+                    }
+                }
+            };
+            r.close()?;
+            let (count, matches) = (r.count(), r.matches().to_vec());
+            Ok(Done {
                 bytes,
                 count,
                 matches,
-            }),
+            })
+        })();
+        drop(r);
+        match (res, input.error) {
+            (Err(e), _) if out.failed => Err(Failed::Output(e)),
+            (Err(e), _) | (Ok(_), Some(e)) => Err(Failed::Input(e)),
+            (Ok(d), None) => Ok(d),
         }
     }
 
@@ -225,11 +250,48 @@ impl Job<'_> {
     }
 }
 
-/// A reader whose error ends the data, and is kept to be named: the
-/// redactor's own errors are then those of its output.
+/// A reader whose error ends the data, and is kept to be named.
 struct Noting<'a> {
-    inner: &'a mut dyn Read,
+    inner: &'a mut dyn Input,
     error: Option<io::Error>,
+}
+
+/// What is read: a regular file is read in blocks side by side.
+trait Input: Read {
+    /// The file and its size, for a regular file.
+    fn regular(&self) -> Option<(&File, u64)> {
+        None
+    }
+}
+
+impl Input for io::StdinLock<'_> {}
+
+impl Input for File {
+    fn regular(&self) -> Option<(&File, u64)> {
+        let m = self.metadata().ok()?;
+        m.is_file().then_some((self, m.len()))
+    }
+}
+
+/// A writer that says whether it failed: errors of a run that it did not
+/// see are the input's.
+struct Watch<'a> {
+    inner: &'a mut dyn Write,
+    failed: bool,
+}
+
+impl Write for Watch<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.failed |= r.is_err();
+        r
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.inner.flush();
+        self.failed |= r.is_err();
+        r
+    }
 }
 
 impl Read for Noting<'_> {

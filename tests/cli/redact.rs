@@ -232,6 +232,21 @@ fn in_place_rewrites_only_files_with_tokens_and_keeps_their_mode() {
     let (code, _, err) = redact(&["--in-place"], b"");
     assert_eq!(code, 2);
     assert!(err.contains("--in-place"), "{err}");
+
+    // A token that ends the file, with no line break after it, is the
+    // last thing settled: still counted, still rewritten.
+    let g = mint("ghp");
+    let last = tree.write("last.txt", &g);
+    let o = bin()
+        .args(["redact", "--in-place", "--fail-on-findings"])
+        .arg(&last)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&last).unwrap(),
+        format!("ghp_{}", "*".repeat(g.len() - 4))
+    );
 }
 
 #[test]
