@@ -114,8 +114,10 @@ struct Span {
     end: u64,
     /// Bytes at its start that stay (a plain token's prefix).
     keep: u64,
-    /// A template's text, in the source's unit; none: stars.
+    /// A template's text, in `unit`; none: stars.
     text: Option<Vec<u8>>,
+    /// How the token is written.
+    unit: Unit,
 }
 
 /// Appends `bytes`, the part of a span `off` bytes into it, as stars.
@@ -171,6 +173,9 @@ struct Wide {
     map_base: u64,
     /// UTF-8 bytes made so far.
     text_len: u64,
+    /// The same bytes read as they are: a stream that starts like UTF-16
+    /// may not be (a binary log), and its plain tokens are masked too.
+    raw: Feed,
 }
 
 /// Whether the first bytes of the data settle UTF-16 or not; `None`:
@@ -233,12 +238,23 @@ impl Masks {
             end: span.1,
             keep: prefix.len() as u64 * unit.width(),
             text,
+            unit,
         };
-        match self.spans.back_mut() {
-            // Overlapping spans (a token beside the encoding it is part
-            // of) are masked as one.
-            Some(last) if s.start < last.end => last.end = last.end.max(s.end),
-            _ => self.spans.push_back(s),
+        // In order (UTF-16 and its bytes as they are come from two
+        // scans); overlapping spans (a token beside the encoding it is
+        // part of) are masked as one.
+        let at = self.spans.partition_point(|x| x.start <= s.start);
+        self.spans.insert(at, s);
+        let mut i = at.saturating_sub(1);
+        while i + 1 < self.spans.len() {
+            if self.spans[i + 1].start < self.spans[i].end {
+                let next = self.spans.remove(i + 1).expect("in range");
+                self.spans[i].end = self.spans[i].end.max(next.end);
+            } else if i > at {
+                break;
+            } else {
+                i += 1;
+            }
         }
         self.count += 1;
         if self.keep {
@@ -248,14 +264,7 @@ impl Masks {
 
     /// Writes the source's bytes from `written` to `upto`, masked; `src`
     /// holds them from offset `base`.
-    fn emit(
-        &mut self,
-        src: &[u8],
-        base: u64,
-        upto: u64,
-        unit: Unit,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
+    fn emit(&mut self, src: &[u8], base: u64, upto: u64, out: &mut dyn Write) -> io::Result<()> {
         let at = |o: u64| (o - base) as usize;
         while self.written < upto {
             let w = self.written;
@@ -268,7 +277,7 @@ impl Masks {
                         None => {
                             self.scratch.clear();
                             let bytes = &src[at(w)..at(stop)];
-                            stars(bytes, w - sp.start, sp.keep, unit, &mut self.scratch);
+                            stars(bytes, w - sp.start, sp.keep, sp.unit, &mut self.scratch);
                             out.write_all(&self.scratch)?;
                         }
                     }
@@ -343,7 +352,7 @@ impl Core {
             masks.add(scanner, m, span, Unit::Byte)
         });
         let (src, base) = feed.held();
-        masks.emit(src, base, settled, Unit::Byte, out)
+        masks.emit(src, base, settled, out)
     }
 
     /// Takes `data` (and at `eof` the end), writing to `out` every byte
@@ -366,6 +375,7 @@ impl Core {
                     map: VecDeque::new(),
                     map_base: 0,
                     text_len: 0,
+                    raw: Feed::new(&self.scanner, self.masks.keep),
                 })),
             };
             return self.push(&head, eof, out);
@@ -407,7 +417,13 @@ impl Core {
         } else {
             src_of(settled)
         };
-        masks.emit(&w.src, w.src_base, upto, unit, out)?;
+        w.raw.push(scanner, data);
+        let raw = scanner.settle(&mut w.raw, eof, |m| {
+            let span = (m.offset, m.offset + m.len);
+            masks.add(scanner, m, span, Unit::Byte)
+        });
+        let upto = upto.min(raw);
+        masks.emit(&w.src, w.src_base, upto, out)?;
         w.map.drain(..(settled - w.map_base) as usize);
         w.map_base = settled;
         let drop = (masks.written - w.src_base) as usize;
@@ -728,7 +744,7 @@ impl Core {
                             self.masks.add(scanner, m, span, Unit::Byte);
                         }
                         let (s0, e0) = (bounds[want], bounds[want + 1]);
-                        self.masks.emit(&bytes, s0, e0, Unit::Byte, out)?;
+                        self.masks.emit(&bytes, s0, e0, out)?;
                         pool.lock().expect("not poisoned").push(bytes);
                         want += 1;
                         *written.0.lock().expect("not poisoned") = want;
@@ -1032,6 +1048,17 @@ mod tests {
                 assert_eq!(out, enc(&masked), "{order:?} {bom:?} by {size}");
             }
         }
+        // What only starts like UTF-16 (a binary log) has its plain
+        // tokens masked all the same.
+        let g = mint("ghp");
+        let bytes = [&[0xFF, 0xFE, 0, 0, 7][..], format!(" {g}\n").as_bytes()].concat();
+        let (out, n) = redact_by(&s, &bytes, 7);
+        assert_eq!(n, 1);
+        assert_eq!(&out[..6], &bytes[..6]);
+        assert_eq!(
+            &out[6..],
+            format!("ghp_{}\n", "*".repeat(g.len() - 4)).as_bytes()
+        );
     }
 
     #[test]
