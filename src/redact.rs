@@ -905,7 +905,7 @@ mod tests {
         t.push_str(&format!("echo {} | base64 -d\n", b64(env.as_bytes())));
         t.push_str(&format!("-----BEGIN-----\n{wrapped}\n-----END-----\n"));
         t.push_str(&format!("powershell -enc {}\n", b64(&utf16)));
-        t.push_str("CF_API_KEY=6d3f0a9c1be24e87a5f9c0d2e1b3a47c9e2f1\n");
+        t.push_str("CF_API_KEY=6d3f0a9c1be24e87a5f9c0d2e1b3a47c9e2f1\n"); // burnkey:allow
         t.push_str(
             "curl -H \"Authorization: Bearer vGNWAMsI-z0oaWdfZp_lvi60ZIF8-qR38Ony1dHq\" \\\n",
         );
