@@ -545,13 +545,15 @@ const PARALLEL_MIN: u64 = 16 << 20;
 const BLOCK: u64 = 1 << 20;
 
 impl<W: Write> Redactor<W> {
-    /// Redacts the regular file `file` of `len` bytes (from `fstat`), from
-    /// its start, as the first thing this redactor does; reading stops at
-    /// `len`. A large text file is cut into blocks at line starts that
-    /// `threads` threads read and scan side by side, each with the
-    /// context around its block, while this one writes them in order:
-    /// the same bytes as one pass. (Without kept matches: they need the
-    /// lines of one pass.) Returns the bytes read.
+    /// Redacts the regular file `file` of `len` bytes (from `fstat`),
+    /// from its start to `len`, after whatever was written before (then
+    /// call [`Redactor::close`] or [`Redactor::finish`]). When it is the
+    /// first thing this redactor does, a large text file is cut into
+    /// blocks at line starts that `threads` threads read and scan side by
+    /// side, each with the context around its block, while this one
+    /// writes them in order: the same bytes as one pass. (Not with
+    /// [`Redactor::keep_matches`]: lines need one pass.) Returns the bytes
+    /// read.
     pub fn file(&mut self, file: &File, len: u64, threads: usize) -> io::Result<u64> {
         self.file_in(file, len, threads, (PARALLEL_MIN, BLOCK))
     }
