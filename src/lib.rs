@@ -8,8 +8,9 @@
 //! **The token core** (always built; `default-features = false` is just
 //! this): [`checksum`] and [`layout`] describe what follows a prefix as data,
 //! [`format`](mod@format) checks and mints tokens of one format, [`rules`] reads rule
-//! files (`patterns/`), [`scope`], [`record`] and [`verify`] serve services
-//! that issue their own tokens.
+//! files (`patterns/`), [`scope`], [`record`], [`store`] and [`verify`] serve
+//! services that issue their own tokens (records in JSON lines, or with the
+//! `sqlite` feature in SQLite).
 //!
 //! **Scanning** (feature `scan`): a [`Scanner`] finds tokens in bytes,
 //! plain, escaped, base64-encoded or UTF-16 (the crate-private `decode`);
@@ -52,6 +53,9 @@ pub mod layout;
 pub mod record;
 pub mod rules;
 pub mod scope;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+pub mod store;
 pub mod verify;
 
 // Scanning.
@@ -108,7 +112,7 @@ pub(crate) mod revoke;
 pub use checksum::Scheme;
 pub use error::{Error, ScopeError, TokenError};
 pub use format::{Format, FormatSet};
-pub use record::{JsonlStore, Record, RecordStore};
+pub use record::{JsonlStore, Record, RecordStore, Revoked, Store};
 pub use rules::{Confidence, Rule, RuleSet};
 pub use scope::Scope;
 pub use verify::{Decision, Denied, Verifier};

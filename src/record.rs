@@ -75,7 +75,7 @@ impl Record {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if self.token_sha256.len() != 64
             || !self
                 .token_sha256
@@ -143,6 +143,56 @@ pub fn mint_at(
         hint: redact(&token, format.prefix.len()),
     };
     Ok(Minted { token, record })
+}
+
+/// What revoking a record did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revoked {
+    /// The record, revoked.
+    pub record: Record,
+    /// It was revoked already: nothing changed.
+    pub already: bool,
+}
+
+/// A store that is written too: what `burnkey mint`, `verify` and `store`
+/// use. [`JsonlStore`] and, with the `sqlite` feature,
+/// `burnkey::sqlite::SqliteStore` implement it; [`crate::store::open`] picks
+/// one by name.
+pub trait Store: RecordStore + Send + Sync {
+    /// Adds records (their ids are new).
+    fn insert(&self, records: &[Record]) -> Result<(), Error>;
+
+    /// Marks revoked the record whose id, token or token SHA-256 is `key`,
+    /// at once for every process sharing the store; `None` when no record
+    /// matches. Revoking twice changes nothing, and says so.
+    fn revoke_once(&self, key: &str, now: SystemTime) -> Result<Option<Revoked>, Error>;
+
+    /// Every record, in the order they were added, and what could not be
+    /// read.
+    fn all(&self) -> Result<Loaded, Error>;
+
+    /// The distinct (kind, scheme, format) of the records: the formats a
+    /// verifier must know.
+    fn kinds(&self) -> Result<Vec<(String, String, Option<String>)>, Error> {
+        let mut k: Vec<_> = self
+            .all()?
+            .records
+            .into_iter()
+            .map(|r| (r.kind, r.scheme, r.format))
+            .collect();
+        k.sort();
+        k.dedup();
+        Ok(k)
+    }
+
+    /// Where it is, for messages.
+    fn describe(&self) -> String;
+}
+
+impl<S: RecordStore + ?Sized> RecordStore for Box<S> {
+    fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<Record>, Error> {
+        (**self).find_by_hash(hash)
+    }
 }
 
 /// Where records live. Implement it over your database; the crate ships
@@ -316,36 +366,73 @@ impl JsonlStore {
 
     /// [`JsonlStore::revoke`] with an explicit clock.
     pub fn revoke_at(&self, key: &str, now: SystemTime) -> Result<Record, Error> {
+        match self.revoke_once(key, now)? {
+            Some(r) => Ok(r.record),
+            None => Err(Error::Invalid(format!(
+                "{}: no record matches that token or record id",
+                self.path.display()
+            ))),
+        }
+    }
+}
+
+/// Whether `r` is the record `key` names: its id, its token, or the
+/// token's SHA-256 (hex).
+fn names(r: &Record, key: &str, key_hash: &str) -> bool {
+    r.id == key || r.token_sha256 == key_hash || r.token_sha256 == key
+}
+
+impl Store for JsonlStore {
+    fn insert(&self, records: &[Record]) -> Result<(), Error> {
+        self.append(records)
+    }
+
+    fn revoke_once(&self, key: &str, now: SystemTime) -> Result<Option<Revoked>, Error> {
         let _lock = self.lock()?;
         let key_hash = sha256_hex(key.as_bytes());
         let mut lines = self.raw_lines()?;
-        let mut hit = None;
+        let (mut hit, mut changed) = (None, false);
         for line in lines.iter_mut() {
             let Ok(mut r) = JsonlStore::parse_line(line) else {
                 continue;
             };
-            if r.id == key || r.token_sha256 == key_hash || r.token_sha256 == key {
+            if names(&r, key, &key_hash) {
                 if !r.revoked {
                     r.revoked = true;
                     r.revoked_at = Some(rfc3339(now));
                     *line = serde_json::to_string(&r).expect("records serialize");
+                    changed = true;
                 }
                 hit = Some(r);
             }
         }
-        let Some(r) = hit else {
-            return Err(Error::Invalid(format!(
-                "{}: no record matches that token or record id",
-                self.path.display()
-            )));
+        let Some(record) = hit else {
+            return Ok(None);
         };
-        let mut text = lines.join("\n");
-        if !text.is_empty() {
-            text.push('\n');
+        if changed {
+            let mut text = lines.join("\n");
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            crate::fsutil::write_atomic(&self.path, text.as_bytes(), None)
+                .map_err(|e| Error::io(&self.path, e))?;
         }
-        crate::fsutil::write_atomic(&self.path, text.as_bytes(), None)
-            .map_err(|e| Error::io(&self.path, e))?;
-        Ok(r)
+        Ok(Some(Revoked {
+            record,
+            already: !changed,
+        }))
+    }
+
+    /// A store not yet written holds nothing.
+    fn all(&self) -> Result<Loaded, Error> {
+        if !self.path.exists() && std::fs::symlink_metadata(&self.path).is_err() {
+            return Ok(Loaded::default());
+        }
+        self.load()
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
     }
 }
 

@@ -54,7 +54,7 @@ pub(crate) enum Cmd {
     Mint(MintArgs),
     /// Verify a presented token against a record store for a scope.
     Verify(VerifyArgs),
-    /// Manage a record store: list records, revoke a token.
+    /// Manage a record store: list records, revoke a token, migrate.
     #[command(subcommand)]
     Store(StoreCmd),
     /// List or self-test the detection rules.
@@ -360,9 +360,10 @@ pub(crate) struct MintArgs {
     /// Output format: the token per line, or `{"token", "record"}` per line.
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutFormat,
-    /// Append the records to this JSON-lines store.
-    #[arg(long, value_name = "FILE")]
-    pub store: Option<PathBuf>,
+    /// Add the records to this store: `tokens.jsonl` (JSON lines),
+    /// `tokens.db` or `sqlite:PATH` (SQLite).
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<String>,
     /// Add the formats in this rule file (repeatable): `--kind` may name them.
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
@@ -372,9 +373,9 @@ pub(crate) struct MintArgs {
 pub(crate) struct VerifyArgs {
     /// The presented token, or `-` to read it from stdin.
     pub token: String,
-    /// The JSON-lines record store.
-    #[arg(long, value_name = "FILE")]
-    pub store: PathBuf,
+    /// The record store: `tokens.jsonl`, `tokens.db` or `sqlite:PATH`.
+    #[arg(long, value_name = "STORE")]
+    pub store: String,
     /// The scope the request needs.
     #[arg(long)]
     pub scope: String,
@@ -389,15 +390,26 @@ pub(crate) enum StoreCmd {
     Revoke {
         /// The token (or `-` for stdin), its SHA-256, or a record id.
         key: String,
-        #[arg(long, value_name = "FILE")]
-        store: PathBuf,
+        /// `tokens.jsonl`, `tokens.db` or `sqlite:PATH`.
+        #[arg(long, value_name = "STORE")]
+        store: String,
     },
     /// List records (never tokens).
     List {
-        #[arg(long, value_name = "FILE")]
-        store: PathBuf,
+        /// `tokens.jsonl`, `tokens.db` or `sqlite:PATH`.
+        #[arg(long, value_name = "STORE")]
+        store: String,
         #[arg(long, value_enum, default_value = "text")]
         format: OutFormat,
+    },
+    /// Copy every record of one store into another (e.g. `tokens.jsonl`
+    /// into `tokens.db`); records already there (same id) are skipped, so
+    /// running it again changes nothing.
+    Migrate {
+        /// The store to read.
+        from: String,
+        /// The store to add to (created if missing).
+        to: String,
     },
 }
 

@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use crate::record::{self, JsonlStore};
+use crate::record::{self, Store};
 use crate::verify::{Decision, Verifier};
 use crate::{Format, FormatSet, RuleSet, Scheme, Scope};
 
@@ -86,9 +86,9 @@ pub(crate) fn mint(a: MintArgs) -> anyhow::Result<Exit> {
         minted.push(record::mint(&format, &scopes, a.ttl)?);
     }
     // Store first: a token printed but not stored could never be verified.
-    if let Some(path) = &a.store {
+    if let Some(spec) = &a.store {
         let records: Vec<_> = minted.iter().map(|m| m.record.clone()).collect();
-        JsonlStore::new(path).append(&records)?;
+        open_store(spec)?.insert(&records)?;
     }
     let mut out = std::io::stdout().lock();
     for m in &minted {
@@ -97,24 +97,36 @@ pub(crate) fn mint(a: MintArgs) -> anyhow::Result<Exit> {
             OutFormat::Json => writeln!(out, "{}", json!({"token": m.token, "record": m.record}))?,
         }
     }
-    if let Some(path) = &a.store {
-        eprintln!(
-            "burnkey: stored {} record(s) in {}",
-            minted.len(),
-            path.display()
-        );
+    if let Some(spec) = &a.store {
+        eprintln!("burnkey: stored {} record(s) in {spec}", minted.len());
     }
     Ok(Exit::Ok)
 }
 
-fn load_store(path: &std::path::Path) -> anyhow::Result<record::Loaded> {
-    let loaded = JsonlStore::new(path)
-        .load()
-        .with_context(|| "cannot read the record store")?;
+/// The store `spec` names (see `burnkey::store::open`).
+fn open_store(spec: &str) -> anyhow::Result<Box<dyn Store>> {
+    crate::store::open(spec).with_context(|| format!("cannot open the record store {spec}"))
+}
+
+/// An existing store: reading one that is not there is a mistake, not an
+/// empty store.
+fn existing_store(spec: &str) -> anyhow::Result<Box<dyn Store>> {
+    let (_, path) = crate::store::kind(spec);
+    if !path.exists() {
+        bail!("{}: no such record store", path.display());
+    }
+    open_store(spec)
+}
+
+/// Every record of `store`, with a warning for each that cannot be read.
+fn load_store(store: &dyn Store) -> anyhow::Result<record::Loaded> {
+    let loaded = store
+        .all()
+        .with_context(|| format!("cannot read the record store {}", store.describe()))?;
     for bad in &loaded.bad_lines {
         eprintln!(
             "burnkey: warning: {}:{}: skipped: {}",
-            path.display(),
+            store.describe(),
             bad.line,
             bad.message
         );
@@ -125,15 +137,25 @@ fn load_store(path: &std::path::Path) -> anyhow::Result<record::Loaded> {
 pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     let token = read_token_arg(&a.token)?;
     let scope = Scope::parse(&a.scope)?;
-    let loaded = load_store(&a.store)?;
-    // The store may hold custom kinds; learn their formats (no lookup yet).
+    let store = existing_store(&a.store)?;
+    // The store may hold custom kinds: learn their formats. A JSON-lines
+    // file is read once (its unreadable lines named); SQLite is asked for
+    // the kinds, then the token is looked up by the index on its hash.
+    let (kinds, records): (BTreeSet<_>, Box<dyn crate::RecordStore>) =
+        match crate::store::kind(&a.store).0 {
+            crate::store::Kind::Jsonl => {
+                let loaded = load_store(&*store)?;
+                let kinds = loaded
+                    .records
+                    .iter()
+                    .map(|r| (r.kind.clone(), r.scheme.clone(), r.format.clone()))
+                    .collect();
+                (kinds, Box::new(Records(loaded.records)))
+            }
+            crate::store::Kind::Sqlite => (store.kinds()?.into_iter().collect(), store),
+        };
     let known = known_formats(&a.rules)?;
     let mut formats: Vec<Format> = known.formats().to_vec();
-    let kinds: BTreeSet<(String, String, Option<String>)> = loaded
-        .records
-        .iter()
-        .map(|r| (r.kind.clone(), r.scheme.clone(), r.format.clone()))
-        .collect();
     for (kind, scheme, id) in kinds {
         let by_id = id.as_deref().and_then(|id| known.by_name(id));
         if by_id.is_some() || (id.is_none() && known.by_name(&kind).is_some()) {
@@ -147,7 +169,7 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
             ),
         }
     }
-    let verifier = Verifier::new(FormatSet::new(formats), Records(loaded.records));
+    let verifier = Verifier::new(FormatSet::new(formats), records);
     let mut out = std::io::stdout().lock();
     match verifier.verify(&token, &scope)? {
         Decision::Allowed { record_id } => {
@@ -161,7 +183,7 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     }
 }
 
-/// Records already loaded (the CLI reads the file once).
+/// Records already loaded (the CLI reads a JSON-lines file once).
 struct Records(Vec<crate::Record>);
 
 impl crate::RecordStore for Records {
@@ -174,24 +196,60 @@ pub(crate) fn store(c: StoreCmd) -> anyhow::Result<Exit> {
     match c {
         StoreCmd::Revoke { key, store } => {
             let key = read_token_arg(&key)?;
-            let s = JsonlStore::new(&store);
-            if !store.exists() {
-                bail!("{}: no such record store", store.display());
-            }
-            match s.revoke(&key) {
-                Ok(r) => {
+            let s = existing_store(&store)?;
+            match s.revoke_once(&key, std::time::SystemTime::now())? {
+                Some(r) if r.already => {
+                    let (r, at) = (&r.record, r.record.revoked_at.as_deref());
+                    println!(
+                        "already revoked: record {} ({} {}) since {}; nothing changed",
+                        r.id,
+                        r.kind,
+                        r.hint,
+                        at.unwrap_or("an unknown time")
+                    );
+                    Ok(Exit::Ok)
+                }
+                Some(r) => {
+                    let r = &r.record;
                     println!("revoked: record {} ({} {})", r.id, r.kind, r.hint);
                     Ok(Exit::Ok)
                 }
-                Err(crate::Error::Invalid(msg)) => {
-                    println!("not found: {msg}");
+                None => {
+                    println!(
+                        "not found: {}: no record matches that token or record id",
+                        s.describe()
+                    );
                     Ok(Exit::Found)
                 }
-                Err(e) => Err(e.into()),
             }
         }
+        StoreCmd::Migrate { from, to } => {
+            let src = existing_store(&from)?;
+            let dst = open_store(&to)?;
+            let loaded = load_store(&*src)?;
+            let there: BTreeSet<String> = dst.all()?.records.into_iter().map(|r| r.id).collect();
+            let total = loaded.records.len();
+            let new: Vec<_> = loaded
+                .records
+                .into_iter()
+                .filter(|r| !there.contains(&r.id))
+                .collect();
+            dst.insert(&new)?;
+            println!(
+                "migrated {} record(s) from {} to {} ({} already there)",
+                new.len(),
+                src.describe(),
+                dst.describe(),
+                total - new.len()
+            );
+            Ok(if loaded.bad_lines.is_empty() {
+                Exit::Ok
+            } else {
+                Exit::Error
+            })
+        }
         StoreCmd::List { store, format } => {
-            let loaded = load_store(&store)?;
+            let loaded = load_store(&*existing_store(&store)?)?;
             let now = std::time::SystemTime::now();
             let mut out = std::io::stdout().lock();
             for r in &loaded.records {

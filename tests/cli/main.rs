@@ -15,4 +15,5 @@ mod revoke;
 mod rules;
 mod scan;
 mod server;
+mod store;
 mod token;
