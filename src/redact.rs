@@ -845,6 +845,7 @@ mod tests {
     use super::*;
     use crate::format::FormatSet;
     use crate::rules::RuleSet;
+    use crate::scan::tests::Trickle;
     use base64::Engine as _;
 
     fn mint(kind: &str) -> String {
@@ -864,17 +865,6 @@ mod tests {
         r.close().unwrap();
         let n = r.count();
         (r.finish().unwrap(), n)
-    }
-
-    /// A reader that hands out at most `n` bytes a call.
-    struct Trickle<'a>(&'a [u8], usize);
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.0.len().min(self.1).min(out.len());
-            out[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
     }
 
     /// Every kind of token the scanner finds, with the text around them.

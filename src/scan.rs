@@ -923,13 +923,13 @@ impl RuleSet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::format::FormatSet;
 
     /// A reader that hands out at most `n` bytes per call, to exercise every
     /// split of the data.
-    struct Trickle<'a>(&'a [u8], usize);
+    pub(crate) struct Trickle<'a>(pub &'a [u8], pub usize);
 
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
