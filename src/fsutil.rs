@@ -125,19 +125,6 @@ pub fn create_private(path: &Path, append: bool) -> io::Result<fs::File> {
     o.open(path)
 }
 
-/// Creates the file at `path` `0600` if it does not exist (an existing
-/// one is left as it is).
-#[cfg(feature = "sqlite")]
-pub fn create_new_private(path: &Path) -> io::Result<()> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(PRIVATE_FILE)
-        .open(path)
-        .map(drop)
-}
-
 /// Creates `dir` and its missing parents `0700`.
 #[cfg(feature = "cli")]
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {

@@ -310,6 +310,13 @@ pub(crate) fn find_in(
 /// still name it (`api.cloudflare.com` on the line below a bearer header),
 /// so a filter that passes bytes on as they arrive holds it back.
 pub(crate) fn awaiting(rules: &[KeywordRule], hay: &[u8], lo: usize) -> Option<usize> {
+    // Only a `near` context looks ahead.
+    if !rules
+        .iter()
+        .any(|r| r.contexts.iter().any(|c| c.near.is_some()))
+    {
+        return None;
+    }
     let len = hay.len();
     let mut p = lo;
     while p < len {

@@ -196,6 +196,8 @@ struct Core {
     feed: Feed,
     mode: Mode,
     masks: Masks,
+    /// Where a read lands before the data's kind is known, or in UTF-16.
+    chunk: Vec<u8>,
 }
 
 /// What is found, as spans to mask.
@@ -243,18 +245,16 @@ impl Masks {
         // In order (UTF-16 and its bytes as they are come from two
         // scans); overlapping spans (a token beside the encoding it is
         // part of) are masked as one.
-        let at = self.spans.partition_point(|x| x.start <= s.start);
-        self.spans.insert(at, s);
-        let mut i = at.saturating_sub(1);
-        while i + 1 < self.spans.len() {
-            if self.spans[i + 1].start < self.spans[i].end {
-                let next = self.spans.remove(i + 1).expect("in range");
-                self.spans[i].end = self.spans[i].end.max(next.end);
-            } else if i > at {
-                break;
-            } else {
-                i += 1;
-            }
+        let mut i = self.spans.partition_point(|x| x.start <= s.start);
+        self.spans.insert(i, s);
+        if i > 0 && self.spans[i].start < self.spans[i - 1].end {
+            let s = self.spans.remove(i).expect("just inserted");
+            i -= 1;
+            self.spans[i].end = self.spans[i].end.max(s.end);
+        }
+        while i + 1 < self.spans.len() && self.spans[i + 1].start < self.spans[i].end {
+            let next = self.spans.remove(i + 1).expect("in range");
+            self.spans[i].end = self.spans[i].end.max(next.end);
         }
         self.count += 1;
         if self.keep {
@@ -303,6 +303,7 @@ impl Core {
             scanner: scanner.clone(),
             feed: Feed::new(scanner, false),
             mode: Mode::Sniff(Vec::new()),
+            chunk: Vec::new(),
             masks: Masks {
                 mask: Mask::Stars,
                 written: 0,
@@ -326,12 +327,12 @@ impl Core {
     /// read: 0 at the end, which is then passed on.
     fn read_from(&mut self, r: &mut dyn Read, n: usize, out: &mut dyn Write) -> io::Result<usize> {
         if !matches!(self.mode, Mode::Text) {
-            let mut buf = std::mem::take(&mut self.masks.scratch);
-            buf.resize(n, 0);
-            let got = read_once(r, &mut buf)?;
-            self.push(&buf[..got], got == 0, out)?;
-            self.masks.scratch = buf;
-            return Ok(got);
+            let mut chunk = std::mem::take(&mut self.chunk);
+            chunk.resize(n, 0);
+            let got = read_once(r, &mut chunk);
+            let done = got.and_then(|got| self.push(&chunk[..got], got == 0, out).map(|()| got));
+            self.chunk = chunk;
+            return done;
         }
         let got = read_once(r, self.feed.room(&self.scanner, n))?;
         self.feed.fill(got);
@@ -385,6 +386,7 @@ impl Core {
             feed,
             mode,
             masks,
+            ..
         } = self;
         let Mode::Wide(w) = mode else {
             feed.push(scanner, data);
@@ -568,9 +570,9 @@ impl<W: Write> Redactor<W> {
     ) -> io::Result<u64> {
         let mut head = [0u8; 64];
         let n = file.read_at(&mut head[..(len.min(64) as usize)], 0)?;
+        // Blocks only from the start, and only of text.
         let text = matches!(self.core.mode, Mode::Sniff(ref h) if h.is_empty())
-            && self.core.masks.written == 0
-            && !matches!(sniff(&head[..n], n as u64 == len), None | Some(Some(_)));
+            && sniff(&head[..n], n as u64 == len) == Some(None);
         if !text || threads < 2 || len < min || self.core.masks.keep {
             let mut at = At {
                 file,

@@ -85,7 +85,7 @@ impl SqliteStore {
         let path = path.into();
         // Created 0600 first: SQLite gives its -wal and -shm files the
         // database file's mode.
-        crate::fsutil::create_new_private(&path).map_err(|e| Error::io(&path, e))?;
+        crate::fsutil::create_private(&path, true).map_err(|e| Error::io(&path, e))?;
         let conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
         conn.busy_timeout(BUSY).map_err(|e| db_err(&path, e))?;
         // WAL persists in the file; setting it again is a no-op.

@@ -178,12 +178,8 @@ impl Job<'_> {
             .mask(self.mask.clone())
             .keep_matches(self.keep);
         let res = (|| {
-            let regular = match input.inner.regular() {
-                Some((file, len)) => Some((file.try_clone()?, len)),
-                None => None,
-            };
-            let bytes = match regular {
-                Some((file, len)) => r.file(&file, len, self.threads)?,
+            let bytes = match input.inner.regular() {
+                Some((file, len)) => r.file(file, len, self.threads)?,
                 None => {
                     let mut bytes = 0u64;
                     loop {
