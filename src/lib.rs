@@ -94,6 +94,12 @@ pub(crate) mod walk;
 #[cfg(feature = "webhook")]
 pub mod webhook;
 
+// The issuer's receiver.
+#[cfg(any(feature = "cli", feature = "serve"))]
+pub(crate) mod net;
+#[cfg(feature = "serve")]
+pub mod serve;
+
 // The command line and what only it uses.
 #[cfg(feature = "cli")]
 #[doc(hidden)]

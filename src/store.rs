@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
+use crate::checksum::Scheme;
 use crate::error::Error;
+use crate::format::{Format, FormatSet};
 use crate::record::{JsonlStore, Store};
 
 /// What kind of store `spec` names.
@@ -53,6 +55,36 @@ pub fn open(spec: &str) -> Result<Box<dyn Store>, Error> {
             path.display()
         ))),
     }
+}
+
+/// The formats a verifier of a store needs: `known`'s, plus a format for
+/// each custom kind among the store's `kinds` (see [`Store::kinds`]). The
+/// second list names the formats that only their rule file defines
+/// (`--rules FILE`): records of them cannot be verified without it.
+pub fn formats_for(
+    known: &FormatSet,
+    kinds: impl IntoIterator<Item = (String, String, Option<String>)>,
+) -> (FormatSet, Vec<String>) {
+    let mut formats: Vec<Format> = known.formats().to_vec();
+    let mut missing = Vec::new();
+    for (kind, scheme, id) in kinds {
+        let by_id = id.as_deref().and_then(|id| known.by_name(id));
+        if by_id.is_some() || (id.is_none() && known.by_name(&kind).is_some()) {
+            continue;
+        }
+        // A custom prefix minted with one of the named schemes.
+        let custom = match scheme.parse::<Scheme>() {
+            Ok(s) if !s.is_empty() && known.by_name(&kind).is_none() => {
+                Format::custom(&kind, s).ok()
+            }
+            _ => None,
+        };
+        match custom {
+            Some(f) if id.as_deref().is_none_or(|id| id == f.id) => formats.push(f),
+            _ => missing.push(id.unwrap_or(kind)),
+        }
+    }
+    (FormatSet::new(formats), missing)
 }
 
 #[cfg(all(test, feature = "sqlite"))]

@@ -9,6 +9,7 @@ mod report_cmd;
 mod revoke_cmd;
 mod rules_cmd;
 mod scan_cmd;
+mod serve_cmd;
 mod token_cmd;
 
 use std::path::PathBuf;
@@ -57,6 +58,9 @@ pub(crate) enum Cmd {
     /// Manage a record store: list records, revoke a token, migrate.
     #[command(subcommand)]
     Store(StoreCmd),
+    /// Receive leak reports (burnkey's signed webhooks, GitHub's secret
+    /// scanning alerts) and revoke the records of the tokens you minted.
+    Serve(Box<ServeArgs>),
     /// List or self-test the detection rules.
     #[command(subcommand)]
     Rules(RulesCmd),
@@ -384,6 +388,62 @@ pub(crate) struct VerifyArgs {
     pub rules: Vec<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8787; `[serve] listen`].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The record store: `tokens.db`, `sqlite:PATH` or `tokens.jsonl`.
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<String>,
+    /// Add the formats in this rule file (repeatable), for records of its kinds.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// The environment variable with the webhook secret(s) of
+    /// `/v1/revocations`, space-separated for rotation [default:
+    /// BURNKEY_REVOKE_SECRET].
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+    /// GitHub's secret scanning keys (the JSON of
+    /// `/meta/public_keys/secret_scanning`): turns on
+    /// `/v1/github/secret-scanning`.
+    #[arg(long, value_name = "FILE")]
+    pub github_keys: Option<PathBuf>,
+    /// Fetch GitHub's keys from here when an alert names an unknown key.
+    #[arg(long, value_name = "URL")]
+    pub github_keys_url: Option<String>,
+    /// Settings file with a `[serve]` section [default: ./burnkey.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How far `webhook-timestamp` may be from now [default: 5m].
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub tolerance: Option<std::time::Duration>,
+    /// Largest request body; larger ones are answered 413 [default: 1M].
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub max_body: Option<u64>,
+    /// Connections open at once; one more is answered 503 [default: 256].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Reports handled at once [default: 32].
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<usize>,
+    /// Time a client has to send a request's head [default: 10s].
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub header_timeout: Option<std::time::Duration>,
+    /// Time a client has to send a request's body [default: 30s].
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub read_timeout: Option<std::time::Duration>,
+    /// On SIGTERM, how long requests in flight may still take [default: 30s].
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub grace: Option<std::time::Duration>,
+    /// Log lines: text, or one JSON object per line.
+    #[arg(long, value_enum)]
+    pub log_format: Option<OutFormat>,
+    /// Run this program once per revoked record (the event as JSON on stdin).
+    #[arg(long, value_name = "PROGRAM")]
+    pub notify_command: Option<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub(crate) enum StoreCmd {
     /// Mark a record revoked, by token, token SHA-256 or record id.
@@ -438,17 +498,7 @@ fn report_format() -> impl clap::builder::TypedValueParser<Value = ReportFormat>
 
 /// Parses `10M`, `2G`, `512K`, `100` (bytes).
 fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, mul) = match s.char_indices().last() {
-        Some((i, 'K' | 'k')) => (&s[..i], 1u64 << 10),
-        Some((i, 'M' | 'm')) => (&s[..i], 1 << 20),
-        Some((i, 'G' | 'g')) => (&s[..i], 1 << 30),
-        _ => (s, 1),
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mul))
-        .ok_or_else(|| format!("{s:?} is not a size like 100, 512K, 10M or 2G"))
+    crate::serve::settings::parse_size(s)
 }
 
 /// Reads a token argument: itself, or stdin for `-` (trimmed; at most 1 MiB).
@@ -487,6 +537,7 @@ fn run() -> anyhow::Result<Exit> {
     match cli.cmd {
         Cmd::Scan(a) => scan_cmd::run(*a),
         Cmd::Redact(a) => redact_cmd::run(a),
+        Cmd::Serve(a) => serve_cmd::run(*a),
         Cmd::Check(a) => token_cmd::check(a),
         Cmd::Mint(a) => token_cmd::mint(a),
         Cmd::Verify(a) => token_cmd::verify(a),
@@ -524,14 +575,5 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("100"), Ok(100));
-        assert_eq!(parse_size("2K"), Ok(2048));
-        assert_eq!(parse_size("10M"), Ok(10 << 20));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("99999999999999G").is_err());
     }
 }

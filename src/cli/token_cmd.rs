@@ -154,22 +154,11 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
             }
             crate::store::Kind::Sqlite => (store.kinds()?.into_iter().collect(), store),
         };
-    let known = known_formats(&a.rules)?;
-    let mut formats: Vec<Format> = known.formats().to_vec();
-    for (kind, scheme, id) in kinds {
-        let by_id = id.as_deref().and_then(|id| known.by_name(id));
-        if by_id.is_some() || (id.is_none() && known.by_name(&kind).is_some()) {
-            continue;
-        }
-        match format_for(&known, &kind, Some(&scheme)) {
-            Ok(f) if id.as_deref().is_none_or(|id| id == f.id) => formats.push(f),
-            _ => eprintln!(
-                "burnkey: warning: records of format {} (kind {kind}) need the rule file that defines it: --rules FILE",
-                id.as_deref().unwrap_or(&kind)
-            ),
-        }
+    let (formats, missing) = crate::store::formats_for(&known_formats(&a.rules)?, kinds);
+    for id in missing {
+        eprintln!("burnkey: warning: records of format {id} need the rule file that defines it: --rules FILE");
     }
-    let verifier = Verifier::new(FormatSet::new(formats), records);
+    let verifier = Verifier::new(formats, records);
     let mut out = std::io::stdout().lock();
     match verifier.verify(&token, &scope)? {
         Decision::Allowed { record_id } => {

@@ -41,6 +41,9 @@ pub enum SendMode {
 struct Doc {
     #[serde(default)]
     revoke: Vec<EndpointDoc>,
+    /// `burnkey serve`'s settings (read by `serve::Settings`).
+    #[allow(dead_code)]
+    serve: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -132,45 +135,7 @@ fn duration(
 
 /// Checks that `url` is https, or http to a loopback address.
 pub fn check_url(url: &str) -> Result<(), Error> {
-    // Credentials in the URL would be echoed in dry runs, reports, the
-    // outbox and `revoke status`: refuse them, and without repeating them.
-    let authority = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or("");
-    if authority.contains('@') {
-        return Err(Error::Invalid(
-            "an endpoint url carries credentials (user:password@host): remove them; the webhook secret belongs in secret_env".into(),
-        ));
-    }
-    let uri: ureq::http::Uri = url
-        .parse()
-        .map_err(|e| Error::Invalid(format!("bad url {url:?}: {e}")))?;
-    let host = uri.host().unwrap_or("");
-    if host.is_empty() {
-        return Err(Error::Invalid(format!("bad url {url:?}: no host")));
-    }
-    match uri.scheme_str() {
-        Some("https") => Ok(()),
-        Some("http") => {
-            let h = host.trim_start_matches('[').trim_end_matches(']');
-            let loopback = h == "localhost"
-                || h.parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-            if loopback {
-                Ok(())
-            } else {
-                Err(Error::Invalid(format!(
-                    "refusing plain http:// to {host}: use https (http is allowed only for loopback addresses)"
-                )))
-            }
-        }
-        _ => Err(Error::Invalid(format!(
-            "bad url {url:?}: the scheme must be https"
-        ))),
-    }
+    crate::net::check_url(url, "the webhook secret belongs in secret_env")
 }
 
 impl Config {

@@ -14,6 +14,7 @@ mod report;
 mod revoke;
 mod rules;
 mod scan;
+mod serve;
 mod server;
 mod store;
 mod token;

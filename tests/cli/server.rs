@@ -30,6 +30,8 @@ impl Seen {
 /// What to do with a request.
 pub enum Act {
     Reply(u16, Vec<(&'static str, String)>),
+    /// Answer with this body.
+    Body(u16, Vec<u8>),
     /// Close the connection without answering.
     Drop,
     /// Answer nothing for this long, then close.
@@ -129,37 +131,39 @@ impl Server {
                             let mut r = BufReader::new(stream);
                             while let Some(mut seen) = read_request(&mut r) {
                                 let n = count.fetch_add(1, Ordering::SeqCst);
-                                match behaviour(&seen, n) {
-                                    Act::Reply(code, headers) => {
-                                        let mut resp = format!(
-                                            "HTTP/1.1 {code} {}\r\nContent-Length: 2\r\n",
-                                            reason(code)
-                                        );
-                                        for (k, v) in headers {
-                                            resp.push_str(&format!("{k}: {v}\r\n"));
-                                        }
-                                        resp.push_str("\r\nok");
-                                        seen.status = code;
+                                let (code, headers, body) = match behaviour(&seen, n) {
+                                    Act::Reply(code, headers) => (code, headers, b"ok".to_vec()),
+                                    Act::Body(code, body) => (code, vec![], body),
+                                    act => {
                                         log.lock().unwrap().push(seen);
-                                        if w.write_all(resp.as_bytes()).is_err() {
-                                            return;
-                                        }
-                                    }
-                                    Act::Drop => {
-                                        log.lock().unwrap().push(seen);
-                                        let _ = w.shutdown(std::net::Shutdown::Both);
-                                        return;
-                                    }
-                                    Act::Hang(d) => {
-                                        log.lock().unwrap().push(seen);
-                                        let until = std::time::Instant::now() + d;
-                                        while std::time::Instant::now() < until
-                                            && !stop.load(Ordering::Relaxed)
-                                        {
-                                            std::thread::sleep(Duration::from_millis(20));
+                                        if let Act::Hang(d) = act {
+                                            let until = std::time::Instant::now() + d;
+                                            while std::time::Instant::now() < until
+                                                && !stop.load(Ordering::Relaxed)
+                                            {
+                                                std::thread::sleep(Duration::from_millis(20));
+                                            }
+                                        } else {
+                                            let _ = w.shutdown(std::net::Shutdown::Both);
                                         }
                                         return;
                                     }
+                                };
+                                let mut resp = format!(
+                                    "HTTP/1.1 {code} {}\r\nContent-Length: {}\r\n",
+                                    reason(code),
+                                    body.len()
+                                );
+                                for (k, v) in headers {
+                                    resp.push_str(&format!("{k}: {v}\r\n"));
+                                }
+                                resp.push_str("\r\n");
+                                let mut resp = resp.into_bytes();
+                                resp.extend_from_slice(&body);
+                                seen.status = code;
+                                log.lock().unwrap().push(seen);
+                                if w.write_all(&resp).is_err() {
+                                    return;
                                 }
                             }
                         });

@@ -1,0 +1,47 @@
+//! What every outgoing request of burnkey's must satisfy.
+
+use crate::error::Error;
+
+/// Checks that `url` is https, or http to a loopback address, and carries
+/// no credentials (`hint` says where they belong instead).
+pub fn check_url(url: &str, hint: &str) -> Result<(), Error> {
+    // Credentials in the URL would be echoed in dry runs, reports, the
+    // outbox and `revoke status`: refuse them, and without repeating them.
+    let authority = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    if authority.contains('@') {
+        return Err(Error::Invalid(format!(
+            "the url carries credentials (user:password@host): remove them; {hint}"
+        )));
+    }
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|e| Error::Invalid(format!("bad url {url:?}: {e}")))?;
+    let host = uri.host().unwrap_or("");
+    if host.is_empty() {
+        return Err(Error::Invalid(format!("bad url {url:?}: no host")));
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") => {
+            let h = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = h == "localhost"
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                Err(Error::Invalid(format!(
+                    "refusing plain http:// to {host}: use https (http is allowed only for loopback addresses)"
+                )))
+            }
+        }
+        _ => Err(Error::Invalid(format!(
+            "bad url {url:?}: the scheme must be https"
+        ))),
+    }
+}
