@@ -896,3 +896,58 @@ fn routes_json_logs_and_refusals_to_start() {
         assert!(err.contains(why), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn the_notify_webhook_is_signed_and_called_once_per_revoked_record() {
+    let t = Tree::new();
+    let store = t.join("tokens.db");
+    let store = store.to_str().unwrap();
+    let toks = mint_into(t.path(), store, "cfut", 2, &[]);
+    let hook = Server::start(|_, _| Act::Reply(204, vec![]));
+    t.write(
+        "burnkey.toml",
+        format!(
+            "[serve]\nstore = \"tokens.db\"\n\n[serve.notify]\nurl = \"http://{}/revoked\"\nsecret_env = \"NOTIFY_SECRET\"\n",
+            hook.addr()
+        ),
+    );
+    let serve = Serving::start(
+        t.path(),
+        &[],
+        &[("BURNKEY_REVOKE_SECRET", SECRET), ("NOTIFY_SECRET", OTHER)],
+    );
+    let url = serve.url("/v1/revocations");
+    for (i, tok) in [&toks[0], &toks[0], &toks[1]].into_iter().enumerate() {
+        let body = report(tok);
+        let (status, _) = post(&url, &signed(SECRET, &format!("m{i}"), now(), &body), &body);
+        assert_eq!(status, 200);
+    }
+    let until = Instant::now() + Duration::from_secs(30);
+    while hook.seen().len() < 2 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let seen = hook.seen();
+    assert_eq!(
+        seen.len(),
+        2,
+        "two records revoked, the repeat not notified"
+    );
+    let secret = burnkey::webhook::Secret::parse(OTHER).unwrap();
+    let recs = records(t.path(), store);
+    for (s, rec) in seen.iter().zip(&recs) {
+        burnkey::webhook::verify(
+            &secret,
+            s.header("webhook-id"),
+            s.header("webhook-timestamp"),
+            s.header("webhook-signature"),
+            &s.body,
+            now(),
+            300,
+        )
+        .expect("signed with the notify secret");
+        let ev: Value = serde_json::from_slice(&s.body).unwrap();
+        assert_eq!(ev["record_id"], rec["id"]);
+        assert!(!String::from_utf8_lossy(&s.body).contains(toks[0].as_str()));
+    }
+}
