@@ -11,6 +11,7 @@ use crate::engine::Checksum;
 use crate::format::redact;
 use crate::rules::{Confidence, Rule};
 use crate::scan::Match;
+use crate::verification::Verification;
 
 /// Where a finding's bytes came from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,6 +174,7 @@ pub struct Finding {
     encoding: Option<Arc<str>>,
     history: Option<Arc<History>>,
     repository: Option<Arc<str>>,
+    verification: Option<Arc<Verification>>,
 }
 
 /// What history says of a token at a path, once its findings there are one
@@ -277,6 +279,18 @@ impl Finding {
     pub fn with_repository(mut self, name: Arc<str>) -> Finding {
         self.repository = Some(name);
         self
+    }
+
+    /// This finding with what its provider said of the token
+    /// (`scan --verify`); findings of one token share it.
+    pub fn with_verification(mut self, v: Arc<Verification>) -> Finding {
+        self.verification = Some(v);
+        self
+    }
+
+    /// What the provider said, when the scan asked.
+    pub fn verification(&self) -> Option<&Verification> {
+        self.verification.as_deref()
     }
 
     /// Inside an archive: the member's path, a chain of inner paths
@@ -430,6 +444,7 @@ impl Place {
             encoding: m.encoding.clone(),
             history: None,
             repository: None,
+            verification: None,
         }
     }
 }
@@ -453,7 +468,8 @@ impl Serialize for Finding {
             + self.commit().is_some() as usize
             + self.blob().is_some() as usize
             + 3 * self.history.is_some() as usize
-            + raw.is_some() as usize;
+            + raw.is_some() as usize
+            + self.verification.is_some() as usize;
         let mut st = s.serialize_struct("Finding", 14 + extra)?;
         if let Some(r) = &self.repository {
             st.serialize_field("repository", &**r)?;
@@ -495,6 +511,9 @@ impl Serialize for Finding {
             st.serialize_field("occurrences", &h.occurrences)?;
             st.serialize_field("last_commit", &h.last_commit)?;
             st.serialize_field("still_in", &h.still_in)?;
+        }
+        if let Some(v) = &self.verification {
+            st.serialize_field("verification", &**v)?;
         }
         st.end()
     }

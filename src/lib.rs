@@ -89,6 +89,8 @@ pub mod scan;
 #[cfg(feature = "scan")]
 pub mod stats;
 #[cfg(feature = "scan")]
+pub mod verification;
+#[cfg(feature = "scan")]
 pub(crate) mod walk;
 
 #[cfg(feature = "webhook")]
@@ -110,6 +112,8 @@ pub(crate) mod git;
 pub(crate) mod history;
 #[cfg(feature = "cli")]
 pub(crate) mod hook;
+#[cfg(feature = "cli")]
+pub(crate) mod live;
 #[cfg(feature = "cli")]
 pub(crate) mod report;
 #[cfg(feature = "cli")]

@@ -258,6 +258,33 @@ pub(crate) struct ScanArgs {
     /// (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF) when set, else --staged.
     #[arg(long, group = "source")]
     pub pre_commit: bool,
+    /// Ask each token's provider whether it works (Cloudflare, GitHub, npm):
+    /// opt-in network access, one request per distinct token.
+    #[arg(long, help_heading = "Verification")]
+    pub verify: bool,
+    /// With --verify: leave out findings whose token verified inactive or
+    /// invalid (unknown and error stay).
+    #[arg(long, requires = "verify", help_heading = "Verification")]
+    pub only_active: bool,
+    /// With --verify: requests a second, over all threads.
+    #[arg(
+        long,
+        default_value_t = 5.0,
+        value_name = "N",
+        help_heading = "Verification"
+    )]
+    pub verify_rps: f64,
+    /// With --verify: the time one request may take.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION", help_heading = "Verification")]
+    pub verify_timeout: std::time::Duration,
+    /// The Cloudflare account id for cfat_ tokens [default: CLOUDFLARE_ACCOUNT_ID,
+    /// else one named within 5 lines of the token].
+    #[arg(long, value_name = "ID", help_heading = "Verification")]
+    pub cloudflare_account: Option<String>,
+    /// The email for Global API Keys [default: CLOUDFLARE_EMAIL, else one named
+    /// within 5 lines of the key].
+    #[arg(long, value_name = "ADDRESS", help_heading = "Verification")]
+    pub cloudflare_email: Option<String>,
     /// Send each checksum-valid finding to its revocation endpoint (burnkey.toml).
     #[arg(long)]
     pub revoke: bool,

@@ -308,6 +308,6 @@ impl Read for Noting<'_> {
 /// The report: `{"findings": [...], "stats": {...}}` as `scan --format
 /// json` writes it, without tokens.
 fn write_report(w: &mut dyn Write, findings: &[Finding], stats: &Stats) -> io::Result<()> {
-    crate::report::json::write_document(w, findings, stats, ReportOptions::default(), None)?;
+    crate::report::json::write_document(w, findings, stats, ReportOptions::default(), &[])?;
     w.flush()
 }

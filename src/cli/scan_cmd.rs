@@ -73,6 +73,16 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     // early; the scan still runs and reports.
     let revoke_cfg = (a.revoke || a.revoke_dry_run)
         .then(|| revoke_cmd::find_config(a.config.as_deref(), &roots, source.is_some()));
+    // --verify's settings (base URLs, pairing) are checked before the scan.
+    let verify = match a.verify {
+        true => Some(crate::live::Settings::new(
+            a.verify_rps,
+            a.verify_timeout,
+            a.cloudflare_account.clone(),
+            a.cloudflare_email.clone(),
+        )?),
+        false => None,
+    };
     let opts = report_options(&a);
     // Open the report first: a destination that cannot be written is named
     // before any work is done.
@@ -91,12 +101,14 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         ReportFormat::Github => Some(Stream::Github),
         ReportFormat::Json | ReportFormat::Sarif => None,
     };
+    // Verified findings are written once their answers are in.
+    let streamed = stream.filter(|_| verify.is_none());
     let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
     let baseline = match &a.baseline {
         Some(p) => Some(crate::baseline::Baseline::load(p)?),
         None => None,
     };
-    let keep = stream.is_none()
+    let keep = streamed.is_none()
         || a.write_baseline.is_some()
         || a.sarif.is_some()
         || a.markdown_summary.is_some()
@@ -104,7 +116,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         || guided;
     // Someone is watching a stream: each finding shows as it is found.
     let watched = source.is_none() && roots.iter().any(|r| r.as_os_str() == "-");
-    let output = Output::new(writer, stream, opts, keep, watched);
+    let output = Output::new(writer, streamed, opts, keep, watched);
     let filter = baseline
         .as_ref()
         .map(|b| crate::baseline::Filter::new(&output, b));
@@ -137,13 +149,37 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     if let Some(f) = &filter {
         stats.suppress_n(crate::stats::SuppressReason::Baseline, f.dropped());
     }
-    let found = output.count();
+    let mut found = output.count();
     let (mut writer, kept, mut write_error) = output.finish();
     let mut outcome = Outcome {
         findings: kept,
         stats,
     };
     outcome.sort();
+    let mut verified = None;
+    if let Some(settings) = &verify {
+        let dir = roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+        let dir = a.git.clone().unwrap_or(dir);
+        let (kept, summary) = crate::live::verify_all(
+            std::mem::take(&mut outcome.findings),
+            settings,
+            &|f| pairing_text(f, &dir),
+            a.only_active,
+        );
+        outcome.findings = kept;
+        found = outcome.findings.len() as u64;
+        if let (Some(kind), None) = (stream, &write_error) {
+            let out = Output::new(writer, Some(kind), opts, false, false);
+            for f in &outcome.findings {
+                out.finding(f.clone());
+            }
+            (writer, _, write_error) = out.finish();
+        }
+        if !a.quiet {
+            eprintln!("{}", summary.line());
+        }
+        verified = Some(summary);
+    }
     outcome.stats.findings = found;
     outcome.stats.elapsed_secs = started.elapsed().as_secs_f64();
     for e in &outcome.stats.errors {
@@ -153,10 +189,20 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         );
     }
     let step = revoke_cfg.map(|cfg| revoke_cmd::after_scan(&a, cfg, &outcome.findings));
-    let (extra, delivered) = match &step {
-        Some(s) => (s.report.clone().map(|r| ("revocations", r)), s.delivered),
-        None => (None, 0),
+    let (mut extra, delivered) = match &step {
+        Some(s) => (
+            s.report
+                .clone()
+                .map(|r| ("revocations", r))
+                .into_iter()
+                .collect(),
+            s.delivered,
+        ),
+        None => (Vec::new(), 0),
     };
+    if let Some(v) = &verified {
+        extra.push(("verification", v.json()));
+    }
     if write_error.is_none() && stream.is_none() {
         let res = (|| {
             let rules = scanner.rules();
@@ -173,7 +219,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
                     &outcome.findings,
                     &outcome.stats,
                     opts,
-                    extra,
+                    &extra,
                 )?;
             }
             writer.flush()
@@ -223,6 +269,43 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// The content `f` was found in, for pairing a token with an account id or
+/// email named near it: a regular file (never through a link), or a git
+/// blob; nothing for stdin and archive members.
+fn pairing_text(f: &crate::Finding, repo: &std::path::Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    if f.member().is_some() {
+        return None;
+    }
+    match &*f.location {
+        crate::Location::File { path } => {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(path)
+                .ok()?;
+            if !file.metadata().ok()?.is_file() {
+                return None;
+            }
+            let mut text = Vec::new();
+            file.take(64 << 20).read_to_end(&mut text).ok()?;
+            Some(text)
+        }
+        crate::Location::Staged { blob, .. } | crate::Location::Commit { blob, .. } => {
+            let o = std::process::Command::new("git")
+                .arg("-C")
+                .arg(repo)
+                .args(["cat-file", "blob", blob])
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()?;
+            o.status.success().then_some(o.stdout)
+        }
+        crate::Location::Stdin => None,
+    }
 }
 
 /// Tags each finding with the repository it was found in (`--repository`).

@@ -58,6 +58,9 @@ pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
     if let Some(e) = f.encoding() {
         msg.push_str(&format!(" Encoded: {e}."));
     }
+    if let Some(v) = f.verification() {
+        msg.push_str(&format!(" Verified: {}.", v.short()));
+    }
     msg.push_str(&format!(" {ROTATE} {ALLOW_TEXT}"));
     let level = if f.confidence() == crate::rules::Confidence::High {
         "error"

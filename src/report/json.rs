@@ -31,7 +31,7 @@ struct Doc<'a> {
     findings: &'a [Finding],
     stats: &'a Stats,
     opts: ReportOptions,
-    extra: Option<(&'a str, Value)>,
+    extra: &'a [(&'a str, Value)],
 }
 
 impl Serialize for Doc<'_> {
@@ -45,20 +45,20 @@ impl Serialize for Doc<'_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("findings", &Seq(self.findings, self.opts))?;
         m.serialize_entry("stats", self.stats)?;
-        if let Some((k, v)) = &self.extra {
+        for (k, v) in self.extra {
             m.serialize_entry(k, v)?;
         }
         m.end()
     }
 }
 
-/// The whole document, pretty-printed; `extra` adds a top-level member.
+/// The whole document, pretty-printed; `extra` adds top-level members.
 pub fn write_document(
     w: &mut dyn Write,
     findings: &[Finding],
     stats: &Stats,
     opts: ReportOptions,
-    extra: Option<(&str, Value)>,
+    extra: &[(&str, Value)],
 ) -> io::Result<()> {
     let doc = Doc {
         findings,

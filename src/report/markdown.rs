@@ -29,10 +29,14 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
         ));
         return s;
     }
+    // A column for what the providers said, when the scan asked them.
+    let verified = out.findings.iter().any(|f| f.verification().is_some());
     s.push_str(&format!(
-        "**{n} leaked token{}** found ({} files or blobs scanned).\n\n| Rule | File | Line | Commit | Token | Checksum |\n|---|---|---|---|---|---|\n",
+        "**{n} leaked token{}** found ({} files or blobs scanned).\n\n| Rule | File | Line | Commit | Token | Checksum |{}\n|---|---|---|---|---|---|{}\n",
         if n == 1 { "" } else { "s" },
-        out.stats.files_scanned
+        out.stats.files_scanned,
+        if verified { " Verified |" } else { "" },
+        if verified { "---|" } else { "" },
     ));
     let mut shown = 0;
     for f in &out.findings {
@@ -40,14 +44,19 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
             break;
         }
         s.push_str(&format!(
-            "| {} | `{}` | {} | {} | `{}` | {} |\n",
+            "| {} | `{}` | {} | {} | `{}` | {} |{}\n",
             md_cell(f.rule_id()),
             md_cell(&f.shown_path()),
             f.line,
             f.commit()
                 .map_or("-".to_string(), |c| format!("`{}`", short_commit(c))),
             md_cell(f.redacted()),
-            f.checksum.as_str()
+            f.checksum.as_str(),
+            match (verified, f.verification()) {
+                (false, _) => String::new(),
+                (true, Some(v)) => format!(" {} |", md_cell(&v.short())),
+                (true, None) => " - |".into(),
+            }
         ));
         shown += 1;
     }

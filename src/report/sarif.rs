@@ -172,6 +172,7 @@ fn value_result(f: &Value, rules: &RuleSet, cwd: Option<&std::path::Path>) -> Va
         "occurrences",
         "last_commit",
         "still_in",
+        "verification",
     ] {
         if !f[k].is_null() {
             props.insert(k.to_string(), f[k].clone());

@@ -61,6 +61,9 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     if let Some(c) = f.commit() {
         s.push_str(&format!(" commit {}", short_commit(c)));
     }
+    if let Some(v) = f.verification() {
+        s.push_str(&format!(" [{}]", escape_control(&v.short())));
+    }
     if let Some(r) = f.repository() {
         s.push_str(&format!(" repository {}", escape_control(r)));
     }

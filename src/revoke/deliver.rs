@@ -50,7 +50,7 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn retry_after(v: &str) -> Option<Duration> {
+pub(crate) fn retry_after(v: &str) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -62,7 +62,7 @@ fn retry_after(v: &str) -> Option<Duration> {
     )
 }
 
-fn jitter(d: Duration) -> Duration {
+pub(crate) fn jitter(d: Duration) -> Duration {
     let mut b = [0u8; 2];
     let r = if getrandom::fill(&mut b).is_ok() {
         u16::from_le_bytes(b)

@@ -18,3 +18,4 @@ mod serve;
 mod server;
 mod store;
 mod token;
+mod verify;

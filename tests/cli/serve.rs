@@ -552,6 +552,7 @@ fn an_unknown_key_id_fetches_the_keys_once_then_401_or_accepts() {
     let github = Server::start(move |_, n| {
         Act::Body(
             200,
+            vec![],
             if n == 0 { first.clone() } else { both.clone() }.into_bytes(),
         )
     });

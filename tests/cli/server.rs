@@ -19,6 +19,8 @@ pub struct Seen {
     pub body: Vec<u8>,
     /// The status sent back; 0 when the connection was dropped or left hanging.
     pub status: u16,
+    /// When the request had arrived.
+    pub at: std::time::Instant,
 }
 
 impl Seen {
@@ -30,8 +32,8 @@ impl Seen {
 /// What to do with a request.
 pub enum Act {
     Reply(u16, Vec<(&'static str, String)>),
-    /// Answer with this body.
-    Body(u16, Vec<u8>),
+    /// Answer with these headers and this body.
+    Body(u16, Vec<(&'static str, String)>, Vec<u8>),
     /// Close the connection without answering.
     Drop,
     /// Answer nothing for this long, then close.
@@ -81,6 +83,7 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Option<Seen> {
         headers,
         body,
         status: 0,
+        at: std::time::Instant::now(),
     })
 }
 
@@ -90,7 +93,10 @@ fn reason(code: u16) -> &'static str {
         202 => "Accepted",
         302 => "Found",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         410 => "Gone",
+        429 => "Too Many Requests",
         503 => "Service Unavailable",
         _ => "Status",
     }
@@ -133,7 +139,7 @@ impl Server {
                                 let n = count.fetch_add(1, Ordering::SeqCst);
                                 let (code, headers, body) = match behaviour(&seen, n) {
                                     Act::Reply(code, headers) => (code, headers, b"ok".to_vec()),
-                                    Act::Body(code, body) => (code, vec![], body),
+                                    Act::Body(code, headers, body) => (code, headers, body),
                                     act => {
                                         log.lock().unwrap().push(seen);
                                         if let Act::Hang(d) = act {

@@ -1,0 +1,568 @@
+//! `scan --verify` against fakes of Cloudflare's, GitHub's and npm's APIs on
+//! 127.0.0.1 that speak their documented JSON: every status, pairing,
+//! caching, rate limiting, retries, `--only-active`, and no socket at all
+//! without `--verify`.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::server::{Act, Seen, Server};
+
+const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
+const OTHER_ACCOUNT: &str = "fedcba9876543210fedcba9876543210";
+
+/// What the fake providers know.
+#[derive(Default, Clone)]
+struct Known {
+    /// Cloudflare tokens: (status word, the account for cfat_).
+    cloudflare: HashMap<String, (&'static str, Option<&'static str>)>,
+    /// Global API keys and their email.
+    keys: HashMap<String, &'static str>,
+    /// GitHub tokens and their login.
+    github: HashMap<String, &'static str>,
+    /// npm tokens and their user.
+    npm: HashMap<String, &'static str>,
+}
+
+fn json_reply(code: u16, headers: Vec<(&'static str, String)>, body: Value) -> Act {
+    Act::Body(code, headers, body.to_string().into_bytes())
+}
+
+fn cf_invalid() -> Act {
+    json_reply(
+        401,
+        vec![],
+        json!({"success": false, "errors": [{"code": 1000, "message": "Invalid API Token"}], "messages": [], "result": null}),
+    )
+}
+
+/// The three APIs, as documented, on one server.
+fn fake(known: Known) -> Server {
+    Server::start(move |s: &Seen, _| {
+        let bearer = s
+            .header("authorization")
+            .strip_prefix("Bearer ")
+            .unwrap_or("");
+        let path = s.path.as_str();
+        if path == "/client/v4/user/tokens/verify" || path.ends_with("/tokens/verify") {
+            let Some((word, acct)) = known.cloudflare.get(bearer) else {
+                return cf_invalid();
+            };
+            if let Some(a) = acct {
+                if path != format!("/client/v4/accounts/{a}/tokens/verify") {
+                    return cf_invalid();
+                }
+            } else if path != "/client/v4/user/tokens/verify" {
+                return cf_invalid();
+            }
+            return json_reply(
+                200,
+                vec![],
+                json!({"success": true, "errors": [], "messages": [], "result": {
+                    "id": "ed17574386854bf78a67040be0a770b0", "status": word,
+                    "not_before": "2026-01-01T00:00:00Z", "expires_on": "2027-01-01T00:00:00Z"}}),
+            );
+        }
+        if path == "/client/v4/user" {
+            let (key, email) = (s.header("x-auth-key"), s.header("x-auth-email"));
+            if known.keys.get(key) == Some(&email) {
+                return json_reply(
+                    200,
+                    vec![],
+                    json!({"success": true, "result": {"id": "u1", "email": email}}),
+                );
+            }
+            return json_reply(
+                403,
+                vec![],
+                json!({"success": false, "errors": [{"code": 9103, "message": "Unknown X-Auth-Key or X-Auth-Email"}]}),
+            );
+        }
+        if path == "/gh/user" {
+            return match known.github.get(bearer) {
+                Some(login) => json_reply(
+                    200,
+                    vec![("X-OAuth-Scopes", "repo, read:org".into())],
+                    json!({"login": login, "id": 1}),
+                ),
+                None => json_reply(401, vec![], json!({"message": "Bad credentials"})),
+            };
+        }
+        if path == "/npm/-/whoami" {
+            return match known.npm.get(bearer) {
+                Some(u) => json_reply(200, vec![], json!({"username": u})),
+                None => json_reply(401, vec![], json!({"error": "unauthorized"})),
+            };
+        }
+        json_reply(404, vec![], json!({"message": "Not Found"}))
+    })
+}
+
+/// `scan --verify --format json` in `dir` against `server`.
+fn verify_scan(dir: &Path, server: &Server, args: &[&str]) -> (i32, Value, String) {
+    let base = format!("http://{}", server.addr());
+    let o = bin()
+        .current_dir(dir)
+        .env("BURNKEY_CLOUDFLARE_API_URL", format!("{base}/client/v4"))
+        .env("BURNKEY_GITHUB_API_URL", format!("{base}/gh"))
+        .env("BURNKEY_NPM_REGISTRY_URL", format!("{base}/npm"))
+        .env_remove("CLOUDFLARE_ACCOUNT_ID")
+        .env_remove("CLOUDFLARE_EMAIL")
+        .args(["scan", ".", "--verify", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    (code, serde_json::from_str(&out).unwrap_or(Value::Null), err)
+}
+
+/// The verification of the finding in `file`.
+fn of<'d>(doc: &'d Value, file: &str) -> &'d Value {
+    &findings(doc)
+        .iter()
+        .find(|f| f["path"] == file)
+        .unwrap_or_else(|| panic!("no finding in {file}: {doc}"))["verification"]
+}
+
+fn assert_no_secret(tokens: &[&str], texts: &[&str]) {
+    for t in tokens {
+        for x in texts {
+            assert!(!x.contains(t), "a token in the output");
+        }
+    }
+}
+
+#[test]
+fn every_status_of_every_family() {
+    let t = Tree::new();
+    let (live, disabled, dead) = (mint("cfut"), mint("cfut"), mint("cfut"));
+    let (gh_live, gh_dead, npm_live) = (mint("ghp"), mint("ghp"), mint("npm"));
+    let (gl, ghr) = (mint("glpat"), mint("ghr"));
+    let mut known = Known::default();
+    known.cloudflare.insert(live.clone(), ("active", None));
+    known
+        .cloudflare
+        .insert(disabled.clone(), ("disabled", None));
+    known.github.insert(gh_live.clone(), "octocat");
+    known.npm.insert(npm_live.clone(), "npmuser");
+    let server = fake(known);
+    for (f, tok) in [
+        ("live.env", &live),
+        ("disabled.env", &disabled),
+        ("dead.env", &dead),
+        ("gh_live.env", &gh_live),
+        ("gh_dead.env", &gh_dead),
+        ("npm.env", &npm_live),
+        ("gitlab.env", &gl),
+        ("refresh.env", &ghr),
+    ] {
+        t.write(f, format!("TOKEN={tok}\n"));
+    }
+    let (code, doc, err) = verify_scan(t.path(), &server, &[]);
+    assert_eq!(code, 1, "{err}");
+    let v = of(&doc, "live.env");
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["provider"], "cloudflare");
+    assert_eq!(v["token_id"], "ed17574386854bf78a67040be0a770b0");
+    assert_eq!(v["token_status"], "active");
+    assert_eq!(v["expires_on"], "2027-01-01T00:00:00Z");
+    assert_eq!(v["not_before"], "2026-01-01T00:00:00Z");
+    let v = of(&doc, "disabled.env");
+    assert_eq!(
+        (&v["status"], &v["token_status"]),
+        (&json!("inactive"), &json!("disabled"))
+    );
+    let v = of(&doc, "dead.env");
+    assert_eq!(v["status"], "invalid");
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .contains("1000 Invalid API Token"));
+    let v = of(&doc, "gh_live.env");
+    assert_eq!(
+        (&v["status"], &v["account"], &v["scopes"]),
+        (
+            &json!("active"),
+            &json!("octocat"),
+            &json!("repo, read:org")
+        )
+    );
+    assert_eq!(of(&doc, "gh_dead.env")["status"], "invalid");
+    let v = of(&doc, "npm.env");
+    assert_eq!(
+        (&v["status"], &v["account"]),
+        (&json!("active"), &json!("npmuser"))
+    );
+    let v = of(&doc, "gitlab.env");
+    assert_eq!(v["status"], "unknown");
+    assert!(v["message"].as_str().unwrap().contains("no verifier"));
+    assert!(of(&doc, "refresh.env")["message"]
+        .as_str()
+        .unwrap()
+        .contains("refresh token"));
+    assert_eq!(doc["verification"]["active"], 3);
+    assert_eq!(doc["verification"]["invalid"], 2);
+    assert_eq!(doc["verification"]["inactive"], 1);
+    assert_eq!(doc["verification"]["unknown"], 2);
+    assert!(
+        err.contains("verified 8 distinct tokens (6 requests)"),
+        "{err}"
+    );
+    // The requests carried the tokens the way each API wants them.
+    let seen = server.seen();
+    assert_eq!(seen.len(), 6);
+    let gh = seen
+        .iter()
+        .find(|s| s.path == "/gh/user" && s.header("authorization").contains(&gh_live))
+        .unwrap();
+    assert_eq!(gh.header("accept"), "application/vnd.github+json");
+    let out = doc.to_string();
+    assert_no_secret(
+        &[&live, &disabled, &dead, &gh_live, &gh_dead, &npm_live, &gl],
+        &[&out, &err],
+    );
+}
+
+#[test]
+fn one_request_per_distinct_token_and_every_report_shows_it() {
+    let t = Tree::new();
+    let tok = mint("cfut");
+    let mut known = Known::default();
+    known.cloudflare.insert(tok.clone(), ("active", None));
+    let server = fake(known);
+    for i in 0..20 {
+        t.write(
+            &format!("d/f{i}.txt"),
+            format!("a = {tok}\nb = {tok}\nc = {tok}\nd = {tok}\ne = {tok}\n"),
+        );
+    }
+    let (code, doc, _) = verify_scan(t.path(), &server, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc).len(), 100);
+    assert!(findings(&doc)
+        .iter()
+        .all(|f| f["verification"]["status"] == "active"));
+    assert_eq!(
+        server.seen().len(),
+        1,
+        "one request for 100 findings of one token"
+    );
+
+    // Text, SARIF and the GitHub annotations carry the status too.
+    let (_, _, _) = verify_scan(
+        t.path(),
+        &server,
+        &["--sarif", "out.sarif", "--markdown-summary", "summary.md"],
+    );
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(t.join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["properties"]["verification"]["status"],
+        "active"
+    );
+    let md = std::fs::read_to_string(t.join("summary.md")).unwrap();
+    assert!(
+        md.contains("| Verified |") && md.contains("| active, expires 2027-01-01T00:00:00Z |"),
+        "{md}"
+    );
+    let base = format!("http://{}", server.addr());
+    for (format, want) in [
+        ("text", "[active, expires 2027-01-01T00:00:00Z]"),
+        ("github", "Verified: active"),
+    ] {
+        let o = bin()
+            .current_dir(t.path())
+            .env("BURNKEY_CLOUDFLARE_API_URL", format!("{base}/client/v4"))
+            .args(["scan", "d/f1.txt", "--verify", "--format", format])
+            .output()
+            .unwrap();
+        let (code, out, _) = parts(&o);
+        assert_eq!(code, 1);
+        assert_eq!(out.matches(want).count(), 5, "{format}: {out}");
+        assert!(!out.contains(tok.as_str()));
+    }
+}
+
+#[test]
+fn account_ids_and_emails_are_paired_nearby_by_flag_or_not_at_all() {
+    let t = Tree::new();
+    let (near, url, ambiguous, missing, flagged) = (
+        mint("cfat"),
+        mint("cfat"),
+        mint("cfat"),
+        mint("cfat"),
+        mint("cfat"),
+    );
+    let (key, lonely_key) = (mint("cfk"), mint("cfk"));
+    let mut known = Known::default();
+    for tok in [&near, &url, &ambiguous, &missing] {
+        known
+            .cloudflare
+            .insert(tok.clone(), ("active", Some(ACCOUNT)));
+    }
+    known
+        .cloudflare
+        .insert(flagged.clone(), ("active", Some(OTHER_ACCOUNT)));
+    known.keys.insert(key.clone(), "ops@example.com");
+    known.keys.insert(lonely_key.clone(), "ops@example.com");
+    let server = fake(known);
+    t.write("near.env", format!("CLOUDFLARE_ACCOUNT_ID={ACCOUNT}\nZONE_ID={OTHER_ACCOUNT}\nCLOUDFLARE_API_TOKEN={near}\n"));
+    t.write("url.sh", format!("curl https://api.cloudflare.com/client/v4/accounts/{ACCOUNT}/workers/scripts \\\n  -H 'Authorization: Bearer {url}'\n"));
+    t.write("ambiguous.json", format!("{{\n  \"account_id\": \"{ACCOUNT}\",\n  \"token\": \"{ambiguous}\",\n  \"accountId\": \"{OTHER_ACCOUNT}\"\n}}\n"));
+    t.write(
+        "missing.env",
+        format!("# a zone id is 32 hex too, and never taken\nZONE_ID={ACCOUNT}\nTOKEN={missing}\n"),
+    );
+    t.write("key.sh", format!("curl -H 'X-Auth-Email: ops@example.com' \\\n  -H 'X-Auth-Key: {key}' https://api.cloudflare.com/client/v4/zones\n"));
+    t.write("lonely.txt", format!("key {lonely_key}\n"));
+    let (_, doc, err) = verify_scan(t.path(), &server, &[]);
+    let v = of(&doc, "near.env");
+    assert_eq!(v["status"], "active", "{v}");
+    assert_eq!(
+        v["paired"],
+        json!({"what": "account_id", "value": ACCOUNT, "how": "nearby", "line": 1})
+    );
+    assert_eq!(of(&doc, "url.sh")["paired"]["line"], 1);
+    assert_eq!(of(&doc, "url.sh")["status"], "active");
+    let v = of(&doc, "ambiguous.json");
+    assert_eq!(v["status"], "unknown");
+    assert!(
+        v["message"].as_str().unwrap().contains("ambiguous")
+            && v["message"].as_str().unwrap().contains("lines 2, 4"),
+        "{v}"
+    );
+    let v = of(&doc, "missing.env");
+    assert_eq!(v["status"], "unknown");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("--cloudflare-account"),
+        "{v}"
+    );
+    // The flagged token's account is not the one near it: it is invalid there.
+    assert_eq!(of(&doc, "key.sh")["status"], "active");
+    assert_eq!(of(&doc, "key.sh")["paired"]["how"], "nearby");
+    let v = of(&doc, "lonely.txt");
+    assert_eq!(v["status"], "unknown");
+    assert!(v["message"].as_str().unwrap().contains("email"), "{v}");
+    // Neither the ambiguous, the missing nor the lonely one was sent.
+    let seen = server.seen();
+    for tok in [&ambiguous, &missing, &lonely_key] {
+        assert!(!seen
+            .iter()
+            .any(|s| s.header("authorization").contains(tok.as_str())
+                || s.header("x-auth-key") == tok.as_str()));
+    }
+    assert!(!err.contains(near.as_str()));
+
+    // --cloudflare-account and --cloudflare-email win over what is near.
+    t.write(
+        "flagged.env",
+        format!("ACCOUNT_ID={ACCOUNT}\nTOKEN={flagged}\n"),
+    );
+    let (_, doc, _) = verify_scan(
+        t.path(),
+        &server,
+        &[
+            "--cloudflare-account",
+            OTHER_ACCOUNT,
+            "--cloudflare-email",
+            "ops@example.com",
+        ],
+    );
+    let v = of(&doc, "flagged.env");
+    assert_eq!(
+        (&v["status"], &v["paired"]["how"]),
+        (&json!("active"), &json!("flag"))
+    );
+    assert_eq!(
+        of(&doc, "near.env")["status"],
+        "invalid",
+        "the flag's account is not near's"
+    );
+    assert_eq!(of(&doc, "lonely.txt")["status"], "active");
+}
+
+#[test]
+fn retries_honour_retry_after_then_give_up_as_error_and_time_out() {
+    let t = Tree::new();
+    let (slow, broken, hung) = (mint("cfut"), mint("cfut"), mint("cfut"));
+    let (s2, b2, h2) = (slow.clone(), broken.clone(), hung.clone());
+    let per: Arc<std::sync::Mutex<HashMap<String, usize>>> = Default::default();
+    let server = Server::start(move |s: &Seen, _| {
+        let tok = s
+            .header("authorization")
+            .trim_start_matches("Bearer ")
+            .to_string();
+        let n = {
+            let mut m = per.lock().unwrap();
+            let c = m.entry(tok.clone()).or_default();
+            *c += 1;
+            *c
+        };
+        if tok == s2 && n == 1 {
+            Act::Reply(429, vec![("Retry-After", "1".into())])
+        } else if tok == b2 {
+            Act::Reply(503, vec![])
+        } else if tok == h2 {
+            Act::Hang(Duration::from_secs(20))
+        } else {
+            json_reply(
+                200,
+                vec![],
+                json!({"success": true, "result": {"id": "x", "status": "active"}}),
+            )
+        }
+    });
+    t.write("slow.env", format!("T={slow}\n"));
+    t.write("broken.env", format!("T={broken}\n"));
+    t.write("hung.env", format!("T={hung}\n"));
+    let (code, doc, err) = verify_scan(
+        t.path(),
+        &server,
+        &["--verify-timeout", "1s", "--verify-rps", "50"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(of(&doc, "slow.env")["status"], "active");
+    let seen = server.seen();
+    let slow_seen: Vec<_> = seen
+        .iter()
+        .filter(|s| s.header("authorization").contains(slow.as_str()))
+        .collect();
+    assert_eq!(slow_seen.len(), 2);
+    assert!(
+        slow_seen[1].at.duration_since(slow_seen[0].at) >= Duration::from_millis(900),
+        "Retry-After: 1 honoured"
+    );
+    let v = of(&doc, "broken.env");
+    assert_eq!(v["status"], "error");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("503 after 4 attempts"),
+        "{v}"
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.header("authorization").contains(broken.as_str()))
+            .count(),
+        4
+    );
+    let v = of(&doc, "hung.env");
+    assert_eq!(v["status"], "error", "{v}");
+}
+
+#[test]
+fn the_rate_limit_spaces_requests() {
+    let t = Tree::new();
+    let server = fake(Known::default());
+    for i in 0..5 {
+        t.write(&format!("f{i}.env"), format!("T={}\n", mint("cfut")));
+    }
+    let (_, doc, _) = verify_scan(t.path(), &server, &["--verify-rps", "4"]);
+    assert_eq!(doc["verification"]["invalid"], 5);
+    let mut at: Vec<_> = server.seen().iter().map(|s| s.at).collect();
+    at.sort();
+    // Five requests at four a second: the last at least a second after the first.
+    assert!(at[4].duration_since(at[0]) >= Duration::from_millis(900));
+}
+
+#[test]
+fn only_active_drops_inactive_and_invalid_but_never_unknown_or_error() {
+    let t = Tree::new();
+    let (dead, disabled, missing_acct) = (mint("cfut"), mint("cfut"), mint("cfat"));
+    let mut known = Known::default();
+    known.cloudflare.insert(disabled.clone(), ("expired", None));
+    let server = fake(known);
+    t.write("dead.env", format!("T={dead}\n"));
+    t.write("disabled.env", format!("T={disabled}\n"));
+    let (code, doc, err) = verify_scan(t.path(), &server, &["--only-active"]);
+    assert_eq!(code, 0, "only dead tokens: clean ({err})");
+    assert!(findings(&doc).is_empty());
+    assert_eq!(doc["verification"]["dropped"], 2);
+    assert!(
+        err.contains("left out 2 inactive or invalid findings"),
+        "{err}"
+    );
+    // An unknown one stays, and fails the run.
+    t.write("acct.env", format!("T={missing_acct}\n"));
+    let (code, doc, _) = verify_scan(t.path(), &server, &["--only-active"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc).len(), 1);
+    assert_eq!(findings(&doc)[0]["verification"]["status"], "unknown");
+    // And a provider that is down never turns the run green.
+    drop(server);
+    let down = Server::start(|_, _| Act::Reply(503, vec![]));
+    let (code, doc, _) = verify_scan(t.path(), &down, &["--only-active", "--verify-rps", "100"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc).len(), 3);
+    assert_eq!(doc["verification"]["error"], 2);
+}
+
+#[test]
+fn no_socket_is_opened_without_verify_and_plain_http_only_to_loopback() {
+    let t = Tree::new();
+    for kind in ["cfut", "cfat", "cfk", "ghp", "ghu", "npm"] {
+        t.write(
+            &format!("{kind}.env"),
+            format!("T={}\naccount_id={ACCOUNT}\nemail=a@b.co\n", mint(kind)),
+        );
+    }
+    let trap = TcpListener::bind("127.0.0.1:0").unwrap();
+    trap.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", trap.local_addr().unwrap());
+    // An endpoint there too: a dry run sends nothing.
+    t.write(
+        "burnkey.toml",
+        format!("[[revoke]]\nrules = [\"*\"]\nurl = \"{base}/revoke\"\nsecret_env = \"S\"\n"),
+    );
+    let run = |args: &[&str]| {
+        let o = bin()
+            .current_dir(t.path())
+            .env("BURNKEY_CLOUDFLARE_API_URL", &base)
+            .env("BURNKEY_GITHUB_API_URL", &base)
+            .env("BURNKEY_NPM_REGISTRY_URL", &base)
+            .env("S", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+            .args(["scan", "."])
+            .args(args)
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        parts(&o)
+    };
+    for args in [
+        &["--format", "json"][..],
+        &["--format", "sarif"],
+        &["--revoke-dry-run"],
+    ] {
+        let (code, _, err) = run(args);
+        assert_eq!(code, 1, "{err}");
+        assert!(trap.accept().is_err(), "{args:?} connected to a provider");
+    }
+    // The trap works: with --verify the scan does connect (and is refused
+    // an answer, which is an error, not a clean run).
+    let (code, _, _) = run(&["--verify", "--verify-timeout", "1s", "--verify-rps", "100"]);
+    assert_eq!(code, 1);
+    assert!(trap.accept().is_ok());
+
+    let o = bin()
+        .current_dir(t.path())
+        .env("BURNKEY_GITHUB_API_URL", "http://api.example.com")
+        .args(["scan", ".", "--verify"])
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("BURNKEY_GITHUB_API_URL") && err.contains("http://"),
+        "{err}"
+    );
+}
