@@ -118,6 +118,7 @@ esac
 
 extra=()
 [ "${INPUT_REVOKE:-false}" = "true" ] && extra+=(--revoke)
+[ "${INPUT_VERIFY:-false}" = "true" ] && extra+=(--verify)
 [ -n "${INPUT_CONFIG:-}" ] && extra+=(--config "$INPUT_CONFIG")
 # A baseline path is relative to the scanned path, like burnkey.toml.
 if [ -n "${INPUT_BASELINE:-}" ]; then

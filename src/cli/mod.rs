@@ -127,6 +127,10 @@ pub(crate) enum RevokeCmd {
         /// authenticated by the endpoint's secret, are quarantined.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Consent to revocations that destroy credentials (`via =
+        /// "cloudflare"`), as `confirm = true` in burnkey.toml does.
+        #[arg(long)]
+        yes: bool,
     },
     /// List what waits in the outbox, and what failed for good.
     Status {
@@ -291,6 +295,10 @@ pub(crate) struct ScanArgs {
     /// Print what --revoke would send (redacted), without sending.
     #[arg(long, conflicts_with = "revoke")]
     pub revoke_dry_run: bool,
+    /// Consent to revocations that destroy credentials (`via = "cloudflare"`),
+    /// as `confirm = true` in burnkey.toml does.
+    #[arg(long)]
+    pub yes: bool,
     /// The configuration file (default: burnkey.toml at the scan root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

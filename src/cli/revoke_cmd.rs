@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use serde_json::json;
 
 use crate::git::Repo;
-use crate::revoke::config::{Config, Endpoint};
+use crate::revoke::config::{Config, Endpoint, Via};
 use crate::revoke::outbox::Outbox;
 use crate::revoke::{self, Report, Request};
 
@@ -60,11 +60,22 @@ pub(crate) struct AfterScan {
     pub failed: bool,
 }
 
-/// Runs (or, dry, prints) the revocations the findings call for.
+/// What destroying a credential needs, when it was not given.
+pub(crate) const NEEDS_CONSENT: &str = "revoking through Cloudflare's API destroys the credential: it needs consent, `confirm = true` under its [[revoke]] entry or --yes";
+
+/// Whether requests to `ep` may be made: consent, for an entry that
+/// destroys credentials.
+fn consented(ep: &Endpoint, yes: bool) -> bool {
+    ep.via != Via::Cloudflare || ep.confirm || yes
+}
+
+/// Runs (or, dry, prints) the revocations the findings call for. `text`
+/// gives a finding's content, to pair a `cfat_` token with its account.
 pub(crate) fn after_scan(
     a: &ScanArgs,
     cfg: anyhow::Result<Config>,
     findings: &[Finding],
+    text: &dyn Fn(&Finding) -> Option<Vec<u8>>,
 ) -> AfterScan {
     let cfg = match cfg {
         Ok(c) => c,
@@ -77,28 +88,78 @@ pub(crate) fn after_scan(
             }
         }
     };
-    let reqs = revoke::plan(findings, &cfg);
+    let given = match crate::live::given_account(a.cloudflare_account.clone()) {
+        Ok(g) => g,
+        Err(e) => {
+            return AfterScan {
+                report: None,
+                summary: format!("burnkey: error: revocation not attempted: {e}\n"),
+                delivered: 0,
+                failed: true,
+            }
+        }
+    };
+    // A cfat_ token's account: what verification paired, the flag or the
+    // environment, else one named next to it.
+    let account_of = |f: &Finding| {
+        if let Some(p) = f.verification().and_then(|v| v.paired.as_ref()) {
+            if p.what == "account_id" {
+                return Some(p.value.clone());
+            }
+        }
+        let t = if given.is_some() { None } else { text(f) };
+        crate::live::paired(
+            f,
+            crate::live::pair::Want::AccountId,
+            given.as_ref(),
+            t.as_deref(),
+        )
+        .ok()
+        .map(|p| p.value)
+    };
+    let reqs = revoke::plan(findings, &cfg, &account_of);
     if a.revoke_dry_run {
         return AfterScan {
-            report: Some(dry_run(&reqs)),
+            report: Some(dry_run(&reqs, &cfg, a.yes)),
             summary: String::new(),
             delivered: 0,
             failed: false,
         };
     }
+    let (reqs, refused): (Vec<Request>, Vec<Request>) = reqs.into_iter().partition(|r| {
+        cfg.endpoint(&r.endpoint)
+            .is_none_or(|ep| consented(ep, a.yes))
+    });
     let outbox = Outbox::new(a.outbox.clone().unwrap_or_else(Outbox::default_dir));
-    let report = revoke::run(
+    let mut report = revoke::run(
         reqs.into_iter().map(|r| (r, None)).collect(),
         &|r| endpoint_for(&cfg, r),
         &outbox,
         PARALLEL,
     );
+    refuse(&mut report, refused);
     AfterScan {
         report: serde_json::to_value(&report).ok(),
         summary: summary(&report),
         delivered: report.delivered as u64,
         failed: !report.errors.is_empty(),
     }
+}
+
+/// Reports `refused` (no consent) as skipped: never sent, never journaled.
+fn refuse(report: &mut Report, refused: Vec<Request>) {
+    if refused.is_empty() {
+        return;
+    }
+    report.skipped += refused.len();
+    for r in &refused {
+        report.line(r, "skipped", Some(NEEDS_CONSENT.into()));
+    }
+    report.errors.push(format!(
+        "{} revocation{} not made: {NEEDS_CONSENT}",
+        refused.len(),
+        if refused.len() == 1 { "" } else { "s" }
+    ));
 }
 
 /// The configured endpoint for a request.
@@ -109,9 +170,12 @@ pub(crate) fn endpoint_for(cfg: &Config, r: &Request) -> Result<Endpoint, crate:
 }
 
 /// What `--revoke-dry-run` prints (to stderr) and reports: redacted.
-pub(crate) fn dry_run(reqs: &[Request]) -> serde_json::Value {
+pub(crate) fn dry_run(reqs: &[Request], cfg: &Config, yes: bool) -> serde_json::Value {
     let mut items = Vec::new();
     for r in reqs {
+        let ep = cfg.endpoint(&r.endpoint);
+        let via = ep.map_or(Via::Webhook, |e| e.via);
+        let api = ep.and_then(|e| e.api.clone()).unwrap_or_default();
         let key = match r.send {
             revoke::config::SendMode::Token => "token",
             revoke::config::SendMode::Hash => "token_hash",
@@ -121,13 +185,43 @@ pub(crate) fn dry_run(reqs: &[Request]) -> serde_json::Value {
         } else {
             r.token_sha256.clone()
         };
-        eprintln!(
-            "burnkey: would POST to {}: [{{\"{key}\": \"{shown}\", \"type\": \"{}\", \"url\": \"{}\", \"source\": \"{}\"}}] (webhook-id {})",
-            r.endpoint, r.rule_id, r.location, r.source, r.webhook_id
-        );
+        let consent = ep.is_none_or(|e| consented(e, yes));
+        let (plan, what) = match via {
+            Via::Webhook => (
+                format!(
+                    "would POST to {}: [{{\"{key}\": \"{shown}\", \"type\": \"{}\", \"url\": \"{}\", \"source\": \"{}\"}}] (webhook-id {})",
+                    r.endpoint, r.rule_id, r.location, r.source, r.webhook_id
+                ),
+                "webhook",
+            ),
+            Via::Github => (
+                format!(
+                    "would submit {shown} ({}) to GitHub: POST {api}/credentials/revoke (in batches of {})",
+                    r.rule_id,
+                    crate::revoke::deliver::GITHUB_BATCH
+                ),
+                "github",
+            ),
+            Via::Cloudflare => {
+                let scope = match &r.account_id {
+                    Some(a) if r.rule_id == "cloudflare-account-api-token" => format!("{api}/accounts/{a}/tokens"),
+                    _ => format!("{api}/user/tokens"),
+                };
+                (
+                    format!(
+                        "would revoke {shown} ({}) through Cloudflare: GET {scope}/verify, then DELETE {scope}/<its id>{}",
+                        r.rule_id,
+                        if consent { "" } else { "; not without consent (confirm = true, or --yes)" }
+                    ),
+                    "cloudflare",
+                )
+            }
+        };
+        eprintln!("burnkey: {plan}");
         items.push(json!({
-            "webhook_id": r.webhook_id, "endpoint": r.endpoint, "rule_id": r.rule_id,
+            "webhook_id": r.webhook_id, "endpoint": r.endpoint, "via": what, "rule_id": r.rule_id,
             "send": key, "redacted": r.redacted, "url": r.location, "source": r.source,
+            "account_id": r.account_id, "consent": consent,
         }));
     }
     json!({"dry_run": true, "would_send": items})
@@ -136,20 +230,26 @@ pub(crate) fn dry_run(reqs: &[Request]) -> serde_json::Value {
 /// The lines printed after a revocation run.
 pub(crate) fn summary(r: &Report) -> String {
     let mut s = format!(
-        "burnkey: revocations: {} delivered, {} failed, {} waiting in the outbox ({})\n",
+        "burnkey: revocations: {} delivered, {} failed, {} waiting in the outbox ({}){}\n",
         r.delivered,
         r.failed,
         r.outbox,
-        r.outbox_dir.display()
+        r.outbox_dir.display(),
+        if r.skipped > 0 {
+            format!(", {} skipped", r.skipped)
+        } else {
+            String::new()
+        }
     );
-    for l in r.requests.iter().filter(|l| l.status != "delivered") {
+    for l in &r.requests {
+        let said = match (&l.outcome, l.status.as_str()) {
+            (Some(o), _) => o.as_str(),
+            (None, "delivered") => continue,
+            (None, _) => l.reason.as_deref().unwrap_or(""),
+        };
         s.push_str(&format!(
-            "  {} {} {} -> {}: {}\n",
-            l.status,
-            l.rule_id,
-            l.redacted,
-            l.endpoint,
-            l.reason.as_deref().unwrap_or("")
+            "  {} {} {} -> {}: {said}\n",
+            l.status, l.rule_id, l.redacted, l.endpoint,
         ));
     }
     for e in &r.errors {
@@ -163,7 +263,11 @@ pub(crate) fn summary(r: &Report) -> String {
 
 pub(crate) fn run(c: RevokeCmd) -> anyhow::Result<Exit> {
     match c {
-        RevokeCmd::Flush { outbox, config } => {
+        RevokeCmd::Flush {
+            outbox,
+            config,
+            yes,
+        } => {
             let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
             // Only endpoints the configuration names receive anything: an
             // outbox file cannot choose where its request goes.
@@ -200,10 +304,25 @@ pub(crate) fn run(c: RevokeCmd) -> anyhow::Result<Exit> {
                 });
             }
             let endpoint_of = |r: &Request| endpoint_for(&cfg, r);
-            let report = revoke::run(t.ready, &endpoint_of, &outbox, PARALLEL);
+            // Without consent, what destroys credentials stays in the outbox.
+            let (ready, held): (Vec<_>, Vec<_>) = t.ready.into_iter().partition(|(r, _)| {
+                cfg.endpoint(&r.endpoint)
+                    .is_none_or(|ep| consented(ep, yes))
+            });
+            for (r, _) in &held {
+                eprintln!(
+                    "burnkey: {} ({}) left in the outbox: {NEEDS_CONSENT}",
+                    r.webhook_id, r.redacted
+                );
+            }
+            let report = revoke::run(ready, &endpoint_of, &outbox, PARALLEL);
             eprint!("{}", summary(&report));
             Ok(
-                if !report.errors.is_empty() || !t.errors.is_empty() || !t.waiting.is_empty() {
+                if !report.errors.is_empty()
+                    || !t.errors.is_empty()
+                    || !t.waiting.is_empty()
+                    || !held.is_empty()
+                {
                     Exit::Error
                 } else if report.all_delivered() && t.quarantined.is_empty() {
                     Exit::Ok

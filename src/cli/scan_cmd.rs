@@ -156,14 +156,18 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         stats,
     };
     outcome.sort();
+    // Where blobs are read from, to pair a token with what is named near it.
+    let repo_dir = a
+        .git
+        .clone()
+        .or_else(|| roots.first().cloned())
+        .unwrap_or_else(|| PathBuf::from("."));
     let mut verified = None;
     if let Some(settings) = &verify {
-        let dir = roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-        let dir = a.git.clone().unwrap_or(dir);
         let (kept, summary) = crate::live::verify_all(
             std::mem::take(&mut outcome.findings),
             settings,
-            &|f| pairing_text(f, &dir),
+            &|f| pairing_text(f, &repo_dir),
             a.only_active,
         );
         outcome.findings = kept;
@@ -188,7 +192,9 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             escape_control(&format!("{}: {}", e.path, e.message))
         );
     }
-    let step = revoke_cfg.map(|cfg| revoke_cmd::after_scan(&a, cfg, &outcome.findings));
+    let step = revoke_cfg.map(|cfg| {
+        revoke_cmd::after_scan(&a, cfg, &outcome.findings, &|f| pairing_text(f, &repo_dir))
+    });
     let (mut extra, delivered) = match &step {
         Some(s) => (
             s.report

@@ -90,27 +90,7 @@ impl Settings {
         if !(rps > 0.0 && rps.is_finite()) {
             return Err(Error::Invalid("--verify-rps must be above 0".into()));
         }
-        let given = |flag: Option<String>, var: &str, want: Want| match (
-            flag,
-            std::env::var(var).ok().filter(|v| !v.trim().is_empty()),
-        ) {
-            (Some(f), _) => Some(pair::given(want, f.trim(), "flag")),
-            (None, Some(e)) => Some(pair::given(want, e.trim(), "env")),
-            _ => None,
-        };
-        let account = given(account, "CLOUDFLARE_ACCOUNT_ID", Want::AccountId);
-        if let Some(a) = &account {
-            if a.value.len() != 32 || !a.value.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::Invalid(format!(
-                    "the Cloudflare account id ({}) is not 32 hex digits",
-                    if a.how == "flag" {
-                        "--cloudflare-account"
-                    } else {
-                        "CLOUDFLARE_ACCOUNT_ID"
-                    }
-                )));
-            }
-        }
+        let account = given_account(account)?;
         let email = given(email, "CLOUDFLARE_EMAIL", Want::Email);
         let [cloudflare, github, npm] = <[String; 3]>::try_from(bases).expect("three bases");
         Ok(Settings {
@@ -124,6 +104,52 @@ impl Settings {
             account,
             email,
         })
+    }
+}
+
+/// A value from its flag, else its environment variable.
+fn given(flag: Option<String>, var: &str, want: Want) -> Option<Paired> {
+    match (
+        flag,
+        std::env::var(var).ok().filter(|v| !v.trim().is_empty()),
+    ) {
+        (Some(f), _) => Some(pair::given(want, f.trim(), "flag")),
+        (None, Some(e)) => Some(pair::given(want, e.trim(), "env")),
+        _ => None,
+    }
+}
+
+/// The Cloudflare account id of `--cloudflare-account`, else
+/// `CLOUDFLARE_ACCOUNT_ID`, checked.
+pub fn given_account(flag: Option<String>) -> Result<Option<Paired>, Error> {
+    let account = given(flag, "CLOUDFLARE_ACCOUNT_ID", Want::AccountId);
+    if let Some(a) = &account {
+        if a.value.len() != 32 || !a.value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::Invalid(format!(
+                "the Cloudflare account id ({}) is not 32 hex digits",
+                if a.how == "flag" {
+                    "--cloudflare-account"
+                } else {
+                    "CLOUDFLARE_ACCOUNT_ID"
+                }
+            )));
+        }
+    }
+    Ok(account)
+}
+
+/// What `f` pairs with: the value given outright, else the one named
+/// nearest the token in `text` (the content it was found in).
+pub fn paired(
+    f: &Finding,
+    want: Want,
+    given: Option<&Paired>,
+    text: Option<&[u8]>,
+) -> Result<Paired, NotPaired> {
+    match (given, text) {
+        (Some(p), _) => Ok(p.clone()),
+        (None, Some(t)) => pair::nearby(t, f.line, want),
+        (None, None) => Err(NotPaired::Missing),
     }
 }
 
@@ -251,15 +277,19 @@ pub fn verify_all(
         };
         let (check, paired) = match want {
             None => (check, None),
-            Some((_, Some(p))) => (check, Some(p.clone())),
-            Some((want, None)) => {
-                let key = format!("{}\0{}", f.path(), f.blob().unwrap_or(""));
-                let t = texts.entry(key).or_insert_with(|| text(f));
-                match t.as_deref().map(|t| pair::nearby(t, f.line, want)) {
-                    Some(Ok(p)) => (check, Some(p)),
+            Some((want, given)) => {
+                let t = match given {
+                    Some(_) => None,
+                    None => {
+                        let key = format!("{}\0{}", f.path(), f.blob().unwrap_or(""));
+                        texts.entry(key).or_insert_with(|| text(f)).as_deref()
+                    }
+                };
+                match paired(f, want, given.as_ref(), t) {
+                    Ok(p) => (check, Some(p)),
                     // An old token needs no account id; a new one does.
                     _ if check == Check::CloudflareLegacy => (check, None),
-                    Some(Err(NotPaired::Ambiguous(lines))) => (
+                    Err(NotPaired::Ambiguous(lines)) => (
                         Check::Not(
                             "cloudflare",
                             format!(
@@ -271,7 +301,7 @@ pub fn verify_all(
                         ),
                         None,
                     ),
-                    _ => (
+                    Err(NotPaired::Missing) => (
                         Check::Not(
                             "cloudflare",
                             format!(

@@ -12,6 +12,21 @@
 //! timeout = "15s"                           # per request (default 15s)
 //! retry_for = "30s"                         # retry budget per run (default 30s)
 //! backoff = "500ms"                         # first retry delay, doubled each time
+//!
+//! # Through the providers' own APIs (the token itself is needed, so such
+//! # entries are journaled sealed under the key in outbox_key_env):
+//! [[revoke]]
+//! via = "github"                            # POST /credentials/revoke, in batches of 1000
+//! rules = ["github-*"]
+//! outbox_key_env = "BURNKEY_OUTBOX_KEY"     # env var holding a whsec_… key
+//!
+//! [[revoke]]
+//! via = "cloudflare"                        # verify, then DELETE the token by its id
+//! rules = ["cloudflare-user-api-token", "cloudflare-account-api-token"]
+//! outbox_key_env = "BURNKEY_OUTBOX_KEY"
+//! confirm = true                            # consent to destroy credentials (or --yes)
+//! url = "https://revoke.example.com/burnkey" # optional: where a token that may not revoke
+//! secret_env = "BURNKEY_REVOKE_SECRET"      # itself (403) is reported instead
 //! ```
 //!
 //! Unknown keys are errors. Plain `http://` is refused except for loopback
@@ -50,26 +65,75 @@ struct Doc {
 #[serde(deny_unknown_fields)]
 struct EndpointDoc {
     rules: Vec<String>,
-    url: String,
-    secret_env: String,
-    #[serde(default = "default_send")]
-    send: SendMode,
+    url: Option<String>,
+    secret_env: Option<String>,
+    send: Option<SendMode>,
+    via: Option<Via>,
+    outbox_key_env: Option<String>,
+    #[serde(default)]
+    confirm: bool,
     timeout: Option<String>,
     retry_for: Option<String>,
     backoff: Option<String>,
 }
 
-fn default_send() -> SendMode {
-    SendMode::Token
+/// How an endpoint revokes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// A signed webhook to the token's issuer (`url`).
+    Webhook,
+    /// GitHub's public `POST /credentials/revoke`.
+    Github,
+    /// Cloudflare's API: verify, then `DELETE` the token by its id.
+    Cloudflare,
+}
+
+impl Via {
+    /// The rule ids this way can revoke (all, for a webhook).
+    pub fn carries(self, rule_id: &str) -> bool {
+        match self {
+            Via::Webhook => true,
+            // What GitHub's credential revocation API accepts.
+            Via::Github => matches!(
+                rule_id,
+                "github-personal-access-token"
+                    | "github-fine-grained-personal-access-token"
+                    | "github-oauth-token"
+                    | "github-user-to-server-token"
+                    | "github-refresh-token"
+            ),
+            // API tokens; a Global API Key can only be changed in the dashboard.
+            Via::Cloudflare => matches!(
+                rule_id,
+                "cloudflare-user-api-token"
+                    | "cloudflare-account-api-token"
+                    | "cloudflare-legacy-api-token"
+            ),
+        }
+    }
 }
 
 /// One revocation endpoint.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
-    /// Where to POST.
+    /// Its identity in requests and the outbox: the webhook's URL, or
+    /// `github` / `cloudflare` for a provider's API.
     pub url: String,
-    /// The environment variable holding the `whsec_` secret.
+    /// How it revokes.
+    pub via: Via,
+    /// The environment variable holding the `whsec_` key that signs (for a
+    /// webhook) and authenticates and seals its outbox entries: the
+    /// webhook's `secret_env`, or `outbox_key_env` for a provider's API.
     pub secret_env: String,
+    /// A provider's API base URL (`BURNKEY_GITHUB_API_URL`,
+    /// `BURNKEY_CLOUDFLARE_API_URL`).
+    pub api: Option<String>,
+    /// With `via = "cloudflare"`: the webhook told when the token may not
+    /// revoke itself, and its secret's variable.
+    pub fallback: Option<(String, String)>,
+    /// Consent to destroy credentials (`confirm = true`).
+    pub confirm: bool,
     /// Token or hash.
     pub send: SendMode,
     /// Per-request timeout.
@@ -97,12 +161,32 @@ impl Endpoint {
         self.named.iter().any(|r| r == rule_id)
     }
 
+    /// Reads the fallback webhook's secret (`via = "cloudflare"`).
+    pub fn fallback_secret(&self) -> Result<Option<(String, Secret)>, Error> {
+        let Some((url, var)) = &self.fallback else {
+            return Ok(None);
+        };
+        let v = std::env::var(var).map_err(|_| {
+            Error::Invalid(format!(
+                "the environment variable {var} (secret_env of the fallback webhook {url}) is not set"
+            ))
+        })?;
+        let s = Secret::parse(&v).map_err(|e| Error::Invalid(format!("{var}: {e}")))?;
+        Ok(Some((url.clone(), s)))
+    }
+
     /// Reads the secret from the environment.
     pub fn secret(&self) -> Result<Secret, Error> {
         let v = std::env::var(&self.secret_env).map_err(|_| {
             Error::Invalid(format!(
-                "the environment variable {} (secret_env of the endpoint {}) is not set",
-                self.secret_env, self.url
+                "the environment variable {} ({} of the endpoint {}) is not set",
+                self.secret_env,
+                if self.via == Via::Webhook {
+                    "secret_env"
+                } else {
+                    "outbox_key_env"
+                },
+                self.url
             ))
         })?;
         Secret::parse(&v).map_err(|e| Error::Invalid(format!("{}: {e}", self.secret_env)))
@@ -153,14 +237,13 @@ impl Config {
             line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
             message: e.message().to_string(),
         })?;
-        let mut endpoints = Vec::new();
+        let mut endpoints: Vec<Endpoint> = Vec::new();
         for (i, d) in doc.revoke.into_iter().enumerate() {
             let bad = |m: String| Error::Parse {
                 path: path.to_path_buf(),
                 line: None,
                 message: format!("[[revoke]] #{}: {m}", i + 1),
             };
-            check_url(&d.url).map_err(|e| bad(e.to_string()))?;
             if d.rules.is_empty() {
                 return Err(bad(
                     "rules is empty: list rule-id globs such as \"cloudflare-*\"".into(),
@@ -170,13 +253,87 @@ impl Config {
             for r in &d.rules {
                 b.add(Glob::new(r).map_err(|e| bad(format!("bad rule glob {r:?}: {e}")))?);
             }
-            if d.secret_env.is_empty() || d.secret_env.starts_with("whsec_") {
-                return Err(bad("secret_env names an environment variable; never put the secret itself in the file".into()));
+            let env_name = |v: &Option<String>, key: &str| -> Result<Option<String>, Error> {
+                match v {
+                    Some(v) if v.is_empty() || v.starts_with("whsec_") => Err(bad(format!(
+                        "{key} names an environment variable; never put the secret itself in the file"
+                    ))),
+                    v => Ok(v.clone()),
+                }
+            };
+            let secret_env = env_name(&d.secret_env, "secret_env")?;
+            let outbox_key_env = env_name(&d.outbox_key_env, "outbox_key_env")?;
+            if let Some(u) = &d.url {
+                check_url(u).map_err(|e| bad(e.to_string()))?;
             }
+            let via = d.via.unwrap_or(Via::Webhook);
+            let (url, secret_env, api, fallback, send) = match via {
+                Via::Webhook => {
+                    if outbox_key_env.is_some() || d.confirm {
+                        return Err(bad("outbox_key_env and confirm belong to via = \"github\" or \"cloudflare\" entries".into()));
+                    }
+                    let (Some(url), Some(env)) = (d.url, secret_env) else {
+                        return Err(bad("a webhook needs url and secret_env (or set via = \"github\" or \"cloudflare\")".into()));
+                    };
+                    (url, env, None, None, d.send.unwrap_or(SendMode::Token))
+                }
+                Via::Github | Via::Cloudflare => {
+                    let name = if via == Via::Github {
+                        "github"
+                    } else {
+                        "cloudflare"
+                    };
+                    let Some(key_env) = outbox_key_env else {
+                        return Err(bad(format!(
+                            "via = \"{name}\" needs outbox_key_env: the token itself is journaled, sealed under that key"
+                        )));
+                    };
+                    if d.send == Some(SendMode::Hash) {
+                        return Err(bad(format!(
+                            "via = \"{name}\" sends the token itself: send = \"hash\" cannot apply"
+                        )));
+                    }
+                    if endpoints.iter().any(|e| e.via == via) {
+                        return Err(bad(format!("a second via = \"{name}\" entry")));
+                    }
+                    let fallback = match (via, d.url, secret_env) {
+                        (_, None, None) => None,
+                        (Via::Cloudflare, Some(u), Some(e)) => Some((u, e)),
+                        (Via::Cloudflare, _, _) => {
+                            return Err(bad("the fallback webhook needs both url and secret_env".into()))
+                        }
+                        _ => {
+                            return Err(bad("via = \"github\" takes no url: GitHub's revocation API is the endpoint".into()))
+                        }
+                    };
+                    let (var, default) = if via == Via::Github {
+                        ("BURNKEY_GITHUB_API_URL", "https://api.github.com")
+                    } else {
+                        (
+                            "BURNKEY_CLOUDFLARE_API_URL",
+                            "https://api.cloudflare.com/client/v4",
+                        )
+                    };
+                    let api = std::env::var(var).unwrap_or_else(|_| default.into());
+                    let api = api.trim_end_matches('/').to_string();
+                    check_url(&api).map_err(|e| bad(format!("{var}: {e}")))?;
+                    (
+                        name.to_string(),
+                        key_env,
+                        Some(api),
+                        fallback,
+                        SendMode::Token,
+                    )
+                }
+            };
             endpoints.push(Endpoint {
-                url: d.url,
-                secret_env: d.secret_env,
-                send: d.send,
+                url,
+                via,
+                secret_env,
+                api,
+                fallback,
+                confirm: d.confirm,
+                send,
                 timeout: duration(&d.timeout, Duration::from_secs(15), "timeout", path, i)?,
                 retry_for: duration(&d.retry_for, Duration::from_secs(30), "retry_for", path, i)?,
                 backoff: duration(&d.backoff, Duration::from_millis(500), "backoff", path, i)?,
@@ -263,5 +420,40 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("never put the secret"), "{e}");
+    }
+
+    #[test]
+    fn provider_entries() {
+        let c = parse(
+            "[[revoke]]\nvia = \"github\"\nrules = [\"github-*\"]\noutbox_key_env = \"K\"\n\n[[revoke]]\nvia = \"cloudflare\"\nrules = [\"cloudflare-*\"]\noutbox_key_env = \"K\"\nconfirm = true\nurl = \"https://r.example/x\"\nsecret_env = \"S\"\n",
+        )
+        .unwrap();
+        let (gh, cf) = (&c.endpoints[0], &c.endpoints[1]);
+        assert_eq!(
+            (gh.url.as_str(), gh.via, gh.secret_env.as_str()),
+            ("github", Via::Github, "K")
+        );
+        assert!(!gh.confirm && cf.confirm);
+        assert_eq!(
+            cf.fallback,
+            Some(("https://r.example/x".into(), "S".into()))
+        );
+        assert!(
+            Via::Github.carries("github-personal-access-token")
+                && !Via::Github.carries("github-server-to-server-token")
+        );
+        assert!(
+            Via::Cloudflare.carries("cloudflare-account-api-token")
+                && !Via::Cloudflare.carries("cloudflare-global-api-key")
+        );
+        let err = |t: &str| parse(t).map(|_| ()).unwrap_err().to_string();
+        assert!(err("[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\n").contains("outbox_key_env"));
+        assert!(err("[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\nsend = \"hash\"\n").contains("hash"));
+        assert!(err("[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\nurl = \"https://a/\"\nsecret_env = \"S\"\n").contains("no url"));
+        assert!(err("[[revoke]]\nvia = \"cloudflare\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\nurl = \"https://a/\"\n").contains("both"));
+        assert!(err("[[revoke]]\nvia = \"mail\"\nrules = [\"*\"]\n").contains("unknown variant"));
+        assert!(err("[[revoke]]\nrules = [\"*\"]\nurl = \"https://a/\"\nsecret_env = \"S\"\nconfirm = true\n").contains("confirm"));
+        let twice = "[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\n";
+        assert!(err(&format!("{twice}{twice}")).contains("second"));
     }
 }

@@ -20,7 +20,7 @@ use crate::engine::Checksum;
 use crate::error::Error;
 use crate::finding::Finding;
 use crate::webhook::Secret;
-use config::{Config, Endpoint, SendMode};
+use config::{Config, Endpoint, SendMode, Via};
 use deliver::{Delivery, Job, Status};
 use outbox::Outbox;
 
@@ -47,6 +47,9 @@ pub struct Request {
     pub token_sha256: String,
     /// Prefix and four characters, for listings.
     pub redacted: String,
+    /// The Cloudflare account of a `cfat_` token (`via = "cloudflare"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     /// The token sealed for the outbox (token mode only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_sealed: Option<String>,
@@ -75,9 +78,15 @@ pub fn webhook_id(endpoint: &str, token_sha256: &str) -> String {
 /// The requests `findings` call for, one per distinct token per endpoint,
 /// located where the token was first reported: checksum-valid findings of
 /// the rules an endpoint's globs match, and findings without a checksum
-/// (shape-only, keyword-anchored) only of rules the endpoint names exactly.
-/// A wrong checksum is never sent.
-pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
+/// (shape-only, keyword-anchored) only of rules the endpoint names exactly;
+/// for a provider's API, only the families it can revoke. A wrong checksum
+/// is never sent. `account_of` pairs a `cfat_` token with its Cloudflare
+/// account for `via = "cloudflare"`.
+pub fn plan(
+    findings: &[Finding],
+    config: &Config,
+    account_of: &dyn Fn(&Finding) -> Option<String>,
+) -> Vec<Request> {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut out = Vec::new();
     for ep in &config.endpoints {
@@ -88,9 +97,16 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
                 Checksum::None => ep.names(f.rule_id()),
                 Checksum::Invalid => false,
             };
-            if !wanted || !seen.insert(f.secret_sha256().to_string()) {
+            if !wanted
+                || !ep.via.carries(f.rule_id())
+                || !seen.insert(f.secret_sha256().to_string())
+            {
                 continue;
             }
+            let account_id = (ep.via == Via::Cloudflare
+                && f.rule_id() != "cloudflare-user-api-token")
+                .then(|| account_of(f))
+                .flatten();
             let location = match f.commit() {
                 Some(c) => format!("{c}/{}", f.shown_path()),
                 None => format!("{}:{}", f.shown_path(), f.line),
@@ -106,6 +122,7 @@ pub fn plan(findings: &[Finding], config: &Config) -> Vec<Request> {
                 source: f.source().as_str().to_string(),
                 token_sha256: f.secret_sha256().to_string(),
                 redacted: f.redacted().to_string(),
+                account_id,
                 token_sealed: None,
                 attempts: 0,
                 last_error: None,
@@ -127,6 +144,9 @@ pub struct Report {
     pub failed: usize,
     /// Requests waiting in the outbox.
     pub outbox: usize,
+    /// Requests not made: destroying a credential needs consent.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
     /// The outbox folder.
     pub outbox_dir: PathBuf,
     /// Per request: id, endpoint, rule, status and reason. No token.
@@ -134,6 +154,10 @@ pub struct Report {
     /// Problems that need the user: a missing secret, an outbox that could
     /// not be written. Any of them makes the run exit 2.
     pub errors: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One request's line in a [`Report`].
@@ -147,8 +171,12 @@ pub struct ReportLine {
     pub rule_id: String,
     /// The redacted token.
     pub redacted: String,
-    /// `delivered`, `failed` or `outbox`.
+    /// `delivered`, `failed`, `outbox` or `skipped`.
     pub status: String,
+    /// What a provider's API did: `submitted` (GitHub), `revoked`,
+    /// `invalid already`, … (Cloudflare).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
     /// Why, when not delivered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -162,13 +190,14 @@ impl Report {
         self.failed == 0 && self.outbox == 0 && self.errors.is_empty()
     }
 
-    fn line(&mut self, req: &Request, status: &str, reason: Option<String>) {
+    pub(crate) fn line(&mut self, req: &Request, status: &str, reason: Option<String>) {
         self.requests.push(ReportLine {
             webhook_id: req.webhook_id.clone(),
             endpoint: req.endpoint.clone(),
             rule_id: req.rule_id.clone(),
             redacted: req.redacted.clone(),
             status: status.into(),
+            outcome: None,
             reason,
             attempts: req.attempts,
         });
@@ -197,10 +226,11 @@ fn jobs_for(
                 }
             };
             let body = deliver::body(&req, &token);
-            Ok((ep, secret, body, token))
+            let fallback = ep.fallback_secret()?;
+            Ok((ep, secret, body, token, fallback))
         });
         match prepared {
-            Ok((endpoint, secret, body, token)) => {
+            Ok((endpoint, secret, body, token, fallback)) => {
                 let mut request = req;
                 if request.send == SendMode::Token && request.token_sealed.is_none() {
                     match outbox::seal(&secret, &request.webhook_id, &token) {
@@ -216,6 +246,8 @@ fn jobs_for(
                     endpoint,
                     secret,
                     body,
+                    token,
+                    fallback,
                 });
             }
             Err(e) => stuck.push((req, e.to_string())),
@@ -290,7 +322,7 @@ pub fn run(
         let file = files.get(&req.webhook_id);
         let secret = &secrets[&req.webhook_id];
         match d.status {
-            Status::Delivered => {
+            Status::Delivered(what) => {
                 if let Some(p) = file {
                     if let Err(e) = outbox.remove(p) {
                         errors.push(e.to_string());
@@ -298,6 +330,9 @@ pub fn run(
                 }
                 report.delivered += 1;
                 report.line(&req, "delivered", None);
+                if what != "delivered" {
+                    report.requests.last_mut().expect("a line").outcome = Some(what);
+                }
             }
             Status::Failed(why) => {
                 if let Err(e) = outbox.mark_failed(file.map(|p| p.as_path()), &req, secret) {

@@ -315,6 +315,7 @@ mod tests {
             source: "file".into(),
             token_sha256: "00".repeat(32),
             redacted: "cfut_abcd...".into(),
+            account_id: None,
             token_sealed: None,
             attempts: 0,
             last_error: None,

@@ -12,6 +12,7 @@ mod hook;
 mod redact;
 mod report;
 mod revoke;
+mod revoke_api;
 mod rules;
 mod scan;
 mod serve;
