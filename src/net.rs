@@ -45,3 +45,16 @@ pub fn check_url(url: &str, hint: &str) -> Result<(), Error> {
         ))),
     }
 }
+
+/// The JSON body of an answer (at most 1 MiB read), or `Null` when it is
+/// not JSON.
+#[cfg(feature = "cli")]
+pub fn json_body(resp: &mut ureq::http::Response<ureq::Body>) -> serde_json::Value {
+    resp.body_mut()
+        .with_config()
+        .limit(1 << 20)
+        .read_to_vec()
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null)
+}

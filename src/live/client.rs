@@ -133,14 +133,7 @@ impl Client {
                             Some((k.to_string(), v.to_string()))
                         })
                         .collect();
-                    let body = resp
-                        .body_mut()
-                        .with_config()
-                        .limit(1 << 20)
-                        .read_to_vec()
-                        .ok()
-                        .and_then(|b| serde_json::from_slice(&b).ok())
-                        .unwrap_or(Value::Null);
+                    let body = crate::net::json_body(&mut resp);
                     Ok(Resp {
                         status,
                         headers,

@@ -377,14 +377,7 @@ fn cloudflare(
         let code = r.status().as_u16();
         match code {
             200 => {
-                let v: serde_json::Value = r
-                    .body_mut()
-                    .with_config()
-                    .limit(1 << 20)
-                    .read_to_vec()
-                    .ok()
-                    .and_then(|b| serde_json::from_slice(&b).ok())
-                    .unwrap_or_default();
+                let v = crate::net::json_body(&mut r);
                 match v["result"]["id"].as_str() {
                     Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
                         found = Some((scope, id.to_string()));

@@ -558,18 +558,22 @@ fn an_unknown_key_id_fetches_the_keys_once_then_401_or_accepts() {
     });
     let keys_url = format!("http://{}/meta/public_keys/secret_scanning", github.addr());
     t.write("burnkey.toml", "[serve]\ngithub_keys_refresh = \"0s\"\n");
-    let serve = Serving::start(
-        t.path(),
-        &[
-            "--store",
-            store,
-            "--github-keys",
-            keys.to_str().unwrap(),
-            "--github-keys-url",
-            &keys_url,
-        ],
-        &[],
-    );
+    let keys = keys.to_str().unwrap();
+    let start = || {
+        Serving::start(
+            t.path(),
+            &[
+                "--store",
+                store,
+                "--github-keys",
+                keys,
+                "--github-keys-url",
+                &keys_url,
+            ],
+            &[],
+        )
+    };
+    let serve = start();
     let url = serve.url("/v1/github/secret-scanning");
     let body = alert(&[(&toks[0], "cf")]);
     let (status, _) = post(&url, &gh_headers("new", new.sign(&body)), &body);
@@ -591,18 +595,7 @@ fn an_unknown_key_id_fetches_the_keys_once_then_401_or_accepts() {
 
     // With the default interval, unknown ids fetch at most once a minute.
     std::fs::remove_file(t.join("burnkey.toml")).unwrap();
-    let serve = Serving::start(
-        t.path(),
-        &[
-            "--store",
-            store,
-            "--github-keys",
-            keys.to_str().unwrap(),
-            "--github-keys-url",
-            &keys_url,
-        ],
-        &[],
-    );
+    let serve = start();
     let url = serve.url("/v1/github/secret-scanning");
     for id in ["nope1", "nope2", "nope3"] {
         let (status, _) = post(&url, &gh_headers(id, new.sign(&body)), &body);

@@ -28,6 +28,10 @@ struct Known {
     github: HashMap<String, &'static str>,
     /// npm tokens and their user.
     npm: HashMap<String, &'static str>,
+    /// GitHub tokens an organisation's SAML enforcement keeps from /user.
+    saml: Vec<String>,
+    /// GitHub tokens whose rate limit is spent.
+    limited: Vec<String>,
 }
 
 fn json_reply(code: u16, headers: Vec<(&'static str, String)>, body: Value) -> Act {
@@ -85,6 +89,27 @@ fn fake(known: Known) -> Server {
             );
         }
         if path == "/gh/user" {
+            if known.saml.iter().any(|t| t == bearer) {
+                return json_reply(
+                    403,
+                    vec![],
+                    json!({"message": "Resource protected by organization SAML enforcement."}),
+                );
+            }
+            if known.limited.iter().any(|t| t == bearer) {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                return json_reply(
+                    403,
+                    vec![
+                        ("X-RateLimit-Remaining", "0".into()),
+                        ("X-RateLimit-Reset", now.to_string()),
+                    ],
+                    json!({"message": "API rate limit exceeded"}),
+                );
+            }
             return match known.github.get(bearer) {
                 Some(login) => json_reply(
                     200,
@@ -144,7 +169,10 @@ fn every_status_of_every_family() {
     let (live, disabled, dead) = (mint("cfut"), mint("cfut"), mint("cfut"));
     let (gh_live, gh_dead, npm_live) = (mint("ghp"), mint("ghp"), mint("npm"));
     let (gl, ghr) = (mint("glpat"), mint("ghr"));
+    let (saml, limited, npm_dead) = (mint("ghp"), mint("ghp"), mint("npm"));
     let mut known = Known::default();
+    known.saml.push(saml.clone());
+    known.limited.push(limited.clone());
     known.cloudflare.insert(live.clone(), ("active", None));
     known
         .cloudflare
@@ -161,6 +189,9 @@ fn every_status_of_every_family() {
         ("npm.env", &npm_live),
         ("gitlab.env", &gl),
         ("refresh.env", &ghr),
+        ("saml.env", &saml),
+        ("limited.env", &limited),
+        ("npm_dead.env", &npm_dead),
     ] {
         t.write(f, format!("TOKEN={tok}\n"));
     }
@@ -206,17 +237,31 @@ fn every_status_of_every_family() {
         .as_str()
         .unwrap()
         .contains("refresh token"));
-    assert_eq!(doc["verification"]["active"], 3);
-    assert_eq!(doc["verification"]["invalid"], 2);
+    // 403 without a spent rate limit: the token works, the route is refused.
+    let v = of(&doc, "saml.env");
+    assert_eq!(v["status"], "active");
+    assert!(v["message"].as_str().unwrap().contains("403"));
+    // 403 with a spent rate limit: retried as X-RateLimit-Reset says, then an error.
+    let v = of(&doc, "limited.env");
+    assert_eq!(v["status"], "error");
+    assert!(v["message"].as_str().unwrap().contains("rate limit"), "{v}");
+    assert_eq!(of(&doc, "npm_dead.env")["status"], "invalid");
+    assert_eq!(doc["verification"]["active"], 4);
+    assert_eq!(doc["verification"]["invalid"], 3);
     assert_eq!(doc["verification"]["inactive"], 1);
     assert_eq!(doc["verification"]["unknown"], 2);
+    assert_eq!(doc["verification"]["error"], 1);
     assert!(
-        err.contains("verified 8 distinct tokens (6 requests)"),
+        err.contains("verified 11 distinct tokens (12 requests)"),
         "{err}"
     );
     // The requests carried the tokens the way each API wants them.
     let seen = server.seen();
-    assert_eq!(seen.len(), 6);
+    assert_eq!(
+        seen.len(),
+        12,
+        "nine tokens asked, the rate-limited one four times"
+    );
     let gh = seen
         .iter()
         .find(|s| s.path == "/gh/user" && s.header("authorization").contains(&gh_live))
@@ -224,7 +269,9 @@ fn every_status_of_every_family() {
     assert_eq!(gh.header("accept"), "application/vnd.github+json");
     let out = doc.to_string();
     assert_no_secret(
-        &[&live, &disabled, &dead, &gh_live, &gh_dead, &npm_live, &gl],
+        &[
+            &live, &disabled, &dead, &gh_live, &gh_dead, &npm_live, &gl, &saml, &limited, &npm_dead,
+        ],
         &[&out, &err],
     );
 }
