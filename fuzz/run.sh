@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(token_parser scope_grammar stream_equals_slice decoders archives redact)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(token_parser scope_grammar stream_equals_slice decoders archives redact serve_report)
 export RUSTC_BOOTSTRAP=1
 bk=../target/release/burnkey
 [ -x "$bk" ] || (cd .. && cargo build --release)
-mkdir -p corpus/token_parser corpus/scope_grammar corpus/stream_equals_slice corpus/decoders corpus/archives corpus/redact
+mkdir -p corpus/token_parser corpus/scope_grammar corpus/stream_equals_slice corpus/decoders corpus/archives corpus/redact corpus/serve_report
 for k in cfut cfat cfk ghp gho npm; do "$bk" mint --kind "$k" | tr -d '\n' > "corpus/token_parser/seed-$k"; done
 for s in 'dns:edit@zone/example.com' 'workers:read@account/*' '*:read@*/*'; do printf '%s' "$s" > "corpus/scope_grammar/seed-$(echo "$s" | md5sum | cut -c1-8)"; done
 # Archives to mutate: gzip, tar, tar.gz, zip (stored and deflated), each holding a token.
@@ -26,6 +26,7 @@ with zipfile.ZipFile(sys.argv[2], "w") as z:
     z.write(sys.argv[1], "deflated.txt", compress_type=zipfile.ZIP_DEFLATED)
 PY
 printf '%s' "$tok" > corpus/decoders/seed-token
+printf '[{"token": "%s", "type": "t", "url": "a:1", "source": "file"}, {"token_hash": "%s", "type": "t"}]' "$tok" "$(printf '%s' "$tok" | sha256sum | cut -c1-64)" > corpus/serve_report/seed-report
 printf 'Authorization: Bearer vGNWAMsI-z0oaWdfZp_lvi60ZIF8-qR38Ony1dHq\nHost: api.cloudflare.com\n%s\n' "$tok" > corpus/redact/seed-log
 for t in "${targets[@]}"; do
     echo "== $t for ${secs}s"
