@@ -154,36 +154,60 @@ struct GithubSide {
 /// The answer to one `webhook-id` (`None` until the first is done).
 type Slot = Arc<Mutex<Option<Reply>>>;
 
-/// Slots by id, and the ids in the order they came (to forget the old).
-type Slots = (HashMap<String, Slot>, VecDeque<(Instant, String)>);
+/// Slots by id (with the bytes their answers hold), the ids in the order
+/// they came (to forget the old), and the bytes held in all.
+#[derive(Default)]
+struct Slots {
+    map: HashMap<String, (Slot, usize)>,
+    order: VecDeque<(Instant, String)>,
+    bytes: usize,
+}
 
 /// The answers to `webhook-id`s seen within the replay window. Concurrent
 /// requests with one id wait for the first; a failure (5xx) is not kept,
-/// so a retry acts.
+/// so a retry acts. At most `cap` ids and `max_bytes` of answers are kept;
+/// past either, the oldest are forgotten (and the store's idempotence still
+/// revokes nothing twice).
 struct Replays {
     slots: Mutex<Slots>,
     keep: Duration,
     cap: usize,
+    max_bytes: usize,
 }
 
 impl Replays {
+    fn new(keep: Duration, cap: usize, max_bytes: usize) -> Replays {
+        Replays {
+            slots: Mutex::new(Slots::default()),
+            keep,
+            cap,
+            max_bytes,
+        }
+    }
+
     fn answer(&self, id: &str, act: impl FnOnce() -> Reply) -> Reply {
         let slot = {
             let mut g = self.slots.lock().expect("replays");
-            let (map, order) = &mut *g;
+            let s = &mut *g;
             let now = Instant::now();
-            while let Some((t, old)) = order.front() {
-                if now.duration_since(*t) < self.keep && map.len() < self.cap {
+            while let Some((t, old)) = s.order.front() {
+                let full = s.map.len() >= self.cap || s.bytes > self.max_bytes;
+                if now.duration_since(*t) < self.keep && !full {
                     break;
                 }
-                map.remove(old);
-                order.pop_front();
+                if let Some((_, n)) = s.map.remove(old) {
+                    s.bytes -= n;
+                }
+                s.order.pop_front();
             }
-            map.entry(id.to_string())
+            let order = &mut s.order;
+            s.map
+                .entry(id.to_string())
                 .or_insert_with(|| {
                     order.push_back((now, id.to_string()));
-                    Arc::new(Mutex::new(None))
+                    (Arc::new(Mutex::new(None)), 0)
                 })
+                .0
                 .clone()
         };
         let mut first = slot.lock().unwrap_or_else(|e| e.into_inner());
@@ -196,6 +220,13 @@ impl Replays {
         let r = act();
         if r.status < 500 {
             *first = Some(r.clone());
+            let n = id.len() + r.body.len() + r.why.as_ref().map_or(0, String::len);
+            let mut g = self.slots.lock().expect("replays");
+            let s = &mut *g;
+            if let Some(e) = s.map.get_mut(id).filter(|e| Arc::ptr_eq(&e.0, &slot)) {
+                e.1 = n;
+                s.bytes += n;
+            }
         }
         r
     }
@@ -278,13 +309,13 @@ impl Receiver {
             tolerance: settings.tolerance.as_secs(),
             github,
             raw_feedback: settings.raw_feedback,
-            replays: Replays {
-                slots: Mutex::new((HashMap::new(), VecDeque::new())),
-                // Past twice the tolerance (a timestamp may be ahead of the
-                // clock) the timestamp check refuses a replay by itself.
-                keep: settings.tolerance * 2 + Duration::from_secs(60),
-                cap: 100_000,
-            },
+            // Past twice the tolerance (a timestamp may be ahead of the
+            // clock) the timestamp check refuses a replay by itself.
+            replays: Replays::new(
+                settings.tolerance * 2 + Duration::from_secs(60),
+                100_000,
+                64 << 20,
+            ),
             notifier,
             log,
         })
@@ -557,11 +588,7 @@ mod tests {
             tolerance: 300,
             github: None,
             raw_feedback: false,
-            replays: Replays {
-                slots: Mutex::new((HashMap::new(), VecDeque::new())),
-                keep: Duration::from_secs(660),
-                cap: 3,
-            },
+            replays: Replays::new(Duration::from_secs(660), 3, 1 << 20),
             notifier: None,
             log: Log::new(true),
         }
@@ -615,6 +642,30 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_cache_is_bounded_in_bytes_too() {
+        let replays = Replays::new(Duration::from_secs(600), 1000, 10_000);
+        let big = |i: usize| Reply::json(200, vec![b'x'; 3000 + i]);
+        for i in 0..10 {
+            let id = format!("msg_{i}");
+            assert!(!replays.answer(&id, || big(i)).replayed);
+            assert!(
+                replays.answer(&id, || unreachable!()).replayed,
+                "kept at once"
+            );
+        }
+        let s = replays.slots.lock().unwrap();
+        let held: usize = s.map.values().map(|e| e.1).sum();
+        assert_eq!(held, s.bytes);
+        assert!(
+            s.bytes <= 10_000 + 3100 && s.map.len() <= 4,
+            "{} bytes, {} ids",
+            s.bytes,
+            s.map.len()
+        );
+        assert!(s.map.contains_key("msg_9") && !s.map.contains_key("msg_0"));
+    }
+
+    #[test]
     fn the_replay_cache_is_bounded_and_hash_reports_are_looked_up_by_hash() {
         let dir = tempfile::tempdir().unwrap();
         let store = JsonlStore::new(dir.path().join("t.jsonl"));
@@ -645,7 +696,7 @@ mod tests {
         for i in 1..5 {
             send(&r, &format!("msg_{i}"), b"[]");
         }
-        assert!(r.replays.slots.lock().unwrap().0.len() <= 3);
+        assert!(r.replays.slots.lock().unwrap().map.len() <= 3);
         let again = send(&r, "msg_0", &body);
         assert!(!again.replayed);
         assert_eq!(again.counts.already, 1);
