@@ -112,6 +112,58 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
+/// Why [`read_regular`] read nothing.
+#[cfg(feature = "cli")]
+#[derive(Debug)]
+pub enum Unread {
+    /// `path` is a symlink.
+    Link,
+    /// Not a regular file (a FIFO, a device, a folder…).
+    NotRegular,
+    /// Larger than the limit.
+    TooLarge,
+    /// Anything else.
+    Io(io::Error),
+}
+
+#[cfg(feature = "cli")]
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unread::Link => f.write_str("a symlink"),
+            Unread::NotRegular => f.write_str("not a regular file"),
+            Unread::TooLarge => f.write_str("too large"),
+            Unread::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Reads `path` whole if it is a regular file of at most `max` bytes:
+/// never through a link (`O_NOFOLLOW`), never blocking on a FIFO
+/// (`O_NONBLOCK`), and the open file is the one checked.
+#[cfg(feature = "cli")]
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unread> {
+    use std::io::Read;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => Unread::Link,
+            _ => Unread::Io(e),
+        })?;
+    let md = f.metadata().map_err(Unread::Io)?;
+    if !md.is_file() {
+        return Err(Unread::NotRegular);
+    }
+    if md.len() > max {
+        return Err(Unread::TooLarge);
+    }
+    let mut b = Vec::with_capacity(md.len() as usize);
+    f.take(max).read_to_end(&mut b).map_err(Unread::Io)?;
+    Ok(b)
+}
+
 /// Opens `path` for writing, creating it `0600` if it does not exist
 /// (`append`: at its end; else truncated).
 pub fn create_private(path: &Path, append: bool) -> io::Result<fs::File> {

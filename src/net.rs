@@ -58,3 +58,27 @@ pub fn json_body(resp: &mut ureq::http::Response<ureq::Body>) -> serde_json::Val
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(serde_json::Value::Null)
 }
+
+/// Cloudflare's API, overridable by `BURNKEY_CLOUDFLARE_API_URL`.
+#[cfg(feature = "cli")]
+pub const CLOUDFLARE_API: (&str, &str) = (
+    "BURNKEY_CLOUDFLARE_API_URL",
+    "https://api.cloudflare.com/client/v4",
+);
+/// GitHub's API, overridable by `BURNKEY_GITHUB_API_URL`.
+#[cfg(feature = "cli")]
+pub const GITHUB_API: (&str, &str) = ("BURNKEY_GITHUB_API_URL", "https://api.github.com");
+/// npm's registry, overridable by `BURNKEY_NPM_REGISTRY_URL`.
+#[cfg(feature = "cli")]
+pub const NPM_REGISTRY: (&str, &str) = ("BURNKEY_NPM_REGISTRY_URL", "https://registry.npmjs.org");
+
+/// A provider's base URL: its variable, else the default; checked like
+/// every URL burnkey sends to, without a trailing `/`.
+#[cfg(feature = "cli")]
+pub fn api_base((var, default): (&str, &str)) -> Result<String, Error> {
+    let v = std::env::var(var).unwrap_or_else(|_| default.to_string());
+    let v = v.trim_end_matches('/').to_string();
+    check_url(&v, "tokens travel in headers, never in the URL")
+        .map_err(|e| Error::Invalid(format!("{var}: {e}")))?;
+    Ok(v)
+}

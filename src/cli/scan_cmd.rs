@@ -278,28 +278,14 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
 }
 
 /// The content `f` was found in, for pairing a token with an account id or
-/// email named near it: a regular file (never through a link), or a git
-/// blob; nothing for stdin and archive members.
+/// email named near it: a regular file of up to 64 MiB (never through a
+/// link), or a git blob; nothing for stdin and archive members.
 fn pairing_text(f: &crate::Finding, repo: &std::path::Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
     if f.member().is_some() {
         return None;
     }
     match &*f.location {
-        crate::Location::File { path } => {
-            let file = std::fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-                .open(path)
-                .ok()?;
-            if !file.metadata().ok()?.is_file() {
-                return None;
-            }
-            let mut text = Vec::new();
-            file.take(64 << 20).read_to_end(&mut text).ok()?;
-            Some(text)
-        }
+        crate::Location::File { path } => crate::fsutil::read_regular(path, 64 << 20).ok(),
         crate::Location::Staged { blob, .. } | crate::Location::Commit { blob, .. } => {
             let o = std::process::Command::new("git")
                 .arg("-C")

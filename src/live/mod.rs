@@ -33,19 +33,10 @@ use serde_json::{json, Value};
 use crate::engine::Checksum;
 use crate::error::Error;
 use crate::finding::Finding;
+use crate::net::{api_base, CLOUDFLARE_API, GITHUB_API, NPM_REGISTRY};
 use crate::verification::{Paired, Status, Verification};
 use client::{Client, Resp};
 use pair::{NotPaired, Want};
-
-/// Where each provider is, and its default.
-pub const BASES: [(&str, &str); 3] = [
-    (
-        "BURNKEY_CLOUDFLARE_API_URL",
-        "https://api.cloudflare.com/client/v4",
-    ),
-    ("BURNKEY_GITHUB_API_URL", "https://api.github.com"),
-    ("BURNKEY_NPM_REGISTRY_URL", "https://registry.npmjs.org"),
-];
 
 /// How to verify.
 #[derive(Clone, Debug)]
@@ -79,24 +70,15 @@ impl Settings {
         account: Option<String>,
         email: Option<String>,
     ) -> Result<Settings, Error> {
-        let mut bases = Vec::new();
-        for (var, default) in BASES {
-            let v = std::env::var(var).unwrap_or_else(|_| default.to_string());
-            let v = v.trim_end_matches('/').to_string();
-            crate::net::check_url(&v, "tokens travel in headers, never in the URL")
-                .map_err(|e| Error::Invalid(format!("{var}: {e}")))?;
-            bases.push(v);
-        }
         if !(rps > 0.0 && rps.is_finite()) {
             return Err(Error::Invalid("--verify-rps must be above 0".into()));
         }
         let account = given_account(account)?;
         let email = given(email, "CLOUDFLARE_EMAIL", Want::Email);
-        let [cloudflare, github, npm] = <[String; 3]>::try_from(bases).expect("three bases");
         Ok(Settings {
-            cloudflare,
-            github,
-            npm,
+            cloudflare: api_base(CLOUDFLARE_API)?,
+            github: api_base(GITHUB_API)?,
+            npm: api_base(NPM_REGISTRY)?,
             rps,
             timeout,
             retries: 3,

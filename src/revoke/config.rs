@@ -306,17 +306,12 @@ impl Config {
                             return Err(bad("via = \"github\" takes no url: GitHub's revocation API is the endpoint".into()))
                         }
                     };
-                    let (var, default) = if via == Via::Github {
-                        ("BURNKEY_GITHUB_API_URL", "https://api.github.com")
+                    let api = crate::net::api_base(if via == Via::Github {
+                        crate::net::GITHUB_API
                     } else {
-                        (
-                            "BURNKEY_CLOUDFLARE_API_URL",
-                            "https://api.cloudflare.com/client/v4",
-                        )
-                    };
-                    let api = std::env::var(var).unwrap_or_else(|_| default.into());
-                    let api = api.trim_end_matches('/').to_string();
-                    check_url(&api).map_err(|e| bad(format!("{var}: {e}")))?;
+                        crate::net::CLOUDFLARE_API
+                    })
+                    .map_err(|e| bad(e.to_string()))?;
                     (
                         name.to_string(),
                         key_env,

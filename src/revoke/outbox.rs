@@ -26,8 +26,6 @@
 //! links, must be regular, and are read to at most [`MAX_ENTRY`] bytes.
 
 use std::fs;
-use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -189,25 +187,11 @@ impl Outbox {
     /// Reads one entry: never through a link, only a regular file, at most
     /// [`MAX_ENTRY`] bytes.
     fn read_entry(p: &Path) -> Result<Request, String> {
-        let f = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(p)
-            .map_err(|e| match e.raw_os_error() {
-                Some(libc::ELOOP) => "a symlink, not an outbox file".to_string(),
-                _ => e.to_string(),
-            })?;
-        let md = f.metadata().map_err(|e| e.to_string())?;
-        if !md.is_file() {
-            return Err("not a regular file".into());
-        }
-        if md.len() > MAX_ENTRY {
-            return Err(format!("larger than {MAX_ENTRY} bytes"));
-        }
-        let mut b = Vec::new();
-        f.take(MAX_ENTRY)
-            .read_to_end(&mut b)
-            .map_err(|e| e.to_string())?;
+        let b = fsutil::read_regular(p, MAX_ENTRY).map_err(|e| match e {
+            fsutil::Unread::Link => "a symlink, not an outbox file".to_string(),
+            fsutil::Unread::TooLarge => format!("larger than {MAX_ENTRY} bytes"),
+            e => e.to_string(),
+        })?;
         serde_json::from_slice::<Request>(&b).map_err(|e| e.to_string())
     }
 
