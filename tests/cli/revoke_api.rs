@@ -257,21 +257,7 @@ fn cloudflare_verify_then_delete_with_consent_and_the_403_fallback() {
     assert_eq!(h.len(), 1);
     let body: Value = serde_json::from_slice(&h[0].body).unwrap();
     assert_eq!(body[0]["token"], unable.as_str());
-    let secret = burnkey::webhook::Secret::parse(HOOK_SECRET).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    burnkey::webhook::verify(
-        &secret,
-        h[0].header("webhook-id"),
-        h[0].header("webhook-timestamp"),
-        h[0].header("webhook-signature"),
-        &h[0].body,
-        now,
-        300,
-    )
-    .unwrap();
+    h[0].assert_signed_by(HOOK_SECRET);
     assert!(outbox_files(t.path()).is_empty());
     for tok in [&able, &unable, &acct, &dead] {
         assert!(!err.contains(tok.as_str()) && !doc.to_string().contains(tok.as_str()));

@@ -159,6 +159,11 @@ fn report(token: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The path of a store named `name` in `t`, as `--store` takes it.
+fn store_in(t: &Tree, name: &str) -> String {
+    t.join(name).to_str().unwrap().to_string()
+}
+
 /// Mints `n` tokens of `kind` into `store`.
 fn mint_into(dir: &Path, store: &str, kind: &str, n: u32, extra: &[&str]) -> Vec<String> {
     let o = bin()
@@ -328,8 +333,7 @@ fn mint_commit_scan_revoke_to_serve_then_verify_denies() {
 #[test]
 fn bad_signatures_stale_timestamps_and_missing_headers_are_401_and_change_nothing() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     let tok = &mint_into(t.path(), store, "cfut", 1, &[])[0];
     let serve = Serving::start(
         t.path(),
@@ -369,8 +373,7 @@ fn bad_signatures_stale_timestamps_and_missing_headers_are_401_and_change_nothin
 #[test]
 fn a_replayed_webhook_id_gets_the_first_answer_and_acts_once_even_at_once() {
     let t = Tree::new();
-    let store = t.join("tokens.jsonl");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.jsonl");
     let toks = mint_into(t.path(), store, "cfut", 2, &[]);
     let notified = t.join("n.txt");
     let script = notify_script(&t, &notified);
@@ -482,8 +485,7 @@ fn gh_headers(id: &str, sig: String) -> Vec<(&'static str, String)> {
 #[test]
 fn a_github_alert_signed_by_a_key_in_the_keys_file_revokes_and_gets_feedback() {
     let t = Tree::new();
-    let store = t.join("tokens.jsonl");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.jsonl");
     let toks = mint_into(t.path(), store, "cfut", 2, &[]);
     let key = TestKey::new();
     let keys = t.write("github-keys.json", keys_doc(&[("k1", &key)]));
@@ -539,8 +541,7 @@ fn a_github_alert_signed_by_a_key_in_the_keys_file_revokes_and_gets_feedback() {
 #[test]
 fn an_unknown_key_id_fetches_the_keys_once_then_401_or_accepts() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     let toks = mint_into(t.path(), store, "cfut", 1, &[]);
     let (old, new) = (TestKey::new(), TestKey::new());
     let keys = t.write("github-keys.json", keys_doc(&[("old", &old)]));
@@ -620,8 +621,7 @@ fn read_all(s: &mut TcpStream) -> String {
 #[test]
 fn oversized_bodies_are_413_and_change_nothing() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     let tok = &mint_into(t.path(), store, "cfut", 1, &[])[0];
     let serve = Serving::start(
         t.path(),
@@ -664,8 +664,7 @@ fn oversized_bodies_are_413_and_change_nothing() {
 #[test]
 fn a_slow_client_is_cut_off_while_others_are_served() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     let tok = &mint_into(t.path(), store, "cfut", 1, &[])[0];
     let serve = Serving::start(
         t.path(),
@@ -739,8 +738,7 @@ fn a_slow_client_is_cut_off_while_others_are_served() {
 #[test]
 fn connections_past_the_limit_are_answered_503_at_once() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     mint_into(t.path(), store, "cfut", 1, &[]);
     let serve = Serving::start(
         t.path(),
@@ -760,8 +758,7 @@ fn connections_past_the_limit_are_answered_503_at_once() {
 #[test]
 fn sigterm_during_a_request_lets_it_finish_then_stops() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     let tok = &mint_into(t.path(), store, "cfut", 1, &[])[0];
     let mut serve = Serving::start(
         t.path(),
@@ -801,8 +798,7 @@ fn sigterm_during_a_request_lets_it_finish_then_stops() {
 #[test]
 fn routes_json_logs_and_refusals_to_start() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     let tok = &mint_into(t.path(), store, "cfut", 1, &[])[0];
     let serve = Serving::start(
         t.path(),
@@ -894,8 +890,7 @@ fn routes_json_logs_and_refusals_to_start() {
 #[test]
 fn the_notify_webhook_is_signed_and_called_once_per_revoked_record() {
     let t = Tree::new();
-    let store = t.join("tokens.db");
-    let store = store.to_str().unwrap();
+    let store = &store_in(&t, "tokens.db");
     let toks = mint_into(t.path(), store, "cfut", 2, &[]);
     let hook = Server::start(|_, _| Act::Reply(204, vec![]));
     t.write(
@@ -927,19 +922,9 @@ fn the_notify_webhook_is_signed_and_called_once_per_revoked_record() {
         2,
         "two records revoked, the repeat not notified"
     );
-    let secret = burnkey::webhook::Secret::parse(OTHER).unwrap();
     let recs = records(t.path(), store);
     for (s, rec) in seen.iter().zip(&recs) {
-        burnkey::webhook::verify(
-            &secret,
-            s.header("webhook-id"),
-            s.header("webhook-timestamp"),
-            s.header("webhook-signature"),
-            &s.body,
-            now(),
-            300,
-        )
-        .expect("signed with the notify secret");
+        s.assert_signed_by(OTHER);
         let ev: Value = serde_json::from_slice(&s.body).unwrap();
         assert_eq!(ev["record_id"], rec["id"]);
         assert!(!String::from_utf8_lossy(&s.body).contains(toks[0].as_str()));

@@ -27,6 +27,26 @@ impl Seen {
     pub fn header(&self, k: &str) -> &str {
         self.headers.get(k).map(String::as_str).unwrap_or("")
     }
+
+    /// Panics unless the request carries a Standard Webhooks signature by
+    /// `secret` (`whsec_…`), timestamped within five minutes of now.
+    pub fn assert_signed_by(&self, secret: &str) {
+        let secret = burnkey::webhook::Secret::parse(secret).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        burnkey::webhook::verify(
+            &secret,
+            self.header("webhook-id"),
+            self.header("webhook-timestamp"),
+            self.header("webhook-signature"),
+            &self.body,
+            now,
+            300,
+        )
+        .expect("signed with the secret");
+    }
 }
 
 /// What to do with a request.
