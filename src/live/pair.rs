@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::bytes::Regex;
 
 use crate::verification::Paired;
 
@@ -36,20 +36,27 @@ impl Want {
             Want::AccountId => ACCOUNT.get_or_init(|| {
                 vec![
                     // account_id = "…", ACCOUNT_ID=…, "accountId": "…", account-id: …
-                    Regex::new(r#"(?i)account[_-]?id["']?\s*[:=]\s*["']?([0-9a-f]{32})\b"#).unwrap(),
+                    ascii(r#"(?i)account[_-]?id["']?\s*[:=]\s*["']?([0-9a-f]{32})\b"#),
                     // …/accounts/<id>/… in a URL
-                    Regex::new(r"/accounts/([0-9a-f]{32})\b").unwrap(),
+                    ascii(r"/accounts/([0-9a-f]{32})\b"),
                 ]
             }),
             Want::Email => EMAIL.get_or_init(|| {
                 // email = …, X-Auth-Email: …, CLOUDFLARE_EMAIL=…, "email": "…"
-                vec![Regex::new(
+                vec![ascii(
                     r#"(?i)e-?mail["']?\s*[:=]\s*["']?([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b"#,
-                )
-                .unwrap()]
+                )]
             }),
         }
     }
+}
+
+/// A built-in pattern, compiled as the keyword rules' contexts are: over
+/// bytes, with ASCII classes and case folding. A Unicode `(?i)`, `\s` or
+/// `\b` would need `regex` features that only the test build turns on, and
+/// the shipped binary would panic here.
+fn ascii(re: &str) -> Regex {
+    crate::keyword::compile(re).expect("a built-in pairing pattern compiles")
 }
 
 /// Why nothing was paired.
@@ -74,10 +81,10 @@ pub fn nearby(text: &[u8], line: u64, want: Want) -> Result<Paired, NotPaired> {
         if n > line + WINDOW {
             break;
         }
-        let l = String::from_utf8_lossy(l);
         for re in want.patterns() {
-            for c in re.captures_iter(&l) {
-                let v = c[1].to_string();
+            for c in re.captures_iter(l) {
+                // The patterns capture ASCII only.
+                let v = String::from_utf8_lossy(&c[1]).into_owned();
                 let d = n.abs_diff(line);
                 match &mut best {
                     Some((bd, _)) if d > *bd => {}

@@ -292,7 +292,7 @@ fn kill_dash_nine_during_api_revocation_then_flush_completes_it() {
         )
     });
     let api = format!("http://{}/client/v4", hang.addr());
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+    let mut child = std::process::Command::new(crate::common::exe())
         .current_dir(t.path())
         .env("BURNKEY_OUTBOX_KEY", KEY)
         .env("BURNKEY_CLOUDFLARE_API_URL", &api)
@@ -426,4 +426,51 @@ fn provider_entries_need_their_outbox_key_and_a_tampered_entry_is_quarantined() 
         before,
         "nothing sent for a tampered entry"
     );
+}
+
+/// `--revoke-dry-run` and `--revoke` on a lone `cfat_` in the binary users
+/// get (pairing once panicked there, before anything was journaled): the
+/// plan names its account route, and the real run revokes it there.
+#[test]
+fn a_cfat_is_paired_planned_and_revoked_by_the_binary_users_get() {
+    let t = Tree::new();
+    let acct = mint("cfat");
+    let mut known = HashMap::new();
+    known.insert(acct.clone(), ("dddd4444", true, true));
+    let server = cloudflare(known);
+    t.write(
+        "terraform.tfvars",
+        format!("cloudflare_account_id = \"{ACCOUNT}\"\ncloudflare_api_token  = \"{acct}\"\n"),
+    );
+    t.write(
+        "burnkey.toml",
+        "[[revoke]]\nvia = \"cloudflare\"\nrules = [\"cloudflare-*\"]\noutbox_key_env = \"BURNKEY_OUTBOX_KEY\"\nconfirm = true\n",
+    );
+    let env = [(
+        "BURNKEY_CLOUDFLARE_API_URL",
+        format!("http://{}/client/v4", server.addr()),
+    )];
+    let (code, doc, err) = scan(t.path(), &env, &["--revoke-dry-run"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "/client/v4/accounts/{ACCOUNT}/tokens/verify, then DELETE"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        doc["revocations"]["would_send"].as_array().unwrap().len(),
+        1
+    );
+    assert!(server.seen().is_empty() && outbox_files(t.path()).is_empty());
+
+    let (code, doc, err) = scan(t.path(), &env, &["--revoke"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        doc["revocations"]["requests"][0]["outcome"], "revoked",
+        "{doc}"
+    );
+    assert!(server.seen().iter().any(|s| s.method == "DELETE"
+        && s.path == format!("/client/v4/accounts/{ACCOUNT}/tokens/dddd4444")));
+    assert!(!err.contains(acct.as_str()) && !doc.to_string().contains(acct.as_str()));
 }

@@ -613,3 +613,54 @@ fn no_socket_is_opened_without_verify_and_plain_http_only_to_loopback() {
         "{err}"
     );
 }
+
+/// The path the shipped binary once panicked on (its `regex` had no
+/// Unicode case folding; the test build's had): a `cfat_` paired by the
+/// account id beside it, a `cfk_` by the e-mail beside it, verified against
+/// the fake, exit 1 with both active and the other statuses right.
+#[test]
+fn paired_cfat_and_cfk_verify_in_the_binary_users_get() {
+    let t = Tree::new();
+    let (acct, key, dead) = (mint("cfat"), mint("cfk"), mint("cfat"));
+    let mut known = Known::default();
+    known
+        .cloudflare
+        .insert(acct.clone(), ("active", Some(ACCOUNT)));
+    known.keys.insert(key.clone(), "ops@example.com");
+    let server = fake(known);
+    t.write(
+        "wrangler.toml",
+        format!("Account_ID = \"{ACCOUNT}\"\napi_token = \"{acct}\"\n"),
+    );
+    t.write(
+        "deploy.sh",
+        format!("export CLOUDFLARE_EMAIL=ops@example.com\nexport CLOUDFLARE_API_KEY={key}\n"),
+    );
+    t.write(
+        "old.env",
+        format!("CLOUDFLARE_ACCOUNT_ID={ACCOUNT}\nCLOUDFLARE_API_TOKEN={dead}\n"),
+    );
+    let (code, doc, err) = verify_scan(t.path(), &server, &[]);
+    assert_eq!(code, 1, "{err}");
+    let v = of(&doc, "wrangler.toml");
+    assert_eq!(
+        (&v["status"], &v["paired"]["value"], &v["paired"]["line"]),
+        (&json!("active"), &json!(ACCOUNT), &json!(1)),
+        "{v}"
+    );
+    let v = of(&doc, "deploy.sh");
+    assert_eq!(
+        (&v["status"], &v["paired"]["value"]),
+        (&json!("active"), &json!("ops@example.com")),
+        "{v}"
+    );
+    assert_eq!(of(&doc, "old.env")["status"], "invalid");
+    let seen = server.seen();
+    assert!(seen
+        .iter()
+        .any(|s| s.path == format!("/client/v4/accounts/{ACCOUNT}/tokens/verify")));
+    assert!(seen
+        .iter()
+        .any(|s| s.path == "/client/v4/user" && s.header("x-auth-email") == "ops@example.com"));
+    assert_no_secret(&[&acct, &key, &dead], &[&err, &doc.to_string()]);
+}
