@@ -21,6 +21,10 @@ pub const PRIVATE_FILE: u32 = 0o600;
 #[cfg(feature = "cli")]
 pub const PRIVATE_DIR: u32 = 0o700;
 
+/// The most a control file (an allowlist, a baseline, a configuration) may
+/// hold: larger ones are refused, never read into memory.
+pub const CONTROL_FILE_MAX: u64 = 16 << 20;
+
 /// The file a write to `path` must replace: `path` itself, or where its
 /// symlinks lead. A dangling link is an error (writing would create a file
 /// wherever the link points).

@@ -166,11 +166,17 @@ impl Repo {
                 dir.display()
             )));
         }
-        let lines = rev_parse(dir, &["--is-bare-repository", "--show-toplevel"])?;
-        let bare = lines.first().is_some_and(|l| l == b"true");
-        let top = match lines.get(1) {
-            Some(l) if !bare && !l.is_empty() => Some(PathBuf::from(OsStr::from_bytes(l))),
-            _ => None,
+        // `--show-toplevel` fails outside a work tree (a bare repository, a
+        // mirror clone, or inside `.git`): ask for it only within one.
+        let lines = rev_parse(dir, &["--is-inside-work-tree"])?;
+        let top = if lines.first().is_some_and(|l| l == b"true") {
+            rev_parse(dir, &["--show-toplevel"])?
+                .into_iter()
+                .next()
+                .filter(|l| !l.is_empty())
+                .map(|l| PathBuf::from(OsStr::from_bytes(&l)))
+        } else {
+            None
         };
         Ok(Repo {
             dir: top.clone().unwrap_or_else(|| dir.to_path_buf()),
@@ -181,6 +187,58 @@ impl Repo {
     /// The working tree's top directory (none for a bare repository).
     pub fn top(&self) -> Option<&Path> {
         self.top.as_deref()
+    }
+
+    /// The blob at `path` in commit `rev` (`HEAD:.burnkeyignore`): what a
+    /// repository without a work tree holds in place of its files. `None`
+    /// where `rev` has no such blob (or no commit at all); an error for a
+    /// blob over `max` bytes, which is not read.
+    pub fn read_blob_at(&self, rev: &str, path: &str, max: u64) -> Result<Option<Vec<u8>>, Error> {
+        let name = format!("{rev}:{path}");
+        let mut child = self
+            .git()
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(git_missing)?;
+        {
+            let mut stdin = child.stdin.take().expect("piped");
+            // A name with a newline cannot be asked on a line.
+            if !name.contains('\n') {
+                let _ = stdin.write_all(name.as_bytes());
+            }
+            let _ = stdin.write_all(b"\n");
+        }
+        let mut out = BufReader::new(child.stdout.take().expect("piped"));
+        let mut header = Vec::new();
+        out.read_until(b'\n', &mut header)
+            .map_err(|e| Error::Invalid(format!("reading git cat-file: {e}")))?;
+        let header = String::from_utf8_lossy(&header);
+        let mut f = header.split_whitespace();
+        let found = match (f.next(), f.next(), f.next()) {
+            (Some(_), Some("blob"), Some(size)) => Some(size.parse::<u64>().unwrap_or(u64::MAX)),
+            _ => None,
+        };
+        let result = match found {
+            None => Ok(None),
+            Some(size) if size > max => Err(Error::Invalid(format!(
+                "{name}: {size} bytes, over the {max}-byte limit for this file"
+            ))),
+            Some(size) => {
+                let mut data = Vec::with_capacity(size as usize);
+                out.by_ref()
+                    .take(size)
+                    .read_to_end(&mut data)
+                    .map_err(|e| Error::Invalid(format!("reading git cat-file: {e}")))?;
+                Ok(Some(data))
+            }
+        };
+        drop(out);
+        let _ = child.kill();
+        let _ = child.wait();
+        result
     }
 
     fn git(&self) -> Command {

@@ -9,7 +9,7 @@
 //! it fail a clean build.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use anyhow::Context;
 
 use crate::allow::Allowlist;
 use crate::config::ScanConfig;
-use crate::fsutil::create_private;
+use crate::fsutil::{create_private, CONTROL_FILE_MAX};
 use crate::git::{BlobKind, BlobScan, Repo};
 use crate::outcome::{Outcome, Sink};
 use crate::report::text::escape_control;
@@ -105,7 +105,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let streamed = stream.filter(|_| verify.is_none());
     let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
     let baseline = match &a.baseline {
-        Some(p) => Some(crate::baseline::Baseline::load(p)?),
+        Some(p) => Some(load_baseline(p, &a, source.as_ref())?),
         None => None,
     };
     let keep = streamed.is_none()
@@ -344,6 +344,40 @@ fn report_options(a: &ScanArgs) -> ReportOptions {
     }
 }
 
+/// `--baseline FILE`: the file; for a repository without a work tree (a
+/// bare mirror) and a relative FILE that is not on disk, the baseline the
+/// repository holds at `HEAD`.
+fn load_baseline(
+    p: &Path,
+    a: &ScanArgs,
+    source: Option<&GitSource>,
+) -> anyhow::Result<crate::baseline::Baseline> {
+    use crate::baseline::Baseline;
+    if source.is_some() && p.is_relative() && !p.exists() {
+        let dir = a.git.clone().unwrap_or_else(|| {
+            a.paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("."))
+        });
+        let repo = Repo::discover(&dir)?;
+        if repo.top().is_none() {
+            let rel = p.to_string_lossy();
+            return match repo.read_blob_at("HEAD", &rel, CONTROL_FILE_MAX)? {
+                Some(text) => Ok(Baseline::parse(
+                    &String::from_utf8_lossy(&text),
+                    Path::new(&format!("HEAD:{rel}")),
+                )?),
+                None => anyhow::bail!(
+                    "{}: no baseline {rel} on disk, nor at HEAD of this bare repository",
+                    dir.display()
+                ),
+            };
+        }
+    }
+    Ok(Baseline::load(p)?)
+}
+
 /// Which git objects a scan reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum GitSource {
@@ -388,9 +422,22 @@ fn scan_git(
         _ => roots.first().cloned().unwrap_or_else(|| PathBuf::from(".")),
     };
     let repo = Repo::discover(&dir)?;
+    if *src == GitSource::Staged && repo.top().is_none() {
+        anyhow::bail!(
+            "{}: a bare repository has no index: --staged and --pre-commit need a work tree (use --git or --git-range here)",
+            dir.display()
+        );
+    }
     let allow = match repo.top() {
         Some(top) => Allowlist::load_from_dir(top)?,
-        None => Allowlist::default(),
+        // No work tree: the allowlist the repository holds at HEAD.
+        None => match repo.read_blob_at("HEAD", crate::allow::FILE_NAME, CONTROL_FILE_MAX)? {
+            Some(text) => Allowlist::parse(
+                &String::from_utf8_lossy(&text),
+                Path::new(&format!("HEAD:{}", crate::allow::FILE_NAME)),
+            )?,
+            None => Allowlist::default(),
+        },
     };
     // History streams from a `git log` that keeps one core busy while the
     // scan runs; each worker's `cat-file` inflates its own copy of the delta

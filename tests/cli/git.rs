@@ -585,3 +585,102 @@ fn history_reports_each_token_once_per_path() {
         "{out}"
     );
 }
+
+/// What the organisation-wide workflow does with every repository: `git
+/// clone --mirror` (a bare repository, no work tree), then `scan --git`.
+/// History and ranges are read from the objects; `.burnkeyignore` and a
+/// relative `--baseline` from `HEAD`; `--staged` has no index to read.
+#[test]
+fn a_mirror_clone_is_scanned_with_its_allowlist_and_baseline_from_head() {
+    let t = repo();
+    let (gone, known, fixture, head) = (mint("cfk"), mint("cfut"), mint("cfat"), mint("ghp"));
+    t.write("config.yml", format!("global: {gone}\n"));
+    let planted = commit_all(&t, "one: oops");
+    t.write("config.yml", "global: none\n");
+    t.write("fixtures/sample.env", format!("TOKEN={fixture}\n"));
+    t.write(".burnkeyignore", "fixtures/\n");
+    t.write("old/known.txt", format!("{known}\n"));
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "old", "--write-baseline", ".burnkey-baseline.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(parts(&o).0, 1);
+    let before = commit_all(&t, "two: removed, a fixture, a baseline");
+    t.write("deploy.sh", format!("export GH_TOKEN={head}\n"));
+    let last = commit_all(&t, "three: another");
+
+    let m = Tree::new();
+    let mirror = m.join("app.git");
+    git(
+        m.path(),
+        &[
+            "clone",
+            "-q",
+            "--mirror",
+            t.path().to_str().unwrap(),
+            "app.git",
+        ],
+    );
+    assert_eq!(git(&mirror, &["rev-parse", "--is-bare-repository"]), "true");
+    let dir = mirror.to_str().unwrap();
+
+    let (code, doc, err) = json_in(
+        m.path(),
+        &[
+            "--git",
+            dir,
+            "--repository",
+            "org/app",
+            "--baseline",
+            ".burnkey-baseline.toml",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let mut got: Vec<(String, String, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            assert_eq!(f["repository"], "org/app");
+            (
+                f["secret_sha256"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+                f["commit"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (sha(&gone), "config.yml".to_string(), planted.clone()),
+        (sha(&head), "deploy.sh".to_string(), last.clone()),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{doc}");
+    assert_eq!(doc["stats"]["skipped"]["burnkeyignore"], 1, "{doc}");
+    assert_eq!(doc["stats"]["suppressed"]["baseline"], 1, "{doc}");
+
+    // A range of the mirror: only what it adds.
+    let (code, doc, err) = json_in(
+        m.path(),
+        &["--git-range", &format!("{before}..{last}"), dir],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hashes(&doc), vec![sha(&head)]);
+
+    // A baseline named but in neither place is an error, not a clean run.
+    let (code, _, err) = json_in(m.path(), &["--git", dir, "--baseline", "nope.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope.toml") && err.contains("HEAD"), "{err}");
+
+    // No index in a bare repository: a clear error, from outside or inside.
+    for (cwd, args) in [
+        (m.path(), vec!["--staged", dir]),
+        (mirror.as_path(), vec!["--pre-commit"]),
+    ] {
+        let (code, _, err) = json_in(cwd, &args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(
+            err.contains("bare repository") && err.contains("--staged"),
+            "{err}"
+        );
+    }
+}
