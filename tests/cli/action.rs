@@ -42,10 +42,7 @@ fn run_action(checkout: &Path, event_name: &str, event: Value, inputs: &[&str]) 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let temp = tempfile::tempdir().unwrap();
     // The install step finds this build's burnkey on PATH.
-    let bin_dir: PathBuf = assert_cmd::cargo::cargo_bin("burnkey")
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let bin_dir: PathBuf = crate::common::exe().parent().unwrap().to_path_buf();
     let path = format!(
         "{}:{}",
         bin_dir.display(),

@@ -6,9 +6,28 @@ use std::process::Output;
 use burnkey::FormatSet;
 use serde_json::Value;
 
+/// The `burnkey` binary under test: the one named by `BURNKEY_BIN` (CI
+/// sets it to the binary `cargo install --locked --path .` installed, the
+/// one users get: built without the dev-dependencies' features), else the
+/// one cargo built for this test run.
+pub fn exe() -> PathBuf {
+    match std::env::var_os("BURNKEY_BIN") {
+        Some(p) if !p.is_empty() => {
+            let p = PathBuf::from(p);
+            assert!(
+                p.is_absolute() && p.is_file(),
+                "BURNKEY_BIN must name the installed binary by its absolute path: {}",
+                p.display()
+            );
+            p
+        }
+        _ => assert_cmd::cargo::cargo_bin("burnkey"),
+    }
+}
+
 /// The real `burnkey` binary.
 pub fn bin() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("burnkey").unwrap();
+    let mut c = assert_cmd::Command::new(exe());
     c.env_remove("NO_COLOR");
     c
 }

@@ -14,7 +14,7 @@ fn mode(p: &Path) -> u32 {
 
 /// Runs the real binary with umask 000, as a careless shell profile would.
 fn burnkey_umask0(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let bin = assert_cmd::cargo::cargo_bin("burnkey");
+    let bin = crate::common::exe();
     Command::new("sh")
         .arg("-c")
         .arg("umask 000 && exec \"$0\" \"$@\"")
@@ -307,7 +307,7 @@ fn findings_from_stdin_appear_before_the_input_ends() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     let tok = mint("cfut");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+    let mut child = Command::new(crate::common::exe())
         .args(["scan", "-", "--format", "jsonl"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -348,7 +348,7 @@ fn a_reader_that_goes_away_does_not_make_the_scan_clean() {
     // ~400 KiB of output: more than a pipe holds.
     t.write("many.txt", format!("{tok}\n").repeat(5000));
     for format in ["text", "jsonl", "json"] {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+        let mut child = Command::new(crate::common::exe())
             .args(["scan", "-q", "--format", format])
             .arg(t.path())
             .stdout(Stdio::piped())
@@ -470,7 +470,7 @@ fn a_root_that_cannot_be_read_is_an_error_not_a_clean_scan() {
         parts(&o).2
     );
     // stdin is a folder, or closed.
-    let o = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+    let o = Command::new(crate::common::exe())
         .args(["scan", "-"])
         .stdin(std::fs::File::open(t.path()).unwrap())
         .output()
@@ -484,7 +484,7 @@ fn a_root_that_cannot_be_read_is_an_error_not_a_clean_scan() {
     let o = Command::new("sh")
         .arg("-c")
         .arg("exec \"$0\" scan - <&-")
-        .arg(assert_cmd::cargo::cargo_bin("burnkey"))
+        .arg(crate::common::exe())
         .stdout(Stdio::null())
         .output()
         .unwrap();
@@ -500,7 +500,7 @@ fn a_root_that_cannot_be_read_is_an_error_not_a_clean_scan() {
     let mut cmd = if unsafe { libc::geteuid() } == 0 {
         let mut c = assert_cmd::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(assert_cmd::cargo::cargo_bin("burnkey"));
+            .arg(crate::common::exe());
         c
     } else {
         bin()
@@ -521,7 +521,7 @@ fn a_root_that_cannot_be_read_is_an_error_not_a_clean_scan() {
     let o = Command::new("bash")
         .arg("-c")
         .arg(format!("exec \"$0\" scan -q --format jsonl <(echo {tok})"))
-        .arg(assert_cmd::cargo::cargo_bin("burnkey"))
+        .arg(crate::common::exe())
         .output()
         .unwrap();
     assert_eq!(
@@ -546,7 +546,7 @@ fn entries_swapped_during_the_walk_are_not_followed() {
         let t = Tree::new();
         t.write("tree/a.txt", "nothing here\n");
         let a = t.join("tree/a.txt");
-        let child = Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+        let child = Command::new(crate::common::exe())
             .args(["scan", "tree", "--format", "json", "-j", "1"])
             .current_dir(t.path())
             .env("BURNKEY_TEST_PAUSE_BEFORE_OPEN_MS", "1500")

@@ -264,7 +264,7 @@ fn in_place_is_atomic_under_kill() {
     }
     let masked = original.replace(&t[5..], &"*".repeat(t.len() - 5));
     let f = tree.write("big.log", &original);
-    let exe = assert_cmd::cargo::cargo_bin("burnkey");
+    let exe = crate::common::exe();
     let mut outcomes = (0, 0);
     for delay in [5u64, 30, 80, 150, 300, 600] {
         std::fs::write(&f, &original).unwrap();
@@ -302,7 +302,7 @@ fn in_place_is_atomic_under_kill() {
 
 #[test]
 fn a_line_comes_through_the_pipe_before_the_writer_closes_it() {
-    let exe = assert_cmd::cargo::cargo_bin("burnkey");
+    let exe = crate::common::exe();
     let mut child = Command::new(exe)
         .arg("redact")
         .stdin(Stdio::piped())

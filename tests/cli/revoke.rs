@@ -486,7 +486,7 @@ fn kill_dash_nine_mid_run_loses_nothing() {
         "timeout = \"30s\"\nretry_for = \"60s\"\n",
     );
     let outbox = t.join("outbox");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("burnkey"))
+    let mut child = std::process::Command::new(crate::common::exe())
         .current_dir(t.path())
         .env("TEST_REVOKE_SECRET", SECRET)
         .args(["scan", ".", "-q", "--revoke", "--outbox"])

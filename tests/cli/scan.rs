@@ -536,7 +536,7 @@ fn unreadable_file_is_reported_and_the_scan_goes_on() {
     let mut cmd = if is_root {
         let mut c = assert_cmd::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(assert_cmd::cargo::cargo_bin("burnkey"));
+            .arg(crate::common::exe());
         c
     } else {
         bin()

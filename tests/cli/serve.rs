@@ -31,7 +31,7 @@ struct Serving {
 
 impl Serving {
     fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Serving {
-        let mut c = Command::new(assert_cmd::cargo::cargo_bin("burnkey"));
+        let mut c = Command::new(crate::common::exe());
         c.current_dir(dir)
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])

@@ -126,7 +126,7 @@ fn both_stores_mint_verify_and_revoke_once() {
 #[test]
 fn eight_processes_minting_into_one_store_lose_nothing() {
     let t = Tree::new();
-    let exe = assert_cmd::cargo::cargo_bin("burnkey");
+    let exe = crate::common::exe();
     for name in ["tokens.jsonl", "tokens.db"] {
         let store = t.join(name).display().to_string();
         let children: Vec<_> = (0..8)
