@@ -21,8 +21,15 @@ pub fn exe() -> PathBuf {
             );
             p
         }
-        _ => assert_cmd::cargo::cargo_bin("burnkey"),
+        _ => debug_exe(),
     }
+}
+
+/// The binary cargo built for this run, whatever `BURNKEY_BIN` says: for
+/// the few tests that need a hook only a debug build has (a pause that makes
+/// a race certain); the installed binary has none.
+pub fn debug_exe() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("burnkey")
 }
 
 /// The real `burnkey` binary.

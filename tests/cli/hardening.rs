@@ -546,7 +546,7 @@ fn entries_swapped_during_the_walk_are_not_followed() {
         let t = Tree::new();
         t.write("tree/a.txt", "nothing here\n");
         let a = t.join("tree/a.txt");
-        let child = Command::new(crate::common::exe())
+        let child = Command::new(crate::common::debug_exe())
             .args(["scan", "tree", "--format", "json", "-j", "1"])
             .current_dir(t.path())
             .env("BURNKEY_TEST_PAUSE_BEFORE_OPEN_MS", "1500")
