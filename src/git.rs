@@ -109,15 +109,44 @@ const LOG_ADDED_BLOBS: [&str; 11] = [
     "--no-ext-diff",
 ];
 
+/// Settings given to every `git` burnkey runs, over the repository's own
+/// config: a scanned repository is not trusted, and its config must not run
+/// a program (an fsmonitor hook, an external diff, a pager, hooks), fetch
+/// anything (a partial clone's lazy fetch, through any transport), or print
+/// paths quoted.
+const HARDENED: &[&str] = &[
+    "core.quotePath=false",
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "diff.external=",
+    "protocol.allow=never",
+];
+
+/// `git -C dir`, hardened: [`HARDENED`] settings; objects read as they are
+/// stored (`refs/replace/*`, which a mirror clone fetches, cannot hide a
+/// blob behind another); no lazy fetch; pathspecs literal; no stdin.
+pub fn command(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.arg("-C").arg(dir);
+    for kv in HARDENED {
+        c.args(["-c", kv]);
+    }
+    c.env("GIT_NO_REPLACE_OBJECTS", "1")
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_LITERAL_PATHSPECS", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .stdin(Stdio::null());
+    c
+}
+
 /// Runs `git -C dir rev-parse ARGS` and returns its output lines as raw
 /// bytes; a failure means `dir` is not in a repository (or git is missing).
 pub fn rev_parse(dir: &Path, args: &[&str]) -> Result<Vec<Vec<u8>>, Error> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    let out = command(dir)
         .arg("rev-parse")
         .args(args)
-        .stdin(Stdio::null())
         .output()
         .map_err(git_missing)?;
     if !out.status.success() {
@@ -242,12 +271,19 @@ impl Repo {
     }
 
     fn git(&self) -> Command {
-        let mut c = Command::new("git");
-        c.arg("-C")
-            .arg(&self.dir)
-            .args(["-c", "core.quotePath=false"]);
-        c.env("GIT_LITERAL_PATHSPECS", "1").stdin(Stdio::null());
-        c
+        command(&self.dir)
+    }
+
+    /// The content of blob `id`, whole (for pairing a token with what is
+    /// named near it); `None` if it cannot be read.
+    pub fn blob(&self, id: &str) -> Option<Vec<u8>> {
+        let o = self
+            .git()
+            .args(["cat-file", "blob", id])
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        o.status.success().then_some(o.stdout)
     }
 
     fn run(&self, args: &[&str]) -> Result<Vec<u8>, Error> {

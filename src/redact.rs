@@ -457,6 +457,9 @@ pub struct Redactor<W: Write> {
     inner: Option<W>,
     /// The data has ended.
     closed: bool,
+    /// A write failed (the reader went away, the disk is full): what was
+    /// held back is lost with it, and nothing more is written.
+    failed: bool,
 }
 
 impl<W: Write> Redactor<W> {
@@ -467,6 +470,7 @@ impl<W: Write> Redactor<W> {
             core: Core::new(scanner),
             inner: Some(inner),
             closed: false,
+            failed: false,
         }
     }
 
@@ -505,8 +509,19 @@ impl<W: Write> Redactor<W> {
                 "the redactor was closed: the data has ended",
             ));
         }
+        self.usable()?;
         let inner = self.inner.as_mut().expect("present until finished");
-        self.core.push(data, eof, inner)
+        let r = self.core.push(data, eof, inner);
+        self.failed = r.is_err();
+        r
+    }
+
+    /// An error once a write has failed: the masks' state is mid-write.
+    fn usable(&self) -> io::Result<()> {
+        match self.failed {
+            true => Err(io::Error::other("an earlier write failed")),
+            false => Ok(()),
+        }
     }
 
     /// Reads once from `r`, at most `n` bytes, straight into the buffer
@@ -519,8 +534,11 @@ impl<W: Write> Redactor<W> {
                 "the redactor was closed: the data has ended",
             ));
         }
+        self.usable()?;
         let inner = self.inner.as_mut().expect("present until finished");
-        self.core.read_from(r, n.max(1), inner)
+        let r = self.core.read_from(r, n.max(1), inner);
+        self.failed = r.is_err();
+        r
     }
 
     /// Ends the data: passes on what was held back and flushes. Then
@@ -588,10 +606,12 @@ impl<W: Write> Redactor<W> {
                 total += n as u64;
             }
         }
+        self.usable()?;
         self.core.mode = Mode::Text;
         let inner = self.inner.as_mut().expect("present until finished");
-        self.core.blocks(file, (len, block), threads, inner)?;
-        Ok(len)
+        let r = self.core.blocks(file, (len, block), threads, inner);
+        self.failed = r.is_err();
+        r.map(|()| len)
     }
 }
 
@@ -781,7 +801,7 @@ impl<W: Write> Write for Redactor<W> {
 
 impl<W: Write> Drop for Redactor<W> {
     fn drop(&mut self) {
-        if self.inner.is_some() && !std::thread::panicking() {
+        if self.inner.is_some() && !self.failed && !std::thread::panicking() {
             let _ = self.close();
         }
     }

@@ -63,7 +63,7 @@ pub(crate) fn run(c: ReportCmd) -> anyhow::Result<Exit> {
                 .iter()
                 .map(|p| read_report(p))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let merged = merge(docs);
+            let merged = merge(docs)?;
             let mut w: Box<dyn Write> = match &output {
                 // A report holds token hashes: 0600.
                 Some(p) => Box::new(BufWriter::new(
@@ -158,22 +158,29 @@ fn read_report(p: &Path) -> anyhow::Result<Value> {
 }
 
 /// Sums two JSON stats values: numbers added, objects merged key by key,
-/// arrays concatenated.
-fn add(into: &mut Value, v: &Value) {
+/// arrays concatenated. A sum that does not fit (a count over 2^64, a
+/// float past its range) is an error naming the field (`at`), never a
+/// wrapped or zeroed count.
+fn add(into: &mut Value, v: &Value, at: &str) -> anyhow::Result<()> {
     match (into, v) {
         (Value::Number(a), Value::Number(b)) => {
-            *a = match (a.as_u64(), b.as_u64()) {
-                (Some(x), Some(y)) => (x + y).into(),
+            let sum = match (a.as_u64(), b.as_u64()) {
+                (Some(x), Some(y)) => x.checked_add(y).map(Into::into),
                 _ => serde_json::Number::from_f64(
                     a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0),
-                )
-                .unwrap_or_else(|| 0.into()),
-            }
+                ),
+            };
+            *a =
+                sum.ok_or_else(|| anyhow::anyhow!("stats.{at}: the sum of {a} and {b} overflows"))?;
         }
         (Value::Object(a), Value::Object(b)) => {
             for (k, x) in b {
                 match a.get_mut(k) {
-                    Some(y) => add(y, x),
+                    Some(y) => add(
+                        y,
+                        x,
+                        &format!("{at}{}{k}", if at.is_empty() { "" } else { "." }),
+                    )?,
                     None => {
                         a.insert(k.clone(), x.clone());
                     }
@@ -183,11 +190,12 @@ fn add(into: &mut Value, v: &Value) {
         (Value::Array(a), Value::Array(b)) => a.extend(b.iter().cloned()),
         _ => {}
     }
+    Ok(())
 }
 
 /// The merged document: findings in (repository, path, line, column)
 /// order, stats summed, and how many reports went in.
-fn merge(docs: Vec<Value>) -> Value {
+fn merge(docs: Vec<Value>) -> anyhow::Result<Value> {
     let mut findings: Vec<Value> = Vec::new();
     let mut stats = Value::Object(Map::new());
     let mut repositories = BTreeMap::new();
@@ -198,7 +206,7 @@ fn merge(docs: Vec<Value>) -> Value {
             }
             findings.push(f.clone());
         }
-        add(&mut stats, &d["stats"]);
+        add(&mut stats, &d["stats"], "")?;
     }
     findings.sort_by(|a, b| {
         let key = |f: &Value| {
@@ -211,12 +219,12 @@ fn merge(docs: Vec<Value>) -> Value {
         };
         key(a).cmp(&key(b))
     });
-    json!({
+    Ok(json!({
         "findings": findings,
         "stats": stats,
         "reports": docs.len(),
         "repositories": repositories,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -254,7 +262,9 @@ mod tests {
         add(
             &mut a,
             &json!({"files_scanned": 3, "skipped": {"fifo": 2, "symlink": 1}, "errors": [2], "elapsed_secs": 1.0}),
-        );
+            "",
+        )
+        .unwrap();
         assert_eq!(
             a,
             json!({"files_scanned": 5, "skipped": {"fifo": 3, "symlink": 1}, "errors": [1, 2], "elapsed_secs": 1.5})

@@ -157,17 +157,22 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     };
     outcome.sort();
     // Where blobs are read from, to pair a token with what is named near it.
-    let repo_dir = a
-        .git
-        .clone()
-        .or_else(|| roots.first().cloned())
-        .unwrap_or_else(|| PathBuf::from("."));
+    let repo = match &source {
+        Some(_) => Repo::discover(
+            &a.git
+                .clone()
+                .or_else(|| roots.first().cloned())
+                .unwrap_or_else(|| PathBuf::from(".")),
+        )
+        .ok(),
+        None => None,
+    };
     let mut verified = None;
     if let Some(settings) = &verify {
         let (kept, summary) = crate::live::verify_all(
             std::mem::take(&mut outcome.findings),
             settings,
-            &|f| pairing_text(f, &repo_dir),
+            &|f| pairing_text(f, repo.as_ref()),
             a.only_active,
         );
         outcome.findings = kept;
@@ -193,7 +198,9 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         );
     }
     let step = revoke_cfg.map(|cfg| {
-        revoke_cmd::after_scan(&a, cfg, &outcome.findings, &|f| pairing_text(f, &repo_dir))
+        revoke_cmd::after_scan(&a, cfg, &outcome.findings, &|f| {
+            pairing_text(f, repo.as_ref())
+        })
     });
     let (mut extra, delivered) = match &step {
         Some(s) => (
@@ -280,21 +287,14 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
 /// The content `f` was found in, for pairing a token with an account id or
 /// email named near it: a regular file of up to 64 MiB (never through a
 /// link), or a git blob; nothing for stdin and archive members.
-fn pairing_text(f: &crate::Finding, repo: &std::path::Path) -> Option<Vec<u8>> {
+fn pairing_text(f: &crate::Finding, repo: Option<&Repo>) -> Option<Vec<u8>> {
     if f.member().is_some() {
         return None;
     }
     match &*f.location {
         crate::Location::File { path } => crate::fsutil::read_regular(path, 64 << 20).ok(),
         crate::Location::Staged { blob, .. } | crate::Location::Commit { blob, .. } => {
-            let o = std::process::Command::new("git")
-                .arg("-C")
-                .arg(repo)
-                .args(["cat-file", "blob", blob])
-                .stderr(std::process::Stdio::null())
-                .output()
-                .ok()?;
-            o.status.success().then_some(o.stdout)
+            repo?.blob(blob)
         }
         crate::Location::Stdin => None,
     }

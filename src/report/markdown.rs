@@ -9,12 +9,34 @@ use crate::rules::RuleSet;
 /// GitHub caps a step summary at 1 MiB: the table stops well short of it.
 const TABLE_BUDGET: usize = 900 * 1024;
 
+/// Text for a table cell inside a code span (`` `…` ``): nothing there is
+/// read as HTML or a link; pipes and line breaks could still end the cell.
 fn md_cell(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('\r', " ")
         .replace('\n', "↵")
         .replace('`', "'")
+}
+
+/// Text for a table cell outside a code span (a branch name, a provider's
+/// word): every ASCII punctuation character backslash-escaped, as Markdown
+/// allows for any, so no HTML, link, image, emphasis or pipe comes of it
+/// (`<`, `>`, `&` are legal in branch names); line breaks show as ↵.
+fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\r' | '\n' => out.push('↵'),
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The summary of `out`.
@@ -54,7 +76,7 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
             f.checksum.as_str(),
             match (verified, f.verification()) {
                 (false, _) => String::new(),
-                (true, Some(v)) => format!(" {} |", md_cell(&v.short())),
+                (true, Some(v)) => format!(" {} |", md_text(&v.short())),
                 (true, None) => " - |".into(),
             }
         ));
@@ -132,7 +154,7 @@ pub fn merged_summary(doc: &serde_json::Value) -> String {
                 .map_or("-".to_string(), |c| format!("`{}`", short_commit(c))),
             md_cell(str_of("rule_id")),
             md_cell(str_of("redacted")),
-            md_cell(&still.join(", ")),
+            md_text(&still.join(", ")),
         ));
         shown += 1;
     }
@@ -152,5 +174,13 @@ mod tests {
     #[test]
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(md_cell("a|b\nc`d"), "a\\|b↵c'd");
+    }
+
+    #[test]
+    fn text_cells_hold_no_html_link_or_pipe() {
+        assert_eq!(
+            md_text("refs/heads/x<img src=y>&[a](b)|c\nd"),
+            "refs\\/heads\\/x\\<img src\\=y\\>\\&\\[a\\]\\(b\\)\\|c↵d"
+        );
     }
 }

@@ -9,6 +9,7 @@ mod decode;
 mod git;
 mod hardening;
 mod hook;
+mod hostile;
 mod redact;
 mod report;
 mod revoke;

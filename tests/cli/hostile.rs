@@ -1,0 +1,278 @@
+//! The second hardening round: what a hostile repository, pull request,
+//! tree or client could still do. Each test names its item of the issue and
+//! failed on the release before the fix.
+
+use std::path::Path;
+
+use crate::common::*;
+use crate::git::{commit_all, git, repo};
+
+/// A program that leaves a mark when run: what a repository's config would
+/// make git run.
+fn trap_program(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let mark = dir.join("ran");
+    let prog = dir.join("evil.sh");
+    std::fs::write(
+        &prog,
+        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", mark.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (prog, mark)
+}
+
+/// Item 3: `--staged` / `--pre-commit` ran the repository's
+/// `core.fsmonitor` program (through `git diff --cached`), and a pager,
+/// external diff or hooks path in its config are no safer.
+#[test]
+fn item3_a_repositorys_config_runs_no_program() {
+    let t = repo();
+    let outside = Tree::new();
+    let (prog, mark) = trap_program(outside.path());
+    t.write("a.env", format!("T={}\n", mint("cfut")));
+    commit_all(&t, "one");
+    t.write("b.env", format!("T={}\n", mint("cfut")));
+    git(t.path(), &["add", "-A"]);
+    // Set last: git itself would run them for the test's own commands.
+    let p = prog.to_str().unwrap();
+    for (k, v) in [
+        ("core.fsmonitor", p),
+        ("core.pager", p),
+        ("diff.external", p),
+        ("core.hooksPath", outside.path().to_str().unwrap()),
+    ] {
+        git(t.path(), &["config", k, v]);
+    }
+    for args in [
+        &["--staged"][..],
+        &["--pre-commit"],
+        &["--git"],
+        &["--git-range", "HEAD~0..HEAD"],
+    ] {
+        let (code, _) = scan_json(t.path(), args);
+        assert!(code <= 1, "{args:?}");
+        assert!(!mark.exists(), "{args:?} ran the repository's program");
+    }
+}
+
+/// Item 11: `git replace` hid a token from `--git` (a mirror clone fetches
+/// `refs/replace/*`): objects are read as they are stored.
+#[test]
+fn item11_replace_refs_cannot_hide_a_blob() {
+    let t = repo();
+    let tok = mint("cfat");
+    t.write("deploy.env", format!("CLOUDFLARE_API_TOKEN={tok}\n"));
+    commit_all(&t, "leak");
+    let leaked = git(t.path(), &["rev-parse", "HEAD:deploy.env"]);
+    t.write("clean.txt", "nothing to see\n");
+    git(t.path(), &["add", "clean.txt"]);
+    let clean = git(t.path(), &["rev-parse", ":clean.txt"]);
+    git(t.path(), &["replace", &leaked, &clean]);
+    assert_eq!(
+        git(t.path(), &["cat-file", "-p", &leaked]),
+        "nothing to see",
+        "the replacement is in force for git itself"
+    );
+    let m = Tree::new();
+    git(
+        m.path(),
+        &[
+            "clone",
+            "-q",
+            "--mirror",
+            t.path().to_str().unwrap(),
+            "r.git",
+        ],
+    );
+    for dir in [t.path().to_path_buf(), m.join("r.git")] {
+        let (code, doc) = scan_json(Path::new("/"), &["--git", dir.to_str().unwrap()]);
+        assert_eq!(code, 1, "{}: {doc}", dir.display());
+        assert_eq!(hashes(&doc), vec![sha(&tok)]);
+    }
+}
+
+/// Log lines with a token every 1,000 lines, about `lines` × 30 bytes.
+fn log_lines(lines: usize) -> (String, String) {
+    let tok = mint("cfut");
+    let text = (0..lines)
+        .map(|i| match i % 1000 {
+            500 => format!("{i:08} deploy CLOUDFLARE_API_TOKEN={tok}\n"),
+            _ => format!("{i:08} request served in 12 ms\n"),
+        })
+        .collect();
+    (text, tok)
+}
+
+/// Item 7: `redact` panicked (exit 101) when its reader went away
+/// (`burnkey redact big.log | head -1`) and when the disk filled up.
+#[test]
+fn item7_redact_ends_cleanly_when_its_reader_goes_or_the_disk_fills() {
+    use std::process::{Command, Stdio};
+    let t = Tree::new();
+    let (text, tok) = log_lines(200_000);
+    let big = t.write("big.log", &text);
+    // The reader goes away: stdin a pipe, a regular file, or a path.
+    for how in ["stdin-pipe", "stdin-file", "path"] {
+        let script = match how {
+            "stdin-pipe" => {
+                "cat \"$1\" | \"$0\" redact | head -c 100 >/dev/null; echo ${PIPESTATUS[1]}"
+            }
+            "stdin-file" => {
+                "\"$0\" redact < \"$1\" | head -c 100 >/dev/null; echo ${PIPESTATUS[0]}"
+            }
+            _ => "\"$0\" redact \"$1\" | head -c 100 >/dev/null; echo ${PIPESTATUS[0]}",
+        };
+        let o = Command::new("bash")
+            .args(["-c", script])
+            .arg(exe())
+            .arg(&big)
+            .output()
+            .unwrap();
+        let (_, out, err) = parts(&o);
+        assert_eq!(out.trim(), "0", "{how}: {err}");
+        assert!(!err.contains("panicked"), "{how}: {err}");
+    }
+    // The output's disk is full: an error naming it, exit 2, no panic.
+    let o = Command::new(exe())
+        .arg("redact")
+        .arg(&big)
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("No space left") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(!err.contains(&tok));
+
+    // --in-place on a full disk: a 1 MiB file system of its own (a mount
+    // namespace; where none can be made, that case cannot run here).
+    if !Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!(
+            "item7: no user and mount namespace here: the full-disk --in-place case did not run"
+        );
+        return;
+    }
+    let (small, _) = log_lines(20_000); // 600 KB: the copy beside it does not fit
+    t.write("src/app.log", &small);
+    let script = r#"
+        set -e
+        mount -t tmpfs -o size=1m tmpfs "$2"
+        cp "$1/src/app.log" "$2/app.log"
+        set +e
+        "$0" redact --in-place "$2/app.log" 2>"$1/err"
+        echo $? > "$1/code"
+        cmp -s "$1/src/app.log" "$2/app.log" && echo same > "$1/kept"
+        ls -A "$2" > "$1/left"
+    "#;
+    std::fs::create_dir(t.join("mnt")).unwrap();
+    let o = Command::new("unshare")
+        .args(["-rm", "sh", "-c", script])
+        .arg(exe())
+        .arg(t.path())
+        .arg(t.join("mnt"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let read = |n: &str| std::fs::read_to_string(t.join(n)).unwrap();
+    let err = read("err");
+    assert_eq!(read("code").trim(), "2", "{err}");
+    assert!(
+        err.contains("No space left") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert_eq!(read("kept").trim(), "same", "the file survived whole");
+    assert_eq!(read("left").trim(), "app.log", "no temporary left behind");
+}
+
+/// Item 8: branch names with `<`, `>`, `&` (legal in git) reached the org
+/// scan's job summary unescaped through `report merge --format markdown`.
+#[test]
+fn item8_branch_names_reach_the_merged_summary_escaped() {
+    let t = repo();
+    t.write("README", "x\n");
+    commit_all(&t, "init");
+    let branch = "x<img/src=q/onerror=alert(1)>&y(z)";
+    git(t.path(), &["checkout", "-q", "-b", branch]);
+    t.write("leak.env", format!("T={}\n", mint("cfut")));
+    commit_all(&t, "leak");
+    let report = t.join("r.json");
+    let o = bin()
+        .current_dir(t.path())
+        .args([
+            "scan",
+            "--git",
+            ".",
+            "--repository",
+            "o/r",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(parts(&o).0, 1);
+    let o = bin()
+        .args(["report", "merge", "--format", "markdown"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let (code, md, err) = parts(&o);
+    assert_eq!(code, 1, "{err}");
+    assert!(md.contains("| Still in |"), "{md}");
+    let b = md.as_bytes();
+    for (i, c) in b.iter().enumerate() {
+        if matches!(c, b'<' | b'>' | b'&' | b'(') {
+            assert_eq!(b[i - 1], b'\\', "unescaped at {i}: {md}");
+        }
+    }
+    assert!(
+        md.contains("x\\<img\\/src\\=q\\/onerror\\=alert\\(1\\)\\>\\&y\\(z\\)"),
+        "{md}"
+    );
+}
+
+/// Item 14: `report merge` added counts with wrapping arithmetic
+/// (`u64::MAX + 1` merged to 0): it exits 2 naming the overflow.
+#[test]
+fn item14_report_merge_refuses_a_count_that_overflows() {
+    let t = Tree::new();
+    let doc = |n: u64| {
+        format!("{{\"findings\": [], \"stats\": {{\"files_scanned\": 1, \"skipped\": {{\"fifo\": {n}}}}}}}")
+    };
+    let a = t.write("a.json", doc(u64::MAX));
+    let b = t.write("b.json", doc(1));
+    let o = bin()
+        .args(["report", "merge", "--format", "json"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("stats.skipped.fifo") && err.contains("overflow"),
+        "{err}"
+    );
+    // Counts that fit still add up.
+    let c = t.write("c.json", doc(u64::MAX - 1));
+    let o = bin()
+        .args(["report", "merge", "--format", "json"])
+        .arg(&c)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["stats"]["skipped"]["fifo"].as_u64(), Some(u64::MAX));
+}
