@@ -460,7 +460,7 @@ impl Receiver {
                 (Some(t), true) => f.insert("token_raw".into(), t.clone().into()),
                 _ => f.insert("token_hash".into(), hash.into()),
             };
-            f.insert("token_type".into(), item.kind.clone().into());
+            f.insert("token_type".into(), echo_kind(&item.kind).into());
             f.insert("label".into(), label.into());
             out.push(Value::Object(f));
         }
@@ -487,9 +487,12 @@ impl Receiver {
             (None, Some(h)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 h.to_ascii_lowercase()
             }
+            // Not a hash: answered by the hash of what was sent, as an
+            // invalid token is; a report's words never come back.
             (None, h) => {
                 counts.invalid += 1;
-                return Ok((h.clone().unwrap_or_default(), "false_positive"));
+                let given = h.as_deref().unwrap_or_default();
+                return Ok((sha256_hex(given.as_bytes()), "false_positive"));
             }
         };
         match self.store.revoke_once(&hash, now)? {
@@ -539,6 +542,23 @@ fn fetch_keys(url: &str) -> Result<Keys, String> {
         .read_to_vec()
         .map_err(|e| e.to_string())?;
     Keys::parse(&body)
+}
+
+/// The `type` of a reported item, as the answer repeats it: a type's name
+/// as GitHub writes them (`cloudflare_api_token`: lowercase words), or
+/// `unknown` for anything else, so that no report's words come back (a
+/// token, which has digits or capitals, pasted into the wrong field).
+fn echo_kind(kind: &str) -> &str {
+    let plain = !kind.is_empty()
+        && kind.len() <= 64
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-' || b == b'.');
+    if plain {
+        kind
+    } else {
+        "unknown"
+    }
 }
 
 #[cfg(test)]
@@ -692,6 +712,17 @@ mod tests {
         let fb: Value = serde_json::from_slice(&a.body).unwrap();
         assert_eq!(fb[0]["token_hash"], hash);
         assert_eq!(fb[0]["label"], "true_positive");
+        // Not a hash: the hash of what was sent comes back, never the words.
+        assert_eq!(fb[1]["token_hash"], sha256_hex(b"not-a-hash"));
+        assert!(!String::from_utf8_lossy(&a.body).contains("not-a-hash"));
+        assert_eq!(echo_kind("cloudflare_api_token"), "cloudflare_api_token");
+        assert_eq!(echo_kind(&m.token), "unknown");
+        assert_eq!(
+            echo_kind("npm_0123456789abcdefghijklmnopqrstuvwxyz"),
+            "unknown"
+        );
+        assert_eq!(echo_kind("x\ny"), "unknown");
+        assert_eq!(echo_kind(&format!("{}: {}", m.token, "leaked")), "unknown");
         // More ids than the cap: the oldest is forgotten, and answered anew.
         for i in 1..5 {
             send(&r, &format!("msg_{i}"), b"[]");
