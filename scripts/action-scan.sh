@@ -14,8 +14,14 @@ out() { [ -n "${GITHUB_OUTPUT:-}" ] && echo "$1" >> "$GITHUB_OUTPUT"; return 0; 
 zero() { [[ "$1" =~ ^0+$ ]]; }
 
 cd "${INPUT_PATH:-.}" || fail "path ${INPUT_PATH} does not exist"
-sarif="${INPUT_SARIF:-burnkey.sarif}"
-case "$sarif" in /*) ;; *) sarif="$PWD/$sarif" ;; esac
+# The report goes outside the checkout unless asked otherwise: a pull request can commit a symlink
+# named like it (burnkey refuses to write through one, but then there would be no report).
+if [ -n "${INPUT_SARIF:-}" ]; then
+    sarif=$INPUT_SARIF
+    case "$sarif" in /*) ;; *) sarif="$PWD/$sarif" ;; esac
+else
+    sarif=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/burnkey.XXXXXX")/burnkey.sarif
+fi
 
 event_field() { # event_field KEY... : a string field of the event JSON, read by burnkey itself
     burnkey event-field "$GITHUB_EVENT_PATH" "$@" 2>/dev/null

@@ -62,7 +62,46 @@ pub fn replace(
     mode: Option<u32>,
     write: impl FnOnce(&mut fs::File) -> io::Result<bool>,
 ) -> io::Result<bool> {
-    let target = write_target(path)?;
+    replace_at(&write_target(path)?, mode, write)
+}
+
+/// [`replace`] for an output burnkey makes (a baseline, a file redacted in
+/// place, an outbox entry): a symlink at `path` is refused, never followed,
+/// and the new file is renamed over `path` itself, so that even a link
+/// planted after the check is replaced, not written through.
+#[cfg(feature = "cli")]
+pub fn replace_output(
+    path: &Path,
+    mode: Option<u32>,
+    write: impl FnOnce(&mut fs::File) -> io::Result<bool>,
+) -> io::Result<bool> {
+    refuse_link(path)?;
+    replace_at(path, mode, write)
+}
+
+/// [`write_atomic`] for an output: see [`replace_output`].
+#[cfg(feature = "cli")]
+pub fn write_output_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+    replace_output(path, mode, |tmp| tmp.write_all(bytes).map(|()| true)).map(drop)
+}
+
+/// An error if `path` is a symlink (dangling or not).
+#[cfg(feature = "cli")]
+fn refuse_link(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(io::Error::other(format!(
+            "{} is a symlink: refusing to write through it (remove it, or name the real file)",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn replace_at(
+    target: &Path,
+    mode: Option<u32>,
+    write: impl FnOnce(&mut fs::File) -> io::Result<bool>,
+) -> io::Result<bool> {
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -71,7 +110,7 @@ pub fn replace(
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let existing = match fs::metadata(&target) {
+    let existing = match fs::metadata(target) {
         Ok(m) => Some(m),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
@@ -106,7 +145,7 @@ pub fn replace(
     });
     file.set_permissions(fs::Permissions::from_mode(mode))?;
     file.sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
+    tmp.persist(target).map_err(|e| e.error)?;
     Ok(true)
 }
 
@@ -179,6 +218,37 @@ pub fn create_private(path: &Path, append: bool) -> io::Result<fs::File> {
         o.write(true).truncate(true);
     }
     o.open(path)
+}
+
+/// Opens an output (a report, a summary) for writing, creating it `0600` if
+/// new (`append`: at its end; else truncated), never through a symlink at
+/// `path` (`O_NOFOLLOW`): a link planted where an output goes (a pull
+/// request can commit one) is refused with a clear error, not followed.
+/// Paths under `/dev/` (`/dev/stdout`, `/dev/fd/3`) are the process's own
+/// descriptors and open as named.
+#[cfg(feature = "cli")]
+pub fn create_output(path: &Path, append: bool) -> io::Result<fs::File> {
+    if path.starts_with("/dev/") {
+        let mut o = fs::OpenOptions::new();
+        o.write(true).append(append);
+        return o.open(path);
+    }
+    let mut o = fs::OpenOptions::new();
+    o.create(true)
+        .mode(PRIVATE_FILE)
+        .custom_flags(libc::O_NOFOLLOW);
+    if append {
+        o.append(true);
+    } else {
+        o.write(true).truncate(true);
+    }
+    o.open(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP) => io::Error::other(format!(
+            "{} is a symlink: refusing to write through it (remove it, or name the real file)",
+            path.display()
+        )),
+        _ => e,
+    })
 }
 
 /// Creates `dir` and its missing parents `0700`.

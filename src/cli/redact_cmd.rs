@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::finding::{Finding, Location, Place};
-use crate::fsutil::{create_private, replace};
+use crate::fsutil::{create_output, replace_output};
 use crate::redact::{Mask, Redactor};
 use crate::report::text::escape_control;
 use crate::report::ReportOptions;
@@ -56,7 +56,7 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
             p,
             // Findings hold token hashes: 0600.
             BufWriter::new(
-                create_private(p, false)
+                create_output(p, false)
                     .with_context(|| format!("cannot write the report to {}", p.display()))?,
             ),
         )),
@@ -221,7 +221,7 @@ impl Job<'_> {
         }
         let mut done = None;
         let mut read_error = None;
-        replace(path, None, |tmp| {
+        replace_output(path, None, |tmp| {
             let mut out = BufWriter::with_capacity(READ, tmp);
             match self.stream(&mut input, &mut out) {
                 Ok(d) => {

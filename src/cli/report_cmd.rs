@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 
-use crate::fsutil::create_private;
+use crate::fsutil::create_output;
 use crate::report;
 use crate::RuleSet;
 
@@ -67,7 +67,7 @@ pub(crate) fn run(c: ReportCmd) -> anyhow::Result<Exit> {
             let mut w: Box<dyn Write> = match &output {
                 // A report holds token hashes: 0600.
                 Some(p) => Box::new(BufWriter::new(
-                    create_private(p, false)
+                    create_output(p, false)
                         .with_context(|| format!("cannot write {}", p.display()))?,
                 )),
                 None => Box::new(BufWriter::new(std::io::stdout().lock())),

@@ -18,7 +18,7 @@ use anyhow::Context;
 
 use crate::allow::Allowlist;
 use crate::config::ScanConfig;
-use crate::fsutil::{create_private, CONTROL_FILE_MAX};
+use crate::fsutil::{create_output, CONTROL_FILE_MAX};
 use crate::git::{BlobKind, BlobScan, Repo};
 use crate::outcome::{Outcome, Sink};
 use crate::report::text::escape_control;
@@ -89,7 +89,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let writer: Writer = match &a.output {
         // Reports hold token hashes (and with --show-secret, tokens): 0600.
         Some(p) => Box::new(BufWriter::new(
-            create_private(p, false)
+            create_output(p, false)
                 .with_context(|| format!("cannot write the report to {}", p.display()))?,
         )),
         None => Box::new(BufWriter::new(io::stdout())),
@@ -255,7 +255,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         let mut text = Vec::new();
         crate::baseline::write(&mut text, &outcome.findings)?;
         // Hashes of secrets: 0600, and replaced whole or not at all.
-        crate::fsutil::write_atomic(p, &text, Some(0o600))
+        crate::fsutil::write_output_atomic(p, &text, Some(0o600))
             .with_context(|| format!("cannot write the baseline {}", p.display()))?;
         if !a.quiet {
             eprintln!(
@@ -554,17 +554,14 @@ fn side_outputs(
     delivered: u64,
 ) -> anyhow::Result<()> {
     let append = |p: &PathBuf, text: &str| -> anyhow::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .with_context(|| format!("cannot write {}", p.display()))?;
+        let mut f =
+            create_output(p, true).with_context(|| format!("cannot write {}", p.display()))?;
         f.write_all(text.as_bytes())?;
         Ok(())
     };
     if let Some(p) = &a.sarif {
         let mut w = BufWriter::new(
-            create_private(p, false).with_context(|| format!("cannot write {}", p.display()))?,
+            create_output(p, false).with_context(|| format!("cannot write {}", p.display()))?,
         );
         // Redacted whatever --show-secret says: the file is for upload.
         sarif_omitted(report::sarif::write(

@@ -156,7 +156,7 @@ impl Outbox {
         let mut signed = req.clone();
         signed.mac = Some(B64.encode(entry_mac(secret, req)));
         let json = serde_json::to_vec_pretty(&signed).expect("requests serialize");
-        fsutil::write_atomic(&path, &json, None).map_err(|e| Error::io(&path, e))?;
+        fsutil::write_output_atomic(&path, &json, None).map_err(|e| Error::io(&path, e))?;
         if sync_dir {
             fsutil::sync_dir(dir).map_err(|e| Error::io(dir, e))?;
         }

@@ -16,6 +16,8 @@ struct Run {
     stdout: String,
     stderr: String,
     outputs: Vec<(String, String)>,
+    /// `RUNNER_TEMP`, where the SARIF report goes: kept as long as the run.
+    _temp: tempfile::TempDir,
 }
 
 impl Run {
@@ -69,6 +71,7 @@ fn run_action(checkout: &Path, event_name: &str, event: Value, inputs: &[&str]) 
         stdout: r.stdout,
         stderr: r.stderr,
         outputs: r.outputs.into_iter().collect(),
+        _temp: temp,
     }
 }
 
@@ -153,6 +156,12 @@ fn push_with_a_token_fails_with_annotation_summary_sarif_and_count() {
     assert_eq!(run.output("findings"), "1");
     let sarif_path = run.output("sarif");
     assert!(sarif_path.ends_with("burnkey.sarif"), "{sarif_path}");
+    // Outside the checkout: nothing committed there can redirect it.
+    assert!(
+        !Path::new(&sarif_path).starts_with(checkout(&c))
+            && !checkout(&c).join("burnkey.sarif").exists(),
+        "{sarif_path}"
+    );
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(sarif_path).unwrap()).unwrap();
     let res = &sarif["runs"][0]["results"][0];
     assert_eq!(

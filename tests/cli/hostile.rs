@@ -276,3 +276,89 @@ fn item14_report_merge_refuses_a_count_that_overflows() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["stats"]["skipped"]["fifo"].as_u64(), Some(u64::MAX));
 }
+
+/// Item 1: outputs followed links planted in the scanned tree: `-o`
+/// through a dangling link created its target, `--write-baseline` through
+/// a link replaced the file it named (and made it 0600), `--sarif` and
+/// `--markdown-summary` overwrote what their link named, and `redact
+/// --in-place` masked a credential file outside the tree. Each is refused;
+/// nothing outside changes; the process's own `/dev/stdout` still works.
+#[test]
+fn item1_outputs_never_follow_a_planted_link() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let t = Tree::new();
+    let outside = Tree::new();
+    let tok = mint("cfut");
+    t.write("repo/app.env", format!("T={tok}\n"));
+    let victim = outside.write("victim.txt", "precious\n");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let dangling = outside.join("created-by-burnkey");
+    for (name, target) in [
+        ("out.json", &dangling),
+        ("burnkey.sarif", &victim),
+        ("summary.md", &victim),
+        (".burnkey-baseline.toml", &victim),
+    ] {
+        symlink(target, t.join(&format!("repo/{name}"))).unwrap();
+    }
+    for args in [
+        &["-o", "out.json"][..],
+        &["--sarif", "burnkey.sarif"],
+        &["--markdown-summary", "summary.md"],
+        &["--write-baseline", ".burnkey-baseline.toml"],
+        &["--show-secret", "-o", "out.json"],
+    ] {
+        let o = bin()
+            .current_dir(t.join("repo"))
+            .args(["scan", "app.env"])
+            .args(args)
+            .output()
+            .unwrap();
+        let (code, out, err) = parts(&o);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("symlink"), "{args:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert!(!dangling.exists(), "{args:?} created the link's target");
+    }
+    assert_eq!(
+        std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+    // The process's own descriptors are not planted links.
+    let o = bin()
+        .current_dir(t.join("repo"))
+        .args(["scan", "app.env", "--format", "json", "-o", "/dev/stdout"])
+        .output()
+        .unwrap();
+    let (code, out, _) = parts(&o);
+    assert_eq!(code, 1);
+    assert!(out.contains(&sha(&tok)));
+
+    // redact --in-place: the regular file is masked, the link is refused
+    // and what it names is untouched.
+    let cred = outside.write("hosts.yml", format!("oauth_token: {}\n", mint("ghp")));
+    let before = std::fs::read_to_string(&cred).unwrap();
+    t.write("logs/app.log", format!("deploy {tok}\n"));
+    symlink(&cred, t.join("logs/build.log")).unwrap();
+    let o = bin()
+        .current_dir(t.path())
+        .args(["redact", "--in-place", "logs/app.log", "logs/build.log"])
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("build.log") && err.contains("symlink"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&cred).unwrap(), before);
+    assert!(std::fs::symlink_metadata(t.join("logs/build.log"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let masked = std::fs::read_to_string(t.join("logs/app.log")).unwrap();
+    assert!(
+        !masked.contains(&tok) && masked.starts_with("deploy cfut_"),
+        "{masked}"
+    );
+}
