@@ -23,6 +23,7 @@ pub const PRIVATE_DIR: u32 = 0o700;
 
 /// The most a control file (an allowlist, a baseline, a configuration) may
 /// hold: larger ones are refused, never read into memory.
+#[cfg(feature = "cli")]
 pub const CONTROL_FILE_MAX: u64 = 16 << 20;
 
 /// The file a write to `path` must replace: `path` itself, or where its
