@@ -40,7 +40,7 @@ impl Allowlist {
     /// Loads `dir/.burnkeyignore`; an absent file is an empty allowlist.
     pub fn load_from_dir(dir: &Path) -> Result<Allowlist, Error> {
         let path = dir.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
+        match crate::fsutil::read_control(&path) {
             Ok(text) => Allowlist::parse(&text, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Allowlist::default()),
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(Allowlist::default()),

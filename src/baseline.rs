@@ -63,7 +63,7 @@ struct Entry {
 impl Baseline {
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::fsutil::read_control(path).map_err(|e| Error::io(path, e))?;
         Baseline::parse(&text, path)
     }
 

@@ -23,7 +23,7 @@ pub const PRIVATE_DIR: u32 = 0o700;
 
 /// The most a control file (an allowlist, a baseline, a configuration) may
 /// hold: larger ones are refused, never read into memory.
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 pub const CONTROL_FILE_MAX: u64 = 16 << 20;
 
 /// The file a write to `path` must replace: `path` itself, or where its
@@ -157,7 +157,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Why [`read_regular`] read nothing.
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 #[derive(Debug)]
 pub enum Unread {
     /// `path` is a symlink.
@@ -170,7 +170,7 @@ pub enum Unread {
     Io(io::Error),
 }
 
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 impl std::fmt::Display for Unread {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -185,7 +185,7 @@ impl std::fmt::Display for Unread {
 /// Reads `path` whole if it is a regular file of at most `max` bytes:
 /// never through a link (`O_NOFOLLOW`), never blocking on a FIFO
 /// (`O_NONBLOCK`), and the open file is the one checked.
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unread> {
     use std::io::Read;
     let f = fs::OpenOptions::new()
@@ -206,6 +206,29 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unread> {
     let mut b = Vec::with_capacity(md.len() as usize);
     f.take(max).read_to_end(&mut b).map_err(Unread::Io)?;
     Ok(b)
+}
+
+/// Reads a control file (`.burnkeyignore`, a baseline, `burnkey.toml`) as
+/// text: a regular file of at most [`CONTROL_FILE_MAX`], never through a
+/// link, never from a device or a FIFO (which would exhaust memory or hang
+/// the scan). A missing file keeps its `NotFound` kind.
+#[cfg(feature = "scan")]
+pub fn read_control(path: &Path) -> io::Result<String> {
+    let bytes = read_regular(path, CONTROL_FILE_MAX).map_err(|e| match e {
+        Unread::Io(e) => e,
+        Unread::Link => io::Error::other(
+            "a symlink: control files are read only as regular files, never through a link",
+        ),
+        Unread::NotRegular => io::Error::other(
+            "not a regular file: control files are never read from a device or a pipe",
+        ),
+        Unread::TooLarge => io::Error::other(format!(
+            "over {} MiB: not a control file burnkey reads",
+            CONTROL_FILE_MAX >> 20
+        )),
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
 /// Opens `path` for writing, creating it `0600` if it does not exist

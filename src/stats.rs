@@ -44,6 +44,10 @@ pub enum SkipReason {
     Symlink,
     /// A container nested deeper than `--max-decode-depth`.
     TooDeep,
+    /// A `.gitignore`, `.ignore` or `.git/info/exclude` that is a symlink,
+    /// not a regular file, or over 16 MiB: not read, and the folder it is
+    /// in was scanned with no ignore files.
+    IgnoreFileUnread,
     /// Larger than `--max-filesize`.
     TooLarge,
     /// Members of an archive beyond `--max-archive-members`.
@@ -54,7 +58,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason, in report order.
-    pub const ALL: [SkipReason; 18] = [
+    pub const ALL: [SkipReason; 19] = [
         SkipReason::ArchiveCorrupt,
         SkipReason::ArchiveEncrypted,
         SkipReason::ArchiveUnstreamable,
@@ -66,6 +70,7 @@ impl SkipReason {
         SkipReason::CompressionRatio,
         SkipReason::DecompressionLimit,
         SkipReason::Fifo,
+        SkipReason::IgnoreFileUnread,
         SkipReason::Other,
         SkipReason::Socket,
         SkipReason::Symlink,
@@ -89,6 +94,7 @@ impl SkipReason {
             SkipReason::CompressionRatio => "compression_ratio",
             SkipReason::DecompressionLimit => "decompression_limit",
             SkipReason::Fifo => "fifo",
+            SkipReason::IgnoreFileUnread => "ignore_file_unread",
             SkipReason::Other => "other",
             SkipReason::Socket => "socket",
             SkipReason::Symlink => "symlink",

@@ -374,6 +374,28 @@ struct Shared<'a> {
     seen: Option<&'a Mutex<std::collections::HashSet<(u64, u64)>>>,
 }
 
+/// The ignore files the walker reads in a folder, below it.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
+
+/// How many of `dir`'s ignore files the walker must not read: a symlink, a
+/// FIFO, a device (`/dev/zero` exhausts memory, a FIFO hangs), or a file
+/// over [`CONTROL_FILE_MAX`](crate::fsutil::CONTROL_FILE_MAX). The walker
+/// reads them itself, so they are checked before it enters the folder.
+fn unreadable_ignore_files(dir: &Path) -> u64 {
+    IGNORE_FILES
+        .iter()
+        .filter(|name| match std::fs::symlink_metadata(dir.join(name)) {
+            Ok(m) => !m.file_type().is_file() || m.len() > crate::fsutil::CONTROL_FILE_MAX,
+            Err(_) => false,
+        })
+        .count() as u64
+}
+
+/// Walks `root`. A folder holding an ignore file that cannot be read
+/// safely is left out of the walk and then walked on its own with no ignore
+/// files at all: its files are scanned (a hostile ignore file hides nothing
+/// and breaks nothing), and each such file is counted as
+/// `ignore_file_unread`.
 fn walk_root(
     scanner: &Scanner,
     root: &Path,
@@ -381,14 +403,68 @@ fn walk_root(
     allow: &Allowlist,
     ctx: &Shared<'_>,
 ) {
-    let mut b = WalkBuilder::new(root);
+    let mut unread = 0;
+    // The root's own and its parents' ignore files are read too.
+    let ignore = !config.no_ignore && root.is_dir() && {
+        let abs = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        unread = abs.ancestors().map(unreadable_ignore_files).sum();
+        unread == 0
+    };
+    let deferred = std::sync::Arc::new(Mutex::new(Vec::new()));
+    walk_tree(scanner, root, root, ignore, config, allow, ctx, &deferred);
+    loop {
+        let Some(dir) = deferred.lock().unwrap_or_else(|e| e.into_inner()).pop() else {
+            break;
+        };
+        unread += unreadable_ignore_files(&dir);
+        walk_tree(scanner, &dir, root, false, config, allow, ctx, &deferred);
+    }
+    if unread > 0 {
+        ctx.stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .skip_n(SkipReason::IgnoreFileUnread, unread);
+    }
+}
+
+/// Walks `start`, below `root` (what paths are shown relative to), reading
+/// ignore files when `ignore`; folders whose ignore files are unsafe to read
+/// go to `deferred` instead of being entered.
+#[allow(clippy::too_many_arguments)]
+fn walk_tree(
+    scanner: &Scanner,
+    start: &Path,
+    root: &Path,
+    ignore: bool,
+    config: &ScanConfig,
+    allow: &Allowlist,
+    ctx: &Shared<'_>,
+    deferred: &std::sync::Arc<Mutex<Vec<PathBuf>>>,
+) {
+    let mut b = WalkBuilder::new(start);
     b.hidden(false)
         .follow_links(false)
         .require_git(false)
-        .threads(config.workers())
-        .filter_entry(|e| e.file_name() != ".git");
-    if config.no_ignore {
-        b.git_ignore(false)
+        .threads(config.workers());
+    if ignore {
+        let deferred = deferred.clone();
+        b.filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            let dir = e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir());
+            if dir && unreadable_ignore_files(e.path()) > 0 {
+                deferred
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(e.path().to_path_buf());
+                return false;
+            }
+            true
+        });
+    } else {
+        b.filter_entry(|e| e.file_name() != ".git")
+            .git_ignore(false)
             .git_exclude(false)
             .git_global(false)
             .ignore(false)

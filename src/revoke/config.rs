@@ -226,7 +226,7 @@ impl Config {
     /// Parses and validates a config file. Secrets are read later, when
     /// a request is signed.
     pub fn load(path: &Path) -> Result<Config, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::fsutil::read_control(path).map_err(|e| Error::io(path, e))?;
         Config::parse(&text, path)
     }
 

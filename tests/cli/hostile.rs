@@ -362,3 +362,94 @@ fn item1_outputs_never_follow_a_planted_link() {
         "{masked}"
     );
 }
+
+/// Item 2: control files were read through links and from devices: a
+/// `.gitignore`/`.ignore` (read by the walker), `.burnkeyignore`, the
+/// baseline or `burnkey.toml` linked to `/dev/zero` exhausted memory, and a
+/// FIFO `.burnkeyignore` hung the scan. Ignore files that cannot be read
+/// safely are passed over (their folder scanned with none); the control
+/// files burnkey itself reads are refused with a clear error.
+#[test]
+fn item2_control_files_are_never_read_through_links_or_from_devices() {
+    use std::os::unix::fs::symlink;
+    use std::time::Duration;
+    let mkfifo = |p: &Path| {
+        assert!(std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap()
+            .success())
+    };
+    let t = Tree::new();
+    let (top, deep, fifo_dir) = (mint("cfut"), mint("cfat"), mint("npm"));
+    t.write("tree/top.env", format!("T={top}\n"));
+    t.write("tree/ignored.log", format!("T={}\n", mint("cfut")));
+    t.write("tree/.gitignore", "*.log\n");
+    t.write("tree/sub/deep.env", format!("T={deep}\n"));
+    symlink("/dev/zero", t.join("tree/sub/.gitignore")).unwrap();
+    t.write("tree/pipe/x.env", format!("T={fifo_dir}\n"));
+    mkfifo(&t.join("tree/pipe/.ignore"));
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "tree", "--format", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut got = hashes(&doc);
+    got.sort();
+    let mut want = vec![sha(&top), sha(&deep), sha(&fifo_dir)];
+    want.sort();
+    assert_eq!(
+        got, want,
+        "the root's .gitignore still applies; the others' folders are scanned"
+    );
+    assert_eq!(doc["stats"]["skipped"]["ignore_file_unread"], 2, "{doc}");
+
+    // A root whose own .gitignore is hostile: scanned whole, no hang.
+    let r = Tree::new();
+    r.write("a.env", format!("T={top}\n"));
+    symlink("/dev/zero", r.join(".gitignore")).unwrap();
+    let o = bin()
+        .current_dir(r.path())
+        .args(["scan", ".", "--format", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("\"ignore_file_unread\": 1"), "{out}");
+
+    // What burnkey reads itself: a clear error (exit 2), never a hang.
+    let c = Tree::new();
+    c.write("a.env", format!("T={top}\n"));
+    for (what, args) in [
+        (".burnkeyignore", vec!["scan", "."]),
+        ("base.toml", vec!["scan", ".", "--baseline", "base.toml"]),
+        ("burnkey.toml", vec!["scan", ".", "--revoke-dry-run"]),
+    ] {
+        for kind in ["zero", "fifo"] {
+            let p = c.join(what);
+            match kind {
+                "zero" => symlink("/dev/zero", &p).unwrap(),
+                _ => mkfifo(&p),
+            }
+            let o = bin()
+                .current_dir(c.path())
+                .args(&args)
+                .timeout(Duration::from_secs(60))
+                .output()
+                .unwrap();
+            let (code, _, err) = parts(&o);
+            assert_eq!(code, 2, "{what} as {kind}: {err}");
+            assert!(
+                err.contains(what)
+                    && (err.contains("symlink") || err.contains("not a regular file")),
+                "{what} as {kind}: {err}"
+            );
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
+}
