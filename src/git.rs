@@ -111,13 +111,13 @@ const LOG_ADDED_BLOBS: [&str; 11] = [
 
 /// Settings given to every `git` burnkey runs, over the repository's own
 /// config: a scanned repository is not trusted, and its config must not run
-/// a program (an fsmonitor hook, an external diff, a pager, hooks), fetch
-/// anything (a partial clone's lazy fetch, through any transport), or print
-/// paths quoted.
+/// a program (an fsmonitor hook, an external diff, a pager), fetch anything
+/// (a partial clone's lazy fetch, through any transport), or print paths
+/// quoted. (None of the commands burnkey runs runs hooks; `hook install`
+/// asks where the repository keeps them.)
 const HARDENED: &[&str] = &[
     "core.quotePath=false",
     "core.fsmonitor=false",
-    "core.hooksPath=/dev/null",
     "core.pager=cat",
     "diff.external=",
     "protocol.allow=never",

@@ -2,6 +2,7 @@
 //! dispatch to one module per command. Each command returns an `Exit`
 //! status; [`main`] maps errors to exit 2. Not part of the library's API.
 
+mod controls;
 mod hook_cmd;
 mod output;
 mod redact_cmd;
@@ -258,6 +259,12 @@ pub(crate) struct ScanArgs {
     /// Same as --git-range A..HEAD.
     #[arg(long, value_name = "A", group = "source")]
     pub since_commit: Option<String>,
+    /// With --git-range / --since-commit: read `.burnkeyignore`, a relative
+    /// --baseline and `burnkey.toml` from the work tree and the working
+    /// directory, not from the range's base commit (which is the default:
+    /// a pull request cannot allow its own leak or redirect revocation).
+    #[arg(long)]
+    pub config_from_head: bool,
     /// What the pre-commit framework runs: the pushed range
     /// (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF) when set, else --staged.
     #[arg(long, group = "source")]

@@ -1,12 +1,11 @@
 //! `burnkey revoke flush|status`, and the pieces `scan --revoke` shares.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use crate::git::Repo;
 use crate::revoke::config::{Config, Endpoint, Via};
 use crate::revoke::outbox::Outbox;
 use crate::revoke::{self, Report, Request};
@@ -17,36 +16,6 @@ use super::{Exit, OutFormat, RevokeCmd, ScanArgs};
 
 /// Requests in flight at once.
 pub const PARALLEL: usize = 8;
-
-/// `--config FILE`, else `burnkey.toml` at the scan root (the repository's
-/// top for git sources).
-pub(crate) fn find_config(
-    explicit: Option<&Path>,
-    roots: &[PathBuf],
-    git: bool,
-) -> anyhow::Result<Config> {
-    if let Some(p) = explicit {
-        return Ok(Config::load(p)?);
-    }
-    let root = roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let dir = if git {
-        Repo::discover(&root)?
-            .top()
-            .map(Path::to_path_buf)
-            .unwrap_or(root)
-    } else if root.is_dir() {
-        root
-    } else {
-        root.parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
-    };
-    let p = dir.join("burnkey.toml");
-    if !p.exists() {
-        bail!("no burnkey.toml at {}: pass --config FILE", dir.display());
-    }
-    Ok(Config::load(&p)?)
-}
 
 /// What `scan --revoke` / `--revoke-dry-run` did, for the report.
 pub(crate) struct AfterScan {

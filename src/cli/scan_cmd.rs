@@ -9,16 +9,15 @@
 //! it fail a clean build.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::allow::Allowlist;
 use crate::config::ScanConfig;
-use crate::fsutil::{create_output, CONTROL_FILE_MAX};
+use crate::fsutil::create_output;
 use crate::git::{BlobKind, BlobScan, Repo};
 use crate::outcome::{Outcome, Sink};
 use crate::report::text::escape_control;
@@ -27,6 +26,7 @@ use crate::stats::Stats;
 use crate::walk::{self, Progress};
 use crate::{Confidence, RuleSet, Scanner};
 
+use super::controls::Controls;
 use super::output::{Output, Stream, Writer};
 use super::{revoke_cmd, Color, Exit, ScanArgs};
 
@@ -71,8 +71,9 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let source = git_source(&a);
     // Read the revocation config before scanning, so a broken one is named
     // early; the scan still runs and reports.
-    let revoke_cfg = (a.revoke || a.revoke_dry_run)
-        .then(|| revoke_cmd::find_config(a.config.as_deref(), &roots, source.is_some()));
+    let controls = Controls::of(&a, source.as_ref())?;
+    let revoke_cfg =
+        (a.revoke || a.revoke_dry_run).then(|| controls.revoke_config(a.config.as_deref()));
     // --verify's settings (base URLs, pairing) are checked before the scan.
     let verify = match a.verify {
         true => Some(crate::live::Settings::new(
@@ -105,7 +106,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let streamed = stream.filter(|_| verify.is_none());
     let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
     let baseline = match &a.baseline {
-        Some(p) => Some(load_baseline(p, &a, source.as_ref())?),
+        Some(p) => Some(controls.baseline(p)?),
         None => None,
     };
     let keep = streamed.is_none()
@@ -133,7 +134,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         None => filtered,
     };
     let mut stats = match &source {
-        Some(src) => scan_git(&a, &scanner, src, &roots, &config, sink)?,
+        Some(src) => scan_git(&a, &scanner, src, &roots, &config, &controls, sink)?,
         None => {
             let progress = Arc::new(Progress::default());
             let show_progress = !a.quiet && io::stderr().is_terminal();
@@ -344,43 +345,9 @@ fn report_options(a: &ScanArgs) -> ReportOptions {
     }
 }
 
-/// `--baseline FILE`: the file; for a repository without a work tree (a
-/// bare mirror) and a relative FILE that is not on disk, the baseline the
-/// repository holds at `HEAD`.
-fn load_baseline(
-    p: &Path,
-    a: &ScanArgs,
-    source: Option<&GitSource>,
-) -> anyhow::Result<crate::baseline::Baseline> {
-    use crate::baseline::Baseline;
-    if source.is_some() && p.is_relative() && !p.exists() {
-        let dir = a.git.clone().unwrap_or_else(|| {
-            a.paths
-                .first()
-                .cloned()
-                .unwrap_or_else(|| PathBuf::from("."))
-        });
-        let repo = Repo::discover(&dir)?;
-        if repo.top().is_none() {
-            let rel = p.to_string_lossy();
-            return match repo.read_blob_at("HEAD", &rel, CONTROL_FILE_MAX)? {
-                Some(text) => Ok(Baseline::parse(
-                    &String::from_utf8_lossy(&text),
-                    Path::new(&format!("HEAD:{rel}")),
-                )?),
-                None => anyhow::bail!(
-                    "{}: no baseline {rel} on disk, nor at HEAD of this bare repository",
-                    dir.display()
-                ),
-            };
-        }
-    }
-    Ok(Baseline::load(p)?)
-}
-
 /// Which git objects a scan reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum GitSource {
+pub(crate) enum GitSource {
     Staged,
     History,
     Range(String),
@@ -415,6 +382,7 @@ fn scan_git(
     src: &GitSource,
     roots: &[PathBuf],
     config: &ScanConfig,
+    controls: &Controls,
     sink: &dyn Sink,
 ) -> anyhow::Result<Stats> {
     let dir = match (src, &a.git) {
@@ -428,17 +396,7 @@ fn scan_git(
             dir.display()
         );
     }
-    let allow = match repo.top() {
-        Some(top) => Allowlist::load_from_dir(top)?,
-        // No work tree: the allowlist the repository holds at HEAD.
-        None => match repo.read_blob_at("HEAD", crate::allow::FILE_NAME, CONTROL_FILE_MAX)? {
-            Some(text) => Allowlist::parse(
-                &String::from_utf8_lossy(&text),
-                Path::new(&format!("HEAD:{}", crate::allow::FILE_NAME)),
-            )?,
-            None => Allowlist::default(),
-        },
-    };
+    let allow = controls.allowlist(repo.top())?;
     // History streams from a `git log` that keeps one core busy while the
     // scan runs; each worker's `cat-file` inflates its own copy of the delta
     // bases its blobs share. Measured on 2 cores, one worker beside the log

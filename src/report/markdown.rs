@@ -20,15 +20,17 @@ fn md_cell(s: &str) -> String {
 }
 
 /// Text for a table cell outside a code span (a branch name, a provider's
-/// word): every ASCII punctuation character backslash-escaped, as Markdown
-/// allows for any, so no HTML, link, image, emphasis or pipe comes of it
-/// (`<`, `>`, `&` are legal in branch names); line breaks show as ↵.
+/// word): every character that Markdown or HTML could read as markup
+/// backslash-escaped, as Markdown allows, so no HTML, entity, link, image,
+/// emphasis or pipe comes of it (`<`, `>`, `&` are legal in branch names);
+/// line breaks show as ↵.
 fn md_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '\r' | '\n' => out.push('↵'),
-            c if c.is_ascii_punctuation() => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '<' | '>' | '&' | '|' | '!' | '~'
+            | '#' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -179,8 +181,8 @@ mod tests {
     #[test]
     fn text_cells_hold_no_html_link_or_pipe() {
         assert_eq!(
-            md_text("refs/heads/x<img src=y>&[a](b)|c\nd"),
-            "refs\\/heads\\/x\\<img src\\=y\\>\\&\\[a\\]\\(b\\)\\|c↵d"
+            md_text("refs/heads/x<img src=y>&[a](b)|c\nd, 2027-01-01"),
+            "refs/heads/x\\<img src=y\\>\\&\\[a\\]\\(b\\)\\|c↵d, 2027-01-01"
         );
     }
 }

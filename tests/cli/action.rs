@@ -344,14 +344,16 @@ fn baseline_input_accepts_known_tokens_and_fails_on_new_ones() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    commit_all(&up, "baseline");
+    // A range reads its baseline from its base commit (what the pushed
+    // commits cannot change): the pushes below start from this one.
+    let baselined = commit_all(&up, "baseline");
     // The known token moves; nothing new: the push passes.
     up.write("a.txt", "moved\n");
     up.write("b.txt", format!("x\ny\nk = {known}\n"));
     let moved = commit_all(&up, "move it");
     let run = run_push(
         &up,
-        &before,
+        &baselined,
         &moved,
         0,
         &["baseline=.burnkey-baseline.toml"],

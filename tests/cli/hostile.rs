@@ -236,7 +236,7 @@ fn item8_branch_names_reach_the_merged_summary_escaped() {
         }
     }
     assert!(
-        md.contains("x\\<img\\/src\\=q\\/onerror\\=alert\\(1\\)\\>\\&y\\(z\\)"),
+        md.contains("x\\<img/src=q/onerror=alert\\(1\\)\\>\\&y\\(z\\)"),
         "{md}"
     );
 }
@@ -452,4 +452,112 @@ fn item2_control_files_are_never_read_through_links_or_from_devices() {
             std::fs::remove_file(&p).unwrap();
         }
     }
+}
+
+/// Item 5: a scanned tree's `burnkey.toml` steered other roots' tokens:
+/// `burnkey scan untrusted mine --revoke` sent `mine/`'s token to the URL
+/// in `untrusted/burnkey.toml`, and its `confirm = true` consented for the
+/// user. Settings that send or destroy tokens come only from `--config` or
+/// the working directory.
+#[test]
+fn item5_a_scanned_trees_burnkey_toml_is_never_read() {
+    use crate::server::{Act, Server};
+    let t = Tree::new();
+    let hook = Server::start(|_, _| Act::Reply(202, vec![]));
+    let cf = Server::start(|_, _| Act::Reply(200, vec![]));
+    let mine = mint("npm");
+    t.write(
+        "mine/.npmrc",
+        format!("//registry.npmjs.org/:_authToken={mine}\n"),
+    );
+    t.write(
+        "mine/cf.env",
+        format!("CLOUDFLARE_API_TOKEN={}\n", mint("cfut")),
+    );
+    t.write(
+        "untrusted/burnkey.toml",
+        format!(
+            "[[revoke]]\nrules = [\"*\"]\nurl = \"{}\"\nsecret_env = \"S\"\n\n[[revoke]]\nvia = \"cloudflare\"\nrules = [\"cloudflare-*\"]\nconfirm = true\noutbox_key_env = \"K\"\n",
+            hook.url()
+        ),
+    );
+    let run = |cwd: &Path, args: &[&str]| {
+        let o = bin()
+            .current_dir(cwd)
+            .env("S", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+            .env("K", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            .env(
+                "BURNKEY_CLOUDFLARE_API_URL",
+                format!("http://{}/client/v4", cf.addr()),
+            )
+            .args(["scan", "--format", "json", "--outbox"])
+            .arg(t.join("outbox"))
+            .args(args)
+            .output()
+            .unwrap();
+        parts(&o)
+    };
+    for args in [
+        &["untrusted", "mine", "--revoke"][..],
+        &["untrusted", "mine", "--revoke", "--yes"],
+        &["mine", "untrusted", "--revoke-dry-run"],
+    ] {
+        let (code, _, err) = run(t.path(), args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("working directory") && err.contains("--config"),
+            "{err}"
+        );
+        assert!(
+            hook.seen().is_empty() && cf.seen().is_empty(),
+            "{args:?} sent something"
+        );
+    }
+    // The working directory's own file is the user's: it is used.
+    let (code, _, err) = run(&t.join("untrusted"), &["../mine", "--revoke-dry-run"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("would POST"), "{err}");
+    assert!(hook.seen().is_empty() && cf.seen().is_empty());
+}
+
+/// Item 6: a pull request could allow its own leak: `.burnkeyignore` and
+/// the baseline were read from the head, so a PR adding a token and a `*`
+/// line passed (`--git-range` exit 0). A range reads them, and
+/// `burnkey.toml`, from its base commit; `--config-from-head` opts out.
+#[test]
+fn item6_a_range_reads_its_controls_from_the_base_commit() {
+    let t = repo();
+    t.write("README", "x\n");
+    t.write(".burnkeyignore", "fixtures/\n");
+    let base = commit_all(&t, "base");
+    let tok = mint("cfut");
+    t.write("app.env", format!("T={tok}\n"));
+    t.write("fixtures/ok.env", format!("T={}\n", mint("cfut")));
+    t.write(".burnkeyignore", "*\n# allow everything\n");
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "app.env", "--write-baseline", "pr-baseline.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(parts(&o).0, 1);
+    let head = commit_all(&t, "a leak that allows itself");
+    let range = format!("{base}..{head}");
+    // The base's allowlist: fixtures/ is allowed, `*` is not in force.
+    let (code, doc) = scan_json(t.path(), &["--git-range", &range]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(hashes(&doc), vec![sha(&tok)]);
+    assert_eq!(doc["stats"]["skipped"]["burnkeyignore"], 1, "{doc}");
+    // A baseline the pull request brings accepts nothing.
+    let (code, doc) = scan_json(
+        t.path(),
+        &["--git-range", &range, "--baseline", "pr-baseline.toml"],
+    );
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(hashes(&doc), vec![sha(&tok)]);
+    // Opting into the head's files: the PR's own allowlist applies.
+    let (code, doc) = scan_json(t.path(), &["--git-range", &range, "--config-from-head"]);
+    assert_eq!((code, findings(&doc).len()), (0, 0), "{doc}");
+    // --since-commit is a range too.
+    let (code, _) = scan_json(t.path(), &["--since-commit", &base]);
+    assert_eq!(code, 1);
 }

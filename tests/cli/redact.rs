@@ -192,10 +192,21 @@ fn in_place_rewrites_only_files_with_tokens_and_keeps_their_mode() {
     std::os::unix::fs::symlink(&dirty, &link).unwrap();
     let before = std::fs::metadata(&clean).unwrap();
     std::thread::sleep(Duration::from_millis(20));
+    // A link is refused, never written through (the second hardening
+    // round: a link in a log folder could name any file of the user's).
+    let o = bin()
+        .args(["redact", "--in-place"])
+        .arg(&link)
+        .output()
+        .unwrap();
+    let (code, _, err) = parts(&o);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("symlink"), "{err}");
+    assert!(std::fs::read_to_string(&dirty).unwrap().contains(&t));
     let o = bin()
         .args(["redact", "--in-place"])
         .arg(&clean)
-        .arg(&link)
+        .arg(&dirty)
         .output()
         .unwrap();
     let (code, out, err) = parts(&o);
