@@ -147,7 +147,7 @@ impl Controls {
 /// revision list; none for an all-zero `A` (a new branch).
 fn range_base(range: &str) -> Option<String> {
     let base = match range.split_once("..") {
-        Some((a, _)) if a.is_empty() => "HEAD",
+        Some(("", _)) => "HEAD",
         Some((a, _)) => a,
         None => range.split_whitespace().find_map(|r| r.strip_prefix('^'))?,
     };
