@@ -330,7 +330,7 @@ fn baseline_input_accepts_known_tokens_and_fails_on_new_ones() {
     let up = repo();
     let known = mint("cfut");
     up.write("a.txt", format!("k = {known}\n"));
-    let before = commit_all(&up, "one");
+    commit_all(&up, "one");
     // The team accepted the known token: a baseline in the repository.
     let o = bin()
         .current_dir(up.path())
