@@ -162,7 +162,7 @@ impl KeywordRule {
                     .is_none_or(|p| has_parent(hay, start, ls, p))
                 && c.near.as_ref().is_none_or(|n| {
                     let (lo, hi) = near_span(hay, start, ls, end);
-                    n.is_match(&hay[lo..hi])
+                    near_matches(&hay[lo..hi], start - lo, n)
                 })
         })
     }
@@ -250,6 +250,39 @@ fn near_span(hay: &[u8], start: usize, ls: usize, end: usize) -> (usize, usize) 
         hi = memchr::memchr(b'\n', &hay[hi + 1..cap]).map_or(cap, |i| hi + 1 + i);
     }
     (lo, hi)
+}
+
+/// Whether a `near` expression names the secret at `at` of its near span:
+/// where the span holds URLs, the one nearest the secret must match (a
+/// bearer header belongs to the request on its own line or the nearest
+/// one, not to a request to another host a line away); else anything in
+/// the span may.
+fn near_matches(span: &[u8], at: usize, near: &Regex) -> bool {
+    let mut nearest: Option<(usize, &[u8])> = None;
+    for i in memchr::memmem::find_iter(span, b"://") {
+        let s = span[..i]
+            .iter()
+            .rposition(|c| !c.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        let e = span[i..]
+            .iter()
+            .position(|&c| {
+                c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'`' | b'<' | b'>')
+            })
+            .map_or(span.len(), |p| i + p);
+        let d = if e <= at {
+            at - e
+        } else {
+            s.saturating_sub(at)
+        };
+        if nearest.is_none_or(|(best, _)| d < best) {
+            nearest = Some((d, &span[s..e]));
+        }
+    }
+    match nearest {
+        Some((_, url)) => near.is_match(url),
+        None => near.is_match(span),
+    }
 }
 
 /// Finds the secrets of `rules` that start in `hay[region]` and in
@@ -343,7 +376,7 @@ pub(crate) fn awaiting(rules: &[KeywordRule], hay: &[u8], lo: usize) -> Option<u
                                 && c.parent
                                     .as_ref()
                                     .is_none_or(|pr| has_parent(hay, s, ls, pr))
-                                && !n.is_match(&hay[nlo..nhi])
+                                && !near_matches(&hay[nlo..nhi], s - nlo, n)
                         })
                     })
             });

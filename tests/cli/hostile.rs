@@ -561,3 +561,64 @@ fn item6_a_range_reads_its_controls_from_the_base_commit() {
     let (code, _) = scan_json(t.path(), &["--since-commit", &base]);
     assert_eq!(code, 1);
 }
+
+/// Item 12: keyword rules named strings that are not Cloudflare's: a
+/// `Bearer` sent to another host on the line after a Cloudflare `curl`
+/// (and with `--verify` it went to Cloudflare), `cache_key` under
+/// `[cloudflare.cache]`, `SENTRY_CF_KEY`, `CF_CSRF_TOKEN`. What they are
+/// meant to find is still found.
+#[test]
+fn item12_keyword_rules_name_only_cloudflares_keys() {
+    let t = Tree::new();
+    let tok40 = "m31qzZcmzTUoRyj9nde9syxoAwuKmhr7jmPY72T3";
+    let sha1 = "b2f2d0f0cc022238daceee2092f073ff80b94abc";
+    let key37 = "b2f2d0f0cc022238daceee2092f073ff80b94";
+    t.write(
+        "not/deploy.sh",
+        format!("curl https://api.cloudflare.com/client/v4/zones -H 'X-Auth-Email: a@b.co'\ncurl https://api.example.com/v1/me -H \"Authorization: Bearer {tok40}\"\n"),
+    );
+    t.write(
+        "not/wrangler.toml",
+        format!("[cloudflare.cache]\ncache_key = \"{sha1}\"\n"),
+    );
+    t.write(
+        "not/sentry.env",
+        format!("SENTRY_CF_KEY={key37}\nCF_CSRF_TOKEN={tok40}\n"),
+    );
+    let (code, doc) = scan_json(t.path(), &["not"]);
+    assert_eq!((code, findings(&doc).len()), (0, 0), "{doc}");
+    t.write(
+        "yes/deploy.sh",
+        format!("curl https://api.example.com/v1/me -H 'X-Trace: 1'\ncurl https://api.cloudflare.com/client/v4/zones \\\n  -H \"Authorization: Bearer {tok40}\"\n"),
+    );
+    t.write(
+        "yes/cf.env",
+        format!("CF_DNS_API_TOKEN={tok40}\nCF_API_KEY={key37}\n"),
+    );
+    t.write(
+        "yes/cfg.toml",
+        format!("[cloudflare]\napi_key = \"{key37}\"\n"),
+    );
+    let (code, doc) = scan_json(t.path(), &["yes"]);
+    assert_eq!(code, 1);
+    let mut got: Vec<(String, u64)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("yes/cf.env".to_string(), 1),
+            ("yes/cf.env".to_string(), 2),
+            ("yes/cfg.toml".to_string(), 2),
+            ("yes/deploy.sh".to_string(), 3),
+        ],
+        "{doc}"
+    );
+}
