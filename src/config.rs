@@ -28,7 +28,8 @@ pub struct Limits {
     /// Bytes decompressed per file or blob, over all its layers
     /// (`decompression_limit`).
     pub max_decompressed: u64,
-    /// Decompressed bytes per compressed byte of one stream, past its first
+    /// Decompressed bytes per compressed byte, of one stream and of the
+    /// whole file (all its layers' output over its size), past the first
     /// MiB (`compression_ratio`).
     pub max_ratio: u64,
     /// Members per archive (`too_many_members`).

@@ -110,6 +110,12 @@ struct Budget<'a> {
     hit: Cell<Option<SkipReason>>,
     /// Set when the file itself (not a layer) failed to read.
     source_failed: Cell<bool>,
+    /// Bytes read from the file itself.
+    read: Cell<u64>,
+    /// Bytes every layer of the file has decompressed: the expansion limit
+    /// holds for the file as a whole, so many small streams (255 deflate
+    /// members of 1 MiB each in a few KB) cannot pass it one by one.
+    inflated: Cell<u64>,
 }
 
 /// Counts the bytes read through it.
@@ -155,11 +161,14 @@ impl<R: Read> Read for Inflated<'_, '_, '_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.out += n as u64;
+        let inflated = self.budget.inflated.get() + n as u64;
+        self.budget.inflated.set(inflated);
+        let ratio = self.budget.limits.max_ratio;
         let left = self.budget.left.get();
         let over = if (n as u64) > left {
             Some(SkipReason::DecompressionLimit)
-        } else if self.out > 1 << 20
-            && self.out / self.input.get().max(1) > self.budget.limits.max_ratio
+        } else if (self.out > 1 << 20 && self.out / self.input.get().max(1) > ratio)
+            || (inflated > 1 << 20 && inflated / self.budget.read.get().max(1) > ratio)
         {
             Some(SkipReason::CompressionRatio)
         } else {
@@ -357,8 +366,10 @@ impl<'a> Layers<'a> {
             left: Cell::new(self.config.limits.max_decompressed),
             hit: Cell::new(None),
             source_failed: Cell::new(false),
+            read: Cell::new(0),
+            inflated: Cell::new(0),
         };
-        let read = Cell::new(0u64);
+        let read = &budget.read;
         let ctx = Ctx {
             name: name.map(<[u8]>::to_vec),
             ..Ctx::default()
@@ -369,7 +380,7 @@ impl<'a> Layers<'a> {
                     inner: r,
                     budget: &budget,
                 }),
-                count: &read,
+                count: read,
             };
             // What the layers leave unread (past a limit, or after an
             // archive's end) is not read: `bytes_scanned` counts what was.

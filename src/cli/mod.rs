@@ -213,8 +213,9 @@ pub(crate) struct ScanArgs {
     /// past it the rest of the file is skipped (`decompression_limit`).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256M")]
     pub max_decompressed: u64,
-    /// Decompressed bytes per compressed byte of a stream, past its first
-    /// MiB; past it the rest is skipped (`compression_ratio`, a zip bomb).
+    /// Decompressed bytes per compressed byte, of each stream and of the
+    /// whole file (every layer's output over the file's size), past the
+    /// first MiB; past it the rest is skipped (`compression_ratio`, a bomb).
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub max_compression_ratio: u64,
     /// Members read per archive (`too_many_members` past it).

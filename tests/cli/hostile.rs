@@ -622,3 +622,56 @@ fn item12_keyword_rules_name_only_cloudflares_keys() {
         "{doc}"
     );
 }
+
+/// Item 9: the expansion check looked at each stream past its first MiB,
+/// so 255 deflate members of 1 MiB each in a few KB (in a gzip) inflated to
+/// 255 MiB under `--max-compression-ratio 200`. The file's layers together
+/// are held to it too.
+#[test]
+fn item9_many_small_streams_cannot_pass_the_ratio_one_by_one() {
+    use std::io::Write;
+    let deflate = |data: &[u8]| {
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let member = vec![b'a'; 1 << 20];
+    let (body, crc) = (deflate(&member), crc32fast::hash(&member));
+    let mut zip = Vec::new();
+    let tok = mint("cfut");
+    for i in 0..256u32 {
+        let (name, data, packed, crc) = if i == 0 {
+            let d = format!("T={tok}\n").into_bytes();
+            let p = deflate(&d);
+            ("first.env".to_string(), d.len(), p, crc32fast::hash(&d))
+        } else {
+            (format!("m{i:03}.txt"), member.len(), body.clone(), crc)
+        };
+        zip.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x00\x00");
+        zip.extend_from_slice(&crc.to_le_bytes());
+        zip.extend_from_slice(&(packed.len() as u32).to_le_bytes());
+        zip.extend_from_slice(&(data as u32).to_le_bytes());
+        zip.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        zip.extend_from_slice(&0u16.to_le_bytes());
+        zip.extend_from_slice(name.as_bytes());
+        zip.extend_from_slice(&packed);
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&zip).unwrap();
+    let gz = gz.finish().unwrap();
+    assert!(gz.len() < 64 << 10, "{} bytes", gz.len());
+    let t = Tree::new();
+    t.write("bomb.zip.gz", &gz);
+    let (code, doc) = scan_json(t.path(), &["bomb.zip.gz", "--max-compression-ratio", "200"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(
+        hashes(&doc),
+        vec![sha(&tok)],
+        "what came before the limit is scanned"
+    );
+    assert_eq!(doc["stats"]["skipped"]["compression_ratio"], 1, "{doc}");
+    assert!(
+        doc["stats"]["members_scanned"].as_u64().unwrap() < 100,
+        "stopped early: {doc}"
+    );
+}
