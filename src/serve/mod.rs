@@ -25,7 +25,7 @@ pub mod notify;
 pub mod settings;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -145,11 +145,36 @@ fn header<'h>(headers: &[(&'h str, &'h str)], name: &str) -> Option<&'h str> {
 
 /// GitHub's keys, and where to fetch them again.
 struct GithubSide {
-    keys: RwLock<Keys>,
+    keys: Arc<RwLock<Keys>>,
     url: Option<String>,
     every: Duration,
-    last_fetch: Mutex<Option<Instant>>,
+    fetch: Arc<(Mutex<Fetch>, Condvar)>,
 }
+
+/// The key fetcher's state: when it last started, whether one is under
+/// way, and how many have finished (a waiter sees its own finish by that).
+#[derive(Default)]
+struct Fetch {
+    last: Option<Instant>,
+    running: bool,
+    done: u64,
+}
+
+/// What asking for GitHub's keys again came to.
+enum Refresh {
+    /// Fetched: look the key up again.
+    Fetched,
+    /// Another alert's fetch is under way: answer 503, not 401.
+    Busy,
+    /// Not fetched now (too soon, no URL, failed, or slower than
+    /// [`KEY_WAIT`]): the key stays unknown.
+    No,
+}
+
+/// How long an alert signed by a key not yet known waits for GitHub's keys
+/// to be fetched: the fetch itself runs on a thread of its own, off every
+/// request's path, and holds no lock a request needs.
+const KEY_WAIT: Duration = Duration::from_secs(2);
 
 /// The answer to one `webhook-id` (`None` until the first is done).
 type Slot = Arc<Mutex<Option<Reply>>>;
@@ -285,10 +310,10 @@ impl Receiver {
                     None => Keys::default(),
                 };
                 Some(GithubSide {
-                    keys: RwLock::new(keys),
+                    keys: Arc::new(RwLock::new(keys)),
                     url: url.clone(),
                     every: settings.github_keys_refresh,
-                    last_fetch: Mutex::new(None),
+                    fetch: Arc::default(),
                 })
             }
         };
@@ -389,8 +414,14 @@ impl Receiver {
             );
         };
         let mut checked = gh.keys.read().expect("keys").verify(id, sig, body);
-        if checked == Err(SignatureError::UnknownKey) && self.refresh(gh) {
-            checked = gh.keys.read().expect("keys").verify(id, sig, body);
+        if checked == Err(SignatureError::UnknownKey) {
+            match self.refresh(gh) {
+                Refresh::Fetched => checked = gh.keys.read().expect("keys").verify(id, sig, body),
+                Refresh::Busy => {
+                    return Reply::error(503, "GitHub's keys are being fetched: retry later")
+                }
+                Refresh::No => {}
+            }
         }
         if let Err(e) = checked {
             return Reply::error(401, e.to_string());
@@ -398,29 +429,55 @@ impl Receiver {
         self.act(body, Reporter::Github, now)
     }
 
-    /// Fetches GitHub's keys again (at most once per `every`); whether the
-    /// keys changed.
-    fn refresh(&self, gh: &GithubSide) -> bool {
-        let Some(url) = &gh.url else { return false };
-        let mut last = gh.last_fetch.lock().unwrap_or_else(|e| e.into_inner());
-        if last.is_some_and(|t| t.elapsed() < gh.every) {
-            return false;
+    /// For an alert signed by a key not known: has GitHub's keys fetched
+    /// again (at most once per `every`, on a thread of its own) and waits
+    /// for that fetch, at most [`KEY_WAIT`]. An alert that comes while
+    /// another's fetch is under way does not wait (`Busy`: GitHub retries a
+    /// 503), so a slow key server holds at most one request, for at most
+    /// [`KEY_WAIT`], and never another kind of request.
+    fn refresh(&self, gh: &GithubSide) -> Refresh {
+        let Some(url) = &gh.url else {
+            return Refresh::No;
+        };
+        let (state, finished) = &*gh.fetch;
+        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+        if st.running {
+            return Refresh::Busy;
         }
-        *last = Some(Instant::now());
-        match fetch_keys(url) {
-            Ok(keys) => {
-                self.log.event(
-                    "github-keys",
-                    &[("url", url), ("keys", &keys.keys().len().to_string())],
-                );
-                *gh.keys.write().expect("keys") = keys;
-                true
-            }
-            Err(e) => {
-                self.log
-                    .event("github-keys-failed", &[("url", url), ("error", &e)]);
-                false
-            }
+        if st.last.is_none_or(|t| t.elapsed() >= gh.every) {
+            st.last = Some(Instant::now());
+            st.running = true;
+            let (url, keys, fetch, log) =
+                (url.clone(), gh.keys.clone(), gh.fetch.clone(), self.log);
+            std::thread::spawn(move || {
+                let got = fetch_keys(&url);
+                match got {
+                    Ok(k) => {
+                        log.event(
+                            "github-keys",
+                            &[("url", &url), ("keys", &k.keys().len().to_string())],
+                        );
+                        *keys.write().unwrap_or_else(|e| e.into_inner()) = k;
+                    }
+                    Err(e) => log.event("github-keys-failed", &[("url", &url), ("error", &e)]),
+                }
+                let (state, finished) = &*fetch;
+                let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                st.running = false;
+                st.done += 1;
+                finished.notify_all();
+            });
+        }
+        if !st.running {
+            return Refresh::No;
+        }
+        let seen = st.done;
+        let (st, _) = finished
+            .wait_timeout_while(st, KEY_WAIT, |st| st.done == seen)
+            .unwrap_or_else(|e| e.into_inner());
+        match st.done != seen {
+            true => Refresh::Fetched,
+            false => Refresh::No,
         }
     }
 

@@ -605,6 +605,82 @@ fn an_unknown_key_id_fetches_the_keys_once_then_401_or_accepts() {
     assert_eq!(github.seen().len(), 3, "one fetch for three unknown ids");
 }
 
+/// Hardening 2, item 10: alerts with unknown key ids held every request
+/// slot on the key-refresh lock while `--github-keys-url` was slow, so a
+/// correctly signed report waited for GitHub's key server. The fetch runs
+/// off the request path: while the key server has not answered at all,
+/// one unknown-key alert waits for it (a bounded wait, then 401), the
+/// others get 503 at once (GitHub retries), and a known key's alert and a
+/// signed report are answered, even with only two request slots.
+#[test]
+fn a_slow_key_server_holds_up_no_other_request() {
+    use std::sync::mpsc;
+    let t = Tree::new();
+    let store = &store_in(&t, "tokens.db");
+    let toks = mint_into(t.path(), store, "cfut", 2, &[]);
+    let (old, new) = (TestKey::new(), TestKey::new());
+    let keys = t.write("github-keys.json", keys_doc(&[("old", &old)]));
+    let (release, held) = mpsc::channel::<()>();
+    let (asked, fetching) = mpsc::channel::<()>();
+    let (held, asked) = (std::sync::Mutex::new(held), std::sync::Mutex::new(asked));
+    let doc = keys_doc(&[("old", &old)]);
+    // GitHub's key server answers only when the test says so.
+    let github = Server::start(move |_, _| {
+        let _ = asked.lock().unwrap().send(());
+        let _ = held.lock().unwrap().recv();
+        Act::Body(200, vec![], doc.clone().into_bytes())
+    });
+    let keys_url = format!("http://{}/meta/public_keys/secret_scanning", github.addr());
+    let serve = Serving::start(
+        t.path(),
+        &[
+            "--store",
+            store,
+            "--github-keys",
+            keys.to_str().unwrap(),
+            "--github-keys-url",
+            &keys_url,
+            "--max-requests",
+            "2",
+        ],
+        &[("BURNKEY_REVOKE_SECRET", SECRET)],
+    );
+    let gh_url = serve.url("/v1/github/secret-scanning");
+    let body = alert(&[(&toks[0], "cf")]);
+    let unknown: Vec<_> = (0..8)
+        .map(|i| {
+            let (url, body, sig) = (gh_url.clone(), body.clone(), new.sign(&body));
+            std::thread::spawn(move || post(&url, &gh_headers(&format!("new{i}"), sig), &body).0)
+        })
+        .collect();
+    // Wait until the fetch has reached the key server (and hangs there).
+    fetching
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a fetch");
+    let (status, fb) = post(&gh_url, &gh_headers("old", old.sign(&body)), &body);
+    assert_eq!(
+        (status, fb[0]["label"].clone()),
+        (200, json!("true_positive"))
+    );
+    let report = report(&toks[1]);
+    let url = serve.url("/v1/revocations");
+    let (status, _) = post(
+        &url,
+        &signed(SECRET, "msg_slowkeys", now(), &report),
+        &report,
+    );
+    assert_eq!(status, 200);
+    // One waited and gave up; the others were told to come back.
+    let mut codes: Vec<u16> = unknown.into_iter().map(|h| h.join().unwrap()).collect();
+    codes.sort();
+    assert_eq!(codes, [vec![401], vec![503; 7]].concat());
+    assert!(
+        fetching.try_recv().is_err() && github.seen().is_empty(),
+        "one fetch for all of them, still unanswered"
+    );
+    release.send(()).unwrap();
+}
+
 /// Raw HTTP on a socket: what a client that misbehaves sends.
 fn raw(addr: SocketAddr) -> TcpStream {
     let s = TcpStream::connect(addr).unwrap();
