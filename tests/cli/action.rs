@@ -373,3 +373,61 @@ fn baseline_input_accepts_known_tokens_and_fails_on_new_ones() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stdout.contains("baseline"), "{}", run.stdout);
 }
+
+/// The second hardening round, end to end: a pull request whose head is
+/// hostile — a symlink where the SARIF report used to go, a `.gitignore`
+/// that is `/dev/zero`, a `*` `.burnkeyignore`, a `burnkey.toml` sending
+/// every token to its own server — with `revoke: true`. The Action
+/// finishes, reports the leak, writes nothing outside its own files and
+/// sends nothing: the controls are the base commit's.
+#[test]
+fn a_hostile_pull_request_head_steers_nothing() {
+    use crate::server::{Act, Server};
+    let ours = Server::start(|_, _| Act::Reply(202, vec![]));
+    let theirs = Server::start(|_, _| Act::Reply(202, vec![]));
+    let up = repo();
+    up.write("README", "x\n");
+    up.write(
+        "burnkey.toml",
+        format!(
+            "[[revoke]]\nrules = [\"npm-*\"]\nurl = \"{}\"\nsecret_env = \"HOOK_SECRET\"\n",
+            ours.url()
+        ),
+    );
+    let base = commit_all(&up, "base");
+    git(up.path(), &["checkout", "-q", "-b", "pr"]);
+    let tok = mint("cfut");
+    up.write("app.env", format!("T={tok}\n"));
+    up.write(".burnkeyignore", "*\n");
+    up.write(
+        "burnkey.toml",
+        format!(
+            "[[revoke]]\nrules = [\"*\"]\nurl = \"{}\"\nsecret_env = \"HOOK_SECRET\"\n",
+            theirs.url()
+        ),
+    );
+    std::os::unix::fs::symlink("/dev/zero", up.join(".gitignore")).unwrap();
+    std::os::unix::fs::symlink("../victim.txt", up.join("burnkey.sarif")).unwrap();
+    let head = commit_all(&up, "a leak, and everything to hide it");
+    let c = upstream_and_clone(&up, "pr", 0);
+    let victim = c.write("victim.txt", "precious\n");
+    let event = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
+    let run = run_action(&checkout(&c), "pull_request", event, &["revoke=true"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(run.output("findings"), "1", "{}", run.all());
+    assert!(
+        run.annotations()[0].contains("file=app.env"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(!run
+        .output("sarif")
+        .starts_with(checkout(&c).to_str().unwrap()));
+    assert!(theirs.seen().is_empty(), "the head's burnkey.toml was used");
+    assert!(
+        ours.seen().is_empty(),
+        "the base's rules do not name this token"
+    );
+    assert_no_token(&run, &[&tok]);
+}
