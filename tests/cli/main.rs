@@ -16,6 +16,7 @@ mod revoke;
 mod revoke_api;
 mod rules;
 mod scan;
+mod security_doc;
 mod serve;
 mod server;
 mod store;
