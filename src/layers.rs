@@ -70,6 +70,154 @@ pub(crate) trait Visit {
     fn member(&mut self);
 }
 
+/// A [`Visit`] for bytes that are no member: what an archive leaves after
+/// its members is scanned, and not counted as one.
+struct NotAMember<'v>(&'v mut dyn Visit);
+
+impl Visit for NotAMember<'_> {
+    fn found(&mut self, m: Match) {
+        self.0.found(m)
+    }
+    fn skipped(&mut self, why: SkipReason) {
+        self.0.skipped(why)
+    }
+    fn member(&mut self) {}
+}
+
+/// The bytes of a UTF-16 text up to the first stretch that is plainly not
+/// UTF-16: [`PLAIN_RUN`] bytes, from a code unit's start, of ASCII text
+/// with no zero byte (UTF-16 of ASCII has one in every unit; a run this
+/// long of CJK units whose two bytes both look like ASCII does not occur in
+/// text). From there on it reads as at its end; [`Utf16Units::plain`] gives
+/// the rest, to be read as it is.
+struct Utf16Units<R: Read> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Bytes given out, to keep code units aligned.
+    given: u64,
+    eof: bool,
+    plain: bool,
+}
+
+/// How long a stretch of plain ASCII ends a UTF-16 text.
+const PLAIN_RUN: usize = 48;
+
+fn ascii_text(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e)
+}
+
+impl<R: Read> Utf16Units<R> {
+    fn new(inner: R) -> Utf16Units<R> {
+        Utf16Units {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            given: 0,
+            eof: false,
+            plain: false,
+        }
+    }
+
+    /// What follows the UTF-16 text (nothing if it never ended).
+    fn plain(self) -> impl Read {
+        let held = self.buf[self.pos..].to_vec();
+        io::Cursor::new(held).chain(self.inner)
+    }
+
+    /// Where in `buf[pos..]` a plain run starts (aligned), if one does, or
+    /// how far is surely UTF-16.
+    fn scan(&self) -> (usize, bool) {
+        let b = &self.buf[self.pos..];
+        let mut run = 0;
+        let mut start = 0;
+        let mut i = 0;
+        while i < b.len() {
+            if ascii_text(b[i]) {
+                if run == 0 {
+                    // A run counts from a code unit's first byte.
+                    if (self.given + i as u64) % 2 != 0 {
+                        i += 1;
+                        continue;
+                    }
+                    start = i;
+                }
+                run += 1;
+                if run >= PLAIN_RUN {
+                    return (start, true);
+                }
+            } else {
+                run = 0;
+            }
+            i += 1;
+        }
+        // A run cut by the end of what was read may go on: it waits.
+        match (self.eof, run) {
+            (false, 1..) => (start, false),
+            _ => (b.len(), false),
+        }
+    }
+}
+
+impl<R: Read> Read for Utf16Units<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.plain || out.is_empty() {
+                return Ok(0);
+            }
+            let (upto, plain) = self.scan();
+            if upto > 0 {
+                let n = upto.min(out.len());
+                out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+                self.pos += n;
+                self.given += n as u64;
+                return Ok(n);
+            }
+            if plain {
+                self.plain = true;
+                return Ok(0);
+            }
+            if self.eof {
+                return Ok(0);
+            }
+            // Keep what is undecided; read more.
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+            let at = self.buf.len();
+            self.buf.resize(at + (64 << 10), 0);
+            let n = self.inner.read(&mut self.buf[at..])?;
+            self.buf.truncate(at + n);
+            self.eof = n == 0;
+        }
+    }
+}
+
+/// A gzip's members one after another, as one stream, up to the first
+/// bytes that are not a gzip member (appended data): those are left in
+/// `rest` for the caller to read as they are.
+struct GzMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+    rest: Option<R>,
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(m) = &mut self.member {
+            let n = m.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let mut inner = self.member.take().expect("some").into_inner();
+            if inner.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+                self.member = Some(flate2::bufread::GzDecoder::new(inner));
+            } else {
+                self.rest = Some(inner);
+            }
+        }
+        Ok(0)
+    }
+}
+
 /// A [`Visit`] that counts skips and members in `stats` and hands matches
 /// to a function (which may count in `stats` too).
 pub(crate) struct Counting<'a, F: FnMut(Match, &mut Stats)> {
@@ -382,8 +530,9 @@ impl<'a> Layers<'a> {
                 }),
                 count: read,
             };
-            // What the layers leave unread (past a limit, or after an
-            // archive's end) is not read: `bytes_scanned` counts what was.
+            // What the layers leave unread past a limit is not read:
+            // `bytes_scanned` counts what was. (What follows an archive's
+            // end is read: `after_the_end`.)
             self.open(head, &mut source, &ctx, deeper, &budget, v)
         });
         match res {
@@ -415,9 +564,14 @@ impl<'a> Layers<'a> {
         match head {
             Head::Utf16(order, mark) => {
                 io::copy(&mut r.take(mark as u64), &mut io::sink())?;
-                let mut text = Utf16Reader::new(r, order);
-                let ctx = ctx.through(order.name(), None);
-                self.text(&mut text, &ctx, sb, budget, v, false)
+                let mut units = Utf16Units::new(r);
+                let mut text = Utf16Reader::new(&mut units, order);
+                let inner = ctx.through(order.name(), None);
+                self.text(&mut text, &inner, sb, budget, v, false)?;
+                // Plain text after it (PowerShell's `>` writes UTF-16, its
+                // `Add-Content` then appends ASCII lines) is read as it is.
+                let mut rest = units.plain();
+                self.after_the_end(&mut rest, ctx, sb, budget, v)
             }
             _ if !self.config.archives => {
                 // Scanned as bytes, as before archives were read.
@@ -434,13 +588,32 @@ impl<'a> Layers<'a> {
                     },
                 );
                 let mut gz = Inflated {
-                    inner: flate2::bufread::MultiGzDecoder::new(compressed),
+                    inner: GzMembers {
+                        member: Some(flate2::bufread::GzDecoder::new(compressed)),
+                        rest: None,
+                    },
                     budget,
                     input: &input,
                     out: 0,
                 };
-                let ctx = ctx.through("gzip", ctx.name.as_deref().and_then(gunzipped));
-                self.guarded(budget, v, |v| self.text(&mut gz, &ctx, sb, budget, v, true))
+                let inner = ctx.through("gzip", ctx.name.as_deref().and_then(gunzipped));
+                self.guarded(budget, v, |v| {
+                    self.text(&mut gz, &inner, sb, budget, v, true)?;
+                    // What the member's scan left (past a layer's own end)
+                    // is read through, then what follows the gzip. Damage
+                    // there is the layer's, which has counted it if it met
+                    // it; a limit still stops the file.
+                    if let Err(e) = io::copy(&mut gz, &mut io::sink()) {
+                        return match budget.hit.get().is_some() || budget.source_failed.get() {
+                            true => Err(e),
+                            false => Ok(()),
+                        };
+                    }
+                    match gz.inner.rest.take() {
+                        Some(mut rest) => self.after_the_end(&mut rest, ctx, sb, budget, v),
+                        None => Ok(()),
+                    }
+                })
             }
             Head::Tar => self.tar(r, ctx, sb, budget, v),
             Head::Zip => self.zip(r, ctx, sb, budget, v),
@@ -525,11 +698,20 @@ impl<'a> Layers<'a> {
         v: &mut dyn Visit,
     ) -> io::Result<()> {
         self.guarded(budget, v, |v| {
-            let mut archive = tar::Archive::new(r);
+            let mut archive = tar::Archive::new(&mut *r);
             let mut members = 0u64;
             for entry in archive.entries()? {
                 let mut entry = entry?;
-                if !entry.header().entry_type().is_file() {
+                let kind = entry.header().entry_type();
+                if kind.is_symlink() || kind.is_hard_link() {
+                    // A link's target is text a tree can hide a token in.
+                    if let Some(target) = entry.link_name_bytes() {
+                        let inner = ctx.inner(&entry.path_bytes());
+                        self.text(&mut &target[..], &inner, sb, budget, v, false)?;
+                    }
+                    continue;
+                }
+                if !kind.is_file() {
                     continue;
                 }
                 if !self.admit(&mut members, v) {
@@ -538,8 +720,32 @@ impl<'a> Layers<'a> {
                 let inner = ctx.inner(&entry.path_bytes());
                 self.text(&mut entry, &inner, sb, budget, v, true)?;
             }
-            Ok(())
+            drop(archive);
+            self.after_the_end(r, ctx, sb, budget, v)
         })
+    }
+
+    /// What follows an archive's last member (a zip's central directory
+    /// and comment, bytes appended after its end, a member only the central
+    /// directory could delimit): scanned as plain bytes of the file, so a
+    /// layer never hides what it does not read.
+    fn after_the_end(
+        &self,
+        r: &mut dyn Read,
+        ctx: &Ctx,
+        sb: &mut StreamBuffer,
+        budget: &Budget<'_>,
+        v: &mut dyn Visit,
+    ) -> io::Result<()> {
+        let mut r = BufReader::new(r);
+        if r.fill_buf()?.is_empty() {
+            return Ok(());
+        }
+        let plain = Ctx {
+            pending: None,
+            ..ctx.clone()
+        };
+        self.text(&mut r, &plain, sb, budget, &mut NotAMember(v), false)
     }
 
     /// A zip archive, read by its local headers, so that it streams.
@@ -554,7 +760,12 @@ impl<'a> Layers<'a> {
         let mut r = BufReader::with_capacity(64 << 10, r);
         self.guarded(budget, v, |v| {
             let mut members = 0u64;
-            while let Some(h) = LocalHeader::read(&mut r)? {
+            loop {
+                let Some(h) = LocalHeader::read(&mut r)? else {
+                    // The central directory: names, comments, and whatever
+                    // was appended.
+                    return self.after_the_end(&mut r, ctx, sb, budget, v);
+                };
                 if h.name.ends_with(b"/") && h.size == Some((0, 0)) {
                     continue;
                 }
@@ -611,11 +822,11 @@ impl<'a> Layers<'a> {
                 v.skipped(why);
                 match h.size {
                     Some((csize, _)) => read_to_end(&mut (&mut r).take(csize))?,
-                    // Nothing says where the next member starts.
-                    None => return Ok(()),
+                    // Nothing says where the next member starts: the rest
+                    // is read as it is (a stored member is plain text).
+                    None => return self.after_the_end(&mut r, ctx, sb, budget, v),
                 }
             }
-            Ok(())
         })
     }
 }

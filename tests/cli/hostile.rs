@@ -675,3 +675,114 @@ fn item9_many_small_streams_cannot_pass_the_ratio_one_by_one() {
         "stopped early: {doc}"
     );
 }
+
+/// Item 4: tokens in plain sight were missed because a layer claimed the
+/// file: ASCII lines after UTF-16 text (PowerShell 5.1's `>` then
+/// `Add-Content`), a stored zip member written with a data descriptor
+/// (`zip -0 - … | cat > x.zip`: `archive_unstreamable`, nothing read),
+/// bytes after the end of a zip, a tar or a gzip, a zip's comment, a tar
+/// link's target. What a layer does not read is read as plain bytes; a
+/// wrong-checksum decoy beside each is never reported.
+#[test]
+fn item4_what_a_layer_does_not_read_is_read_as_plain_bytes() {
+    use std::io::Write;
+    let t = Tree::new();
+    let mut want = Vec::new();
+    let mut plant = |t: &Tree, name: &str, build: &dyn Fn(&str, &str) -> Vec<u8>| {
+        let tok = mint("cfut");
+        t.write(name, build(&tok, &corrupt(&tok)));
+        want.push((name.to_string(), sha(&tok)));
+    };
+    // UTF-16LE text with a BOM, then ASCII lines.
+    plant(&t, "profile.txt", &|tok, decoy| {
+        let mut b = vec![0xff, 0xfe];
+        b.extend(
+            "Get-ChildItem env:\r\nPATH=C:\\Windows\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        b.extend(format!("CLOUDFLARE_API_TOKEN={tok}\r\nOLD={decoy}\r\n").bytes());
+        b
+    });
+    // A stored member with a data descriptor.
+    plant(&t, "stream.zip", &|tok, decoy| {
+        let data = format!("token: {tok}\nold: {decoy}\n").into_bytes();
+        let mut z = b"PK\x03\x04\x0a\x00\x08\x00\x00\x00\x00\x00\x00\x00".to_vec();
+        z.extend_from_slice(&[0; 12]); // crc and sizes: in the descriptor
+        z.extend_from_slice(&5u16.to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+        z.extend_from_slice(b"a.env");
+        z.extend_from_slice(&data);
+        z.extend_from_slice(b"PK\x07\x08");
+        z.extend_from_slice(&crc32fast::hash(&data).to_le_bytes());
+        z.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        z.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        z.extend_from_slice(b"PK\x05\x06");
+        z.extend_from_slice(&[0; 18]);
+        z
+    });
+    // A zip's comment, and bytes appended after a zip.
+    let empty_zip = |comment: &str| {
+        let mut z = b"PK\x05\x06".to_vec();
+        z.extend_from_slice(&[0; 16]);
+        z.extend_from_slice(&(comment.len() as u16).to_le_bytes());
+        z.extend_from_slice(comment.as_bytes());
+        z
+    };
+    plant(&t, "comment.zip", &|tok, decoy| {
+        empty_zip(&format!("deploy {tok} {decoy}"))
+    });
+    plant(&t, "appended.zip", &|tok, decoy| {
+        let mut z = empty_zip("");
+        z.extend(format!("\n{tok}\n{decoy}\n").bytes());
+        z
+    });
+    // Bytes after a gzip; after a tar's end; a tar link's target.
+    plant(&t, "log.gz", &|tok, decoy| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(b"nothing here\n").unwrap();
+        let mut g = e.finish().unwrap();
+        g.extend(format!("trailer {tok} {decoy}\n").bytes());
+        g
+    });
+    let tar_with = |link: Option<&str>, after: &str| {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "a.txt", &b"abc"[..]).unwrap();
+        if let Some(target) = link {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            b.append_link(&mut h, "link", target).unwrap();
+        }
+        let mut out = b.into_inner().unwrap();
+        out.extend(after.bytes());
+        out
+    };
+    plant(&t, "after.tar", &|tok, decoy| {
+        tar_with(None, &format!("{tok}\n{decoy}\n"))
+    });
+    plant(&t, "link.tar", &|tok, decoy| {
+        tar_with(Some(&format!("/x/{tok}/{decoy}")), "")
+    });
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1, "{doc}");
+    let mut got: Vec<(String, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["secret_sha256"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{doc}");
+    // --no-archives and --no-decode find them too (as before).
+    let (_, plain) = scan_json(t.path(), &[".", "--no-archives"]);
+    assert!(findings(&plain).len() >= 5, "{plain}");
+}
