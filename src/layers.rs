@@ -136,7 +136,7 @@ impl<R: Read> Utf16Units<R> {
             if ascii_text(b[i]) {
                 if run == 0 {
                     // A run counts from a code unit's first byte.
-                    if (self.given + i as u64) % 2 != 0 {
+                    if !(self.given + i as u64).is_multiple_of(2) {
                         i += 1;
                         continue;
                     }
@@ -720,7 +720,6 @@ impl<'a> Layers<'a> {
                 let inner = ctx.inner(&entry.path_bytes());
                 self.text(&mut entry, &inner, sb, budget, v, true)?;
             }
-            drop(archive);
             self.after_the_end(r, ctx, sb, budget, v)
         })
     }
