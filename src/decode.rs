@@ -691,7 +691,10 @@ impl Utf16 {
 pub struct Utf16Reader<R> {
     inner: R,
     order: Utf16,
+    /// Bytes read and not yet transcoded: `raw[..have]` (its length stays
+    /// 64 KiB, zeroed once, not at every read).
     raw: Vec<u8>,
+    have: usize,
     out: Vec<u8>,
     pos: usize,
     eof: bool,
@@ -703,7 +706,8 @@ impl<R: std::io::Read> Utf16Reader<R> {
         Utf16Reader {
             inner,
             order,
-            raw: Vec::with_capacity(64 * 1024),
+            raw: vec![0; 64 * 1024],
+            have: 0,
             out: Vec::with_capacity(96 * 1024),
             pos: 0,
             eof: false,
@@ -717,29 +721,22 @@ impl<R: std::io::Read> std::io::Read for Utf16Reader<R> {
             if self.eof {
                 return Ok(0);
             }
-            let have = self.raw.len();
-            self.raw.resize(64 * 1024, 0);
+            let have = self.have;
             let n = loop {
                 match self.inner.read(&mut self.raw[have..]) {
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     r => break r,
                 }
-            };
-            let n = match n {
-                Ok(n) => n,
-                Err(e) => {
-                    self.raw.truncate(have);
-                    return Err(e);
-                }
-            };
-            self.raw.truncate(have + n);
+            }?;
+            self.have += n;
             self.eof = n == 0;
             self.out.clear();
             self.pos = 0;
             let used = self
                 .order
-                .transcode(&self.raw, self.eof, &mut self.out, None);
-            self.raw.drain(..used);
+                .transcode(&self.raw[..self.have], self.eof, &mut self.out, None);
+            self.raw.copy_within(used..self.have, 0);
+            self.have -= used;
         }
         let n = buf.len().min(self.out.len() - self.pos);
         buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);

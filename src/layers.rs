@@ -92,8 +92,10 @@ impl Visit for NotAMember<'_> {
 /// the rest, to be read as it is.
 struct Utf16Units<R: Read> {
     inner: R,
-    buf: Vec<u8>,
-    pos: usize,
+    buf: Box<[u8]>,
+    /// What `buf` holds that is not given out yet.
+    lo: usize,
+    hi: usize,
     /// Bytes given out, to keep code units aligned.
     given: u64,
     eof: bool,
@@ -107,12 +109,39 @@ fn ascii_text(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e)
 }
 
+/// Where the first stretch of five 8-byte words without a zero byte starts
+/// in `b` (every run of [`PLAIN_RUN`] bytes holds one), or where such a
+/// stretch cut by the end of `b` starts; `None` if there is neither. At
+/// about one instruction a byte, where a byte-by-byte look costs several.
+fn zero_free_words(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut clean = 0;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
+            clean = 0;
+        } else {
+            clean += 1;
+            if clean == 5 {
+                return Some(i - 32);
+            }
+        }
+        i += 8;
+    }
+    // Words (and a partial one) that may go on past the end.
+    let tail = i - clean * 8;
+    (tail < b.len()).then_some(tail)
+}
+
 impl<R: Read> Utf16Units<R> {
     fn new(inner: R) -> Utf16Units<R> {
         Utf16Units {
             inner,
-            buf: Vec::new(),
-            pos: 0,
+            buf: vec![0; 8 << 10].into_boxed_slice(),
+            lo: 0,
+            hi: 0,
             given: 0,
             eof: false,
             plain: false,
@@ -121,17 +150,26 @@ impl<R: Read> Utf16Units<R> {
 
     /// What follows the UTF-16 text (nothing if it never ended).
     fn plain(self) -> impl Read {
-        let held = self.buf[self.pos..].to_vec();
+        let held = self.buf[self.lo..self.hi].to_vec();
         io::Cursor::new(held).chain(self.inner)
     }
 
-    /// Where in `buf[pos..]` a plain run starts (aligned), if one does, or
-    /// how far is surely UTF-16.
+    /// How much of `buf[lo..hi]` is surely UTF-16, and whether a plain run
+    /// starts right there.
     fn scan(&self) -> (usize, bool) {
-        let b = &self.buf[self.pos..];
-        let mut run = 0;
+        let b = &self.buf[self.lo..self.hi];
+        let Some(near) = zero_free_words(b) else {
+            // Bytes after the last zero may begin a run the next read ends.
+            let open = match self.eof {
+                true => 0,
+                false => b.iter().rev().take_while(|&&x| x != 0).count(),
+            };
+            return (b.len() - open, false);
+        };
+        // Byte by byte, from a run's earliest possible start.
         let mut start = 0;
-        let mut i = 0;
+        let mut run = 0;
+        let mut i = near.saturating_sub(PLAIN_RUN);
         while i < b.len() {
             if ascii_text(b[i]) {
                 if run == 0 {
@@ -168,8 +206,8 @@ impl<R: Read> Read for Utf16Units<R> {
             let (upto, plain) = self.scan();
             if upto > 0 {
                 let n = upto.min(out.len());
-                out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-                self.pos += n;
+                out[..n].copy_from_slice(&self.buf[self.lo..self.lo + n]);
+                self.lo += n;
                 self.given += n as u64;
                 return Ok(n);
             }
@@ -180,13 +218,13 @@ impl<R: Read> Read for Utf16Units<R> {
             if self.eof {
                 return Ok(0);
             }
-            // Keep what is undecided; read more.
-            self.buf.drain(..self.pos);
-            self.pos = 0;
-            let at = self.buf.len();
-            self.buf.resize(at + (64 << 10), 0);
-            let n = self.inner.read(&mut self.buf[at..])?;
-            self.buf.truncate(at + n);
+            // Keep what is undecided (less than a run) at the front; read
+            // more after it.
+            self.buf.copy_within(self.lo..self.hi, 0);
+            self.hi -= self.lo;
+            self.lo = 0;
+            let n = self.inner.read(&mut self.buf[self.hi..])?;
+            self.hi += n;
             self.eof = n == 0;
         }
     }
@@ -736,9 +774,21 @@ impl<'a> Layers<'a> {
         budget: &Budget<'_>,
         v: &mut dyn Visit,
     ) -> io::Result<()> {
+        // Zero padding (a tar's last records) holds nothing: passed over
+        // without starting a scan, which costs a buffer's setting up.
         let mut r = BufReader::new(r);
-        if r.fill_buf()?.is_empty() {
-            return Ok(());
+        loop {
+            let b = r.fill_buf()?;
+            if b.is_empty() {
+                return Ok(());
+            }
+            match b.iter().position(|&x| x != 0) {
+                Some(i) => break r.consume(i),
+                None => {
+                    let n = b.len();
+                    r.consume(n)
+                }
+            }
         }
         let plain = Ctx {
             pending: None,
@@ -962,6 +1012,54 @@ impl LocalHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Gives at most `n` bytes a read, as a slow pipe does.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn utf16_ends_where_plain_ascii_begins_however_it_is_read() {
+        // Lines as PowerShell writes them: CJK text runs whose two bytes
+        // both look like ASCII (中 is 2D 4E) do not end the UTF-16 part.
+        let utf16: Vec<u8> = "PATH=C:\\Windows\r\n中文字符串中文\r\n"
+            .repeat(50)
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let plain = b"TOKEN=cfut_0123456789012345678901234567890123456789abcdef01\r\n".repeat(3);
+        let whole = [&utf16[..], &plain[..]].concat();
+        for step in [1, 3, 7, 64, 1 << 20] {
+            let mut u = Utf16Units::new(Trickle(&whole, step));
+            let mut got = Vec::new();
+            u.read_to_end(&mut got).unwrap();
+            assert!(
+                got == utf16,
+                "step {step}: {} of {} bytes",
+                got.len(),
+                utf16.len()
+            );
+            let mut rest = Vec::new();
+            u.plain().read_to_end(&mut rest).unwrap();
+            assert!(
+                rest == plain,
+                "step {step}: {}",
+                String::from_utf8_lossy(&rest)
+            );
+        }
+        // UTF-16 with no plain part is read whole, and leaves nothing.
+        let mut u = Utf16Units::new(Trickle(&utf16, 5));
+        let mut got = Vec::new();
+        u.read_to_end(&mut got).unwrap();
+        assert!(got == utf16);
+    }
 
     #[test]
     fn sniffs_by_content() {
