@@ -224,14 +224,7 @@ impl Repo {
     /// blob over `max` bytes, which is not read.
     pub fn read_blob_at(&self, rev: &str, path: &str, max: u64) -> Result<Option<Vec<u8>>, Error> {
         let name = format!("{rev}:{path}");
-        let mut child = self
-            .git()
-            .args(["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(git_missing)?;
+        let mut child = self.cat_file("--batch", Stdio::null())?;
         {
             let mut stdin = child.stdin.take().expect("piped");
             // A name with a newline cannot be asked on a line.
@@ -272,6 +265,18 @@ impl Repo {
 
     fn git(&self) -> Command {
         command(&self.dir)
+    }
+
+    /// A `git cat-file MODE` that answers on its stdout what is asked on
+    /// its stdin.
+    fn cat_file(&self, mode: &str, stderr: Stdio) -> Result<Child, Error> {
+        self.git()
+            .args(["cat-file", mode])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .map_err(git_missing)
     }
 
     /// The content of blob `id`, whole (for pairing a token with what is
@@ -461,14 +466,8 @@ impl Repo {
         tips: &[String],
         paths: &[Vec<u8>],
     ) -> Result<Vec<Vec<Option<String>>>, Error> {
-        let mut child = self
-            .git()
-            .args(["cat-file", "--batch-check=%(objectname) %(objecttype)"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(git_missing)?;
+        let mut child =
+            self.cat_file("--batch-check=%(objectname) %(objecttype)", Stdio::null())?;
         let mut stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         // A name with a newline cannot be asked on a line: it is asked as
@@ -603,14 +602,7 @@ const BATCH: usize = 64;
 
 impl CatFile {
     fn spawn(repo: &Repo) -> Result<CatFile, Error> {
-        let mut child = repo
-            .git()
-            .args(["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(git_missing)?;
+        let mut child = repo.cat_file("--batch", Stdio::inherit())?;
         Ok(CatFile {
             stdin: child.stdin.take().expect("piped"),
             stdout: BufReader::with_capacity(1 << 16, {
