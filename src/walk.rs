@@ -413,10 +413,10 @@ fn walk_root(
     let deferred = std::sync::Arc::new(Mutex::new(Vec::new()));
     walk_tree(scanner, root, root, ignore, config, allow, ctx, &deferred);
     loop {
-        let Some(dir) = deferred.lock().unwrap_or_else(|e| e.into_inner()).pop() else {
+        let Some((dir, n)) = deferred.lock().unwrap_or_else(|e| e.into_inner()).pop() else {
             break;
         };
-        unread += unreadable_ignore_files(&dir);
+        unread += n;
         walk_tree(scanner, &dir, root, false, config, allow, ctx, &deferred);
     }
     if unread > 0 {
@@ -429,7 +429,7 @@ fn walk_root(
 
 /// Walks `start`, below `root` (what paths are shown relative to), reading
 /// ignore files when `ignore`; folders whose ignore files are unsafe to read
-/// go to `deferred` instead of being entered.
+/// go to `deferred` (with how many there are) instead of being entered.
 #[allow(clippy::too_many_arguments)]
 fn walk_tree(
     scanner: &Scanner,
@@ -439,7 +439,7 @@ fn walk_tree(
     config: &ScanConfig,
     allow: &Allowlist,
     ctx: &Shared<'_>,
-    deferred: &std::sync::Arc<Mutex<Vec<PathBuf>>>,
+    deferred: &std::sync::Arc<Mutex<Vec<(PathBuf, u64)>>>,
 ) {
     let mut b = WalkBuilder::new(start);
     b.hidden(false)
@@ -452,15 +452,19 @@ fn walk_tree(
             if e.file_name() == ".git" {
                 return false;
             }
-            let dir = e.depth() > 0 && e.file_type().is_some_and(|t| t.is_dir());
-            if dir && unreadable_ignore_files(e.path()) > 0 {
-                deferred
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(e.path().to_path_buf());
-                return false;
+            if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
             }
-            true
+            match unreadable_ignore_files(e.path()) {
+                0 => true,
+                n => {
+                    deferred
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((e.path().to_path_buf(), n));
+                    false
+                }
+            }
         });
     } else {
         b.filter_entry(|e| e.file_name() != ".git")

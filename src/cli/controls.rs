@@ -27,70 +27,60 @@ use super::ScanArgs;
 const CONFIG_FILE: &str = "burnkey.toml";
 
 /// Where control files are read from.
-pub(crate) enum Controls {
+pub(crate) enum Controls<'r> {
     /// On disk: `.burnkeyignore` at the scanned root (a work tree's top),
     /// `burnkey.toml` in the working directory.
     Disk,
-    /// At a commit of `repo`: a range's base, or `HEAD` of a bare one.
-    Commit { repo: Repo, rev: String },
+    /// At `HEAD` of a repository without a work tree (a mirror); a relative
+    /// baseline named on disk is read there.
+    Head(&'r Repo),
+    /// At a range's base commit.
+    Base(&'r Repo, String),
     /// A range with no base commit (a new branch): none at all.
     Nothing,
 }
 
-impl Controls {
-    /// Where `a`'s scan of `source` reads its control files.
-    pub fn of(a: &ScanArgs, source: Option<&GitSource>) -> anyhow::Result<Controls> {
-        let Some(source) = source else {
-            return Ok(Controls::Disk);
+impl<'r> Controls<'r> {
+    /// Where `a`'s scan of `source`, in `repo`, reads its control files.
+    pub fn of(a: &ScanArgs, source: Option<&GitSource>, repo: Option<&'r Repo>) -> Controls<'r> {
+        let (Some(source), Some(repo)) = (source, repo) else {
+            return Controls::Disk;
         };
-        let dir = match (source, &a.git) {
-            (GitSource::History, Some(p)) => p.clone(),
-            _ => a
-                .paths
-                .first()
-                .cloned()
-                .unwrap_or_else(|| PathBuf::from(".")),
-        };
-        let repo = Repo::discover(&dir)?;
         match source {
-            GitSource::Range(r) if !a.pre_commit && !a.config_from_head => {
-                Ok(match range_base(r) {
-                    Some(rev) => Controls::Commit { repo, rev },
-                    None => Controls::Nothing,
-                })
-            }
-            _ if repo.top().is_none() => Ok(Controls::Commit {
-                repo,
-                rev: "HEAD".into(),
-            }),
-            _ => Ok(Controls::Disk),
+            GitSource::Range(r) if !a.pre_commit && !a.config_from_head => match range_base(r) {
+                Some(rev) => Controls::Base(repo, rev),
+                None => Controls::Nothing,
+            },
+            _ if repo.top().is_none() => Controls::Head(repo),
+            _ => Controls::Disk,
         }
     }
 
-    /// A control file at the commit, or `None` where it has none.
+    /// A control file at the commit (`REV:path` names it), or `None` where
+    /// there is no commit or it has no such file.
     fn at_commit(&self, rel: &str) -> anyhow::Result<Option<(String, PathBuf)>> {
-        let Controls::Commit { repo, rev } = self else {
-            return Ok(None);
+        let (repo, rev) = match self {
+            Controls::Head(repo) => (*repo, "HEAD"),
+            Controls::Base(repo, rev) => (*repo, rev.as_str()),
+            Controls::Disk | Controls::Nothing => return Ok(None),
         };
-        let name = PathBuf::from(format!("{rev}:{rel}"));
-        Ok(repo
-            .read_blob_at(rev, rel, CONTROL_FILE_MAX)?
-            .map(|b| (String::from_utf8_lossy(&b).into_owned(), name)))
+        Ok(repo.read_blob_at(rev, rel, CONTROL_FILE_MAX)?.map(|b| {
+            (
+                String::from_utf8_lossy(&b).into_owned(),
+                PathBuf::from(format!("{rev}:{rel}")),
+            )
+        }))
     }
 
     /// The allowlist for a git scan of a repository whose work tree's top
     /// is `top`.
     pub fn allowlist(&self, top: Option<&Path>) -> anyhow::Result<Allowlist> {
-        match self {
-            Controls::Nothing => Ok(Allowlist::default()),
-            Controls::Disk => match top {
-                Some(top) => Ok(Allowlist::load_from_dir(top)?),
-                None => Ok(Allowlist::default()),
-            },
-            Controls::Commit { .. } => match self.at_commit(allow::FILE_NAME)? {
-                Some((text, name)) => Ok(Allowlist::parse(&text, &name)?),
-                None => Ok(Allowlist::default()),
-            },
+        if let Some((text, name)) = self.at_commit(allow::FILE_NAME)? {
+            return Ok(Allowlist::parse(&text, &name)?);
+        }
+        match (self, top) {
+            (Controls::Disk, Some(top)) => Ok(Allowlist::load_from_dir(top)?),
+            _ => Ok(Allowlist::default()),
         }
     }
 
@@ -98,42 +88,42 @@ impl Controls {
     /// from the commit when there is one (a range's base without it accepts
     /// nothing: the pull request that adds a baseline is checked whole).
     pub fn baseline(&self, p: &Path) -> anyhow::Result<Baseline> {
+        if p.is_absolute() {
+            return Ok(Baseline::load(p)?);
+        }
+        let rel = p.to_string_lossy();
+        if let Some((text, name)) = self.at_commit(&rel)? {
+            return Ok(Baseline::parse(&text, &name)?);
+        }
         match self {
-            Controls::Commit { repo, rev } if p.is_relative() => {
-                let rel = p.to_string_lossy();
-                match self.at_commit(&rel)? {
-                    Some((text, name)) => Ok(Baseline::parse(&text, &name)?),
-                    None if repo.top().is_none() && rev == "HEAD" && !p.exists() => {
-                        bail!("no baseline {rel} on disk, nor at HEAD of this bare repository")
-                    }
-                    None if repo.top().is_none() && rev == "HEAD" => Ok(Baseline::load(p)?),
-                    None => {
-                        eprintln!(
-                            "burnkey: the baseline {rel} is not in the base commit {rev}: it accepts nothing for this range"
-                        );
-                        Ok(Baseline::default())
-                    }
-                }
+            Controls::Head(_) if !p.exists() => {
+                bail!("no baseline {rel} on disk, nor at HEAD of this bare repository")
             }
-            Controls::Nothing if p.is_relative() => Ok(Baseline::default()),
-            _ => Ok(Baseline::load(p)?),
+            Controls::Disk | Controls::Head(_) => Ok(Baseline::load(p)?),
+            Controls::Base(_, rev) => {
+                eprintln!(
+                    "burnkey: the baseline {rel} is not in the base commit {rev}: it accepts nothing for this range"
+                );
+                Ok(Baseline::default())
+            }
+            Controls::Nothing => Ok(Baseline::default()),
         }
     }
 
-    /// The revocation settings: `--config FILE`, else `burnkey.toml` at the
-    /// commit, else in the working directory.
+    /// The revocation settings: `--config FILE`, else `burnkey.toml` at a
+    /// range's base commit, else in the working directory.
     pub fn revoke_config(&self, explicit: Option<&Path>) -> anyhow::Result<Config> {
         if let Some(p) = explicit {
             return Ok(Config::load(p)?);
         }
-        if let Some((text, name)) = self.at_commit(CONFIG_FILE)? {
-            return Ok(Config::parse(&text, &name)?);
-        }
-        if let Controls::Commit { rev, .. } = self {
-            bail!("no {CONFIG_FILE} at {rev}: pass --config FILE");
+        if let Controls::Base(_, rev) = self {
+            return match self.at_commit(CONFIG_FILE)? {
+                Some((text, name)) => Ok(Config::parse(&text, &name)?),
+                None => bail!("no {CONFIG_FILE} at {rev}: pass --config FILE"),
+            };
         }
         let p = Path::new(CONFIG_FILE);
-        if !p.exists() && std::fs::symlink_metadata(p).is_err() {
+        if std::fs::symlink_metadata(p).is_err() {
             bail!(
                 "no {CONFIG_FILE} in the working directory: pass --config FILE (a scanned folder's {CONFIG_FILE} is never read)"
             );

@@ -71,7 +71,13 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let source = git_source(&a);
     // Read the revocation config before scanning, so a broken one is named
     // early; the scan still runs and reports.
-    let controls = Controls::of(&a, source.as_ref())?;
+    // The repository a git source reads, found once: the control files,
+    // the blobs and pairing all read it.
+    let repo = match &source {
+        Some(src) => Some(git_repo(&a, src, &roots)?),
+        None => None,
+    };
+    let controls = Controls::of(&a, source.as_ref(), repo.as_ref());
     let revoke_cfg =
         (a.revoke || a.revoke_dry_run).then(|| controls.revoke_config(a.config.as_deref()));
     // --verify's settings (base URLs, pairing) are checked before the scan.
@@ -134,7 +140,10 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         None => filtered,
     };
     let mut stats = match &source {
-        Some(src) => scan_git(&a, &scanner, src, &roots, &config, &controls, sink)?,
+        Some(src) => {
+            let repo = repo.as_ref().expect("found for a git source");
+            scan_git(&a, &scanner, src, repo, &config, &controls, sink)?
+        }
         None => {
             let progress = Arc::new(Progress::default());
             let show_progress = !a.quiet && io::stderr().is_terminal();
@@ -157,17 +166,6 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         stats,
     };
     outcome.sort();
-    // Where blobs are read from, to pair a token with what is named near it.
-    let repo = match &source {
-        Some(_) => Repo::discover(
-            &a.git
-                .clone()
-                .or_else(|| roots.first().cloned())
-                .unwrap_or_else(|| PathBuf::from(".")),
-        )
-        .ok(),
-        None => None,
-    };
     let mut verified = None;
     if let Some(settings) = &verify {
         let (kept, summary) = crate::live::verify_all(
@@ -376,15 +374,9 @@ fn git_source(a: &ScanArgs) -> Option<GitSource> {
     }
 }
 
-fn scan_git(
-    a: &ScanArgs,
-    scanner: &Scanner,
-    src: &GitSource,
-    roots: &[PathBuf],
-    config: &ScanConfig,
-    controls: &Controls,
-    sink: &dyn Sink,
-) -> anyhow::Result<Stats> {
+/// The repository `src` reads: `--git DIR`'s, else the first root's. A bare
+/// one has no index for `--staged` (or `--pre-commit` without a range).
+fn git_repo(a: &ScanArgs, src: &GitSource, roots: &[PathBuf]) -> anyhow::Result<Repo> {
     let dir = match (src, &a.git) {
         (GitSource::History, Some(p)) => p.clone(),
         _ => roots.first().cloned().unwrap_or_else(|| PathBuf::from(".")),
@@ -396,6 +388,18 @@ fn scan_git(
             dir.display()
         );
     }
+    Ok(repo)
+}
+
+fn scan_git(
+    a: &ScanArgs,
+    scanner: &Scanner,
+    src: &GitSource,
+    repo: &Repo,
+    config: &ScanConfig,
+    controls: &Controls,
+    sink: &dyn Sink,
+) -> anyhow::Result<Stats> {
     let allow = controls.allowlist(repo.top())?;
     // History streams from a `git log` that keeps one core busy while the
     // scan runs; each worker's `cat-file` inflates its own copy of the delta
@@ -409,7 +413,7 @@ fn scan_git(
     };
     let job = BlobScan {
         scanner,
-        repo: &repo,
+        repo,
         allow: &allow,
         kind: if *src == GitSource::Staged {
             BlobKind::Staged
@@ -455,7 +459,7 @@ fn scan_git(
     };
     if merge {
         let index = index.unwrap_or_default();
-        for f in crate::history::merge(held.into_findings(), &index, &repo)? {
+        for f in crate::history::merge(held.into_findings(), &index, repo)? {
             sink.finding(f);
         }
     }
