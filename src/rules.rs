@@ -569,6 +569,39 @@ impl RuleSet {
         &self.rules
     }
 
+    /// The families the rules find, one per provider in file order, each
+    /// with its prefixes in rule order (a prefix shared by several layouts
+    /// once), and "by keyword" when some of its rules have no prefix:
+    /// `Cloudflare (cfut_ cfat_ cfk_, and by keyword), GitHub (ghp_ …)`.
+    /// Help texts are written from it, so they name every family the rules do.
+    pub fn families(&self) -> String {
+        // (provider, prefixes, has a keyword rule)
+        let mut families: Vec<(&str, Vec<&str>, bool)> = Vec::new();
+        for r in &self.rules {
+            let at = match families.iter().position(|f| f.0 == r.provider) {
+                Some(i) => i,
+                None => {
+                    families.push((&r.provider, Vec::new(), false));
+                    families.len() - 1
+                }
+            };
+            let f = &mut families[at];
+            if r.is_keyword() {
+                f.2 = true;
+            } else if !f.1.contains(&r.format.prefix.as_str()) {
+                f.1.push(&r.format.prefix);
+            }
+        }
+        let one =
+            |(p, prefixes, keyword): &(&str, Vec<&str>, bool)| match (prefixes.is_empty(), keyword)
+            {
+                (true, _) => format!("{p} (by keyword)"),
+                (false, true) => format!("{p} ({}, and by keyword)", prefixes.join(" ")),
+                (false, false) => format!("{p} ({})", prefixes.join(" ")),
+            };
+        families.iter().map(one).collect::<Vec<_>>().join(", ")
+    }
+
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
         self.rules.iter().find(|r| r.id() == id)

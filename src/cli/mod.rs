@@ -35,7 +35,6 @@ pub(crate) enum Exit {
 #[command(
     name = "burnkey",
     version,
-    about = "Find leaked checksummed API tokens (Cloudflare cfk_/cfut_/cfat_, GitHub, npm), revoke them, and mint your own.",
     after_help = "Exit status: 0 nothing found (or valid/allowed), 1 findings (or invalid/denied), 2 error."
 )]
 pub(crate) struct Cli {
@@ -574,9 +573,25 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
+/// What `burnkey --help` says first: the families come from the rules, so
+/// the help names every one the binary finds.
+pub(crate) fn about() -> String {
+    format!(
+        "Find leaked checksummed API tokens: {}. Verify and revoke them, and mint your own.",
+        crate::RuleSet::builtin().families()
+    )
+}
+
+/// The command line, parsed with the help text written from the rules.
+fn parse_args() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().about(about()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// Parses the command line and runs the command.
 fn run() -> anyhow::Result<Exit> {
-    let cli = Cli::parse();
+    let cli = parse_args();
     match cli.cmd {
         Cmd::Scan(a) => scan_cmd::run(*a),
         Cmd::Redact(a) => redact_cmd::run(a),
