@@ -76,7 +76,11 @@ pub(crate) fn run(c: ReportCmd) -> anyhow::Result<Exit> {
             match format.as_str() {
                 "sarif" => {
                     let rules = RuleSet::with_files(&rules)?;
-                    report::sarif::write_values(&mut w, &findings, &rules)?;
+                    let scanned: Vec<&str> = merged["repositories"]
+                        .as_object()
+                        .map(|m| m.keys().map(String::as_str).collect())
+                        .unwrap_or_default();
+                    report::sarif::write_values(&mut w, &findings, &scanned, &rules)?;
                 }
                 "markdown" => w.write_all(report::markdown::merged_summary(&merged).as_bytes())?,
                 _ => {
@@ -200,6 +204,10 @@ fn merge(docs: Vec<Value>) -> anyhow::Result<Value> {
     let mut stats = Value::Object(Map::new());
     let mut repositories = BTreeMap::new();
     for d in &docs {
+        // A report of a repository with nothing found names it at its top.
+        if let Some(r) = d["repository"].as_str() {
+            repositories.entry(r.to_string()).or_insert(0u64);
+        }
         for f in d["findings"].as_array().into_iter().flatten() {
             if let Some(r) = f["repository"].as_str() {
                 *repositories.entry(r.to_string()).or_insert(0u64) += 1;

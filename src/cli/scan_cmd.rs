@@ -215,6 +215,11 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     if let Some(v) = &verified {
         extra.push(("verification", v.json()));
     }
+    // A clean repository is named too: `report merge` gives it a SARIF run
+    // of its own, which tells code scanning it was scanned.
+    if let Some(name) = &a.repository {
+        extra.push(("repository", serde_json::Value::from(name.as_str())));
+    }
     if write_error.is_none() && stream.is_none() {
         let res = (|| {
             let rules = scanner.rules();

@@ -114,10 +114,29 @@ pub fn merged_summary(doc: &serde_json::Value) -> String {
         findings.len(),
         if findings.len() == 1 { "" } else { "s" },
     ));
+    // Every repository scanned, clean ones too (reports name theirs).
+    let mut per_repo: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in doc["repositories"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        per_repo.insert(r, 0);
+    }
+    if !per_repo.is_empty() {
+        let clean = per_repo
+            .keys()
+            .filter(|r| !findings.iter().any(|f| f["repository"].as_str() == Some(r)))
+            .count();
+        s.push_str(&format!(
+            "{} repositor{} scanned, {clean} clean.\n",
+            per_repo.len(),
+            if per_repo.len() == 1 { "y" } else { "ies" },
+        ));
+    }
     if findings.is_empty() {
         return s;
     }
-    let mut per_repo: BTreeMap<&str, usize> = BTreeMap::new();
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for f in findings {
         *per_repo

@@ -87,10 +87,20 @@ impl serde::Serialize for Log<'_> {
 }
 
 /// Writes one SARIF log from merged JSON findings (`burnkey report
-/// merge`): one run per repository they are tagged with (a single run when
-/// none is), each at most [`MAX_RESULTS`] results.
-pub fn write_values(w: &mut dyn Write, findings: &[Value], rules: &RuleSet) -> io::Result<()> {
+/// merge`): one run per repository, those `scanned` (with no result when
+/// nothing was found there: code scanning then knows it was scanned) and
+/// those the findings are tagged with; a single run when there is none.
+/// Each run holds at most [`MAX_RESULTS`] results.
+pub fn write_values(
+    w: &mut dyn Write,
+    findings: &[Value],
+    scanned: &[&str],
+    rules: &RuleSet,
+) -> io::Result<()> {
     let mut by_repo: std::collections::BTreeMap<Option<&str>, Vec<&Value>> = Default::default();
+    for r in scanned {
+        by_repo.entry(Some(r)).or_default();
+    }
     for f in findings {
         by_repo.entry(f["repository"].as_str()).or_default().push(f);
     }

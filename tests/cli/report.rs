@@ -131,13 +131,26 @@ fn three_shard_reports_merge_into_one() {
     assert_eq!(doc["stats"]["findings"], 2);
     assert_eq!(doc["reports"], 3);
     assert_eq!(doc["repositories"]["acme/web"], 1);
-    // SARIF: valid, one run per repository with findings.
+    assert_eq!(doc["repositories"]["acme/empty"], 0, "scanned, clean");
+    // SARIF: valid, one run per repository scanned, the clean one empty.
     let sarif = merge("sarif");
     validate_sarif(&sarif);
     let s: Value = serde_json::from_str(&sarif).unwrap();
     let runs = s["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 2);
-    assert_eq!(runs[0]["automationDetails"]["id"], "burnkey/acme/api/");
+    let ids: Vec<&str> = runs
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "burnkey/acme/api/",
+            "burnkey/acme/empty/",
+            "burnkey/acme/web/"
+        ]
+    );
+    assert_eq!(runs[1]["results"], serde_json::json!([]));
+    let runs = [&runs[0], &runs[2]];
     assert_eq!(runs[1]["results"][0]["ruleId"], "npm-access-token");
     assert_eq!(
         runs[1]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
@@ -150,7 +163,10 @@ fn three_shard_reports_merge_into_one() {
     // Markdown: counts per repository.
     let md = merge("markdown");
     assert!(
-        md.contains("**2 leaked tokens**") && md.contains("| `acme/api` | 1 |"),
+        md.contains("**2 leaked tokens**")
+            && md.contains("3 repositories scanned, 1 clean.")
+            && md.contains("| `acme/api` | 1 |")
+            && md.contains("| `acme/empty` | 0 |"),
         "{md}"
     );
     // Not a report: a clear error.
