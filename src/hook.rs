@@ -54,7 +54,7 @@ pub fn script(exe: &Path) -> String {
     format!(
         "#!/bin/sh\n{MARKER}\n# Installed by `burnkey hook install`; `burnkey hook uninstall` removes it.\n\
 # Blocks commits whose staged changes add a checksum-valid API token.\n\
-hooks_dir=$(dirname \"$0\")\n\
+hooks_dir=${{0%/*}}\n\
 if [ -x \"$hooks_dir/{LEGACY}\" ]; then\n    \"$hooks_dir/{LEGACY}\" \"$@\" || exit $?\nfi\n\
 BURNKEY={}\n[ -x \"$BURNKEY\" ] || BURNKEY=burnkey\n\
 exec \"$BURNKEY\" scan --staged\n",
