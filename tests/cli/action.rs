@@ -11,28 +11,28 @@ use crate::common::*;
 use crate::composite;
 use crate::git::{commit_all, git, repo};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
     outputs: Vec<(String, String)>,
     /// `RUNNER_TEMP`, where the SARIF report goes: kept as long as the run.
     _temp: tempfile::TempDir,
 }
 
 impl Run {
-    fn output(&self, k: &str) -> &str {
+    pub fn output(&self, k: &str) -> &str {
         self.outputs
             .iter()
             .find(|(n, _)| n == k)
             .map_or("", |(_, v)| v.as_str())
     }
 
-    fn all(&self) -> String {
+    pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
-    fn annotations(&self) -> Vec<&str> {
+    pub fn annotations(&self) -> Vec<&str> {
         self.stdout
             .lines()
             .filter(|l| l.starts_with("::error file="))
@@ -40,7 +40,7 @@ impl Run {
     }
 }
 
-fn run_action(checkout: &Path, event_name: &str, event: Value, inputs: &[&str]) -> Run {
+pub(crate) fn run_action(checkout: &Path, event_name: &str, event: Value, inputs: &[&str]) -> Run {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let temp = tempfile::tempdir().unwrap();
     // The install step finds this build's burnkey on PATH.
@@ -95,7 +95,7 @@ fn checkout(c: &Tree) -> PathBuf {
     c.join("checkout")
 }
 
-fn push_event(before: &str, after: &str, branch: &str) -> Value {
+pub(crate) fn push_event(before: &str, after: &str, branch: &str) -> Value {
     json!({"before": before, "after": after, "ref": format!("refs/heads/{branch}"), "repository": {"default_branch": "main"}})
 }
 
@@ -323,6 +323,39 @@ fn schedule_scans_the_whole_history() {
         run.all()
     );
     assert!(run.annotations()[0].contains("file=old.txt"));
+}
+
+/// `mode: staged` (a job that builds a commit, or a pre-commit check in
+/// CI): the index, not the working tree and not the history.
+#[test]
+fn staged_mode_scans_the_index_only() {
+    let up = repo();
+    let old = mint("cfut");
+    up.write("old.txt", format!("{old}\n"));
+    commit_all(&up, "one");
+    std::fs::remove_file(up.join("old.txt")).unwrap();
+    commit_all(&up, "cleaned up");
+    let c = upstream_and_clone(&up, "main", 0);
+    let ws = checkout(&c);
+    let clean = run_action(&ws, "push", json!({}), &["mode=staged"]);
+    assert_eq!(clean.code, 0, "history is not the index: {}", clean.all());
+    assert_eq!(clean.output("findings"), "0");
+
+    let (staged, unstaged) = (mint("ghp"), mint("npm"));
+    std::fs::write(ws.join("deploy.sh"), format!("export GH_TOKEN={staged}\n")).unwrap();
+    git(&ws, &["add", "deploy.sh"]);
+    std::fs::write(ws.join("notes.txt"), format!("{unstaged}\n")).unwrap();
+    let run = run_action(&ws, "push", json!({}), &["mode=staged"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(run.output("findings"), "1", "the staged file only");
+    let ann = run.annotations();
+    assert_eq!(ann.len(), 1, "{}", run.stdout);
+    assert!(
+        ann[0].starts_with("::error file=deploy.sh,line=1,"),
+        "{}",
+        ann[0]
+    );
+    assert_no_token(&run, &[&old, &staged, &unstaged]);
 }
 
 #[test]

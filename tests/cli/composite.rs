@@ -1,23 +1,21 @@
-//! Runs a composite action's `run:` steps the way the GitHub runner does,
-//! offline and in-process, so the action tests need only this repository,
-//! Rust, git and bash.
+//! Runs a composite action's steps the way the GitHub runner does, offline
+//! and in-process (with [`runner`](crate::runner)), so the action tests need
+//! only this repository, Rust, git and bash.
 //!
-//! What it models: inputs with defaults (and `required`, which the real
-//! runner does not enforce); per-step `env:`; `bash` and `sh` shells with the
-//! runner's flags; the `GITHUB_OUTPUT`, `GITHUB_ENV`, `GITHUB_PATH` and
-//! `GITHUB_STEP_SUMMARY` files (fresh per step; env and path carry over to
-//! later steps); step outputs; `continue-on-error`; the action's `outputs`.
-//! `uses:` steps are skipped with a notice. Expressions are limited to
-//! `inputs.*`, `steps.ID.outputs.*` and `github.*` (the event payload,
-//! `action_path`, `workspace`, `event_name`, `sha`): anything else panics,
-//! which keeps `run:` bodies expression-free by construction.
+//! What it adds to the runner: inputs with defaults (and `required`, which
+//! the real runner does not enforce); the event file and the variables the
+//! runner sets (`GITHUB_EVENT_PATH`, `GITHUB_ACTION_PATH`, `RUNNER_TEMP`, …);
+//! `github.*` (the event payload, `action_path`, `workspace`, `event_name`,
+//! `sha`) and `runner.*`; the action's `outputs`. `uses:` steps (the build
+//! cache) are skipped with a notice.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use serde_json::Value;
-use yaml_rust2::{Yaml, YamlLoader};
+use serde_json::{json, Value};
+use yaml_rust2::YamlLoader;
+
+use crate::runner::{self, entries, scalar, Context, Host, Uses};
 
 /// What a run of the action printed and produced.
 pub struct ActionRun {
@@ -45,100 +43,17 @@ pub struct Invocation<'a> {
     pub env: &'a [(&'a str, String)],
 }
 
-fn scalar(y: &Yaml) -> String {
-    match y {
-        Yaml::String(s) | Yaml::Real(s) => s.clone(),
-        Yaml::Integer(i) => i.to_string(),
-        Yaml::Boolean(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
+/// `uses:` steps inside the action (the build cache) are skipped.
+struct SkipUses;
 
-fn entries(y: &Yaml) -> Vec<(String, &Yaml)> {
-    match y.as_hash() {
-        Some(h) => h.iter().map(|(k, v)| (scalar(k), v)).collect(),
-        None => Vec::new(),
+impl Host for SkipUses {
+    fn uses(&mut self, step: &Uses<'_>, log: &mut String) -> i32 {
+        log.push_str(&format!(
+            "::notice::skipping `uses:` step {}\n",
+            step.action
+        ));
+        0
     }
-}
-
-struct Context {
-    inputs: BTreeMap<String, String>,
-    github: Value,
-    steps: BTreeMap<String, BTreeMap<String, String>>,
-    strict: bool,
-}
-
-impl Context {
-    fn lookup(&self, expr: &str) -> String {
-        let parts: Vec<&str> = expr.split('.').collect();
-        let found = match parts.as_slice() {
-            ["inputs", name] => self.inputs.get(*name).cloned(),
-            ["steps", id, "outputs", name] => match self.steps.get(*id) {
-                Some(outs) => Some(outs.get(*name).cloned().unwrap_or_default()),
-                // Outputs of a step that never ran evaluate to "".
-                None if !self.strict => Some(String::new()),
-                None => None,
-            },
-            ["github", rest @ ..] => {
-                let mut cur = &self.github;
-                let mut ok = true;
-                for p in rest {
-                    match cur.get(p) {
-                        Some(v) => cur = v,
-                        None => ok = false,
-                    }
-                }
-                ok.then(|| match cur {
-                    Value::Null => String::new(),
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-            }
-            _ => None,
-        };
-        found.unwrap_or_else(|| panic!("unsupported or unknown expression: {expr}"))
-    }
-
-    fn subst(&self, s: &str) -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(i) = rest.find("${{") {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 3..];
-            let j = after.find("}}").expect("unterminated expression");
-            out.push_str(&self.lookup(after[..j].trim()));
-            rest = &after[j + 2..];
-        }
-        out.push_str(rest);
-        out
-    }
-}
-
-/// Parses `GITHUB_OUTPUT` / `GITHUB_ENV`: `k=v` lines and `k<<DELIM` blocks.
-pub fn parse_kv(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let lines: Vec<&str> = text.lines().collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let heredoc = line
-            .find("<<")
-            .filter(|&h| line.find('=').is_none_or(|e| h < e));
-        if let Some(h) = heredoc {
-            let (key, delim) = (&line[..h], &line[h + 2..]);
-            let end = (i + 1..lines.len())
-                .find(|&j| lines[j] == delim)
-                .unwrap_or_else(|| panic!("unterminated {key}<<{delim} block"));
-            out.insert(key.to_string(), lines[i + 1..end].join("\n"));
-            i = end + 1;
-            continue;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            out.insert(k.to_string(), v.to_string());
-        }
-        i += 1;
-    }
-    out
 }
 
 /// Runs the composite action in `inv.action_dir` for one event.
@@ -169,137 +84,65 @@ pub fn run(inv: &Invocation<'_>) -> ActionRun {
     std::fs::write(&event_path, inv.event.to_string()).unwrap();
     let action_path = inv.action_dir.to_string_lossy().into_owned();
     let workspace = inv.workspace.to_string_lossy().into_owned();
+    let temp = inv.temp.to_string_lossy().into_owned();
     let sha = inv.event["after"]
         .as_str()
         .or(inv.event["pull_request"]["head"]["sha"].as_str())
         .unwrap_or("")
         .to_string();
-    let mut github = serde_json::json!({
-        "event_name": inv.event_name,
-        "action_path": action_path,
-        "workspace": workspace,
-        "sha": sha,
-    });
-    github["event"] = inv.event.clone();
-    let mut base: BTreeMap<String, String> = std::env::vars().collect();
-    for k in [
-        "GITHUB_OUTPUT",
-        "GITHUB_ENV",
-        "GITHUB_PATH",
-        "GITHUB_STEP_SUMMARY",
-    ] {
-        base.remove(k);
-    }
-    for (k, v) in [
-        ("GITHUB_ACTIONS", "true"),
-        ("CI", "true"),
-        ("GITHUB_EVENT_NAME", inv.event_name),
-        ("GITHUB_EVENT_PATH", &event_path.to_string_lossy()),
-        ("GITHUB_ACTION_PATH", &action_path),
-        ("GITHUB_WORKSPACE", &workspace),
-        ("RUNNER_TEMP", &inv.temp.to_string_lossy()),
-        ("GITHUB_SHA", &sha),
-    ] {
-        base.insert(k.to_string(), v.to_string());
-    }
-    for (k, v) in inv.env {
-        base.insert(k.to_string(), v.clone());
-    }
-    let mut ctx = Context {
-        inputs,
-        github,
-        steps: BTreeMap::new(),
-        strict: true,
-    };
-    let mut run = ActionRun {
-        code: 0,
-        stdout: String::new(),
-        stderr: String::new(),
-        outputs: BTreeMap::new(),
-    };
-    let files = [
-        "GITHUB_OUTPUT",
-        "GITHUB_ENV",
-        "GITHUB_PATH",
-        "GITHUB_STEP_SUMMARY",
-    ]
-    .map(|n| (n, inv.temp.join(n.to_ascii_lowercase())));
+    let mut ctx = Context::new(json!({
+        "inputs": inputs,
+        "github": {
+            "event_name": inv.event_name,
+            "action_path": action_path,
+            "workspace": workspace,
+            "sha": sha,
+            "event": inv.event,
+        },
+        "runner": {"os": "Linux", "temp": temp},
+    }));
+    let mut vars: Vec<(&str, String)> = vec![
+        ("GITHUB_ACTIONS", "true".into()),
+        ("CI", "true".into()),
+        ("GITHUB_EVENT_NAME", inv.event_name.into()),
+        (
+            "GITHUB_EVENT_PATH",
+            event_path.to_string_lossy().into_owned(),
+        ),
+        ("GITHUB_ACTION_PATH", action_path.clone()),
+        ("GITHUB_WORKSPACE", workspace.clone()),
+        ("RUNNER_TEMP", temp.clone()),
+        ("GITHUB_SHA", sha.clone()),
+    ];
+    vars.extend(inv.env.iter().cloned());
     let steps = action["runs"]["steps"].as_vec().expect("runs.steps");
-    for step in steps {
-        let Some(script) = step["run"].as_str() else {
-            run.stdout.push_str(&format!(
-                "::notice::skipping `uses:` step {}\n",
-                scalar(&step["uses"])
-            ));
-            continue;
-        };
-        let shell: &[&str] = match step["shell"].as_str() {
-            Some("bash") => &["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"],
-            Some("sh") => &["sh", "-e", "-c"],
-            other => panic!("composite run steps need shell bash or sh, not {other:?}"),
-        };
-        for (_, f) in &files {
-            std::fs::write(f, "").unwrap();
-        }
-        let mut env = base.clone();
-        for (k, f) in &files {
-            env.insert(k.to_string(), f.to_string_lossy().into_owned());
-        }
-        for (k, v) in entries(&step["env"]) {
-            env.insert(k, ctx.subst(&scalar(v)));
-        }
-        // The real runner substitutes expressions in the script too (the
-        // injection risk that keeps our bodies expression-free).
-        let script = ctx.subst(script);
-        let o = Command::new(shell[0])
-            .args(&shell[1..])
-            .arg(&script)
-            .env_clear()
-            .envs(&env)
-            .current_dir(inv.workspace)
-            .output()
-            .expect("the step's shell runs");
-        run.stdout.push_str(&String::from_utf8_lossy(&o.stdout));
-        run.stderr.push_str(&String::from_utf8_lossy(&o.stderr));
-        let read = |n: &str| {
-            let path = &files.iter().find(|(k, _)| *k == n).unwrap().1;
-            std::fs::read_to_string(path).unwrap()
-        };
-        let outs = parse_kv(&read("GITHUB_OUTPUT"));
-        base.extend(parse_kv(&read("GITHUB_ENV")));
-        for p in read("GITHUB_PATH")
-            .lines()
-            .rev()
-            .filter(|l| !l.trim().is_empty())
-        {
-            let old = base.get("PATH").cloned().unwrap_or_default();
-            base.insert("PATH".into(), format!("{p}:{old}"));
-        }
-        if let Some(id) = step["id"].as_str() {
-            ctx.steps.insert(id.to_string(), outs);
-        }
-        let summary = read("GITHUB_STEP_SUMMARY");
-        if !summary.is_empty() {
-            run.stdout.push_str(&format!(
-                "--- step summary ---\n{summary}--- end summary ---\n"
-            ));
-        }
-        let code = o.status.code().unwrap_or(-1);
-        if code != 0 && !step["continue-on-error"].as_bool().unwrap_or(false) {
-            run.code = code;
-            break;
-        }
-    }
+    let r = runner::run_steps(
+        runner::Job {
+            steps,
+            workspace: inv.workspace,
+            temp: inv.temp,
+            default_shell: None,
+            env: runner::base_env(&vars),
+        },
+        &mut ctx,
+        &mut SkipUses,
+    );
     ctx.strict = false;
-    for (name, spec) in entries(&action["outputs"]) {
-        run.outputs.insert(name, ctx.subst(&scalar(&spec["value"])));
+    let outputs = entries(&action["outputs"])
+        .into_iter()
+        .map(|(name, spec)| (name, ctx.subst(&scalar(&spec["value"]))))
+        .collect();
+    ActionRun {
+        code: r.code,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        outputs,
     }
-    run
 }
 
 #[test]
 fn kv_files_parse_lines_and_heredocs() {
-    let kv = parse_kv("a=1\nb<<EOF\nx=y\nz\nEOF\nc=d=e\n");
+    let kv = runner::parse_kv("a=1\nb<<EOF\nx=y\nz\nEOF\nc=d=e\n");
     assert_eq!(kv["a"], "1");
     assert_eq!(kv["b"], "x=y\nz");
     assert_eq!(kv["c"], "d=e");
@@ -359,5 +202,5 @@ runs:
     assert!(r.stdout.contains("--- step summary ---\n# sum\n"));
     assert!(r
         .stdout
-        .starts_with("::notice::skipping `uses:` step actions/cache@v4"));
+        .starts_with("::notice::skipping `uses:` step actions/cache\n"));
 }

@@ -24,7 +24,7 @@ fn reply(code: u16, body: Value) -> Act {
 /// A Cloudflare fake: `tokens` maps a token to its id, whether it may
 /// delete itself, and whether it is an account token (under ACCOUNT).
 /// Deleted ones are gone.
-fn cloudflare(tokens: HashMap<String, (&'static str, bool, bool)>) -> Server {
+pub(crate) fn cloudflare(tokens: HashMap<String, (&'static str, bool, bool)>) -> Server {
     cloudflare_on("127.0.0.1:0".parse().unwrap(), tokens)
 }
 

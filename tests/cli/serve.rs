@@ -23,7 +23,7 @@ const OTHER: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// A running `burnkey serve`, its log lines collected as they come.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
     addr: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
@@ -32,16 +32,21 @@ struct Serving {
 impl Serving {
     fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Serving {
         let mut c = Command::new(crate::common::exe());
-        c.current_dir(dir)
-            .arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("BURNKEY_REVOKE_SECRET")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        c.current_dir(dir).env_remove("BURNKEY_REVOKE_SECRET");
         for (k, v) in env {
             c.env(k, v);
         }
+        Serving::spawn(c, args)
+    }
+
+    /// Runs `burnkey serve ARGS` on a free loopback port as `c` (the
+    /// binary, its directory and environment) says.
+    pub(crate) fn spawn(mut c: Command, args: &[&str]) -> Serving {
+        c.arg("serve")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -67,11 +72,11 @@ impl Serving {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    fn log(&self) -> Vec<String> {
+    pub(crate) fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
 

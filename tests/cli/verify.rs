@@ -14,24 +14,24 @@ use serde_json::{json, Value};
 use crate::common::*;
 use crate::server::{Act, Seen, Server};
 
-const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
+pub(crate) const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
 const OTHER_ACCOUNT: &str = "fedcba9876543210fedcba9876543210";
 
 /// What the fake providers know.
 #[derive(Default, Clone)]
-struct Known {
+pub(crate) struct Known {
     /// Cloudflare tokens: (status word, the account for cfat_).
-    cloudflare: HashMap<String, (&'static str, Option<&'static str>)>,
+    pub cloudflare: HashMap<String, (&'static str, Option<&'static str>)>,
     /// Global API keys and their email.
-    keys: HashMap<String, &'static str>,
+    pub keys: HashMap<String, &'static str>,
     /// GitHub tokens and their login.
-    github: HashMap<String, &'static str>,
+    pub github: HashMap<String, &'static str>,
     /// npm tokens and their user.
-    npm: HashMap<String, &'static str>,
+    pub npm: HashMap<String, &'static str>,
     /// GitHub tokens an organisation's SAML enforcement keeps from /user.
-    saml: Vec<String>,
+    pub saml: Vec<String>,
     /// GitHub tokens whose rate limit is spent.
-    limited: Vec<String>,
+    pub limited: Vec<String>,
 }
 
 fn json_reply(code: u16, headers: Vec<(&'static str, String)>, body: Value) -> Act {
@@ -47,7 +47,7 @@ fn cf_invalid() -> Act {
 }
 
 /// The three APIs, as documented, on one server.
-fn fake(known: Known) -> Server {
+pub(crate) fn fake(known: Known) -> Server {
     Server::start(move |s: &Seen, _| {
         let bearer = s
             .header("authorization")
