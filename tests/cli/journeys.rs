@@ -51,6 +51,11 @@ impl User {
         user
     }
 
+    /// The folder on this user's `PATH`.
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
     /// `prog` as this user runs it: only their environment.
     pub fn cmd(&self, prog: &str, dir: &Path) -> Command {
         let mut c = Command::new(self.bin.join(prog));

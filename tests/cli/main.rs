@@ -12,6 +12,7 @@ mod help;
 mod hook;
 mod hostile;
 mod journeys;
+mod readme;
 mod redact;
 mod report;
 mod revoke;
