@@ -387,8 +387,8 @@ pub(crate) enum OutFormat {
 
 #[derive(Args, Debug)]
 pub(crate) struct MintArgs {
-    /// Kind to mint: cfut, cfat, cfk, ghp, gho, ghu, ghr, github_pat, glpat, glagent, glwt,
-    /// glsa, npm, or your own prefix (e.g. acme).
+    /// Kind to mint: a built-in kind (listed from the rules), or your own
+    /// prefix (e.g. acme).
     #[arg(long)]
     pub kind: String,
     /// Checksum scheme for a custom prefix (built-in kinds keep theirs).
@@ -582,10 +582,29 @@ pub(crate) fn about() -> String {
     )
 }
 
-/// The command line, parsed with the help text written from the rules.
+/// The kinds `mint --kind` takes, from the rules: `cfut, cfat, …`.
+fn mint_kinds() -> String {
+    let rules = crate::RuleSet::builtin();
+    let mut kinds: Vec<&str> = Vec::new();
+    for r in rules.rules().iter().filter(|r| !r.is_keyword()) {
+        if !kinds.contains(&r.format.kind()) {
+            kinds.push(r.format.kind());
+        }
+    }
+    kinds.join(", ")
+}
+
+/// The command line, parsed with the help texts written from the rules.
 fn parse_args() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
-    let matches = Cli::command().about(about()).get_matches();
+    let kind_help = format!(
+        "Kind to mint: {}, or your own prefix (e.g. acme)",
+        mint_kinds()
+    );
+    let matches = Cli::command()
+        .about(about())
+        .mut_subcommand("mint", |c| c.mut_arg("kind", |a| a.help(kind_help)))
+        .get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 

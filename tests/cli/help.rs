@@ -45,6 +45,26 @@ fn help_names_every_family_and_prefix() {
 }
 
 #[test]
+fn mint_help_names_every_kind() {
+    let kinds: Vec<String> = RuleSet::builtin()
+        .formats()
+        .formats()
+        .iter()
+        .map(|f| f.kind().to_string())
+        .collect();
+    let o = bin().args(["mint", "--help"]).output().unwrap();
+    let (code, out, _) = parts(&o);
+    assert_eq!(code, 0);
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    for k in &kinds {
+        assert!(
+            flat.contains(&format!(" {k},")),
+            "mint --help does not list {k}: {out}"
+        );
+    }
+}
+
+#[test]
 fn package_action_and_readme_descriptions_name_every_family() {
     let (providers, prefixes) = families();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
