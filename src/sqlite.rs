@@ -78,6 +78,14 @@ fn record(row: &Row<'_>) -> rusqlite::Result<Result<Record, String>> {
     record_at(row, 0)
 }
 
+/// Whether SQLite said the database is busy or locked.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 impl SqliteStore {
     /// Opens the database at `path`, creating it (mode 0600, like every
     /// file that holds token hashes) and its table when missing.
@@ -88,10 +96,21 @@ impl SqliteStore {
         crate::fsutil::create_private(&path, true).map_err(|e| Error::io(&path, e))?;
         let conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
         conn.busy_timeout(BUSY).map_err(|e| db_err(&path, e))?;
-        // WAL persists in the file; setting it again is a no-op.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| db_err(&path, e))?;
+        // WAL persists in the file; setting it again is a no-op. Turning a
+        // new file to WAL needs its exclusive lock, and two processes that
+        // both hold the shared lock and want it would deadlock: SQLite
+        // answers one of them "locked" at once, without waiting (the busy
+        // timeout does not apply). That one tries again, until the first
+        // has made the file WAL.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other.map_err(|e| db_err(&path, e))?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Invalid(format!(
                 "{}: SQLite would not use WAL (journal mode {mode})",
