@@ -81,7 +81,7 @@ impl fmt::Display for TokenError {
 impl std::error::Error for TokenError {}
 
 /// A scope string that does not follow the grammar documented in
-/// [`crate::scope`].
+/// [`crate::token::scope`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScopeError {
     pub(crate) scope: String,

@@ -44,74 +44,36 @@
 //! assert!(token.starts_with("acme_") && acme.check(&token).is_ok());
 //! ```
 
-// The token core.
-pub mod checksum;
-pub mod error;
-pub mod format;
-pub(crate) mod fsutil;
-pub mod layout;
-pub mod record;
-pub mod rules;
-pub mod scope;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-pub mod store;
-pub mod verify;
-
-// Scanning.
-#[cfg(feature = "scan")]
-pub(crate) mod allow;
-#[cfg(feature = "scan")]
-pub mod baseline;
-#[cfg(feature = "scan")]
-pub mod config;
-#[cfg(feature = "scan")]
-pub(crate) mod decode;
-/// The prefilter → confirm → checksum engine under [`Scanner`]; public for
-/// the benchmarks that compare its prefilters, not part of the API.
+// The layers, lowest first (tests/architecture.rs holds them to the order
+// and to what each may import).
 #[cfg(feature = "scan")]
 #[doc(hidden)]
 pub mod engine;
+pub mod error;
 #[cfg(feature = "scan")]
-pub mod finding;
-#[cfg(feature = "scan")]
-pub(crate) mod keyword;
-#[cfg(feature = "scan")]
-pub(crate) mod layers;
-#[cfg(feature = "scan")]
-pub mod outcome;
-#[cfg(feature = "scan")]
-pub(crate) mod parts;
+pub mod findings;
+pub(crate) mod fsutil;
+pub mod issuer;
 #[cfg(feature = "scan")]
 pub mod redact;
+pub mod rules;
 #[cfg(feature = "scan")]
 pub mod scan;
 #[cfg(feature = "scan")]
-pub mod stats;
-#[cfg(feature = "scan")]
-pub mod verification;
-#[cfg(feature = "scan")]
-pub(crate) mod walk;
+pub mod source;
+pub mod token;
 
 #[cfg(feature = "webhook")]
 pub mod webhook;
 
-// The issuer's receiver.
 #[cfg(any(feature = "cli", feature = "serve"))]
 pub(crate) mod net;
 #[cfg(feature = "serve")]
 pub mod serve;
 
-// The command line and what only it uses.
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
-#[cfg(feature = "cli")]
-pub(crate) mod git;
-#[cfg(feature = "cli")]
-pub(crate) mod history;
-#[cfg(feature = "cli")]
-pub(crate) mod hook;
 #[cfg(feature = "cli")]
 pub(crate) mod live;
 #[cfg(feature = "cli")]
@@ -119,26 +81,38 @@ pub(crate) mod report;
 #[cfg(feature = "cli")]
 pub(crate) mod revoke;
 
-pub use checksum::Scheme;
-pub use error::{Error, ScopeError, TokenError};
-pub use format::{Format, FormatSet};
-pub use record::{JsonlStore, Record, RecordStore, Revoked, Store};
-pub use rules::{Confidence, Rule, RuleSet};
-pub use scope::Scope;
-pub use verify::{Decision, Denied, Verifier};
-
+// The module paths of earlier releases.
 #[cfg(feature = "scan")]
-pub use config::ScanConfig;
+pub use findings::{baseline, finding, outcome, stats, verification};
+#[cfg(feature = "sqlite")]
+pub use issuer::sqlite;
+pub use issuer::{record, store, verifier as verify};
+#[cfg(feature = "scan")]
+pub use scan::config;
+pub use token::{checksum, format, layout, scope};
+
+pub use error::{Error, ScopeError, TokenError};
+pub use issuer::record::{JsonlStore, Record, RecordStore, Revoked, Store};
+pub use issuer::verifier::{Decision, Denied, Verifier};
+pub use rules::{Confidence, Rule, RuleSet};
+pub use token::checksum::Scheme;
+pub use token::format::{Format, FormatSet};
+pub use token::scope::Scope;
+
 #[cfg(feature = "scan")]
 pub use engine::Checksum;
 #[cfg(feature = "scan")]
-pub use finding::{Finding, Location, Origin};
+pub use findings::finding::{Finding, Location, Origin};
 #[cfg(feature = "scan")]
-pub use outcome::{scan_reader, scan_reader_into, Collect, Outcome, Sink};
+pub use findings::outcome::{Collect, Outcome, Sink};
+#[cfg(feature = "scan")]
+pub use findings::stats::Stats;
+#[cfg(feature = "scan")]
+pub use scan::config::ScanConfig;
 #[cfg(feature = "scan")]
 pub use scan::{Match, Scanner, StreamBuffer};
 #[cfg(feature = "scan")]
-pub use stats::Stats;
+pub use source::reader::{scan_reader, scan_reader_into};
 
 /// Scans files and directories (walked in parallel: `.gitignore` honoured,
 /// `.git` never entered, symlinks never followed below a root, FIFOs and
@@ -167,8 +141,8 @@ pub fn scan_paths(
     roots: &[std::path::PathBuf],
     config: &ScanConfig,
 ) -> Result<Outcome, Error> {
-    let sink = outcome::Collect::default();
-    let stats = walk::scan_paths(scanner, roots, config, None, &sink)?;
+    let sink = Collect::default();
+    let stats = source::walk::scan_paths(scanner, roots, config, None, &sink)?;
     let mut out = Outcome {
         findings: sink.into_findings(),
         stats,

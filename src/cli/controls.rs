@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::allow::{self, Allowlist};
-use crate::baseline::Baseline;
+use crate::findings::allow::{self, Allowlist};
+use crate::findings::baseline::Baseline;
 use crate::fsutil::CONTROL_FILE_MAX;
-use crate::git::Repo;
 use crate::revoke::config::Config;
+use crate::source::git::Repo;
 
-use super::scan_cmd::GitSource;
-use super::ScanArgs;
+use super::args::GitSource;
+use super::args::ScanArgs;
 
 /// The name of the revocation settings file.
 const CONFIG_FILE: &str = "burnkey.toml";

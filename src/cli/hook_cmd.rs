@@ -1,8 +1,8 @@
 //! `burnkey hook install|uninstall`.
 
-use crate::hook::{self, Installed, Uninstalled};
+use crate::source::hook::{self, Installed, Uninstalled};
 
-use super::{Exit, HookCmd};
+use super::args::{Exit, HookCmd};
 
 pub(crate) fn run(c: HookCmd) -> anyhow::Result<Exit> {
     let here = std::env::current_dir()?;

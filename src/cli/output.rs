@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use crate::finding::Finding;
-use crate::outcome::Sink;
+use crate::findings::finding::Finding;
+use crate::findings::outcome::Sink;
 use crate::report::{self, ReportOptions};
 
 /// What is written as findings arrive.

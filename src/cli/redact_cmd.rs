@@ -11,15 +11,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::finding::{Finding, Location, Place};
+use crate::findings::finding::{Finding, Location, Place};
+use crate::findings::stats::Stats;
 use crate::fsutil::{create_output, replace_output};
 use crate::redact::{Mask, Redactor};
 use crate::report::text::escape_control;
 use crate::report::ReportOptions;
-use crate::stats::Stats;
 use crate::{Confidence, Match, RuleSet, Scanner};
 
-use super::{Exit, RedactArgs};
+use super::args::{Exit, RedactArgs};
 
 /// Bytes read at a time (a pipe hands over what it has, and that is passed
 /// on at once). Larger reads measured slower: the read and the scan then
@@ -75,7 +75,7 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
     let mut findings = Vec::new();
     let mut stdout = io::stdout().lock();
     for path in inputs {
-        let shown = escape_control(&crate::finding::display_path(path)).into_owned();
+        let shown = escape_control(&crate::findings::finding::display_path(path)).into_owned();
         let done = if a.in_place {
             job.in_place(path)
         } else if path == stdin {
@@ -109,7 +109,7 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
             Err(Failed::Output(e)) => return Err(e.into()),
             Err(Failed::Input(e)) => {
                 eprintln!("burnkey: {shown}: {}", escape_control(&e.to_string()));
-                stats.errors.push(crate::stats::ScanError {
+                stats.errors.push(crate::findings::stats::ScanError {
                     path: shown,
                     message: e.to_string(),
                 });

@@ -13,7 +13,7 @@ use crate::fsutil::create_output;
 use crate::report;
 use crate::RuleSet;
 
-use super::{Exit, OutFormat, ReportCmd};
+use super::args::{Exit, OutFormat, ReportCmd};
 
 /// GitHub runs at most this many jobs from one matrix.
 pub(crate) const MAX_SHARDS: usize = 256;

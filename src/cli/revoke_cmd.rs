@@ -12,7 +12,7 @@ use crate::revoke::{self, Report, Request};
 
 use crate::Finding;
 
-use super::{Exit, OutFormat, RevokeCmd, ScanArgs};
+use super::args::{Exit, OutFormat, RevokeCmd, ScanArgs};
 
 /// Requests in flight at once.
 pub const PARALLEL: usize = 8;

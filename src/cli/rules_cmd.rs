@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::RuleSet;
 
-use super::{Exit, OutFormat, RulesCmd};
+use super::args::{Exit, OutFormat, RulesCmd};
 
 pub(crate) fn run(c: RulesCmd) -> anyhow::Result<Exit> {
     match c {

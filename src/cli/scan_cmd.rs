@@ -16,19 +16,20 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::config::ScanConfig;
+use crate::findings::outcome::{Outcome, Sink};
+use crate::findings::stats::Stats;
 use crate::fsutil::create_output;
-use crate::git::{BlobKind, BlobScan, Repo};
-use crate::outcome::{Outcome, Sink};
 use crate::report::text::escape_control;
 use crate::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
-use crate::stats::Stats;
-use crate::walk::{self, Progress};
+use crate::scan::config::ScanConfig;
+use crate::source::git::{BlobKind, BlobScan, Repo};
+use crate::source::walk::{self, Progress};
 use crate::{Confidence, RuleSet, Scanner};
 
+use super::args::{git_source, Color, Exit, GitSource, ScanArgs};
 use super::controls::Controls;
 use super::output::{Output, Stream, Writer};
-use super::{revoke_cmd, Color, Exit, ScanArgs};
+use super::revoke_cmd;
 
 pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let min: Confidence = match a.min_confidence.as_deref() {
@@ -60,7 +61,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         threads: a.threads,
         max_filesize: a.max_filesize,
         archives: !a.no_archives,
-        limits: crate::config::Limits {
+        limits: crate::scan::config::Limits {
             max_decompressed: a.max_decompressed,
             max_ratio: a.max_compression_ratio,
             max_members: a.max_archive_members,
@@ -126,7 +127,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let output = Output::new(writer, streamed, opts, keep, watched);
     let filter = baseline
         .as_ref()
-        .map(|b| crate::baseline::Filter::new(&output, b));
+        .map(|b| crate::findings::baseline::Filter::new(&output, b));
     let filtered: &dyn Sink = match &filter {
         Some(f) => f,
         None => &output,
@@ -157,7 +158,10 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         }
     };
     if let Some(f) = &filter {
-        stats.suppress_n(crate::stats::SuppressReason::Baseline, f.dropped());
+        stats.suppress_n(
+            crate::findings::stats::SuppressReason::Baseline,
+            f.dropped(),
+        );
     }
     let mut found = output.count();
     let (mut writer, kept, mut write_error) = output.finish();
@@ -257,7 +261,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     side_outputs(&a, &scanner, &outcome, delivered)?;
     if let Some(p) = &a.write_baseline {
         let mut text = Vec::new();
-        crate::baseline::write(&mut text, &outcome.findings)?;
+        crate::findings::baseline::write(&mut text, &outcome.findings)?;
         // Hashes of secrets: 0600, and replaced whole or not at all.
         crate::fsutil::write_output_atomic(p, &text, Some(0o600))
             .with_context(|| format!("cannot write the baseline {}", p.display()))?;
@@ -348,37 +352,6 @@ fn report_options(a: &ScanArgs) -> ReportOptions {
     }
 }
 
-/// Which git objects a scan reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum GitSource {
-    Staged,
-    History,
-    Range(String),
-}
-
-fn git_source(a: &ScanArgs) -> Option<GitSource> {
-    if a.pre_commit {
-        let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
-        let to = std::env::var("PRE_COMMIT_TO_REF").unwrap_or_default();
-        return Some(if !from.is_empty() && !to.is_empty() {
-            GitSource::Range(format!("{from}..{to}"))
-        } else {
-            GitSource::Staged
-        });
-    }
-    if a.staged {
-        Some(GitSource::Staged)
-    } else if a.git.is_some() {
-        Some(GitSource::History)
-    } else if let Some(r) = &a.git_range {
-        Some(GitSource::Range(r.clone()))
-    } else {
-        a.since_commit
-            .as_ref()
-            .map(|c| GitSource::Range(format!("{c}..HEAD")))
-    }
-}
-
 /// The repository `src` reads: `--git DIR`'s, else the first root's. A bare
 /// one has no index for `--staged` (or `--pre-commit` without a range).
 fn git_repo(a: &ScanArgs, src: &GitSource, roots: &[PathBuf]) -> anyhow::Result<Repo> {
@@ -431,7 +404,7 @@ fn scan_git(
     // History is merged to one finding per token and path unless every
     // blob's is wanted: findings wait for the end of the scan.
     let merge = *src != GitSource::Staged && !a.all_occurrences;
-    let held = crate::outcome::Collect::default();
+    let held = crate::findings::outcome::Collect::default();
     let job = BlobScan {
         sink: if merge { &held } else { sink },
         ..job
@@ -464,7 +437,7 @@ fn scan_git(
     };
     if merge {
         let index = index.unwrap_or_default();
-        for f in crate::history::merge(held.into_findings(), &index, repo)? {
+        for f in crate::source::history::merge(held.into_findings(), &index, repo)? {
             sink.finding(f);
         }
     }

@@ -8,7 +8,7 @@ use crate::serve::log::Log;
 use crate::serve::notify::NotifyConfig;
 use crate::serve::{http, Receiver, Settings};
 
-use super::{Exit, OutFormat, ServeArgs};
+use super::args::{Exit, OutFormat, ServeArgs};
 
 fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
     let mut s = match &a.config {

@@ -8,11 +8,11 @@ use std::io::Write;
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use crate::record::{self, Store};
-use crate::verify::{Decision, Verifier};
+use crate::issuer::record::{self, Store};
+use crate::issuer::verifier::{Decision, Verifier};
 use crate::{Format, FormatSet, RuleSet, Scheme, Scope};
 
-use super::{read_token_arg, CheckArgs, Exit, MintArgs, OutFormat, StoreCmd, VerifyArgs};
+use super::args::{CheckArgs, Exit, MintArgs, OutFormat, StoreCmd, VerifyArgs};
 
 /// The built-in formats plus those of `--rules` files.
 fn known_formats(rules: &[std::path::PathBuf]) -> anyhow::Result<FormatSet> {
@@ -60,7 +60,7 @@ pub(crate) fn check(a: CheckArgs) -> anyhow::Result<Exit> {
                 "valid: {} ({}) {}",
                 f.name,
                 f.id,
-                crate::format::redact(&token, f.prefix.len())
+                crate::token::format::redact(&token, f.prefix.len())
             )?;
             Ok(Exit::Ok)
         }
@@ -105,13 +105,13 @@ pub(crate) fn mint(a: MintArgs) -> anyhow::Result<Exit> {
 
 /// The store `spec` names (see `burnkey::store::open`).
 fn open_store(spec: &str) -> anyhow::Result<Box<dyn Store>> {
-    crate::store::open(spec).with_context(|| format!("cannot open the record store {spec}"))
+    crate::issuer::store::open(spec).with_context(|| format!("cannot open the record store {spec}"))
 }
 
 /// An existing store: reading one that is not there is a mistake, not an
 /// empty store.
 fn existing_store(spec: &str) -> anyhow::Result<Box<dyn Store>> {
-    let (_, path) = crate::store::kind(spec);
+    let (_, path) = crate::issuer::store::kind(spec);
     if !path.exists() {
         bail!("{}: no such record store", path.display());
     }
@@ -142,8 +142,8 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     // file is read once (its unreadable lines named); SQLite is asked for
     // the kinds, then the token is looked up by the index on its hash.
     let (kinds, records): (BTreeSet<_>, Box<dyn crate::RecordStore>) =
-        match crate::store::kind(&a.store).0 {
-            crate::store::Kind::Jsonl => {
+        match crate::issuer::store::kind(&a.store).0 {
+            crate::issuer::store::Kind::Jsonl => {
                 let loaded = load_store(&*store)?;
                 let kinds = loaded
                     .records
@@ -152,9 +152,9 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
                     .collect();
                 (kinds, Box::new(Records(loaded.records)))
             }
-            crate::store::Kind::Sqlite => (store.kinds()?.into_iter().collect(), store),
+            crate::issuer::store::Kind::Sqlite => (store.kinds()?.into_iter().collect(), store),
         };
-    let (formats, missing) = crate::store::formats_for(&known_formats(&a.rules)?, kinds);
+    let (formats, missing) = crate::issuer::store::formats_for(&known_formats(&a.rules)?, kinds);
     for id in missing {
         eprintln!("burnkey: warning: records of format {id} need the rule file that defines it: --rules FILE");
     }
@@ -269,4 +269,15 @@ pub(crate) fn store(c: StoreCmd) -> anyhow::Result<Exit> {
             Ok(Exit::Ok)
         }
     }
+}
+
+/// Reads a token argument: itself, or stdin for `-` (trimmed; at most 1 MiB).
+fn read_token_arg(arg: &str) -> anyhow::Result<String> {
+    if arg != "-" {
+        return Ok(arg.to_string());
+    }
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::io::stdin().take(1 << 20).read_to_end(&mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).trim().to_string())
 }

@@ -32,9 +32,9 @@ use serde_json::{json, Value};
 
 use crate::engine::Checksum;
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::findings::finding::Finding;
+use crate::findings::verification::{Paired, Status, Verification};
 use crate::net::{api_base, CLOUDFLARE_API, GITHUB_API, NPM_REGISTRY};
-use crate::verification::{Paired, Status, Verification};
 use client::{Client, Resp};
 use pair::{NotPaired, Want};
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use crate::verification::Paired;
+use crate::findings::verification::Paired;
 
 /// How far from the token's line a value may be.
 pub const WINDOW: u64 = 5;
@@ -56,7 +56,7 @@ impl Want {
 /// `\b` would need `regex` features that only the test build turns on, and
 /// the shipped binary would panic here.
 fn ascii(re: &str) -> Regex {
-    crate::keyword::compile(re).expect("a built-in pairing pattern compiles")
+    crate::rules::keyword::compile(re).expect("a built-in pairing pattern compiles")
 }
 
 /// Why nothing was paired.

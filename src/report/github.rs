@@ -3,9 +3,9 @@
 
 use std::io::{self, Write};
 
+use super::options::ReportOptions;
 use super::remedy::{short_commit, ALLOW_TEXT, ROTATE};
-use super::ReportOptions;
-use crate::finding::Finding;
+use crate::findings::finding::Finding;
 
 /// GitHub shows at most this many error annotations per step.
 pub const MAX_ANNOTATIONS: usize = 10;

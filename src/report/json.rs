@@ -7,9 +7,9 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use super::ReportOptions;
-use crate::finding::Finding;
-use crate::stats::Stats;
+use super::options::ReportOptions;
+use crate::findings::finding::Finding;
+use crate::findings::stats::Stats;
 
 /// A finding as written: its fields, plus `secret` with `--show-secret`.
 #[derive(serde::Serialize)]

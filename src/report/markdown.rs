@@ -3,7 +3,7 @@
 
 use super::remedy::{short_commit, what_to_do_markdown};
 use super::text::human_bytes;
-use crate::outcome::Outcome;
+use crate::findings::outcome::Outcome;
 use crate::rules::RuleSet;
 
 /// GitHub caps a step summary at 1 MiB: the table stops well short of it.

@@ -2,7 +2,7 @@
 //! every report that says it (annotations, SARIF, the job summary, the
 //! commit-blocked message).
 
-use crate::outcome::Outcome;
+use crate::findings::outcome::Outcome;
 use crate::rules::{Rule, RuleSet};
 
 /// The first step, for any leak.
@@ -77,7 +77,7 @@ pub fn what_to_do_text(out: &Outcome, rules: &RuleSet, staged: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Finding, Location};
+    use crate::findings::finding::{Finding, Location};
 
     #[test]
     fn rules_found_lists_each_rule_once_even_interleaved() {

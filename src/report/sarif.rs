@@ -4,9 +4,9 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
+use super::options::ReportOptions;
 use super::remedy::{rule_help_markdown, ROTATE};
-use super::ReportOptions;
-use crate::finding::Finding;
+use crate::findings::finding::Finding;
 use crate::rules::{Confidence, RuleSet};
 
 /// The SARIF schema URI written into reports.

@@ -1,12 +1,12 @@
 //! Text for people: `path:line:col rule redacted`, one finding per line,
 //! and a summary line for stderr.
 
+use super::options::ReportOptions;
 use super::remedy::short_commit;
-use super::ReportOptions;
 use crate::engine::Checksum;
-use crate::finding::Finding;
+use crate::findings::finding::Finding;
+use crate::findings::stats::Stats;
 use crate::rules::Confidence;
-use crate::stats::Stats;
 
 /// `s` with every control character written as an escape (`\n`, `\t`,
 /// `\x1b`, `\u{9b}`), so that a name from a scanned tree can neither move
@@ -191,9 +191,9 @@ mod tests {
     #[test]
     fn summary_names_reasons_as_json_does() {
         let mut st = Stats::default();
-        st.skip(crate::stats::SkipReason::TooLarge);
-        st.skip(crate::stats::SkipReason::CharDevice);
-        st.suppress(crate::stats::SuppressReason::Inline);
+        st.skip(crate::findings::stats::SkipReason::TooLarge);
+        st.skip(crate::findings::stats::SkipReason::CharDevice);
+        st.suppress(crate::findings::stats::SuppressReason::Inline);
         let line = summary_line(&st);
         assert!(
             line.contains("skipped 2 (char_device 1, too_large 1)"),

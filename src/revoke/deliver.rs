@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::config::{Endpoint, SendMode, Via};
-use super::Request;
+use super::request::Request;
 use crate::webhook::{sign, Secret};
 
 /// The fate of one request.

@@ -9,65 +9,22 @@
 pub mod config;
 pub mod deliver;
 pub mod outbox;
+pub mod request;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::checksum::sha256_hex;
 use crate::engine::Checksum;
 use crate::error::Error;
-use crate::finding::Finding;
+use crate::findings::finding::Finding;
+use crate::token::checksum::sha256_hex;
 use crate::webhook::Secret;
 use config::{Config, Endpoint, SendMode, Via};
 use deliver::{Delivery, Job, Status};
 use outbox::Outbox;
-
-/// One revocation request, as kept in memory and in the outbox.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Request {
-    /// Format version of the outbox file.
-    pub version: u32,
-    /// The idempotency key: stable for this token at this endpoint.
-    pub webhook_id: String,
-    /// The endpoint URL.
-    pub endpoint: String,
-    /// The environment variable that holds the endpoint's secret.
-    pub secret_env: String,
-    /// Token or hash.
-    pub send: SendMode,
-    /// Rule id (the payload's `type`).
-    pub rule_id: String,
-    /// Where it was first found (`path:line`, or `commit/path`).
-    pub location: String,
-    /// `file`, `commit` or `staged`.
-    pub source: String,
-    /// SHA-256 of the token.
-    pub token_sha256: String,
-    /// Prefix and four characters, for listings.
-    pub redacted: String,
-    /// The Cloudflare account of a `cfat_` token (`via = "cloudflare"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    /// The token sealed for the outbox (token mode only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_sealed: Option<String>,
-    /// Attempts made so far, over all runs.
-    #[serde(default)]
-    pub attempts: u32,
-    /// The last error.
-    #[serde(default)]
-    pub last_error: Option<String>,
-    /// When the request was first planned (RFC 3339).
-    pub created_at: String,
-    /// The outbox entry's authentication (see [`outbox`]); set when written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mac: Option<String>,
-    /// The token, in memory only.
-    #[serde(skip)]
-    pub token: Option<String>,
-}
+pub use request::Request;
 
 /// The webhook-id for `token_sha256` at `endpoint`.
 pub fn webhook_id(endpoint: &str, token_sha256: &str) -> String {

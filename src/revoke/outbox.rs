@@ -35,7 +35,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::Request;
+use super::request::Request;
 use crate::error::Error;
 use crate::fsutil;
 use crate::webhook::Secret;

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use serde_json::{json, Map, Value};
 
-use super::Counts;
+use super::report::Counts;
 
 /// Where log lines go.
 #[derive(Clone, Copy, Debug, Default)]

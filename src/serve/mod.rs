@@ -22,37 +22,26 @@ pub mod github;
 pub mod http;
 pub mod log;
 pub mod notify;
+pub mod report;
 pub mod settings;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::checksum::sha256_hex;
 use crate::error::Error;
-use crate::format::FormatSet;
-use crate::record::Store;
+use crate::issuer::record::Store;
+use crate::token::checksum::sha256_hex;
+use crate::token::format::FormatSet;
 use crate::webhook::Secret;
 use github::{Keys, SignatureError};
 use log::Log;
 use notify::{Event, Notifier};
+pub use report::{Counts, Reporter};
 pub use settings::Settings;
-
-/// What a request did, for its log line (never a token).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    /// Live records revoked now.
-    pub revoked: usize,
-    /// Records that were revoked already.
-    pub already: usize,
-    /// Well-formed tokens (or hashes) that no record has.
-    pub unknown: usize,
-    /// Tokens whose format or checksum is wrong, and items without a token.
-    pub invalid: usize,
-}
 
 /// An answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,25 +103,6 @@ struct Item {
     url: String,
     #[serde(default)]
     source: String,
-}
-
-/// Who sent a report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reporter {
-    /// A burnkey scanner (`/v1/revocations`).
-    Burnkey,
-    /// GitHub secret scanning (`/v1/github/secret-scanning`).
-    Github,
-}
-
-impl Reporter {
-    /// As in logs and notifications.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reporter::Burnkey => "burnkey",
-            Reporter::Github => "github",
-        }
-    }
 }
 
 /// The value of header `name` among `headers`.
@@ -274,9 +244,9 @@ pub struct Receiver {
 impl Receiver {
     /// Opens the store and reads the keys and secrets `settings` name.
     pub fn new(settings: &Settings, log: Log) -> Result<Receiver, Error> {
-        let store = crate::store::open(&settings.store)?;
+        let store = crate::issuer::store::open(&settings.store)?;
         let known = crate::RuleSet::with_files(&settings.rules)?.formats();
-        let (formats, missing) = crate::store::formats_for(&known, store.kinds()?);
+        let (formats, missing) = crate::issuer::store::formats_for(&known, store.kinds()?);
         for id in missing {
             log.event(
                 "warning",
@@ -623,7 +593,7 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
-    use crate::record::{mint, JsonlStore, Loaded, Record, RecordStore, Revoked};
+    use crate::issuer::record::{mint, JsonlStore, Loaded, Record, RecordStore, Revoked};
 
     const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 

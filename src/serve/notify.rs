@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::log::Log;
-use super::Reporter;
+use super::report::Reporter;
 use crate::error::Error;
-use crate::record::Record;
+use crate::issuer::record::Record;
 use crate::webhook::Secret;
 
 /// Where notifications go.
@@ -224,8 +224,9 @@ fn post(
     // One id per record: the receiver can drop a repeat.
     let id = format!(
         "msg_{}",
-        &crate::checksum::sha256_hex(format!("burnkey-notify-v1\0{}", ev.record_id).as_bytes())
-            [..32]
+        &crate::token::checksum::sha256_hex(
+            format!("burnkey-notify-v1\0{}", ev.record_id).as_bytes()
+        )[..32]
     );
     let mut last = String::new();
     for attempt in 0..3u32 {

@@ -1,0 +1,767 @@
+//! The matching engine: a multi-pattern prefilter over every rule prefix
+//! proposes candidates, an anchored shape check confirms them, the checksum
+//! decides.
+//!
+//! The prefilter is aho-corasick's packed (Teddy, SIMD) searcher over the
+//! distinct three-byte heads of the rule prefixes, where the CPU has it, and
+//! a plain Aho-Corasick automaton elsewhere. On source text in cache, one
+//! core here, Teddy over the nine full built-in prefixes ran ~8.6 GB/s, over
+//! their three-byte heads ~12 GB/s (4 candidates per MB), over two-byte
+//! heads ~10 GB/s (1,200 candidates per MB, mostly `cfg`). See
+//! `benches/engine.rs`. The engine is stateless and `Send + Sync`.
+
+pub(crate) mod decode;
+pub(crate) mod keyword;
+
+use aho_corasick::packed;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, Span};
+
+use crate::engine::keyword::KeywordRule;
+use crate::rules::{RuleSet, KEYWORD_REACH};
+
+/// What the checksum said about a match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Checksum {
+    /// The checksum matches the body: for practical purposes a real token.
+    Valid,
+    /// The shape is right but the checksum is not (reported only on request).
+    Invalid,
+    /// The format has no checksum; matched by shape alone.
+    None,
+}
+
+impl Checksum {
+    /// The word used in reports: `valid`, `invalid`, `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checksum::Valid => "valid",
+            Checksum::Invalid => "invalid",
+            Checksum::None => "none",
+        }
+    }
+}
+
+/// A confirmed token in a haystack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the rule in the engine's [`RuleSet`].
+    pub rule: usize,
+    /// Byte offset of the first token byte in the haystack.
+    pub start: usize,
+    /// Byte offset one past the last token byte.
+    pub end: usize,
+    /// What the checksum said.
+    pub checksum: Checksum,
+    /// Whether the token is written with escapes (`cfut\u005f…`, `%5F`):
+    /// `start..end` is its escaped text.
+    pub escaped: bool,
+}
+
+enum Prefilter {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+/// What a prefilter needle stands for.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// Rule `rule`'s prefix holds the needle `off` bytes in.
+    Prefix { rule: usize, off: usize },
+    /// An anchor of the keyword rules: look around it.
+    Keyword,
+}
+
+/// Orders the prefilter needles for Teddy, which puts each needle whose
+/// first three low nibbles it has not seen into bucket `7 - index % 8`
+/// (spellings that differ only in case share their first one's bucket). A
+/// bucket matches any mix of its needles' nibbles, so unrelated needles in
+/// one bucket (`npm` with `udfl`: `edm`, `ptf`, …) make it fire on common
+/// text; needles of one family (`cfu`, `cfa`, `cfk`) cost little together.
+/// So: families by their first two bytes, case folded; one or more buckets
+/// each; emitted round by round so that every needle lands in its family's
+/// bucket, a bucket with nothing left taking a case spelling or a repeat of
+/// its own first needle. Measured on source text in cache, one core
+/// (`cargo bench --bench engine -- prefilter-order`): the 22 needles of the
+/// built-in rules in rule order 7.7 GiB/s, in this order 9.1 GiB/s. `find`
+/// confirms every needle at a candidate, so repeats and order change no
+/// result.
+pub fn teddy_order(needles: Vec<&[u8]>) -> Vec<&[u8]> {
+    const BUCKETS: usize = 8;
+    let nibbles = |n: &[u8]| -> Vec<u8> { n.iter().take(3).map(|b| b & 0x0f).collect() };
+    // Distinct nibble prefixes ("reps"), and the rest (case spellings).
+    let mut reps: Vec<&[u8]> = Vec::new();
+    let mut spellings: Vec<&[u8]> = Vec::new();
+    for n in needles {
+        if reps.iter().any(|r| nibbles(r) == nibbles(n)) {
+            spellings.push(n);
+        } else {
+            reps.push(n);
+        }
+    }
+    let family = |n: &[u8]| -> Vec<u8> { n.iter().take(2).map(u8::to_ascii_lowercase).collect() };
+    let mut families: Vec<Vec<&[u8]>> = Vec::new();
+    for r in reps {
+        match families.iter_mut().find(|f| family(f[0]) == family(r)) {
+            Some(f) => f.push(r),
+            None => families.push(vec![r]),
+        }
+    }
+    // More families than buckets: the smallest share.
+    families.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    while families.len() > BUCKETS {
+        let last = families.pop().expect("more than 8");
+        let i = families.len() - 1;
+        families[i].extend(last);
+        families.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+    // Spare buckets go to the largest families.
+    let mut classes: Vec<Vec<&[u8]>> = families;
+    while classes.len() < BUCKETS && classes.iter().any(|c| c.len() > 1) {
+        classes.sort_by_key(|c| std::cmp::Reverse(c.len()));
+        let keep = classes[0].len() - classes[0].len() / 2;
+        let tail = classes[0].split_off(keep);
+        classes.push(tail);
+    }
+    classes.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let rounds = classes.iter().map(Vec::len).max().unwrap_or(0);
+    let mut out: Vec<&[u8]> = Vec::new();
+    for round in 0..rounds {
+        let last_round = round + 1 == rounds;
+        for c in &classes {
+            match c.get(round) {
+                Some(n) => out.push(*n),
+                // Classes are longest first: in the last round the ones
+                // with nothing left come last, and need no slot.
+                None if last_round => {}
+                // A spelling whose bucket is settled, else a repeat.
+                None => {
+                    let settled = spellings
+                        .iter()
+                        .position(|s| out.iter().any(|o| nibbles(o) == nibbles(s)));
+                    out.push(settled.map_or(c[0], |i| spellings.remove(i)));
+                }
+            }
+        }
+    }
+    out.extend(spellings);
+    out
+}
+
+fn checksum_of(ok: Option<bool>) -> Checksum {
+    match ok {
+        None => Checksum::None,
+        Some(true) => Checksum::Valid,
+        Some(false) => Checksum::Invalid,
+    }
+}
+
+/// The compiled engine for one rule set.
+pub struct Engine {
+    prefilter: Prefilter,
+    /// The needles, in prefilter pattern order, each with what it stands
+    /// for (prefix rules longest prefix first).
+    needles: Vec<(Vec<u8>, Vec<Target>)>,
+    keywords: Vec<KeywordRule>,
+    rules: RuleSet,
+    max_token_len: usize,
+    /// Bytes searched before `from` and after `until` for needles that
+    /// stand inside a prefix or near a keyword secret.
+    back: usize,
+    fwd: usize,
+    /// Context the caller keeps around `from..until` (see [`Engine::find`]).
+    context: usize,
+    /// The longest keyword secret.
+    keyword_len: usize,
+    /// Whether tokens written with escapes are looked for.
+    escapes: bool,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("rules", &self.rules.rules().len())
+            .field(
+                "prefilter",
+                &match self.prefilter {
+                    Prefilter::Packed(_) => "packed",
+                    Prefilter::Automaton(_) => "automaton",
+                },
+            )
+            .finish()
+    }
+}
+
+#[inline]
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+impl Engine {
+    /// Compiles the prefilter over every rule prefix.
+    pub fn new(rules: RuleSet) -> Engine {
+        Engine::with_prefilter(rules, true)
+    }
+
+    /// Like [`Engine::new`]; `packed = false` forces the plain automaton
+    /// (for tests and benchmarks that compare the two).
+    pub fn with_prefilter(rules: RuleSet, packed: bool) -> Engine {
+        // The prefilter looks for each rule's anchor: by default the first
+        // three bytes of its prefix ("cfk", "cfu", "ghp", …) — short needles
+        // give Teddy its cheaper fingerprints, and three bytes keep
+        // candidates rare even in `cfg`-heavy Rust (measured:
+        // benches/engine.rs). A prefix whose head is common in source text
+        // (`git` of `github_pat_`) names a rarer part of itself (`b_pat_`).
+        // Keyword rules add the anchors of their keywords. A candidate is
+        // confirmed by an exact prefix compare.
+        let mut needles: Vec<(Vec<u8>, Vec<Target>)> = Vec::new();
+        let mut add = |needle: &[u8], t: Target| match needles.iter_mut().find(|(n, _)| n == needle)
+        {
+            Some((_, v)) => v.push(t),
+            None => needles.push((needle.to_vec(), vec![t])),
+        };
+        let mut keywords = Vec::new();
+        let (mut max_off, mut max_anchor) = (0, 0);
+        // Prefix anchors, then keyword anchors (the order Teddy sees is
+        // `teddy_order`'s).
+        for (i, r) in rules.rules().iter().enumerate() {
+            if r.is_keyword() {
+                continue;
+            }
+            // No anchor named (or, for a rule built in code, one that is not
+            // in its prefix): the prefix's head.
+            let prefix = r.format.prefix.as_str();
+            let (anchor, off) = r
+                .anchor
+                .as_deref()
+                .and_then(|a| prefix.find(a).map(|off| (a, off)))
+                .unwrap_or((&prefix[..prefix.len().min(3)], 0));
+            max_off = max_off.max(off);
+            add(anchor.as_bytes(), Target::Prefix { rule: i, off });
+        }
+        for (i, r) in rules.rules().iter().enumerate() {
+            if let Some(k) = KeywordRule::new(i, r) {
+                keywords.push(k);
+                for a in &r.keyword.as_ref().expect("a keyword rule").anchors {
+                    add(a.as_bytes(), Target::Keyword);
+                    max_anchor = max_anchor.max(a.len());
+                }
+            }
+        }
+        for (_, v) in &mut needles {
+            v.sort_by_key(|t| match *t {
+                Target::Prefix { rule, .. } => {
+                    std::cmp::Reverse(rules.rules()[rule].format.prefix.len())
+                }
+                Target::Keyword => std::cmp::Reverse(0),
+            });
+            v.dedup_by(|a, b| matches!((a, b), (Target::Keyword, Target::Keyword)));
+        }
+        let patterns = teddy_order(needles.iter().map(|(h, _)| h.as_slice()).collect());
+        let searcher = if packed {
+            // Short needles are below Teddy's default heuristic minimum;
+            // measured, they are its fastest case here.
+            packed::Config::new()
+                .match_kind(packed::MatchKind::LeftmostFirst)
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(patterns.iter())
+                .build()
+        } else {
+            None
+        };
+        let prefilter = match searcher {
+            Some(s) => Prefilter::Packed(s),
+            // Any needle at a position is confirmed by `find`, so the
+            // automaton may hold the same list.
+            None => Prefilter::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&patterns)
+                    .expect("rule anchors are few and short"),
+            ),
+        };
+        let max_token_len = rules.max_token_len();
+        // A keyword secret is looked for within KEYWORD_REACH of an anchor
+        // and judged by what lies within KEYWORD_REACH of it.
+        let keyword_len = keywords.iter().map(KeywordRule::max_len).max().unwrap_or(0);
+        let (back, fwd, context) = if keywords.is_empty() {
+            (0, max_off, 0)
+        } else {
+            (
+                KEYWORD_REACH + 1,
+                (KEYWORD_REACH + keyword_len + max_anchor).max(max_off),
+                2 * KEYWORD_REACH + keyword_len + max_anchor + 1,
+            )
+        };
+        Engine {
+            prefilter,
+            needles,
+            keywords,
+            rules,
+            max_token_len,
+            back,
+            fwd,
+            context,
+            keyword_len,
+            escapes: true,
+        }
+    }
+
+    /// Whether tokens written with `\uXXXX`, `\xNN` or `%XX` escapes are
+    /// found (on by default): where a prefix was found and its shape check
+    /// failed, an escape within the token's reach gets the shape checked on
+    /// the unescaped text. Needs [`Engine::max_escaped_len`] of lookahead.
+    pub fn set_escapes(&mut self, on: bool) {
+        self.escapes = on;
+    }
+
+    /// Whether escapes are on.
+    pub fn escapes(&self) -> bool {
+        self.escapes
+    }
+
+    /// The longest token written with escapes (`\u005f` is six bytes).
+    pub fn max_escaped_len(&self) -> usize {
+        6 * (self.max_token_len + 1)
+    }
+
+    /// The rules this engine matches.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Length of the longest token, in bytes.
+    pub fn max_token_len(&self) -> usize {
+        self.max_token_len
+    }
+
+    /// Bytes of context a caller of [`Engine::find`] keeps before `from`
+    /// and past `until + max_token_len + 1`: 0 without keyword rules.
+    pub fn context(&self) -> usize {
+        self.context
+    }
+
+    /// Where the first keyword secret in `hay[lo..]` starts that what
+    /// follows `hay` may still name (see `keyword::awaiting`).
+    pub(crate) fn awaiting(&self, hay: &[u8], lo: usize) -> Option<usize> {
+        crate::engine::keyword::awaiting(&self.keywords, hay, lo)
+    }
+
+    /// The longest keyword secret, in bytes.
+    pub(crate) fn keyword_len(&self) -> usize {
+        self.keyword_len
+    }
+
+    /// Every byte a token can hold as written: its rule's prefix, literals
+    /// and alphabets, the characters of keyword secrets, and with escapes
+    /// on the bytes that start one. A byte outside the set ends any token.
+    pub(crate) fn token_bytes(&self) -> [bool; 256] {
+        let mut t = [false; 256];
+        for b in (0u8..=255).filter(|b| b.is_ascii_alphanumeric() || b"_-".contains(b)) {
+            t[b as usize] = true;
+        }
+        if self.escapes {
+            t[b'\\' as usize] = true;
+            t[b'%' as usize] = true;
+        }
+        for r in self.rules.rules() {
+            for &b in r.format.prefix.as_bytes() {
+                t[b as usize] = true;
+            }
+            for seg in r.format.layout.segments() {
+                match seg {
+                    crate::token::layout::Segment::Literal(l) => {
+                        l.bytes().for_each(|b| t[b as usize] = true)
+                    }
+                    crate::token::layout::Segment::Random { alphabet, .. } => {
+                        alphabet.chars().iter().for_each(|&b| t[b as usize] = true)
+                    }
+                    // Digits of a number or a checksum: alphanumeric.
+                    _ => {}
+                }
+            }
+        }
+        t
+    }
+
+    /// The prefilter's needles, in rule order (before [`teddy_order`]):
+    /// for the benchmark that compares orders.
+    pub fn needles(&self) -> Vec<&[u8]> {
+        self.needles.iter().map(|(n, _)| n.as_slice()).collect()
+    }
+
+    /// Whether the packed SIMD prefilter is in use.
+    pub fn is_packed(&self) -> bool {
+        matches!(self.prefilter, Prefilter::Packed(_))
+    }
+
+    #[inline]
+    fn next_candidate(&self, hay: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
+        match &self.prefilter {
+            Prefilter::Packed(s) => s
+                .find_in(hay, Span::from(at..end))
+                .map(|m| (m.start(), m.pattern().as_usize())),
+            Prefilter::Automaton(a) => a
+                .find(Input::new(hay).span(at..end))
+                .map(|m| (m.start(), m.pattern().as_usize())),
+        }
+    }
+
+    /// Confirms a prefix rule's token at `start`, if any.
+    #[inline]
+    fn confirm(&self, hay: &[u8], start: usize, rule: usize) -> Option<Hit> {
+        let format = &self.rules.rules()[rule].format;
+        if !hay[start..].starts_with(format.prefix.as_bytes()) {
+            return None;
+        }
+        let found = format.match_at(hay, start)?;
+        Some(Hit {
+            rule,
+            start,
+            end: start + found.len,
+            checksum: checksum_of(found.checksum),
+            escaped: false,
+        })
+    }
+
+    /// Confirms a token written with escapes at `start`: only where one
+    /// appears within a token's length, since otherwise the plain check
+    /// has said all there is to say.
+    #[cold]
+    fn confirm_escaped(&self, hay: &[u8], start: usize, rule: usize) -> Option<Hit> {
+        let format = &self.rules.rules()[rule].format;
+        let max = format.token_len() + 1;
+        let reach = &hay[start..hay.len().min(start + 6 * max)];
+        memchr::memchr2(b'\\', b'%', &reach[..reach.len().min(max)])?;
+        let (mut out, mut ends) = (Vec::new(), Vec::new());
+        crate::engine::decode::unescape(reach, 0, max, &mut out, &mut ends);
+        if !out.starts_with(format.prefix.as_bytes()) {
+            return None;
+        }
+        let found = format.match_at(&out, 0)?;
+        let end = ends[found.len - 1];
+        // No escape inside the token itself: not this path's to report.
+        if end == found.len {
+            return None;
+        }
+        Some(Hit {
+            rule,
+            start,
+            end: start + end,
+            checksum: checksum_of(found.checksum),
+            escaped: true,
+        })
+    }
+
+    /// Finds tokens that start in `from..until` of `hay` and calls `f` for
+    /// each, in order. The caller guarantees that `hay` holds
+    /// [`Engine::context`] bytes before `from` (at least the byte before
+    /// it), or everything from the start of the data, and
+    /// [`Engine::max_token_len`] + 1 + [`Engine::context`] bytes past
+    /// `until` unless `hay` ends at the end of the data (`at_eof`). Under
+    /// those conditions the hits do not depend on how the data was split,
+    /// which is what makes streaming exact. Matches with a bad checksum are
+    /// passed to `f` only when `report_invalid` is set.
+    ///
+    /// Returns where the next call should start: `until`, or the end of a
+    /// token that reaches past it (tokens never overlap).
+    #[inline]
+    pub fn find(
+        &self,
+        hay: &[u8],
+        from: usize,
+        until: usize,
+        at_eof: bool,
+        report_invalid: bool,
+        mut f: impl FnMut(Hit),
+    ) -> usize {
+        debug_assert!(
+            at_eof || hay.len() > until + self.max_token_len + self.context,
+            "caller must keep a full token of lookahead"
+        );
+        let lo = from.saturating_sub(self.back);
+        let hi = (until + self.fwd).min(hay.len());
+        let mut hits: Vec<Hit> = Vec::new();
+        // Keyword regions around anchors, merged as they come.
+        let mut regions: Vec<(usize, usize)> = Vec::new();
+        // Tokens never overlap: a prefix inside a token (possible only for
+        // custom prefixes with inner separators) is not a new token.
+        let mut free = from;
+        let mut at = lo;
+        while at < hi {
+            let Some((pos, _)) = self.next_candidate(hay, at, hi) else {
+                break;
+            };
+            at = pos + 1;
+            // Every needle found at `pos` (one may begin another).
+            for (needle, targets) in &self.needles {
+                if !hay[pos..].starts_with(needle) {
+                    continue;
+                }
+                let mut confirmed = false;
+                for t in targets {
+                    match *t {
+                        Target::Keyword => {
+                            let r = (
+                                pos.saturating_sub(KEYWORD_REACH + self.keyword_len),
+                                pos + KEYWORD_REACH + 1,
+                            );
+                            match regions.last_mut() {
+                                Some(last) if last.1 >= r.0 => last.1 = last.1.max(r.1),
+                                _ => regions.push(r),
+                            }
+                        }
+                        Target::Prefix { rule, off } => {
+                            let Some(start) = pos.checked_sub(off) else {
+                                continue;
+                            };
+                            if confirmed
+                                || start < free
+                                || start >= until
+                                || (start > 0
+                                    && is_word(hay[start - 1])
+                                    && !(self.escapes
+                                        && crate::engine::decode::escaped_boundary_before(
+                                            hay, start,
+                                        )))
+                            {
+                                continue;
+                            }
+                            // Rules sharing the needle, longest prefix first;
+                            // rules may share a whole prefix with different
+                            // layouts: the first that matches.
+                            let hit = match self.confirm(hay, start, rule) {
+                                Some(hit) => hit,
+                                None if self.escapes => {
+                                    match self.confirm_escaped(hay, start, rule) {
+                                        Some(hit) => hit,
+                                        None => continue,
+                                    }
+                                }
+                                None => continue,
+                            };
+                            if hit.checksum == Checksum::Invalid && !report_invalid {
+                                continue;
+                            }
+                            free = hit.end;
+                            hits.push(hit);
+                            confirmed = true;
+                        }
+                    }
+                }
+            }
+        }
+        for &region in &regions {
+            crate::engine::keyword::find_in(
+                &self.keywords,
+                hay,
+                region,
+                from,
+                until,
+                |rule, s, e| {
+                    hits.push(Hit {
+                        rule,
+                        start: s,
+                        end: e,
+                        checksum: Checksum::None,
+                        escaped: false,
+                    })
+                },
+            );
+        }
+        if hits.len() > 1 {
+            // In order; where a keyword secret overlaps a token, the token.
+            hits.sort_by_key(|h| (h.start, self.rules.rules()[h.rule].is_keyword()));
+            let mut end = 0;
+            hits.retain(|h| {
+                let keep = h.start >= end;
+                if keep {
+                    end = h.end;
+                }
+                keep
+            });
+        }
+        let mut next = until;
+        for h in hits {
+            next = next.max(h.end);
+            f(h);
+        }
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(e: &Engine, hay: &str, invalid: bool) -> Vec<(String, usize, Checksum)> {
+        let mut out = Vec::new();
+        e.find(hay.as_bytes(), 0, hay.len(), true, invalid, |h| {
+            out.push((
+                e.rules().rules()[h.rule].id().to_string(),
+                h.start,
+                h.checksum,
+            ))
+        });
+        out
+    }
+
+    const CFUT: &str = "cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830"; // burnkey:allow
+
+    #[test]
+    fn boundaries() {
+        for e in [
+            Engine::with_prefilter(RuleSet::builtin(), true),
+            Engine::with_prefilter(RuleSet::builtin(), false),
+        ] {
+            let ok = |s: &str| !hits(&e, s, false).is_empty();
+            assert!(ok(CFUT));
+            assert!(ok(&format!("\"{CFUT}\"")));
+            assert!(ok(&format!("a_{CFUT}")), "underscore before is a boundary");
+            assert!(ok(&format!("{CFUT}_x")));
+            assert!(ok(&format!("é{CFUT}é")));
+            assert!(!ok(&format!("x{CFUT}")));
+            assert!(!ok(&format!("9{CFUT}")));
+            assert!(!ok(&format!("{CFUT}a")));
+            assert!(!ok(&format!("{CFUT}0")));
+            assert!(!ok(&CFUT[..52]), "truncated at end of data");
+            assert!(!ok(&CFUT.replace("cfut_", "Cfut_")));
+            assert!(!ok(&CFUT.replace("cfut_", "CFUT_")));
+        }
+    }
+
+    #[test]
+    fn invalid_only_on_request() {
+        let e = Engine::new(RuleSet::builtin());
+        let bad = CFUT.replace("4830", "4831");
+        assert!(hits(&e, &bad, false).is_empty());
+        assert_eq!(
+            hits(&e, &bad, true),
+            vec![("cloudflare-user-api-token".into(), 0, Checksum::Invalid)]
+        );
+    }
+
+    #[test]
+    fn adjacent_and_repeated_tokens() {
+        let e = Engine::new(RuleSet::builtin());
+        let s = format!("{CFUT} {CFUT},{CFUT}\n{CFUT}");
+        let h = hits(&e, &s, false);
+        assert_eq!(
+            h.iter().map(|x| x.1).collect::<Vec<_>>(),
+            vec![0, 54, 108, 162]
+        );
+        // Two tokens glued together: neither has a clean boundary.
+        assert!(hits(&e, &format!("{CFUT}{CFUT}"), false).is_empty());
+    }
+
+    #[test]
+    fn shape_only_rule_reports_none() {
+        let e = Engine::new(RuleSet::builtin());
+        let h = hits(&e, "x ghs_FLtH2Agf49PEqi6dEmrFglCR0jEpTe3zbThR x", false); // burnkey:allow
+        assert_eq!(
+            h,
+            vec![("github-server-to-server-token".into(), 2, Checksum::None)]
+        );
+    }
+
+    #[test]
+    fn prefixes_sharing_a_head_each_find_their_tokens() {
+        use crate::token::checksum::Scheme;
+        use crate::token::format::Format;
+        let mut rules: Vec<crate::rules::Rule> = RuleSet::builtin()
+            .rules()
+            .iter()
+            .map(|r| (**r).clone())
+            .collect();
+        let template = rules.iter().find(|r| !r.is_keyword()).unwrap().clone();
+        let mut acme = template.clone();
+        acme.format = Format::custom("acme", Scheme::Crc32Hex8).unwrap();
+        let mut ack = template.clone();
+        ack.format = Format::custom("ack", Scheme::Crc32Base62x6).unwrap();
+        // "cf" is shared with the Cloudflare prefixes too.
+        let mut cfx = template.clone();
+        cfx.format = Format::custom("cfxyz", Scheme::Crc32Hex8).unwrap();
+        let (a, k, c) = (
+            acme.format.mint().unwrap(),
+            ack.format.mint().unwrap(),
+            cfx.format.mint().unwrap(),
+        );
+        rules.extend([acme, ack, cfx]);
+        for packed in [true, false] {
+            let e = Engine::with_prefilter(RuleSet::from_rules(rules.clone()).unwrap(), packed);
+            let text = format!("{a} {k} {c} {CFUT} acm_x ac cf");
+            let got: Vec<String> = hits(&e, &text, false).into_iter().map(|h| h.0).collect();
+            assert_eq!(
+                got,
+                vec![
+                    "custom-acme",
+                    "custom-ack",
+                    "custom-cfxyz",
+                    "cloudflare-user-api-token"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn teddy_order_keeps_families_in_their_buckets() {
+        let needles: Vec<&[u8]> = [
+            "cfu", "cfa", "cfk", "ghp", "gho", "ghu", "ghs", "ghr", "b_pat", "glp", "gla", "glw",
+            "gls", "npm", "udfl", "udFl", "UDFL", "CF_", "cf_", "h-key", "h-Key", "H-KEY",
+        ]
+        .iter()
+        .map(|s| s.as_bytes())
+        .collect();
+        let order = teddy_order(needles.clone());
+        // Every needle is still there; Teddy's bucket rule puts each family
+        // in buckets of its own.
+        for n in &needles {
+            assert!(order.contains(n), "{}", String::from_utf8_lossy(n));
+        }
+        let nib = |n: &[u8]| n.iter().take(3).map(|b| b & 15).collect::<Vec<_>>();
+        let mut bucket_of: Vec<(Vec<u8>, usize)> = Vec::new();
+        let mut buckets: Vec<Vec<&[u8]>> = vec![Vec::new(); 8];
+        for (id, n) in order.iter().enumerate() {
+            let b = match bucket_of.iter().find(|(k, _)| *k == nib(n)) {
+                Some(&(_, b)) => b,
+                None => {
+                    bucket_of.push((nib(n), 7 - id % 8));
+                    7 - id % 8
+                }
+            };
+            buckets[b].push(n);
+        }
+        for b in &buckets {
+            let fam = |n: &[u8]| n[..2].to_ascii_lowercase();
+            assert!(
+                b.iter().all(|n| fam(n) == fam(b[0])),
+                "a bucket mixes families: {:?}",
+                b.iter()
+                    .map(|n| String::from_utf8_lossy(n))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn escapes_that_end_before_the_prefix_does() {
+        // Found by fuzzing: an escape inside what the head promised was a
+        // prefix (`cfu` then `%74` is `cfut`, out of scope), at the end of
+        // the data, or with the prefix cut short.
+        let e = Engine::new(RuleSet::builtin());
+        for hay in ["cfu%", "cfu\\u", "cfu%7", "cfut%5", "cfut\\x5", "_ÿcfu%20"] {
+            assert!(hits(&e, hay, true).is_empty(), "{hay}");
+        }
+        let t = CFUT.replacen('_', "%5F", 1);
+        assert_eq!(hits(&e, &t, false).len(), 1);
+        assert!(hits(&e, &t[..t.len() - 1], true).is_empty());
+    }
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+}

@@ -1,0 +1,1217 @@
+//! The scanner: runs the [`Engine`] over a slice or streams a reader through a
+//! fixed buffer, and turns hits into [`Match`]es with line, column and the
+//! inline-allow verdict.
+//!
+//! Streaming keeps an overlap so that a token straddling two reads is found,
+//! and memory does not grow with the input: the buffer holds one read plus
+//! the context behind the search position (inline allows, keyword
+//! contexts, base64 around a candidate) and a token plus that context ahead
+//! of it. Every decision (boundaries, inline allows, lines, decodings)
+//! looks only inside those windows, so a stream gives exactly the matches
+//! the whole slice gives, at any read size.
+//!
+//! Beside the engine's plain and escaped tokens, the scanner decodes base64
+//! runs (the `decode` module) and, inside them, UTF-16 and further base64
+//! up to its depth. A large file can be scanned in parts side by side, each
+//! a stream with the context around it.
+
+pub mod config;
+pub(crate) mod layers;
+pub(crate) mod parts;
+pub(crate) mod sniff;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use crate::engine::decode::{char_of, escape_name, Run, Utf16};
+use crate::engine::{Checksum, Engine, Hit};
+use crate::rules::RuleSet;
+use crate::scan::config::DEFAULT_READ_SIZE;
+
+pub use crate::findings::matched::Match;
+
+/// A comment with this text on the same line as a token suppresses it.
+pub const ALLOW_MARKER: &[u8] = b"burnkey:allow";
+/// How far before and after a token, within its line, the allow marker is
+/// looked for.
+pub const ALLOW_WINDOW: usize = 1024;
+
+/// The default [`Scanner::decode_depth`]: layers of encodings and
+/// containers looked through.
+pub const DEFAULT_DECODE_DEPTH: u32 = 3;
+
+/// A compiled scanner. Cheap to clone and shareable between threads.
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    engine: Arc<Engine>,
+    report_invalid: bool,
+    /// Layers of encodings looked through; 0: none.
+    depth: u32,
+    /// The shortest base64 run that can hold a token.
+    min_run: usize,
+}
+
+/// A token found in some text: plain, written with escapes, or read
+/// through encodings.
+struct Found {
+    rule: usize,
+    checksum: Checksum,
+    /// Where it is in the text: its escaped or encoded form.
+    start: usize,
+    end: usize,
+    /// The token, when it is not `text[start..end]` as written.
+    secret: Option<String>,
+    /// The encodings it was read through, outermost first.
+    encoding: Option<String>,
+}
+
+impl Found {
+    /// A hit of the engine in `text`.
+    fn new(text: &[u8], hit: Hit) -> Found {
+        let (secret, encoding) = if hit.escaped {
+            let (mut out, mut ends) = (Vec::new(), Vec::new());
+            let span = &text[hit.start..hit.end];
+            let kinds = crate::engine::decode::unescape(span, 0, span.len(), &mut out, &mut ends);
+            (
+                Some(String::from_utf8_lossy(&out).into_owned()),
+                Some(escape_name(kinds).to_string()),
+            )
+        } else {
+            (None, None)
+        };
+        Found {
+            rule: hit.rule,
+            checksum: hit.checksum,
+            start: hit.start,
+            end: hit.end,
+            secret,
+            encoding,
+        }
+    }
+
+    /// This token of a decoding, placed at `start..end` of the text the
+    /// decoding came from, read through `outer` too.
+    fn within(self, text: &[u8], start: usize, end: usize, outer: &str) -> Found {
+        let secret = self
+            .secret
+            .unwrap_or_else(|| String::from_utf8_lossy(&text[self.start..self.end]).into_owned());
+        let encoding = match self.encoding {
+            None => outer.to_string(),
+            Some(inner) => format!("{outer}>{inner}"),
+        };
+        Found {
+            start,
+            end,
+            secret: Some(secret),
+            encoding: Some(encoding),
+            ..self
+        }
+    }
+}
+
+/// How to read a stream.
+#[derive(Default)]
+pub(crate) struct Opts<'a> {
+    /// The file being read, whose lines are counted lazily; none for a
+    /// plain reader (counted as it goes).
+    pub rewind: Option<&'a File>,
+    /// The size `fstat` gave: reading stops there.
+    pub size: Option<u64>,
+    /// Whether to decide from its first bytes whether it is text.
+    pub sniff: bool,
+    /// Only this part of it.
+    pub part: Option<&'a mut Part>,
+    /// Matches need no line (the redactor's): newlines are not counted.
+    pub no_lines: bool,
+}
+
+/// A part of a stream whose matches are wanted; what surrounds it is read
+/// as context (a segment of a large file, scanned beside the others).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Part {
+    /// Offsets in the stream: matches that start here. `report.start` is
+    /// a line start, where lines are counted from (line 1).
+    pub report: std::ops::Range<u64>,
+    /// Out: the newlines in `report`.
+    pub newlines: u64,
+}
+
+/// How a stream ended.
+pub(crate) enum Streamed {
+    /// Scanned to the end: the bytes read.
+    Done(u64),
+    /// Its first bytes (the buffer's first `.1`) are not text to scan as
+    /// they are, but a container or UTF-16: nothing was scanned.
+    Layer(crate::scan::sniff::Head, usize),
+}
+
+impl Streamed {
+    fn bytes(self) -> u64 {
+        match self {
+            Streamed::Done(n) => n,
+            Streamed::Layer(..) => unreachable!("not sniffed"),
+        }
+    }
+}
+
+/// A reusable read buffer for [`Scanner::scan_reader`]; one per thread.
+#[derive(Debug)]
+pub struct StreamBuffer {
+    pub(crate) buf: Vec<u8>,
+    read_size: usize,
+    /// A buffer for each layer below (members of archives).
+    pub(crate) deeper: Option<Box<StreamBuffer>>,
+}
+
+impl StreamBuffer {
+    /// A buffer that reads `read_size` bytes at a time (at least 1).
+    pub fn new(read_size: usize) -> StreamBuffer {
+        StreamBuffer {
+            buf: Vec::new(),
+            read_size: read_size.max(1),
+            deeper: None,
+        }
+    }
+
+    /// The buffer for the layer below this one.
+    pub(crate) fn deeper(&mut self) -> &mut StreamBuffer {
+        let size = self.read_size;
+        self.deeper
+            .get_or_insert_with(|| Box::new(StreamBuffer::new(size)))
+    }
+}
+
+impl Default for StreamBuffer {
+    fn default() -> StreamBuffer {
+        StreamBuffer::new(DEFAULT_READ_SIZE)
+    }
+}
+
+/// Counts lines lazily: only as far as a match or a discarded buffer needs.
+struct Lines {
+    /// Absolute offset up to which newlines have been counted.
+    counted_upto: u64,
+    /// Newlines in `0..counted_upto`.
+    newlines: u64,
+    /// Absolute offset of the last newline before `counted_upto`.
+    last_newline: Option<u64>,
+    /// False once bytes were dropped uncounted (lazy mode): the next match
+    /// gets its line from a positioned re-read of what was dropped.
+    known: bool,
+    /// Whether dropped bytes are counted as the buffer rolls: from the
+    /// start for a plain reader, from the first match on for a file.
+    tracking: bool,
+    /// Bytes on the current line (before `counted_upto`) that do not start
+    /// a UTF-16 code unit: the byte column minus this is the UTF-16 column,
+    /// which SARIF consumers read.
+    non_units: u64,
+}
+
+/// Bytes of UTF-8 text that start no UTF-16 code unit: continuation bytes,
+/// less one per four-byte sequence (two units). Vectorizes.
+#[inline]
+fn non_units(bytes: &[u8]) -> u64 {
+    let cont = bytes.iter().filter(|&&b| (b as i8) < -64).count();
+    let four = bytes
+        .iter()
+        .filter(|&&b| (0xF0..=0xF7).contains(&b))
+        .count();
+    cont.saturating_sub(four) as u64
+}
+
+impl Lines {
+    fn new() -> Lines {
+        Lines {
+            counted_upto: 0,
+            newlines: 0,
+            last_newline: None,
+            known: true,
+            tracking: true,
+            non_units: 0,
+        }
+    }
+
+    /// The newlines of `file` before `upto`, by positioned reads into
+    /// `scratch`: what a lazy scan skipped, counted once, at its first match.
+    fn count_file(file: &File, upto: u64, scratch: &mut Vec<u8>) -> io::Result<Lines> {
+        use std::os::unix::fs::FileExt;
+        if scratch.is_empty() {
+            scratch.resize(64 * 1024, 0);
+        }
+        let mut lines = Lines::new();
+        let mut pos = 0u64;
+        while pos < upto {
+            let want = ((upto - pos) as usize).min(scratch.len());
+            let n = match file.read_at(&mut scratch[..want], pos) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file shrank while it was scanned",
+                    ))
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            lines.advance(&scratch[..n], pos, pos + n as u64);
+            pos += n as u64;
+        }
+        Ok(lines)
+    }
+
+    /// Counts newlines up to absolute offset `to`; `buf` starts at `base`.
+    fn advance(&mut self, buf: &[u8], base: u64, to: u64) {
+        if to <= self.counted_upto {
+            return;
+        }
+        let region = &buf[(self.counted_upto - base) as usize..(to - base) as usize];
+        if let Some(i) = memchr::memrchr(b'\n', region) {
+            self.last_newline = Some(self.counted_upto + i as u64);
+            self.newlines += memchr::memchr_iter(b'\n', region).count() as u64;
+            self.non_units = non_units(&region[i + 1..]);
+        } else {
+            self.non_units += non_units(region);
+        }
+        self.counted_upto = to;
+    }
+
+    /// Line, byte column and UTF-16 column of `at` (all 1-based).
+    fn line_col(&self, at: u64) -> (u64, u64, u64) {
+        debug_assert_eq!(at, self.counted_upto);
+        let col = match self.last_newline {
+            Some(nl) => at - nl,
+            None => at + 1,
+        };
+        (
+            self.newlines + 1,
+            col,
+            col.saturating_sub(self.non_units).max(1),
+        )
+    }
+}
+
+fn allowed_inline(hay: &[u8], start: usize, end: usize) -> bool {
+    let lo = start.saturating_sub(ALLOW_WINDOW);
+    let before = &hay[lo..start];
+    let line_start = memchr::memrchr(b'\n', before).map_or(lo, |i| lo + i + 1);
+    let hi = (end + ALLOW_WINDOW).min(hay.len());
+    let after = &hay[end..hi];
+    let line_end = memchr::memchr(b'\n', after).map_or(hi, |i| end + i);
+    memchr::memmem::find(&hay[line_start..start], ALLOW_MARKER).is_some()
+        || memchr::memmem::find(&hay[end..line_end], ALLOW_MARKER).is_some()
+}
+
+impl Scanner {
+    /// A scanner over `rules`.
+    pub fn new(rules: RuleSet) -> Scanner {
+        Scanner::from_engine(Engine::new(rules))
+    }
+
+    /// A scanner around an already-built engine.
+    pub fn from_engine(engine: Engine) -> Scanner {
+        let min_run = engine
+            .rules()
+            .rules()
+            .iter()
+            .map(|r| r.format.min_token_len())
+            .filter(|&n| n > 0)
+            .min()
+            .unwrap_or(24)
+            .max(16);
+        Scanner {
+            engine: Arc::new(engine),
+            report_invalid: false,
+            depth: DEFAULT_DECODE_DEPTH,
+            // The base64 characters wholly inside the shortest token's
+            // encoding at its worst alignment.
+            min_run: (min_run - 2) / 3 * 4,
+        }
+    }
+
+    /// How many layers of encodings (base64 in base64, UTF-16 in base64)
+    /// and, for the sources that open archives, of containers to look through; 0 turns
+    /// decoding off, escapes included. Default [`DEFAULT_DECODE_DEPTH`].
+    pub fn decode_depth(mut self, depth: u32) -> Scanner {
+        self.depth = depth;
+        let on = depth > 0;
+        if self.engine.escapes() != on {
+            let mut e = match Arc::try_unwrap(self.engine) {
+                Ok(e) => e,
+                Err(shared) => Engine::new(shared.rules().clone()),
+            };
+            e.set_escapes(on);
+            self.engine = Arc::new(e);
+        }
+        self
+    }
+
+    /// The layers looked through.
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// Also report matches whose shape is right but whose checksum fails.
+    pub fn report_invalid(mut self, yes: bool) -> Scanner {
+        self.report_invalid = yes;
+        self
+    }
+
+    /// The rules this scanner matches.
+    pub fn rules(&self) -> &RuleSet {
+        self.engine.rules()
+    }
+
+    /// The engine inside.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    fn to_match(&self, hay: &[u8], base: u64, lines: &mut Lines, found: Found) -> Match {
+        let offset = base + found.start as u64;
+        let (line, column, column_utf16) = if lines.known {
+            lines.advance(hay, base, offset);
+            lines.line_col(offset)
+        } else {
+            (0, 0, 0)
+        };
+        Match {
+            rule: found.rule,
+            offset,
+            line,
+            column,
+            column_utf16,
+            secret: found.secret.unwrap_or_else(|| {
+                String::from_utf8_lossy(&hay[found.start..found.end]).into_owned()
+            }),
+            len: (found.end - found.start) as u64,
+            checksum: found.checksum,
+            allowed: allowed_inline(hay, found.start, found.end),
+            encoding: found.encoding.map(Into::into),
+            member: None,
+        }
+    }
+
+    /// Calls `f` for every token in `text`, a whole decoding at layer
+    /// `depth`: plain or escaped, and inside the encodings below it while
+    /// the depth allows.
+    fn tokens_in(&self, text: &[u8], depth: u32, f: &mut dyn FnMut(Found)) {
+        if let Some((order, mark)) = Utf16::sniff(text) {
+            let (mut utf8, mut from) = (Vec::new(), Vec::new());
+            order.transcode(&text[mark..], true, &mut utf8, Some(&mut from));
+            let at = |i: usize| mark + from[i];
+            self.tokens_in(&utf8, depth, &mut |x| {
+                let (s, e) = (at(x.start), at(x.end - 1) + 2);
+                f(x.within(&utf8, s, e, order.name()))
+            });
+            return;
+        }
+        self.engine
+            .find(text, 0, text.len(), true, self.report_invalid, |hit| {
+                f(Found::new(text, hit))
+            });
+        if depth < self.depth {
+            self.base64_in(text, 0, text.len(), 0, depth + 1, f);
+        }
+    }
+
+    /// Tokens in the base64 runs of `text[lo..hi]`, a layer-`depth`
+    /// encoding (`base` is the offset of `text[0]` in its stream, which
+    /// aligns the blocks the run finder reads).
+    fn base64_in(
+        &self,
+        text: &[u8],
+        lo: usize,
+        hi: usize,
+        base: u64,
+        depth: u32,
+        f: &mut dyn FnMut(Found),
+    ) {
+        let mut run = Run::default();
+        let mut dec = Vec::new();
+        crate::engine::decode::runs(text, lo, hi, base, self.min_run, |s, e| {
+            let end = run.gather(text, s, e, hi);
+            let last = run.chars.len() - 1;
+            for phase in 0..4 {
+                if !run.decode(phase, &mut dec) || dec.is_empty() {
+                    continue;
+                }
+                // A byte's text offset: where the character holding its
+                // first bits is.
+                let at = |j: usize| run.offset(char_of(phase, j).min(last));
+                self.tokens_in(&dec, depth, &mut |x| {
+                    let (s, e) = (at(x.start), at(x.end - 1) + 1);
+                    f(x.within(&dec, s, e, "base64"))
+                });
+            }
+            end
+        });
+    }
+
+    /// Tokens of `hay[from..until]`, plain, escaped and encoded, in order.
+    /// For the encoded ones `hay` holds [`Scanner::decode_reach`] bytes
+    /// before `from` and through `hi`.
+    #[allow(clippy::too_many_arguments)]
+    fn find(
+        &self,
+        hay: &[u8],
+        (from, until, dfrom): (usize, usize, usize),
+        hi: usize,
+        base: u64,
+        eof: bool,
+        found: &mut Vec<Found>,
+    ) -> usize {
+        let next = if from < until {
+            self.engine
+                .find(hay, from, until, eof, self.report_invalid, |hit| {
+                    found.push(Found::new(hay, hit))
+                })
+        } else {
+            from
+        };
+        if self.depth > 0 && dfrom < until {
+            let n = found.len();
+            let lo = dfrom.saturating_sub(self.decode_reach());
+            self.base64_in(hay, lo, hi, base, 1, &mut |x| {
+                if (dfrom..until).contains(&x.start) {
+                    found.push(x)
+                }
+            });
+            if found.len() > n {
+                found.sort_by_key(|x| x.start);
+            }
+        }
+        next
+    }
+
+    /// Bytes of context kept around an encoded token: its keyword context
+    /// and itself, as base64 (4/3), wrapped and indented.
+    fn decode_reach(&self) -> usize {
+        2 * (self.engine.context() + self.engine.max_token_len()) + 64
+    }
+
+    /// Scans `data` as a whole.
+    pub fn scan_slice(&self, data: &[u8], mut f: impl FnMut(Match)) {
+        let mut lines = Lines::new();
+        let mut found = Vec::new();
+        let n = data.len();
+        self.find(data, (0, n, 0), n, 0, true, &mut found);
+        for x in found {
+            f(self.to_match(data, 0, &mut lines, x));
+        }
+    }
+
+    /// Streams `reader` through `sb`, calling `f` for each match in order.
+    /// Returns the number of bytes read. `Interrupted` reads are retried;
+    /// any other read error ends the scan with that error (matches found
+    /// before it have been delivered).
+    pub fn scan_reader<R: Read + ?Sized>(
+        &self,
+        reader: &mut R,
+        sb: &mut StreamBuffer,
+        f: impl FnMut(Match),
+    ) -> io::Result<u64> {
+        self.stream(reader, sb, Opts::default(), f)
+            .map(Streamed::bytes)
+    }
+
+    /// Scans a file. Like [`Scanner::scan_reader`], but newlines are not
+    /// counted as the buffer rolls until the first match: that one gets its
+    /// line from a positioned re-read of the file up to the buffer, and
+    /// counting goes on from there. Matches are rare, so a large file without
+    /// one is read once and never counted; matches are still handed to `f`
+    /// as they are found, so memory does not grow with them.
+    pub fn scan_file(
+        &self,
+        file: &File,
+        sb: &mut StreamBuffer,
+        f: impl FnMut(Match),
+    ) -> io::Result<u64> {
+        let opts = Opts {
+            rewind: Some(file),
+            ..Opts::default()
+        };
+        self.stream(&mut &*file, sb, opts, f).map(Streamed::bytes)
+    }
+
+    /// Like [`Scanner::scan_file`], for a file whose size the caller has
+    /// from `fstat`: reading stops there, which saves the read that would
+    /// return end-of-file (one system call per file, most files being
+    /// smaller than a read) and scans the file in one piece. A file that
+    /// grows meanwhile is scanned as it was when it was opened; one that
+    /// shrinks ends where it ends.
+    pub fn scan_file_sized(
+        &self,
+        file: &File,
+        len: u64,
+        sb: &mut StreamBuffer,
+        f: impl FnMut(Match),
+    ) -> io::Result<u64> {
+        let opts = Opts {
+            rewind: Some(file),
+            size: Some(len),
+            ..Opts::default()
+        };
+        self.stream(&mut &*file, sb, opts, f).map(Streamed::bytes)
+    }
+
+    /// Bytes of context kept before and after what the engine searches.
+    pub(crate) fn keeps(&self) -> (usize, usize) {
+        let context = ALLOW_WINDOW.max(self.engine.context());
+        let mut keep_before = context;
+        let mut keep_after = self.engine.max_token_len() + 1 + context;
+        if self.depth > 0 {
+            keep_before = keep_before.max(self.decode_reach());
+            keep_after = keep_after
+                .max(self.decode_reach())
+                .max(self.engine.max_escaped_len() + context);
+        }
+        (keep_before, keep_after)
+    }
+
+    /// Streams `reader` as `opts` says, calling `f` for each match in order.
+    pub(crate) fn stream<R: Read + ?Sized>(
+        &self,
+        reader: &mut R,
+        sb: &mut StreamBuffer,
+        opts: Opts<'_>,
+        mut f: impl FnMut(Match),
+    ) -> io::Result<Streamed> {
+        let Opts {
+            rewind,
+            size,
+            mut sniff,
+            mut part,
+            no_lines,
+        } = opts;
+        let (keep_before, keep_after) = self.keeps();
+        let cap = keep_before + keep_after + sb.read_size;
+        if sb.buf.len() != cap {
+            sb.buf = vec![0; cap];
+        }
+        let buf = &mut sb.buf;
+        let mut lines = Lines::new();
+        lines.tracking = rewind.is_none() && !no_lines;
+        lines.known = !no_lines;
+        let mut scratch = Vec::new();
+        let mut found = Vec::new();
+        // `from`: where the engine goes on; `dfrom`: where decoding does
+        // (a plain token reaching past `until` moves only the first).
+        let (mut len, mut from, mut dfrom, mut base) = (0usize, 0usize, 0usize, 0u64);
+        // A part: what comes before it is context; lines count from it.
+        let report_end = part.as_ref().map_or(u64::MAX, |p| p.report.end);
+        if let Some(p) = &part {
+            let start = p.report.start;
+            (from, dfrom) = (start as usize, start as usize);
+            lines.counted_upto = start;
+            lines.last_newline = start.checked_sub(1);
+        }
+        loop {
+            let want = (len + sb.read_size).min(cap);
+            // A read that fails ends the data: what came before it is
+            // scanned to its end (the part of a truncated archive that is
+            // there), then the error is returned.
+            let mut failed = None;
+            let n = loop {
+                match reader.read(&mut buf[len..want]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        failed = Some(e);
+                        break 0;
+                    }
+                }
+            };
+            len += n;
+            let eof = n == 0 || size.is_some_and(|size| base + len as u64 >= size);
+            if sniff {
+                if len < crate::scan::sniff::SNIFF_LEN && !eof {
+                    continue;
+                }
+                sniff = false;
+                if let Some(head) = crate::scan::sniff::sniff(&buf[..len]) {
+                    return Ok(Streamed::Layer(head, len));
+                }
+            }
+            let until = if eof {
+                len
+            } else {
+                len.saturating_sub(keep_after)
+            }
+            .min(report_end.saturating_sub(base) as usize);
+            if until > from || until > dfrom {
+                let hay = &buf[..len];
+                let hi = if eof {
+                    len
+                } else {
+                    (until + self.decode_reach()).min(len)
+                };
+                from = self.find(hay, (from, until, dfrom), hi, base, eof, &mut found);
+                dfrom = until;
+                for x in found.drain(..) {
+                    if !lines.tracking && !no_lines {
+                        // The first match: count what was dropped, once,
+                        // and keep counting from here on.
+                        let counted = match rewind {
+                            Some(file) if !lines.known => {
+                                Lines::count_file(file, base, &mut scratch)
+                            }
+                            _ => Ok(Lines { ..lines }),
+                        };
+                        lines = Lines {
+                            tracking: true,
+                            ..counted?
+                        };
+                    }
+                    f(self.to_match(hay, base, &mut lines, x))
+                }
+            }
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if let Some(p) = part.as_deref_mut() {
+                if base + dfrom as u64 >= p.report.end {
+                    if !no_lines {
+                        lines.advance(buf, base, p.report.end);
+                    }
+                    p.newlines = lines.newlines;
+                    return Ok(Streamed::Done(base + len as u64));
+                }
+            }
+            if eof {
+                return Ok(Streamed::Done(base + len as u64));
+            }
+            if cap - len < sb.read_size {
+                let drop = from.min(dfrom).saturating_sub(keep_before).min(len);
+                if lines.tracking {
+                    lines.advance(buf, base, (base + drop as u64).min(report_end));
+                } else if drop > 0 && lines.counted_upto < base + drop as u64 {
+                    lines.known = false;
+                }
+                buf.copy_within(drop..len, 0);
+                len -= drop;
+                from -= drop;
+                dfrom -= drop;
+                base += drop as u64;
+            }
+        }
+    }
+}
+
+/// Data that arrives in pieces, scanned as far as it is settled: the
+/// redactor's view of a stream, which passes each byte on as soon as no
+/// token can still cover it.
+///
+/// [`Scanner::stream`] keeps a whole window of context ahead of what it
+/// searches (the longest escaped token, a keyword's reach, a base64 run's
+/// surroundings), more than a kilobyte. Most of the time far less is
+/// unsettled: after a space or a line break no token can be unfinished.
+/// [`Scanner::settle`] searches up to the point past which what may still
+/// come can change an answer, which is the window's start only when the
+/// data ends in something that may be one.
+pub(crate) struct Feed {
+    /// Holds `len` bytes; the rest is room for reads (zeroed once).
+    buf: Vec<u8>,
+    len: usize,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    /// Where the engine goes on, and where decoding does (as in `stream`).
+    from: usize,
+    dfrom: usize,
+    lines: Lines,
+    found: Vec<Found>,
+    /// The bytes a token can hold as written.
+    token_bytes: [bool; 256],
+}
+
+impl Feed {
+    /// A feed for `scanner`; `lines`: whether matches get their line and
+    /// column (else 0).
+    pub fn new(scanner: &Scanner, lines: bool) -> Feed {
+        let mut l = Lines::new();
+        l.known = lines;
+        l.tracking = lines;
+        Feed {
+            buf: Vec::new(),
+            len: 0,
+            base: 0,
+            from: 0,
+            dfrom: 0,
+            lines: l,
+            found: Vec::new(),
+            token_bytes: scanner.engine.token_bytes(),
+        }
+    }
+
+    /// What is held, and the absolute offset of its first byte. Holds
+    /// every byte from the last settled offset on.
+    pub fn held(&self) -> (&[u8], u64) {
+        (&self.buf[..self.len], self.base)
+    }
+
+    /// Room for `n` more bytes, first dropping what is behind the context
+    /// that `scanner` needs (when that is worth a copy).
+    pub fn room(&mut self, scanner: &Scanner, n: usize) -> &mut [u8] {
+        let (keep_before, _) = scanner.keeps();
+        let drop = self.from.min(self.dfrom).saturating_sub(keep_before);
+        if drop > 0 && (drop >= 64 * 1024 || 2 * drop >= self.len) {
+            if self.lines.tracking {
+                self.lines
+                    .advance(&self.buf, self.base, self.base + drop as u64);
+            }
+            self.buf.copy_within(drop..self.len, 0);
+            self.len -= drop;
+            self.from -= drop;
+            self.dfrom -= drop;
+            self.base += drop as u64;
+        }
+        if self.buf.len() < self.len + n {
+            self.buf.resize(self.len + n, 0);
+        }
+        &mut self.buf[self.len..self.len + n]
+    }
+
+    /// Takes `n` bytes written into [`Feed::room`].
+    pub fn fill(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Appends `data`.
+    pub fn push(&mut self, scanner: &Scanner, data: &[u8]) {
+        self.room(scanner, data.len()).copy_from_slice(data);
+        self.fill(data.len());
+    }
+}
+
+impl Scanner {
+    /// Searches what `feed` holds as far as it is settled (all of it at
+    /// `eof`), calling `f` for each match that starts there. Returns the
+    /// absolute offset settled: no match found later starts before it.
+    ///
+    /// Past the settled point the data ends in something a token may be
+    /// part of: bytes a token can hold, a base64 run and the wrapped
+    /// lines it continues, a keyword secret whose naming may still follow.
+    /// Before it every answer is what the whole data gives.
+    pub(crate) fn settle(&self, feed: &mut Feed, eof: bool, mut f: impl FnMut(Match)) -> u64 {
+        let len = feed.len;
+        let (_, keep_after) = self.keeps();
+        let window = len.saturating_sub(keep_after);
+        let until = if eof {
+            len
+        } else {
+            window.max(self.settled(feed, window))
+        }
+        .max(feed.dfrom);
+        if until > feed.from || until > feed.dfrom {
+            let hay = &feed.buf[..len];
+            // Short of the window the engine is told the data ends here:
+            // nothing it decides before `until` looks further.
+            let short = eof || until > window;
+            let hi = if short {
+                len
+            } else {
+                (until + self.decode_reach()).min(len)
+            };
+            let (from, dfrom) = (feed.from, feed.dfrom);
+            feed.from = self.find(
+                hay,
+                (from, until, dfrom),
+                hi,
+                feed.base,
+                short,
+                &mut feed.found,
+            );
+            feed.dfrom = until;
+            for x in feed.found.drain(..) {
+                f(self.to_match(hay, feed.base, &mut feed.lines, x));
+            }
+        }
+        feed.base + until as u64
+    }
+
+    /// The settled point of what `feed` holds, not looking before `floor`.
+    fn settled(&self, feed: &Feed, floor: usize) -> usize {
+        let hay = &feed.buf[..feed.len];
+        let mut p = hay.len();
+        while p > floor && feed.token_bytes[hay[p - 1] as usize] {
+            p -= 1;
+        }
+        if self.depth > 0 {
+            p = p.min(crate::engine::decode::open_run(hay, self.min_run, floor));
+        }
+        let reach = crate::rules::KEYWORD_REACH + self.engine.keyword_len() + 1;
+        let lo = hay.len().saturating_sub(reach).max(floor);
+        if let Some(s) = self.engine.awaiting(hay, lo) {
+            p = p.min(s);
+        }
+        p
+    }
+}
+
+impl RuleSet {
+    /// Runs every rule's examples through a scanner over this set: each
+    /// example must yield a finding of its rule (checksum valid, or none for
+    /// shape-only rules), no negative example may yield any. Returns the
+    /// problems, empty when all is well. Ids are unique by construction.
+    pub fn check_examples(&self) -> Vec<String> {
+        let scanner = Scanner::new(self.clone());
+        let mut problems = Vec::new();
+        for (i, r) in self.rules().iter().enumerate() {
+            if r.examples.is_empty() {
+                problems.push(format!(
+                    "{}: rule {} has no examples",
+                    r.source.display(),
+                    r.id()
+                ));
+            }
+            for ex in &r.examples {
+                let mut ok = false;
+                scanner.scan_slice(ex.as_bytes(), |m| {
+                    ok |= m.rule == i && m.checksum != Checksum::Invalid
+                });
+                if !ok {
+                    problems.push(format!(
+                        "{}: rule {}: example {:?} does not match",
+                        r.source.display(),
+                        r.id(),
+                        ex
+                    ));
+                }
+            }
+            for ex in &r.negative_examples {
+                let mut hits = Vec::new();
+                scanner.scan_slice(ex.as_bytes(), |m| {
+                    hits.push(self.rules()[m.rule].id().to_string())
+                });
+                if !hits.is_empty() {
+                    problems.push(format!(
+                        "{}: rule {}: negative example {:?} matches {}",
+                        r.source.display(),
+                        r.id(),
+                        ex,
+                        hits.join(", ")
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::token::format::FormatSet;
+
+    /// A reader that hands out at most `n` bytes per call, to exercise every
+    /// split of the data.
+    pub(crate) struct Trickle<'a>(pub &'a [u8], pub usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn mint(kind: &str) -> String {
+        FormatSet::builtin().by_name(kind).unwrap().mint().unwrap()
+    }
+
+    /// Scans `data` as one slice and as streams at several read sizes, both
+    /// with whole reads and with a reader that trickles, and asserts that
+    /// every way gives the same matches. Returns them.
+    fn scan_all_ways(s: &Scanner, data: &[u8]) -> Vec<Match> {
+        let mut whole = Vec::new();
+        s.scan_slice(data, |m| whole.push(m));
+        let longest = s.engine().max_token_len();
+        // As a file, with lines filled in by a second pass.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data");
+        std::fs::write(&path, data).unwrap();
+        for size in [1, 7, longest, 64 * 1024] {
+            let mut got = Vec::new();
+            let file = File::open(&path).unwrap();
+            s.scan_file(&file, &mut StreamBuffer::new(size), |m| got.push(m))
+                .unwrap();
+            assert_eq!(got, whole, "file, read size {size}");
+        }
+        for size in [1, 7, longest, 64 * 1024] {
+            for trickle in [size, 3] {
+                let mut got = Vec::new();
+                let mut sb = StreamBuffer::new(size);
+                let n = s
+                    .scan_reader(&mut Trickle(data, trickle), &mut sb, |m| got.push(m))
+                    .unwrap();
+                assert_eq!(n, data.len() as u64);
+                assert_eq!(got, whole, "read size {size}, trickle {trickle}");
+            }
+        }
+        whole
+    }
+
+    #[test]
+    fn lines_and_columns() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfut");
+        let data = format!("import os\r\nTOKEN = \"{t}\"\n\n  {t}");
+        let m = scan_all_ways(&s, data.as_bytes());
+        assert_eq!(m.len(), 2);
+        assert_eq!((m[0].line, m[0].column, m[0].offset), (2, 10, 20));
+        assert_eq!((m[1].line, m[1].column), (4, 3));
+        assert_eq!(m[0].secret, t);
+        assert_eq!(m[0].checksum, Checksum::Valid);
+    }
+
+    #[test]
+    fn utf16_columns_count_code_units() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfut");
+        // é: 2 bytes, 1 unit; 😀: 4 bytes, 2 units; the line before has both too.
+        let data = format!("é😀\nx é😀 {t}\n{t}");
+        let m = scan_all_ways(&s, data.as_bytes());
+        assert_eq!((m[0].line, m[0].column, m[0].column_utf16), (2, 10, 7));
+        assert_eq!((m[1].line, m[1].column, m[1].column_utf16), (3, 1, 1));
+        // A long line of non-ASCII: the count survives the buffer rolling.
+        let long = format!("{} {t}", "é".repeat(100_000));
+        let m = scan_all_ways(&s, long.as_bytes());
+        assert_eq!((m[0].column, m[0].column_utf16), (200_002, 100_002));
+    }
+
+    #[test]
+    fn inline_allow_same_line_only() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfat");
+        let data = format!(
+            "# burnkey:allow\nA={t}\nB={t} # burnkey:allow\n/* burnkey:allow */ C={t}\nD={t}\n# burnkey:allow"
+        );
+        let m = scan_all_ways(&s, data.as_bytes());
+        let allowed: Vec<bool> = m.iter().map(|m| m.allowed).collect();
+        assert_eq!(allowed, vec![false, true, true, false]);
+        // Farther than the window on a long line: not allowed.
+        let far = format!("{t}{}burnkey:allow", " ".repeat(ALLOW_WINDOW + 1));
+        assert!(!scan_all_ways(&s, far.as_bytes())[0].allowed);
+    }
+
+    #[test]
+    fn tokens_straddling_reads_in_noise() {
+        let s = Scanner::new(RuleSet::builtin()).report_invalid(true);
+        // Deterministic pseudo-random text with tokens at awkward offsets.
+        let mut data = Vec::new();
+        let mut x: u32 = 12345;
+        let mut planted = Vec::new();
+        for i in 0..200 {
+            for _ in 0..(i * 37 % 300) {
+                x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+                let c = b"abc _\n\"=cfu"[(x >> 24) as usize % 11];
+                data.push(c);
+            }
+            data.push(b' ');
+            let kind = ["cfut", "cfat", "cfk", "ghp", "npm", "gho"][i % 6];
+            let t = mint(kind);
+            planted.push(data.len() as u64);
+            data.extend_from_slice(t.as_bytes());
+            data.push(b'\n');
+        }
+        let m = scan_all_ways(&s, &data);
+        let offsets: Vec<u64> = m
+            .iter()
+            .filter(|m| m.checksum == Checksum::Valid)
+            .map(|m| m.offset)
+            .collect();
+        assert_eq!(offsets, planted);
+    }
+
+    #[test]
+    fn every_family_and_keyword_context_streams_exactly() {
+        let s = Scanner::new(RuleSet::builtin());
+        let mut data = Vec::new();
+        let mut x: u32 = 777;
+        let mut noise = |data: &mut Vec<u8>, n: usize| {
+            for _ in 0..n {
+                x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+                data.push(b"ab cf_ \n\n=:glp\"{"[(x >> 24) as usize % 16]);
+            }
+        };
+        let kinds = [
+            "cfut",
+            "github_pat",
+            "glpat",
+            "glagent",
+            "glwt",
+            "glsa",
+            "ghp",
+        ];
+        // Legacy keys in every kind of context, padded so that contexts
+        // straddle read boundaries at every read size.
+        let key = "cc6577428c2f6d6bc64e5a22fac180d6b2e6e"; // burnkey:allow
+        let tok = "H1D0SZaozaNv4AH17KzcnNjeh1MVLymYZwH6Qqq5"; // burnkey:allow
+        let contexts = [
+            format!("X-Auth-Key: {key}\n"),
+            format!("cloudflare:\n  zone: 1\n  api_token: {tok}\n"),
+            format!("curl https://api.cloudflare.com/x \\\n  -H 'Authorization: Bearer {tok}'\n"),
+            format!("curl -H 'Authorization: Bearer {tok}' \\\n  https://api.cloudflare.com/x\n"),
+        ];
+        let mut want = 0;
+        for i in 0..60 {
+            noise(&mut data, i * 53 % 700);
+            data.push(b'\n');
+            data.extend_from_slice(mint(kinds[i % kinds.len()]).as_bytes());
+            data.push(b'\n');
+            data.extend_from_slice(contexts[i % contexts.len()].as_bytes());
+            want += 2;
+        }
+        let m = scan_all_ways(&s, &data);
+        assert_eq!(m.len(), want);
+        let keyword = m
+            .iter()
+            .filter(|m| s.rules().rules()[m.rule].is_keyword())
+            .count();
+        assert_eq!(keyword, 60);
+    }
+
+    #[test]
+    fn binary_data_and_invalid_utf8() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfk");
+        let mut data = vec![0u8, 0xff, 0xfe, 0x80, 0];
+        data.extend_from_slice(t.as_bytes());
+        data.extend_from_slice(&[0, 0xc3, 0x28]);
+        let m = scan_all_ways(&s, &data);
+        assert_eq!(m.len(), 1);
+        assert_eq!((m[0].line, m[0].column), (1, 6));
+    }
+
+    #[test]
+    fn empty_and_tiny_inputs() {
+        let s = Scanner::new(RuleSet::builtin());
+        assert!(scan_all_ways(&s, b"").is_empty());
+        assert!(scan_all_ways(&s, b"c").is_empty());
+        assert!(scan_all_ways(&s, b"cfut_").is_empty());
+    }
+
+    fn b64(data: &[u8], url: bool) -> String {
+        use base64::Engine as _;
+        let e = if url {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+        } else {
+            base64::engine::general_purpose::STANDARD
+        };
+        e.encode(data)
+    }
+
+    /// (line, column, encoding, secret) of every match.
+    fn placed(m: &[Match]) -> Vec<(u64, u64, Option<&str>, &str)> {
+        m.iter()
+            .map(|m| (m.line, m.column, m.encoding.as_deref(), m.secret.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn base64_in_every_form() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfut");
+        let g = mint("ghp");
+        // A Kubernetes Secret; base64url unpadded; double base64; a token
+        // at each byte alignment inside a longer run; wrapped at 76 and 64.
+        let long = |pre: &str| b64(format!("{pre}token={t}\nother=1\n").as_bytes(), false);
+        let wrapped = |w: usize| {
+            let enc = b64(
+                format!("# config\nTOKEN={g}\n# more text here to wrap\n").as_bytes(),
+                false,
+            );
+            enc.as_bytes()
+                .chunks(w)
+                .map(|c| format!("  {}\n", std::str::from_utf8(c).unwrap()))
+                .collect::<String>()
+        };
+        let data = format!(
+            "apiVersion: v1\nkind: Secret\ndata:\n  token: {}\nurl: {}\ndouble: \"{}\"\n{}\n{}\n{}\nw76:\n{}w64:\n{}",
+            b64(t.as_bytes(), false),
+            b64(format!("?{g}").as_bytes(), true),
+            b64(b64(t.as_bytes(), false).as_bytes(), false),
+            long(""),
+            long("a"),
+            long("ab"),
+            wrapped(76),
+            wrapped(64),
+        );
+        let m = scan_all_ways(&s, data.as_bytes());
+        let b = Some("base64");
+        assert_eq!(
+            placed(&m),
+            vec![
+                (4, 10, b, t.as_str()),
+                // "?" is byte 0: the token starts in character 1.
+                (5, 7, b, g.as_str()),
+                (6, 10, Some("base64>base64"), t.as_str()),
+                (7, 9, b, t.as_str()),
+                (8, 10, b, t.as_str()),
+                (9, 11, b, t.as_str()),
+                // "# config\nTOKEN=" is 15 bytes: character 20, after "  ".
+                (11, 23, b, g.as_str()),
+                (14, 23, b, g.as_str()),
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes_and_utf16_inside_base64() {
+        let s = Scanner::new(RuleSet::builtin());
+        let t = mint("cfat");
+        let esc = |sep: &str| t.replacen('_', sep, 1);
+        // The separator, and a later character, escaped.
+        let later = format!("cfat%5F{}%{:02X}{}", &t[5..8], t.as_bytes()[8], &t[9..]);
+        let ps: Vec<u8> = format!("$h = @{{ Authorization = 'Bearer {t}' }}")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let data = format!(
+            "{{\"k\": \"{}\"}}\ncurl 'x?t={}'\ns = \"{}\"\nq=%22{}%22\npowershell -enc {}\n",
+            esc("\\u005f"),
+            later,
+            esc("\\x5f"),
+            esc("%5f"),
+            b64(&ps, false)
+        );
+        let m = scan_all_ways(&s, data.as_bytes());
+        let tt = t.as_str();
+        assert_eq!(
+            placed(&m),
+            vec![
+                (1, 8, Some("json-escape"), tt),
+                (2, 11, Some("percent"), tt),
+                (3, 6, Some("hex-escape"), tt),
+                (4, 6, Some("percent"), tt),
+                // 32 characters of UTF-16 before it: 64 bytes, 85 base64
+                // characters after "powershell -enc ".
+                (5, 102, Some("base64>utf-16le"), tt),
+            ]
+        );
+        // Off: none of them.
+        let off = Scanner::new(RuleSet::builtin()).decode_depth(0);
+        assert!(scan_all_ways(&off, data.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn decoding_respects_the_depth() {
+        let t = mint("cfk");
+        let mut enc = t.clone();
+        for _ in 0..3 {
+            enc = b64(enc.as_bytes(), false);
+        }
+        let at = |depth| {
+            let s = Scanner::new(RuleSet::builtin()).decode_depth(depth);
+            scan_all_ways(&s, enc.as_bytes()).len()
+        };
+        assert_eq!((at(2), at(3)), (0, 1));
+    }
+
+    #[test]
+    fn scanner_is_send_sync_and_clone() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Scanner>();
+    }
+}
