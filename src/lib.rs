@@ -44,8 +44,8 @@
 //! assert!(token.starts_with("acme_") && acme.check(&token).is_ok());
 //! ```
 
-// The layers, lowest first (tests/architecture.rs holds them to the order
-// and to what each may import).
+// The layers: tests/architecture.rs lists them lowest first, with the job
+// of each and what each may import, and fails on any other import.
 #[cfg(feature = "scan")]
 #[doc(hidden)]
 pub mod engine;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::ReportFormat;
+use crate::rules::Confidence;
 
 /// Exit statuses, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,8 +170,8 @@ pub(crate) struct ScanArgs {
     /// Report only findings at least this sure: `high` drops the
     /// keyword-anchored ones (pre-2026 Cloudflare keys), `medium` (the
     /// default) reports them.
-    #[arg(long, value_name = "LEVEL", value_parser = ["low", "medium", "high"])]
-    pub min_confidence: Option<String>,
+    #[arg(long, value_name = "LEVEL", value_parser = confidence(&["low", "medium", "high"]))]
+    pub min_confidence: Option<Confidence>,
     /// Also scan files that .gitignore/.ignore exclude (never .git).
     #[arg(long)]
     pub no_ignore: bool,
@@ -336,8 +337,8 @@ pub(crate) struct RedactArgs {
     pub fail_on_findings: bool,
     /// `high` leaves keyword-anchored secrets (pre-2026 Cloudflare keys)
     /// alone; `medium` (the default) masks them.
-    #[arg(long, value_name = "LEVEL", value_parser = ["medium", "high"])]
-    pub min_confidence: Option<String>,
+    #[arg(long, value_name = "LEVEL", value_parser = confidence(&["medium", "high"]))]
+    pub min_confidence: Option<Confidence>,
     /// Add the rules in this TOML file (repeatable).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
@@ -518,6 +519,15 @@ pub(crate) enum RulesCmd {
         #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
     },
+}
+
+/// A `--min-confidence` among `levels`, as the rules' [`Confidence`].
+fn confidence(
+    levels: &'static [&'static str],
+) -> impl clap::builder::TypedValueParser<Value = Confidence> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(levels)
+        .map(|s| s.parse::<Confidence>().expect("a level the parser allowed"))
 }
 
 /// `--format`'s values: the library's report formats, listed in `--help`.

@@ -27,10 +27,7 @@ use super::args::{Exit, RedactArgs};
 const READ: usize = 64 * 1024;
 
 pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
-    let min: Confidence = match a.min_confidence.as_deref() {
-        Some(level) => level.parse().map_err(anyhow::Error::msg)?,
-        None => Confidence::Medium,
-    };
+    let min = a.min_confidence.unwrap_or(Confidence::Medium);
     let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
     let depth = if a.no_decode { 0 } else { a.max_decode_depth };
     let scanner = Scanner::new(rules)

@@ -32,8 +32,8 @@ use super::output::{Output, Stream, Writer};
 use super::revoke_cmd;
 
 pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
-    let min: Confidence = match a.min_confidence.as_deref() {
-        Some(level) => level.parse().map_err(anyhow::Error::msg)?,
+    let min = match a.min_confidence {
+        Some(level) => level,
         None if a.report_invalid => Confidence::Low,
         None => Confidence::Medium,
     };

@@ -4,11 +4,13 @@
 //!
 //! The prefilter is aho-corasick's packed (Teddy, SIMD) searcher over the
 //! distinct three-byte heads of the rule prefixes, where the CPU has it, and
-//! a plain Aho-Corasick automaton elsewhere. On source text in cache, one
-//! core here, Teddy over the nine full built-in prefixes ran ~8.6 GB/s, over
-//! their three-byte heads ~12 GB/s (4 candidates per MB), over two-byte
-//! heads ~10 GB/s (1,200 candidates per MB, mostly `cfg`). See
-//! `benches/engine.rs`. The engine is stateless and `Send + Sync`.
+//! a plain Aho-Corasick automaton elsewhere. When the first nine built-in
+//! prefixes were measured (source text in cache, one core), Teddy over the
+//! full prefixes ran ~8.6 GB/s, over their three-byte heads ~12 GB/s (4
+//! candidates per MB), over two-byte heads ~10 GB/s (1,200 candidates per
+//! MB, mostly `cfg`); the README's Performance table has today's numbers
+//! for all of them. See `benches/engine.rs`. The engine is stateless and
+//! `Send + Sync`.
 
 pub(crate) mod decode;
 pub(crate) mod keyword;
@@ -390,11 +392,6 @@ impl Engine {
     /// for the benchmark that compares orders.
     pub fn needles(&self) -> Vec<&[u8]> {
         self.needles.iter().map(|(n, _)| n.as_slice()).collect()
-    }
-
-    /// Whether the packed SIMD prefilter is in use.
-    pub fn is_packed(&self) -> bool {
-        matches!(self.prefilter, Prefilter::Packed(_))
     }
 
     #[inline]

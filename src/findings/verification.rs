@@ -1,6 +1,6 @@
 //! What a provider said of a found token (`burnkey scan --verify`): the
 //! data a finding carries into every report. The requests themselves are
-//! the command line's (`cli::live`); this is only what they concluded.
+//! `live` module's; this is only what they concluded.
 
 use serde::{Deserialize, Serialize};
 
