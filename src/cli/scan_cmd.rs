@@ -32,46 +32,15 @@ use super::output::{Output, Stream, Writer};
 use super::revoke_cmd;
 
 pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
-    let min = match a.min_confidence {
-        Some(level) => level,
-        None if a.report_invalid => Confidence::Low,
-        None => Confidence::Medium,
-    };
-    if a.report_invalid && min > Confidence::Low {
-        anyhow::bail!(
-            "--report-invalid reports low-confidence findings (a wrong checksum); it cannot be combined with --min-confidence {}",
-            min.as_str()
-        );
-    }
-    // Rules below the bar are not even compiled: `--min-confidence high`
-    // costs nothing for keyword rules.
-    let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
-    let depth = if a.no_decode { 0 } else { a.max_decode_depth };
-    let scanner = Scanner::new(rules)
-        .report_invalid(a.report_invalid)
-        .decode_depth(depth);
+    let scanner = build_scanner(&a)?;
+    let config = scan_config(&a);
     let roots = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         a.paths.clone()
     };
-    // Every source reads its settings from this one value.
-    let config = ScanConfig {
-        no_ignore: a.no_ignore,
-        threads: a.threads,
-        max_filesize: a.max_filesize,
-        archives: !a.no_archives,
-        limits: crate::scan::config::Limits {
-            max_decompressed: a.max_decompressed,
-            max_ratio: a.max_compression_ratio,
-            max_members: a.max_archive_members,
-        },
-        ..ScanConfig::default()
-    };
     let started = Instant::now();
     let source = git_source(&a);
-    // Read the revocation config before scanning, so a broken one is named
-    // early; the scan still runs and reports.
     // The repository a git source reads, found once: the control files,
     // the blobs and pairing all read it.
     let repo = match &source {
@@ -79,36 +48,15 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         None => None,
     };
     let controls = Controls::of(&a, source.as_ref(), repo.as_ref());
+    // Read the revocation config before scanning, so a broken one is named
+    // early; the scan still runs and reports.
     let revoke_cfg =
         (a.revoke || a.revoke_dry_run).then(|| controls.revoke_config(a.config.as_deref()));
     // --verify's settings (base URLs, pairing) are checked before the scan.
-    let verify = match a.verify {
-        true => Some(crate::live::Settings::new(
-            a.verify_rps,
-            a.verify_timeout,
-            a.cloudflare_account.clone(),
-            a.cloudflare_email.clone(),
-        )?),
-        false => None,
-    };
+    let verify = verify_settings(&a)?;
     let opts = report_options(&a);
-    // Open the report first: a destination that cannot be written is named
-    // before any work is done.
-    let writer: Writer = match &a.output {
-        // Reports hold token hashes (and with --show-secret, tokens): 0600.
-        Some(p) => Box::new(BufWriter::new(
-            create_output(p, false)
-                .with_context(|| format!("cannot write the report to {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout())),
-    };
-    let stream = match a.format {
-        _ if a.print_fingerprints => Some(Stream::Fingerprints),
-        ReportFormat::Text => Some(Stream::Text),
-        ReportFormat::Jsonl => Some(Stream::Jsonl),
-        ReportFormat::Github => Some(Stream::Github),
-        ReportFormat::Json | ReportFormat::Sarif => None,
-    };
+    let writer = open_report(&a)?;
+    let stream = stream_kind(&a);
     // Verified findings are written once their answers are in.
     let streamed = stream.filter(|_| verify.is_none());
     let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
@@ -125,44 +73,12 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     // Someone is watching a stream: each finding shows as it is found.
     let watched = source.is_none() && roots.iter().any(|r| r.as_os_str() == "-");
     let output = Output::new(writer, streamed, opts, keep, watched);
-    let filter = baseline
-        .as_ref()
-        .map(|b| crate::findings::baseline::Filter::new(&output, b));
-    let filtered: &dyn Sink = match &filter {
-        Some(f) => f,
-        None => &output,
+    let sources = Sources {
+        roots: &roots,
+        git: source.as_ref().zip(repo.as_ref()),
+        controls: &controls,
     };
-    let tagged = a.repository.as_deref().map(|name| Tagged {
-        inner: filtered,
-        name: name.into(),
-    });
-    let sink: &dyn Sink = match &tagged {
-        Some(t) => t,
-        None => filtered,
-    };
-    let mut stats = match &source {
-        Some(src) => {
-            let repo = repo.as_ref().expect("found for a git source");
-            scan_git(&a, &scanner, src, repo, &config, &controls, sink)?
-        }
-        None => {
-            let progress = Arc::new(Progress::default());
-            let show_progress = !a.quiet && io::stderr().is_terminal();
-            let ticker = show_progress.then(|| spawn_ticker(progress.clone()));
-            let result = walk::scan_paths(&scanner, &roots, &config, Some(&progress), sink);
-            if let Some((stop, handle)) = ticker {
-                stop.store(true, Ordering::Relaxed);
-                let _ = handle.join();
-            }
-            result?
-        }
-    };
-    if let Some(f) = &filter {
-        stats.suppress_n(
-            crate::findings::stats::SuppressReason::Baseline,
-            f.dropped(),
-        );
-    }
+    let stats = scan_into(&a, &scanner, &config, &sources, baseline.as_ref(), &output)?;
     let mut found = output.count();
     let (mut writer, kept, mut write_error) = output.finish();
     let mut outcome = Outcome {
@@ -172,24 +88,15 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     outcome.sort();
     let mut verified = None;
     if let Some(settings) = &verify {
-        let (kept, summary) = crate::live::verify_all(
-            std::mem::take(&mut outcome.findings),
+        let live = Verified {
             settings,
-            &|f| pairing_text(f, repo.as_ref()),
-            a.only_active,
-        );
-        outcome.findings = kept;
+            repo: repo.as_ref(),
+            stream,
+            opts,
+        };
+        let summary;
+        (summary, writer, write_error) = live.run(&a, &mut outcome, writer, write_error);
         found = outcome.findings.len() as u64;
-        if let (Some(kind), None) = (stream, &write_error) {
-            let out = Output::new(writer, Some(kind), opts, false, false);
-            for f in &outcome.findings {
-                out.finding(f.clone());
-            }
-            (writer, _, write_error) = out.finish();
-        }
-        if !a.quiet {
-            eprintln!("{}", summary.line());
-        }
         verified = Some(summary);
     }
     outcome.stats.findings = found;
@@ -205,47 +112,9 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             pairing_text(f, repo.as_ref())
         })
     });
-    let (mut extra, delivered) = match &step {
-        Some(s) => (
-            s.report
-                .clone()
-                .map(|r| ("revocations", r))
-                .into_iter()
-                .collect(),
-            s.delivered,
-        ),
-        None => (Vec::new(), 0),
-    };
-    if let Some(v) = &verified {
-        extra.push(("verification", v.json()));
-    }
-    // A clean repository is named too: `report merge` gives it a SARIF run
-    // of its own, which tells code scanning it was scanned.
-    if let Some(name) = &a.repository {
-        extra.push(("repository", serde_json::Value::from(name.as_str())));
-    }
+    let extra = extra_members(&a, step.as_ref(), verified.as_ref());
     if write_error.is_none() && stream.is_none() {
-        let res = (|| {
-            let rules = scanner.rules();
-            if a.format == ReportFormat::Sarif {
-                sarif_omitted(report::sarif::write(
-                    &mut writer,
-                    &outcome.findings,
-                    rules,
-                    opts,
-                )?);
-            } else {
-                report::json::write_document(
-                    &mut writer,
-                    &outcome.findings,
-                    &outcome.stats,
-                    opts,
-                    &extra,
-                )?;
-            }
-            writer.flush()
-        })();
-        write_error = res.err();
+        write_error = write_document(&a, &scanner, &outcome, opts, &extra, &mut writer).err();
     }
     drop(writer);
     // A reader that went away (`burnkey scan | head -1`) does not make the
@@ -255,33 +124,34 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         Some(e) => return Err(anyhow::Error::new(e).context("cannot write the report")),
         None => {}
     }
+    let staged = guided.then_some(source == Some(GitSource::Staged));
+    after_report(&a, &scanner, &outcome, step.as_ref(), staged)
+}
+
+/// What follows the report: the summary line, the side outputs, the
+/// baseline, what revocation did, the guidance of a blocked commit or
+/// push (`staged`: `Some` when guided, and whether from the index); the
+/// exit status.
+fn after_report(
+    a: &ScanArgs,
+    scanner: &Scanner,
+    outcome: &Outcome,
+    step: Option<&revoke_cmd::AfterScan>,
+    staged: Option<bool>,
+) -> anyhow::Result<Exit> {
     if !a.quiet && (a.format == ReportFormat::Text || a.output.is_some()) {
         eprintln!("{}", report::summary_line(&outcome.stats));
     }
-    side_outputs(&a, &scanner, &outcome, delivered)?;
+    side_outputs(a, scanner, outcome, step.map_or(0, |s| s.delivered))?;
     if let Some(p) = &a.write_baseline {
-        let mut text = Vec::new();
-        crate::findings::baseline::write(&mut text, &outcome.findings)?;
-        // Hashes of secrets: 0600, and replaced whole or not at all.
-        crate::fsutil::write_output_atomic(p, &text, Some(0o600))
-            .with_context(|| format!("cannot write the baseline {}", p.display()))?;
-        if !a.quiet {
-            eprintln!(
-                "burnkey: wrote a baseline of {} finding{} to {}",
-                outcome.findings.len(),
-                if outcome.findings.len() == 1 { "" } else { "s" },
-                escape_control(&p.display().to_string())
-            );
-        }
+        write_baseline(a, p, outcome)?;
     }
-    if let Some(s) = &step {
+    if let Some(s) = step {
         eprint!("{}", s.summary);
     }
-    if guided && found > 0 {
-        eprint!(
-            "{}",
-            guidance(&outcome, &scanner, source == Some(GitSource::Staged))
-        );
+    let found = outcome.stats.findings;
+    if let (Some(staged), true) = (staged, found > 0) {
+        eprint!("{}", guidance(outcome, scanner, staged));
     }
     Ok(if step.is_some_and(|s| s.failed) {
         Exit::Error
@@ -290,6 +160,235 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// `--verify` after the scan: the findings verified (and with
+/// `--only-active`, filtered), then streamed if their format streams.
+struct Verified<'v> {
+    settings: &'v crate::live::Settings,
+    repo: Option<&'v Repo>,
+    stream: Option<Stream>,
+    opts: crate::report::ReportOptions,
+}
+
+impl Verified<'_> {
+    fn run(
+        &self,
+        a: &ScanArgs,
+        outcome: &mut Outcome,
+        writer: Writer,
+        write_error: Option<io::Error>,
+    ) -> (crate::live::Summary, Writer, Option<io::Error>) {
+        let (kept, summary) = crate::live::verify_all(
+            std::mem::take(&mut outcome.findings),
+            self.settings,
+            &|f| pairing_text(f, self.repo),
+            a.only_active,
+        );
+        outcome.findings = kept;
+        let (mut writer, mut write_error) = (writer, write_error);
+        if let (Some(kind), None) = (self.stream, &write_error) {
+            let out = Output::new(writer, Some(kind), self.opts, false, false);
+            for f in &outcome.findings {
+                out.finding(f.clone());
+            }
+            (writer, _, write_error) = out.finish();
+        }
+        if !a.quiet {
+            eprintln!("{}", summary.line());
+        }
+        (summary, writer, write_error)
+    }
+}
+
+/// `--verify`'s settings, checked before the scan; `None` without it.
+fn verify_settings(a: &ScanArgs) -> anyhow::Result<Option<crate::live::Settings>> {
+    if !a.verify {
+        return Ok(None);
+    }
+    Ok(Some(crate::live::Settings::new(
+        a.verify_rps,
+        a.verify_timeout,
+        a.cloudflare_account.clone(),
+        a.cloudflare_email.clone(),
+    )?))
+}
+
+/// The JSON report's members beside `findings` and `stats`.
+fn extra_members(
+    a: &ScanArgs,
+    step: Option<&revoke_cmd::AfterScan>,
+    verified: Option<&crate::live::Summary>,
+) -> Vec<(&'static str, serde_json::Value)> {
+    let mut extra = Vec::new();
+    if let Some(r) = step.and_then(|s| s.report.clone()) {
+        extra.push(("revocations", r));
+    }
+    if let Some(v) = verified {
+        extra.push(("verification", v.json()));
+    }
+    // A clean repository is named too: `report merge` gives it a SARIF run
+    // of its own, which tells code scanning it was scanned.
+    if let Some(name) = &a.repository {
+        extra.push(("repository", serde_json::Value::from(name.as_str())));
+    }
+    extra
+}
+
+/// The scanner the flags ask for. Rules below the confidence bar are not
+/// even compiled: `--min-confidence high` costs nothing for keyword rules.
+fn build_scanner(a: &ScanArgs) -> anyhow::Result<Scanner> {
+    let min = match a.min_confidence {
+        Some(level) => level,
+        None if a.report_invalid => Confidence::Low,
+        None => Confidence::Medium,
+    };
+    if a.report_invalid && min > Confidence::Low {
+        anyhow::bail!(
+            "--report-invalid reports low-confidence findings (a wrong checksum); it cannot be combined with --min-confidence {}",
+            min.as_str()
+        );
+    }
+    let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
+    let depth = if a.no_decode { 0 } else { a.max_decode_depth };
+    Ok(Scanner::new(rules)
+        .report_invalid(a.report_invalid)
+        .decode_depth(depth))
+}
+
+/// The one value every source reads its settings from.
+fn scan_config(a: &ScanArgs) -> ScanConfig {
+    ScanConfig {
+        no_ignore: a.no_ignore,
+        threads: a.threads,
+        max_filesize: a.max_filesize,
+        archives: !a.no_archives,
+        limits: crate::scan::config::Limits {
+            max_decompressed: a.max_decompressed,
+            max_ratio: a.max_compression_ratio,
+            max_members: a.max_archive_members,
+        },
+        ..ScanConfig::default()
+    }
+}
+
+/// The report's destination, opened before any work is done, so that one
+/// that cannot be written is named at once. Reports hold token hashes (and
+/// with `--show-secret`, tokens): 0600.
+fn open_report(a: &ScanArgs) -> anyhow::Result<Writer> {
+    Ok(match &a.output {
+        Some(p) => Box::new(BufWriter::new(
+            create_output(p, false)
+                .with_context(|| format!("cannot write the report to {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout())),
+    })
+}
+
+/// How findings are written as they are made; `None` for the formats
+/// written whole at the end (JSON, SARIF).
+fn stream_kind(a: &ScanArgs) -> Option<Stream> {
+    match a.format {
+        _ if a.print_fingerprints => Some(Stream::Fingerprints),
+        ReportFormat::Text => Some(Stream::Text),
+        ReportFormat::Jsonl => Some(Stream::Jsonl),
+        ReportFormat::Github => Some(Stream::Github),
+        ReportFormat::Json | ReportFormat::Sarif => None,
+    }
+}
+
+/// What a scan reads: the roots, or a git source in its repository.
+struct Sources<'s, 'r> {
+    roots: &'s [PathBuf],
+    git: Option<(&'s GitSource, &'s Repo)>,
+    controls: &'s Controls<'r>,
+}
+
+/// Runs the source into `output`, through the baseline (when given) and
+/// the `--repository` tag; the stats, baseline drops counted.
+fn scan_into(
+    a: &ScanArgs,
+    scanner: &Scanner,
+    config: &ScanConfig,
+    sources: &Sources<'_, '_>,
+    baseline: Option<&crate::findings::baseline::Baseline>,
+    output: &Output,
+) -> anyhow::Result<crate::Stats> {
+    let filter = baseline.map(|b| crate::findings::baseline::Filter::new(output, b));
+    let filtered: &dyn Sink = match &filter {
+        Some(f) => f,
+        None => output,
+    };
+    let tagged = a.repository.as_deref().map(|name| Tagged {
+        inner: filtered,
+        name: name.into(),
+    });
+    let sink: &dyn Sink = match &tagged {
+        Some(t) => t,
+        None => filtered,
+    };
+    let mut stats = match sources.git {
+        Some((src, repo)) => scan_git(a, scanner, src, repo, config, sources.controls, sink)?,
+        None => {
+            let progress = Arc::new(Progress::default());
+            let show_progress = !a.quiet && io::stderr().is_terminal();
+            let ticker = show_progress.then(|| spawn_ticker(progress.clone()));
+            let result = walk::scan_paths(scanner, sources.roots, config, Some(&progress), sink);
+            if let Some((stop, handle)) = ticker {
+                stop.store(true, Ordering::Relaxed);
+                let _ = handle.join();
+            }
+            result?
+        }
+    };
+    if let Some(f) = &filter {
+        stats.suppress_n(
+            crate::findings::stats::SuppressReason::Baseline,
+            f.dropped(),
+        );
+    }
+    Ok(stats)
+}
+
+/// The whole-document formats (JSON with `extra` members, SARIF), written
+/// once the scan is over.
+fn write_document(
+    a: &ScanArgs,
+    scanner: &Scanner,
+    outcome: &Outcome,
+    opts: crate::report::ReportOptions,
+    extra: &[(&str, serde_json::Value)],
+    writer: &mut Writer,
+) -> io::Result<()> {
+    let rules = scanner.rules();
+    if a.format == ReportFormat::Sarif {
+        sarif_omitted(report::sarif::write(
+            writer,
+            &outcome.findings,
+            rules,
+            opts,
+        )?);
+    } else {
+        report::json::write_document(writer, &outcome.findings, &outcome.stats, opts, extra)?;
+    }
+    writer.flush()
+}
+
+/// `--write-baseline`: hashes of secrets, 0600, replaced whole or not at all.
+fn write_baseline(a: &ScanArgs, p: &std::path::Path, outcome: &Outcome) -> anyhow::Result<()> {
+    let mut text = Vec::new();
+    crate::findings::baseline::write(&mut text, &outcome.findings)?;
+    crate::fsutil::write_output_atomic(p, &text, Some(0o600))
+        .with_context(|| format!("cannot write the baseline {}", p.display()))?;
+    if !a.quiet {
+        eprintln!(
+            "burnkey: wrote a baseline of {} finding{} to {}",
+            outcome.findings.len(),
+            if outcome.findings.len() == 1 { "" } else { "s" },
+            escape_control(&p.display().to_string())
+        );
+    }
+    Ok(())
 }
 
 /// The content `f` was found in, for pairing a token with an account id or
