@@ -548,7 +548,6 @@ const LONG_FUNCTIONS: &[(&str, usize)] = &[
     ("revoke::run", 109),
     ("revoke::config::parse", 107),
     ("scan::stream", 126),
-    ("token::layout::new", 166),
 ];
 
 #[test]

@@ -303,151 +303,15 @@ impl Layout {
                 _ => None,
             })
             .collect();
-        let find = |name: &str| -> Result<usize, String> {
-            let hits: Vec<usize> = (0..names.len())
-                .filter(|&i| names[i].as_deref() == Some(name))
-                .collect();
-            match hits.as_slice() {
-                [i] => Ok(*i),
-                [] => Err(format!("no random segment is named {name:?}")),
-                _ => Err(format!(
-                    "{} random segments are named {name:?}: name them apart",
-                    hits.len()
-                )),
-            }
-        };
         let mut segments = Vec::with_capacity(specs.len());
         let mut checksum = None;
         for (i, s) in specs.into_iter().enumerate() {
-            segments.push(match s {
-                SegmentSpec::Literal(l) => {
-                    if l.is_empty() || !l.bytes().all(|c| c.is_ascii_graphic()) {
-                        return Err(format!(
-                            "literal {l:?} must be printable ASCII without spaces"
-                        ));
-                    }
-                    Segment::Literal(l)
-                }
-                SegmentSpec::Random { alphabet, len, .. } => {
-                    let alphabet = Alphabet::parse(&alphabet)?;
-                    if len.min() == 0 || len.min() > len.max() || len.max() > MAX_LEN {
-                        return Err(format!(
-                            "random segment {:?}: length must be 1 to {MAX_LEN}, min not above max",
-                            names[i].as_deref().unwrap_or("")
-                        ));
-                    }
-                    Segment::Random {
-                        name: names[i].clone().expect("random segments are named"),
-                        alphabet,
-                        len,
-                    }
-                }
-                SegmentSpec::Length {
-                    of,
-                    encoding,
-                    width,
-                } => {
-                    let base = match encoding.as_str() {
-                        "base10" => 10,
-                        "base16" => 16,
-                        "base36" => 36,
-                        _ => {
-                            return Err(format!(
-                                "length encoding {encoding:?} must be base10, base16 or base36"
-                            ))
-                        }
-                    };
-                    Segment::Length {
-                        of: find(&of)?,
-                        base,
-                        width,
-                    }
-                }
-                SegmentSpec::Checksum { spec, over } => {
-                    spec.validate()?;
-                    if checksum.replace(i).is_some() {
-                        return Err("a layout may have one checksum".into());
-                    }
-                    let mut parts = Vec::new();
-                    for name in over.split('+').map(str::trim) {
-                        parts.push(match name {
-                            "prefix" => Part::Prefix,
-                            "before" => Part::Before,
-                            _ => {
-                                let j = find(name)?;
-                                if j > i {
-                                    return Err(format!(
-                                        "the checksum covers {name:?}, which comes after it"
-                                    ));
-                                }
-                                Part::Segment(j)
-                            }
-                        });
-                    }
-                    Segment::Checksum { spec, over: parts }
-                }
-            });
-        }
-        // Checks that need every segment.
-        let mut random = 0;
-        for (i, s) in segments.iter().enumerate() {
-            match s {
-                Segment::Random {
-                    name,
-                    alphabet,
-                    len,
-                } => {
-                    random += len.min();
-                    if let Len::Range(..) = len {
-                        match segments.get(i + 1) {
-                            None => {}
-                            Some(Segment::Literal(l)) if !alphabet.contains(l.as_bytes()[0]) => {}
-                            _ => {
-                                return Err(format!(
-                                    "random segment {name:?} has a length range: it must end the token or stand before a literal that its alphabet does not contain"
-                                ))
-                            }
-                        }
-                    }
-                }
-                Segment::Length { of, base, width } => {
-                    let Segment::Random { len, name, .. } = &segments[*of] else {
-                        unreachable!("find() returns random segments");
-                    };
-                    let cap = (*base as u128)
-                        .checked_pow(*width as u32)
-                        .unwrap_or(u128::MAX);
-                    if *width == 0 || (len.max() as u128) >= cap {
-                        return Err(format!(
-                            "a length field of {width} base-{base} digits cannot hold the length of {name:?}"
-                        ));
-                    }
-                }
-                _ => {}
+            if matches!(s, SegmentSpec::Checksum { .. }) && checksum.replace(i).is_some() {
+                return Err("a layout may have one checksum".into());
             }
+            segments.push(segment(i, s, &names)?);
         }
-        if random < MIN_RANDOM {
-            return Err(format!(
-                "a token needs at least {MIN_RANDOM} random characters, this layout has {random}"
-            ));
-        }
-        let widths = |f: fn(Len) -> usize| -> usize {
-            segments
-                .iter()
-                .map(|s| match s {
-                    Segment::Literal(l) => l.len(),
-                    Segment::Random { len, .. } => f(*len),
-                    Segment::Length { width, .. } => *width,
-                    Segment::Checksum { spec, .. } => spec.width,
-                })
-                .sum()
-        };
-        let (min_len, max_len) = (widths(Len::min), widths(Len::max));
-        if max_len > MAX_LEN {
-            return Err(format!(
-                "a token may be at most {MAX_LEN} bytes after its prefix, this layout allows {max_len}"
-            ));
-        }
+        let (min_len, max_len) = check_whole(&segments)?;
         Ok(Layout {
             segments,
             min_len,
@@ -734,6 +598,156 @@ impl Layout {
         }
         Ok(token)
     }
+}
+
+/// The random segment named `name` among `names` (by index).
+fn named(names: &[Option<String>], name: &str) -> Result<usize, String> {
+    let hits: Vec<usize> = (0..names.len())
+        .filter(|&i| names[i].as_deref() == Some(name))
+        .collect();
+    match hits.as_slice() {
+        [i] => Ok(*i),
+        [] => Err(format!("no random segment is named {name:?}")),
+        _ => Err(format!(
+            "{} random segments are named {name:?}: name them apart",
+            hits.len()
+        )),
+    }
+}
+
+/// Segment `i` from its spec, checked on its own (`names`: every random
+/// segment's name, by index).
+fn segment(i: usize, spec: SegmentSpec, names: &[Option<String>]) -> Result<Segment, String> {
+    Ok(match spec {
+        SegmentSpec::Literal(l) => {
+            if l.is_empty() || !l.bytes().all(|c| c.is_ascii_graphic()) {
+                return Err(format!(
+                    "literal {l:?} must be printable ASCII without spaces"
+                ));
+            }
+            Segment::Literal(l)
+        }
+        SegmentSpec::Random { alphabet, len, .. } => {
+            let alphabet = Alphabet::parse(&alphabet)?;
+            if len.min() == 0 || len.min() > len.max() || len.max() > MAX_LEN {
+                return Err(format!(
+                    "random segment {:?}: length must be 1 to {MAX_LEN}, min not above max",
+                    names[i].as_deref().unwrap_or("")
+                ));
+            }
+            Segment::Random {
+                name: names[i].clone().expect("random segments are named"),
+                alphabet,
+                len,
+            }
+        }
+        SegmentSpec::Length {
+            of,
+            encoding,
+            width,
+        } => {
+            let base = match encoding.as_str() {
+                "base10" => 10,
+                "base16" => 16,
+                "base36" => 36,
+                _ => {
+                    return Err(format!(
+                        "length encoding {encoding:?} must be base10, base16 or base36"
+                    ))
+                }
+            };
+            Segment::Length {
+                of: named(names, &of)?,
+                base,
+                width,
+            }
+        }
+        SegmentSpec::Checksum { spec, over } => {
+            spec.validate()?;
+            let mut parts = Vec::new();
+            for name in over.split('+').map(str::trim) {
+                parts.push(match name {
+                    "prefix" => Part::Prefix,
+                    "before" => Part::Before,
+                    _ => {
+                        let j = named(names, name)?;
+                        if j > i {
+                            return Err(format!(
+                                "the checksum covers {name:?}, which comes after it"
+                            ));
+                        }
+                        Part::Segment(j)
+                    }
+                });
+            }
+            Segment::Checksum { spec, over: parts }
+        }
+    })
+}
+
+/// The checks that need every segment; the token's shortest and longest
+/// length after its prefix.
+fn check_whole(segments: &[Segment]) -> Result<(usize, usize), String> {
+    let mut random = 0;
+    for (i, s) in segments.iter().enumerate() {
+        match s {
+            Segment::Random {
+                name,
+                alphabet,
+                len,
+            } => {
+                random += len.min();
+                if let Len::Range(..) = len {
+                    match segments.get(i + 1) {
+                        None => {}
+                        Some(Segment::Literal(l)) if !alphabet.contains(l.as_bytes()[0]) => {}
+                        _ => {
+                            return Err(format!(
+                                "random segment {name:?} has a length range: it must end the token or stand before a literal that its alphabet does not contain"
+                            ))
+                        }
+                    }
+                }
+            }
+            Segment::Length { of, base, width } => {
+                let Segment::Random { len, name, .. } = &segments[*of] else {
+                    unreachable!("named() returns random segments");
+                };
+                let cap = (*base as u128)
+                    .checked_pow(*width as u32)
+                    .unwrap_or(u128::MAX);
+                if *width == 0 || (len.max() as u128) >= cap {
+                    return Err(format!(
+                        "a length field of {width} base-{base} digits cannot hold the length of {name:?}"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if random < MIN_RANDOM {
+        return Err(format!(
+            "a token needs at least {MIN_RANDOM} random characters, this layout has {random}"
+        ));
+    }
+    let widths = |f: fn(Len) -> usize| -> usize {
+        segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(l) => l.len(),
+                Segment::Random { len, .. } => f(*len),
+                Segment::Length { width, .. } => *width,
+                Segment::Checksum { spec, .. } => spec.width,
+            })
+            .sum()
+    };
+    let (min_len, max_len) = (widths(Len::min), widths(Len::max));
+    if max_len > MAX_LEN {
+        return Err(format!(
+            "a token may be at most {MAX_LEN} bytes after its prefix, this layout allows {max_len}"
+        ));
+    }
+    Ok((min_len, max_len))
 }
 
 #[cfg(test)]
