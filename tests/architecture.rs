@@ -543,7 +543,6 @@ const LONG_FUNCTIONS: &[(&str, usize)] = &[
     ("cli::revoke_cmd::run", 120),
     ("engine::with_prefilter", 103),
     ("engine::find", 122),
-    ("live::verify_all", 124),
     ("redact::blocks", 104),
     ("revoke::run", 109),
     ("revoke::config::parse", 107),

@@ -242,77 +242,7 @@ pub fn verify_all(
     text: &(dyn Fn(&Finding) -> Option<Vec<u8>> + Sync),
     only_active: bool,
 ) -> (Vec<Finding>, Summary) {
-    // Each finding's job, by (token hash, paired value): findings of one
-    // token share one request.
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
-    let mut texts: HashMap<String, Option<Vec<u8>>> = HashMap::new();
-    let mut of: Vec<usize> = Vec::with_capacity(findings.len());
-    for f in &findings {
-        let check = check_for(f);
-        let want = match check {
-            Check::CloudflareAccount | Check::CloudflareLegacy => {
-                Some((Want::AccountId, &s.account))
-            }
-            Check::CloudflareKey => Some((Want::Email, &s.email)),
-            _ => None,
-        };
-        let (check, paired) = match want {
-            None => (check, None),
-            Some((want, given)) => {
-                let t = match given {
-                    Some(_) => None,
-                    None => {
-                        let key = format!("{}\0{}", f.path(), f.blob().unwrap_or(""));
-                        texts.entry(key).or_insert_with(|| text(f)).as_deref()
-                    }
-                };
-                match paired(f, want, given.as_ref(), t) {
-                    Ok(p) => (check, Some(p)),
-                    // An old token needs no account id; a new one does.
-                    _ if check == Check::CloudflareLegacy => (check, None),
-                    Err(NotPaired::Ambiguous(lines)) => (
-                        Check::Not(
-                            "cloudflare",
-                            format!(
-                                "ambiguous: several {} values nearest the token (lines {}); pass {}",
-                                if want == Want::Email { "email" } else { "account id" },
-                                lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
-                                flag(want)
-                            ),
-                        ),
-                        None,
-                    ),
-                    Err(NotPaired::Missing) => (
-                        Check::Not(
-                            "cloudflare",
-                            format!(
-                                "no {} found within {} lines of the token; pass {}",
-                                if want == Want::Email { "email (X-Auth-Email, *_EMAIL, email:)" } else { "account id (account_id, /accounts/<id>/)" },
-                                pair::WINDOW,
-                                flag(want)
-                            ),
-                        ),
-                        None,
-                    ),
-                }
-            }
-        };
-        let key = (
-            f.secret_sha256().to_string(),
-            paired.as_ref().map_or(String::new(), |p| p.value.clone()),
-        );
-        let i = *index.entry(key).or_insert_with(|| {
-            jobs.push(Job {
-                token: f.secret().to_string(),
-                check,
-                paired,
-            });
-            jobs.len() - 1
-        });
-        of.push(i);
-    }
-
+    let (jobs, of) = plan(&findings, s, text);
     // The requests, on `concurrency` threads under one rate limit.
     let client = Client::new(s.rps, s.timeout, s.retries);
     let answers: Vec<Mutex<Option<Arc<Verification>>>> =
@@ -359,6 +289,102 @@ pub fn verify_all(
         kept.push(f.with_verification(v));
     }
     (kept, summary)
+}
+
+/// Each finding's job, by (token hash, paired value): findings of one token
+/// share one request. Returns the jobs, and each finding's job.
+fn plan(
+    findings: &[Finding],
+    s: &Settings,
+    text: &(dyn Fn(&Finding) -> Option<Vec<u8>> + Sync),
+) -> (Vec<Job>, Vec<usize>) {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut texts: HashMap<String, Option<Vec<u8>>> = HashMap::new();
+    let mut of: Vec<usize> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let (check, paired) = pair_check(f, check_for(f), s, &mut texts, text);
+        let key = (
+            f.secret_sha256().to_string(),
+            paired.as_ref().map_or(String::new(), |p| p.value.clone()),
+        );
+        let i = *index.entry(key).or_insert_with(|| {
+            jobs.push(Job {
+                token: f.secret().to_string(),
+                check,
+                paired,
+            });
+            jobs.len() - 1
+        });
+        of.push(i);
+    }
+    (jobs, of)
+}
+
+/// What `check` of `f` is paired with, when it needs a value (a `cfat_`'s
+/// account id, a Global API Key's email): the one given, else the one named
+/// nearest the token in the content `text` reads (once per file or blob,
+/// kept in `texts`). Without it, the check becomes "not asked", saying why.
+fn pair_check(
+    f: &Finding,
+    check: Check,
+    s: &Settings,
+    texts: &mut HashMap<String, Option<Vec<u8>>>,
+    text: &(dyn Fn(&Finding) -> Option<Vec<u8>> + Sync),
+) -> (Check, Option<Paired>) {
+    let (want, given) = match check {
+        Check::CloudflareAccount | Check::CloudflareLegacy => (Want::AccountId, &s.account),
+        Check::CloudflareKey => (Want::Email, &s.email),
+        _ => return (check, None),
+    };
+    let t = match given {
+        Some(_) => None,
+        None => {
+            let key = format!("{}\0{}", f.path(), f.blob().unwrap_or(""));
+            texts.entry(key).or_insert_with(|| text(f)).as_deref()
+        }
+    };
+    match paired(f, want, given.as_ref(), t) {
+        Ok(p) => (check, Some(p)),
+        // An old token needs no account id; a new one does.
+        _ if check == Check::CloudflareLegacy => (check, None),
+        Err(NotPaired::Ambiguous(lines)) => (
+            Check::Not(
+                "cloudflare",
+                format!(
+                    "ambiguous: several {} values nearest the token (lines {}); pass {}",
+                    if want == Want::Email {
+                        "email"
+                    } else {
+                        "account id"
+                    },
+                    lines
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    flag(want)
+                ),
+            ),
+            None,
+        ),
+        Err(NotPaired::Missing) => (
+            Check::Not(
+                "cloudflare",
+                format!(
+                    "no {} found within {} lines of the token; pass {}",
+                    if want == Want::Email {
+                        "email (X-Auth-Email, *_EMAIL, email:)"
+                    } else {
+                        "account id (account_id, /accounts/<id>/)"
+                    },
+                    pair::WINDOW,
+                    flag(want)
+                ),
+            ),
+            None,
+        ),
+    }
 }
 
 fn flag(want: Want) -> &'static str {
