@@ -236,117 +236,124 @@ pub(crate) fn run(c: RevokeCmd) -> anyhow::Result<Exit> {
             outbox,
             config,
             yes,
-        } => {
-            let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
-            // Only endpoints the configuration names receive anything: an
-            // outbox file cannot choose where its request goes.
-            let path = config.unwrap_or_else(|| PathBuf::from("burnkey.toml"));
-            if !path.exists() {
-                bail!(
-                    "revoke flush sends only to endpoints that burnkey.toml configures, and there is none at {}: pass --config FILE",
-                    path.display()
-                );
-            }
-            let cfg = Config::load(&path)?;
-            let t = revoke::triage(&outbox, &cfg).context("cannot read the outbox")?;
-            for (p, why) in &t.quarantined {
-                eprintln!(
-                    "burnkey: warning: quarantined {}, not sent: {why}",
-                    crate::report::text::escape_control(&p.display().to_string())
-                );
-            }
-            for e in &t.errors {
-                eprintln!("burnkey: error: {e}");
-            }
-            for (p, why) in &t.waiting {
-                eprintln!("burnkey: {}: left in the outbox: {why}", p.display());
-            }
-            if t.ready.is_empty() && t.waiting.is_empty() {
-                if t.quarantined.is_empty() && t.errors.is_empty() {
-                    println!("burnkey: the outbox is empty ({})", outbox.dir().display());
-                    return Ok(Exit::Ok);
-                }
-                return Ok(if t.errors.is_empty() {
-                    Exit::Found
-                } else {
-                    Exit::Error
-                });
-            }
-            let endpoint_of = |r: &Request| endpoint_for(&cfg, r);
-            // Without consent, what destroys credentials stays in the outbox.
-            let (ready, held): (Vec<_>, Vec<_>) = t.ready.into_iter().partition(|(r, _)| {
-                cfg.endpoint(&r.endpoint)
-                    .is_none_or(|ep| consented(ep, yes))
-            });
-            for (r, _) in &held {
-                eprintln!(
-                    "burnkey: {} ({}) left in the outbox: {NEEDS_CONSENT}",
-                    r.webhook_id, r.redacted
-                );
-            }
-            let report = revoke::run(ready, &endpoint_of, &outbox, PARALLEL);
-            eprint!("{}", summary(&report));
-            Ok(
-                if !report.errors.is_empty()
-                    || !t.errors.is_empty()
-                    || !t.waiting.is_empty()
-                    || !held.is_empty()
-                {
-                    Exit::Error
-                } else if report.all_delivered() && t.quarantined.is_empty() {
-                    Exit::Ok
-                } else {
-                    Exit::Found
-                },
-            )
+        } => flush(outbox, config, yes),
+        RevokeCmd::Status { outbox, format } => status(outbox, format),
+    }
+}
+
+/// `burnkey revoke flush`: sends what waits in the outbox, to the endpoints
+/// the configuration names.
+fn flush(outbox: Option<PathBuf>, config: Option<PathBuf>, yes: bool) -> anyhow::Result<Exit> {
+    let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
+    // Only endpoints the configuration names receive anything: an
+    // outbox file cannot choose where its request goes.
+    let path = config.unwrap_or_else(|| PathBuf::from("burnkey.toml"));
+    if !path.exists() {
+        bail!(
+            "revoke flush sends only to endpoints that burnkey.toml configures, and there is none at {}: pass --config FILE",
+            path.display()
+        );
+    }
+    let cfg = Config::load(&path)?;
+    let t = revoke::triage(&outbox, &cfg).context("cannot read the outbox")?;
+    for (p, why) in &t.quarantined {
+        eprintln!(
+            "burnkey: warning: quarantined {}, not sent: {why}",
+            crate::report::text::escape_control(&p.display().to_string())
+        );
+    }
+    for e in &t.errors {
+        eprintln!("burnkey: error: {e}");
+    }
+    for (p, why) in &t.waiting {
+        eprintln!("burnkey: {}: left in the outbox: {why}", p.display());
+    }
+    if t.ready.is_empty() && t.waiting.is_empty() {
+        if t.quarantined.is_empty() && t.errors.is_empty() {
+            println!("burnkey: the outbox is empty ({})", outbox.dir().display());
+            return Ok(Exit::Ok);
         }
-        RevokeCmd::Status { outbox, format } => {
-            let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
-            let mut out = std::io::stdout().lock();
-            let mut rows = Vec::new();
-            for (state, list) in [
-                ("pending", outbox.pending()?),
-                ("failed", outbox.failed()?),
-                ("quarantined", outbox.quarantined()?),
-            ] {
-                for (path, r) in list {
-                    rows.push(match r {
-                        Ok(r) => json!({
-                            "state": state, "webhook_id": r.webhook_id, "endpoint": r.endpoint,
-                            "rule_id": r.rule_id, "redacted": r.redacted, "url": r.location,
-                            "attempts": r.attempts, "last_error": r.last_error, "created_at": r.created_at,
-                        }),
-                        Err(e) => json!({"state": "unreadable", "file": path.display().to_string(), "last_error": e}),
-                    });
-                }
-            }
-            match format {
-                OutFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
-                OutFormat::Text => {
-                    for r in &rows {
-                        writeln!(
-                            out,
-                            "{:<8} {} {} {} -> {} (attempts {}, last error: {})",
-                            r["state"].as_str().unwrap_or(""),
-                            r["webhook_id"]
-                                .as_str()
-                                .unwrap_or(r["file"].as_str().unwrap_or("")),
-                            r["rule_id"].as_str().unwrap_or(""),
-                            r["redacted"].as_str().unwrap_or(""),
-                            r["endpoint"].as_str().unwrap_or(""),
-                            r["attempts"],
-                            r["last_error"].as_str().unwrap_or("-"),
-                        )?;
-                    }
-                    writeln!(
-                        out,
-                        "{} request(s) in {}",
-                        rows.len(),
-                        outbox.dir().display()
-                    )?;
-                }
-            }
-            Ok(Exit::Ok)
+        return Ok(if t.errors.is_empty() {
+            Exit::Found
+        } else {
+            Exit::Error
+        });
+    }
+    let endpoint_of = |r: &Request| endpoint_for(&cfg, r);
+    // Without consent, what destroys credentials stays in the outbox.
+    let (ready, held): (Vec<_>, Vec<_>) = t.ready.into_iter().partition(|(r, _)| {
+        cfg.endpoint(&r.endpoint)
+            .is_none_or(|ep| consented(ep, yes))
+    });
+    for (r, _) in &held {
+        eprintln!(
+            "burnkey: {} ({}) left in the outbox: {NEEDS_CONSENT}",
+            r.webhook_id, r.redacted
+        );
+    }
+    let report = revoke::run(ready, &endpoint_of, &outbox, PARALLEL);
+    eprint!("{}", summary(&report));
+    Ok(
+        if !report.errors.is_empty()
+            || !t.errors.is_empty()
+            || !t.waiting.is_empty()
+            || !held.is_empty()
+        {
+            Exit::Error
+        } else if report.all_delivered() && t.quarantined.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Found
+        },
+    )
+}
+
+/// `burnkey revoke status`: what waits, what failed, what was quarantined.
+fn status(outbox: Option<PathBuf>, format: OutFormat) -> anyhow::Result<Exit> {
+    let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
+    let mut out = std::io::stdout().lock();
+    let mut rows = Vec::new();
+    for (state, list) in [
+        ("pending", outbox.pending()?),
+        ("failed", outbox.failed()?),
+        ("quarantined", outbox.quarantined()?),
+    ] {
+        for (path, r) in list {
+            rows.push(match r {
+                Ok(r) => json!({
+                    "state": state, "webhook_id": r.webhook_id, "endpoint": r.endpoint,
+                    "rule_id": r.rule_id, "redacted": r.redacted, "url": r.location,
+                    "attempts": r.attempts, "last_error": r.last_error, "created_at": r.created_at,
+                }),
+                Err(e) => json!({"state": "unreadable", "file": path.display().to_string(), "last_error": e}),
+            });
         }
     }
+    match format {
+        OutFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
+        OutFormat::Text => {
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{:<8} {} {} {} -> {} (attempts {}, last error: {})",
+                    r["state"].as_str().unwrap_or(""),
+                    r["webhook_id"]
+                        .as_str()
+                        .unwrap_or(r["file"].as_str().unwrap_or("")),
+                    r["rule_id"].as_str().unwrap_or(""),
+                    r["redacted"].as_str().unwrap_or(""),
+                    r["endpoint"].as_str().unwrap_or(""),
+                    r["attempts"],
+                    r["last_error"].as_str().unwrap_or("-"),
+                )?;
+            }
+            writeln!(
+                out,
+                "{} request(s) in {}",
+                rows.len(),
+                outbox.dir().display()
+            )?;
+        }
+    }
+    Ok(Exit::Ok)
 }
