@@ -274,10 +274,34 @@ pub fn run(
     }
     let results: Vec<Delivery> = deliver::deliver(jobs, parallel);
     for d in results {
+        let file = files.get(&d.request.webhook_id);
+        let secret = &secrets[&d.request.webhook_id];
+        report.settle(d, file, secret, outbox, &mut errors);
+    }
+    report
+        .requests
+        .sort_by(|a, b| a.webhook_id.cmp(&b.webhook_id));
+    errors.sort();
+    errors.dedup();
+    report.errors = errors;
+    report
+}
+
+impl Report {
+    /// Counts one delivery's result, and leaves the outbox as it says: a
+    /// delivered request's file removed, a failed one moved to `failed/`,
+    /// a pending one written (or, if it cannot be, reported failed and
+    /// "not journaled", never as waiting).
+    fn settle(
+        &mut self,
+        d: Delivery,
+        file: Option<&PathBuf>,
+        secret: &Secret,
+        outbox: &Outbox,
+        errors: &mut Vec<String>,
+    ) {
         let mut req = d.request;
         req.token = None;
-        let file = files.get(&req.webhook_id);
-        let secret = &secrets[&req.webhook_id];
         match d.status {
             Status::Delivered(what) => {
                 if let Some(p) = file {
@@ -285,28 +309,28 @@ pub fn run(
                         errors.push(e.to_string());
                     }
                 }
-                report.delivered += 1;
-                report.line(&req, "delivered", None);
+                self.delivered += 1;
+                self.line(&req, "delivered", None);
                 if what != "delivered" {
-                    report.requests.last_mut().expect("a line").outcome = Some(what);
+                    self.requests.last_mut().expect("a line").outcome = Some(what);
                 }
             }
             Status::Failed(why) => {
                 if let Err(e) = outbox.mark_failed(file.map(|p| p.as_path()), &req, secret) {
                     errors.push(e.to_string());
                 }
-                report.failed += 1;
-                report.line(&req, "failed", Some(why));
+                self.failed += 1;
+                self.line(&req, "failed", Some(why));
             }
             Status::Pending(why) => match outbox.put(&req, secret) {
                 Ok(_) => {
-                    report.outbox += 1;
-                    report.line(&req, "outbox", Some(why));
+                    self.outbox += 1;
+                    self.line(&req, "outbox", Some(why));
                 }
                 Err(e) => {
                     // Not delivered and not on disk: say so, never "waiting".
-                    report.failed += 1;
-                    report.line(
+                    self.failed += 1;
+                    self.line(
                         &req,
                         "failed",
                         Some(format!(
@@ -318,13 +342,6 @@ pub fn run(
             },
         }
     }
-    report
-        .requests
-        .sort_by(|a, b| a.webhook_id.cmp(&b.webhook_id));
-    errors.sort();
-    errors.dedup();
-    report.errors = errors;
-    report
 }
 
 /// What `revoke flush` found in the outbox.
