@@ -543,7 +543,6 @@ const LONG_FUNCTIONS: &[(&str, usize)] = &[
     ("engine::with_prefilter", 103),
     ("engine::find", 122),
     ("redact::blocks", 104),
-    ("revoke::config::parse", 107),
     ("scan::stream", 126),
 ];
 

@@ -239,102 +239,8 @@ impl Config {
         })?;
         let mut endpoints: Vec<Endpoint> = Vec::new();
         for (i, d) in doc.revoke.into_iter().enumerate() {
-            let bad = |m: String| Error::Parse {
-                path: path.to_path_buf(),
-                line: None,
-                message: format!("[[revoke]] #{}: {m}", i + 1),
-            };
-            if d.rules.is_empty() {
-                return Err(bad(
-                    "rules is empty: list rule-id globs such as \"cloudflare-*\"".into(),
-                ));
-            }
-            let mut b = GlobSetBuilder::new();
-            for r in &d.rules {
-                b.add(Glob::new(r).map_err(|e| bad(format!("bad rule glob {r:?}: {e}")))?);
-            }
-            let env_name = |v: &Option<String>, key: &str| -> Result<Option<String>, Error> {
-                match v {
-                    Some(v) if v.is_empty() || v.starts_with("whsec_") => Err(bad(format!(
-                        "{key} names an environment variable; never put the secret itself in the file"
-                    ))),
-                    v => Ok(v.clone()),
-                }
-            };
-            let secret_env = env_name(&d.secret_env, "secret_env")?;
-            let outbox_key_env = env_name(&d.outbox_key_env, "outbox_key_env")?;
-            if let Some(u) = &d.url {
-                check_url(u).map_err(|e| bad(e.to_string()))?;
-            }
-            let via = d.via.unwrap_or(Via::Webhook);
-            let (url, secret_env, api, fallback, send) = match via {
-                Via::Webhook => {
-                    if outbox_key_env.is_some() || d.confirm {
-                        return Err(bad("outbox_key_env and confirm belong to via = \"github\" or \"cloudflare\" entries".into()));
-                    }
-                    let (Some(url), Some(env)) = (d.url, secret_env) else {
-                        return Err(bad("a webhook needs url and secret_env (or set via = \"github\" or \"cloudflare\")".into()));
-                    };
-                    (url, env, None, None, d.send.unwrap_or(SendMode::Token))
-                }
-                Via::Github | Via::Cloudflare => {
-                    let name = if via == Via::Github {
-                        "github"
-                    } else {
-                        "cloudflare"
-                    };
-                    let Some(key_env) = outbox_key_env else {
-                        return Err(bad(format!(
-                            "via = \"{name}\" needs outbox_key_env: the token itself is journaled, sealed under that key"
-                        )));
-                    };
-                    if d.send == Some(SendMode::Hash) {
-                        return Err(bad(format!(
-                            "via = \"{name}\" sends the token itself: send = \"hash\" cannot apply"
-                        )));
-                    }
-                    if endpoints.iter().any(|e| e.via == via) {
-                        return Err(bad(format!("a second via = \"{name}\" entry")));
-                    }
-                    let fallback = match (via, d.url, secret_env) {
-                        (_, None, None) => None,
-                        (Via::Cloudflare, Some(u), Some(e)) => Some((u, e)),
-                        (Via::Cloudflare, _, _) => {
-                            return Err(bad("the fallback webhook needs both url and secret_env".into()))
-                        }
-                        _ => {
-                            return Err(bad("via = \"github\" takes no url: GitHub's revocation API is the endpoint".into()))
-                        }
-                    };
-                    let api = crate::net::api_base(if via == Via::Github {
-                        crate::net::GITHUB_API
-                    } else {
-                        crate::net::CLOUDFLARE_API
-                    })
-                    .map_err(|e| bad(e.to_string()))?;
-                    (
-                        name.to_string(),
-                        key_env,
-                        Some(api),
-                        fallback,
-                        SendMode::Token,
-                    )
-                }
-            };
-            endpoints.push(Endpoint {
-                url,
-                via,
-                secret_env,
-                api,
-                fallback,
-                confirm: d.confirm,
-                send,
-                timeout: duration(&d.timeout, Duration::from_secs(15), "timeout", path, i)?,
-                retry_for: duration(&d.retry_for, Duration::from_secs(30), "retry_for", path, i)?,
-                backoff: duration(&d.backoff, Duration::from_millis(500), "backoff", path, i)?,
-                matcher: b.build().map_err(|e| bad(e.to_string()))?,
-                named: d.rules,
-            });
+            let e = endpoint(i, d, path, &endpoints)?;
+            endpoints.push(e);
         }
         Ok(Config { endpoints })
     }
@@ -343,6 +249,145 @@ impl Config {
     pub fn endpoint(&self, url: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.url == url)
     }
+}
+
+/// Entry `i` of `[[revoke]]` (0-based), checked against the entries before
+/// it (`existing`).
+fn endpoint(
+    i: usize,
+    d: EndpointDoc,
+    path: &Path,
+    existing: &[Endpoint],
+) -> Result<Endpoint, Error> {
+    let bad = |m: String| Error::Parse {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("[[revoke]] #{}: {m}", i + 1),
+    };
+    if d.rules.is_empty() {
+        return Err(bad(
+            "rules is empty: list rule-id globs such as \"cloudflare-*\"".into(),
+        ));
+    }
+    let mut b = GlobSetBuilder::new();
+    for r in &d.rules {
+        b.add(Glob::new(r).map_err(|e| bad(format!("bad rule glob {r:?}: {e}")))?);
+    }
+    let env_name = |v: &Option<String>, key: &str| -> Result<Option<String>, Error> {
+        match v {
+            Some(v) if v.is_empty() || v.starts_with("whsec_") => Err(bad(format!(
+                "{key} names an environment variable; never put the secret itself in the file"
+            ))),
+            v => Ok(v.clone()),
+        }
+    };
+    let secret_env = env_name(&d.secret_env, "secret_env")?;
+    let outbox_key_env = env_name(&d.outbox_key_env, "outbox_key_env")?;
+    if let Some(u) = &d.url {
+        check_url(u).map_err(|e| bad(e.to_string()))?;
+    }
+    let via = d.via.unwrap_or(Via::Webhook);
+    let (url, secret_env, api, fallback, send) = match via {
+        Via::Webhook => {
+            if outbox_key_env.is_some() || d.confirm {
+                return Err(bad("outbox_key_env and confirm belong to via = \"github\" or \"cloudflare\" entries".into()));
+            }
+            let (Some(url), Some(env)) = (d.url, secret_env) else {
+                return Err(bad("a webhook needs url and secret_env (or set via = \"github\" or \"cloudflare\")".into()));
+            };
+            (url, env, None, None, d.send.unwrap_or(SendMode::Token))
+        }
+        Via::Github | Via::Cloudflare => provider_parts(
+            via,
+            d.url,
+            secret_env,
+            outbox_key_env,
+            d.send,
+            existing,
+            &bad,
+        )?,
+    };
+    Ok(Endpoint {
+        url,
+        via,
+        secret_env,
+        api,
+        fallback,
+        confirm: d.confirm,
+        send,
+        timeout: duration(&d.timeout, Duration::from_secs(15), "timeout", path, i)?,
+        retry_for: duration(&d.retry_for, Duration::from_secs(30), "retry_for", path, i)?,
+        backoff: duration(&d.backoff, Duration::from_millis(500), "backoff", path, i)?,
+        matcher: b.build().map_err(|e| bad(e.to_string()))?,
+        named: d.rules,
+    })
+}
+
+/// An endpoint that revokes through a provider's API (`via = "github"` or
+/// `"cloudflare"`): its name, the outbox key's variable, the API base, the
+/// fallback webhook (Cloudflare's only), and token mode.
+type ProviderParts = (
+    String,
+    String,
+    Option<String>,
+    Option<(String, String)>,
+    SendMode,
+);
+
+fn provider_parts(
+    via: Via,
+    url: Option<String>,
+    secret_env: Option<String>,
+    outbox_key_env: Option<String>,
+    send: Option<SendMode>,
+    existing: &[Endpoint],
+    bad: &dyn Fn(String) -> Error,
+) -> Result<ProviderParts, Error> {
+    let name = if via == Via::Github {
+        "github"
+    } else {
+        "cloudflare"
+    };
+    let Some(key_env) = outbox_key_env else {
+        return Err(bad(format!(
+            "via = \"{name}\" needs outbox_key_env: the token itself is journaled, sealed under that key"
+        )));
+    };
+    if send == Some(SendMode::Hash) {
+        return Err(bad(format!(
+            "via = \"{name}\" sends the token itself: send = \"hash\" cannot apply"
+        )));
+    }
+    if existing.iter().any(|e| e.via == via) {
+        return Err(bad(format!("a second via = \"{name}\" entry")));
+    }
+    let fallback = match (via, url, secret_env) {
+        (_, None, None) => None,
+        (Via::Cloudflare, Some(u), Some(e)) => Some((u, e)),
+        (Via::Cloudflare, _, _) => {
+            return Err(bad(
+                "the fallback webhook needs both url and secret_env".into()
+            ))
+        }
+        _ => {
+            return Err(bad(
+                "via = \"github\" takes no url: GitHub's revocation API is the endpoint".into(),
+            ))
+        }
+    };
+    let api = crate::net::api_base(if via == Via::Github {
+        crate::net::GITHUB_API
+    } else {
+        crate::net::CLOUDFLARE_API
+    })
+    .map_err(|e| bad(e.to_string()))?;
+    Ok((
+        name.to_string(),
+        key_env,
+        Some(api),
+        fallback,
+        SendMode::Token,
+    ))
 }
 
 #[cfg(test)]
