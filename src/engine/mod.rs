@@ -199,6 +199,38 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
+impl Prefilter {
+    /// Teddy over `needles` where the CPU has it and `packed` asks for it,
+    /// else an Aho-Corasick automaton over the same list.
+    fn new(needles: &[(Vec<u8>, Vec<Target>)], packed: bool) -> Prefilter {
+        let patterns = teddy_order(needles.iter().map(|(h, _)| h.as_slice()).collect());
+        let searcher = if packed {
+            // Short needles are below Teddy's default heuristic minimum;
+            // measured, they are its fastest case here.
+            packed::Config::new()
+                .match_kind(packed::MatchKind::LeftmostFirst)
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(patterns.iter())
+                .build()
+        } else {
+            None
+        };
+        match searcher {
+            Some(s) => Prefilter::Packed(s),
+            // Any needle at a position is confirmed by `find`, so the
+            // automaton may hold the same list.
+            None => Prefilter::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&patterns)
+                    .expect("rule anchors are few and short"),
+            ),
+        }
+    }
+}
+
 impl Engine {
     /// Compiles the prefilter over every rule prefix.
     pub fn new(rules: RuleSet) -> Engine {
@@ -259,31 +291,7 @@ impl Engine {
             });
             v.dedup_by(|a, b| matches!((a, b), (Target::Keyword, Target::Keyword)));
         }
-        let patterns = teddy_order(needles.iter().map(|(h, _)| h.as_slice()).collect());
-        let searcher = if packed {
-            // Short needles are below Teddy's default heuristic minimum;
-            // measured, they are its fastest case here.
-            packed::Config::new()
-                .match_kind(packed::MatchKind::LeftmostFirst)
-                .heuristic_pattern_limits(false)
-                .builder()
-                .extend(patterns.iter())
-                .build()
-        } else {
-            None
-        };
-        let prefilter = match searcher {
-            Some(s) => Prefilter::Packed(s),
-            // Any needle at a position is confirmed by `find`, so the
-            // automaton may hold the same list.
-            None => Prefilter::Automaton(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&patterns)
-                    .expect("rule anchors are few and short"),
-            ),
-        };
+        let prefilter = Prefilter::new(&needles, packed);
         let max_token_len = rules.max_token_len();
         // A keyword secret is looked for within KEYWORD_REACH of an anchor
         // and judged by what lies within KEYWORD_REACH of it.
