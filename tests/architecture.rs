@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &str, &[&str])] = &[
     ("error", "the error types", &[]),
     ("fsutil", "opening and writing files safely", &[]),
-    ("net", "HTTP agents and URL checks", &["error"]),
+    (
+        "net",
+        "URL checks, the retrying HTTP client, Retry-After",
+        &["error"],
+    ),
     ("webhook", "Standard Webhooks signing", &[]),
     (
         "token",
@@ -60,9 +64,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
     (
         "live",
         "asking providers whether a token works",
-        &[
-            "findings", "engine", "rules", "token", "net", "error", "revoke",
-        ],
+        &["findings", "engine", "rules", "token", "net", "error"],
     ),
     (
         "revoke",

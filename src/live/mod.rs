@@ -20,7 +20,6 @@
 //! `BURNKEY_GITHUB_API_URL` and `BURNKEY_NPM_REGISTRY_URL` (https, or http
 //! to a loopback address).
 
-pub mod client;
 pub mod pair;
 
 use std::collections::HashMap;
@@ -34,8 +33,8 @@ use crate::engine::Checksum;
 use crate::error::Error;
 use crate::findings::finding::Finding;
 use crate::findings::verification::{Paired, Status, Verification};
+use crate::net::client::{Client, Resp};
 use crate::net::{api_base, CLOUDFLARE_API, GITHUB_API, NPM_REGISTRY};
-use client::{Client, Resp};
 use pair::{NotPaired, Want};
 
 /// How to verify.

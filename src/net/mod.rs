@@ -1,5 +1,10 @@
 //! What every outgoing request of burnkey's must satisfy.
 
+#[cfg(feature = "cli")]
+pub(crate) mod client;
+#[cfg(feature = "cli")]
+pub(crate) mod retry;
+
 use crate::error::Error;
 
 /// Checks that `url` is https, or http to a loopback address, and carries

@@ -1,4 +1,4 @@
-//! The HTTP side of live verification: one agent, a shared rate limit,
+//! The client of live verification: one agent, a shared rate limit,
 //! a timeout per request, and retries of 429, 5xx, GitHub's exhausted rate
 //! limit and network errors that honour `Retry-After`.
 
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
-use crate::revoke::deliver::{jitter, retry_after};
+use crate::net::retry::{jitter, retry_after};
 
 /// An answer: the status, the headers verification reads, the JSON body
 /// (`Null` when it is not JSON).
