@@ -123,20 +123,7 @@ pub fn merged_summary(doc: &serde_json::Value) -> String {
     {
         per_repo.insert(r, 0);
     }
-    if !per_repo.is_empty() {
-        let clean = per_repo
-            .keys()
-            .filter(|r| !findings.iter().any(|f| f["repository"].as_str() == Some(r)))
-            .count();
-        s.push_str(&format!(
-            "{} repositor{} scanned, {clean} clean.\n",
-            per_repo.len(),
-            if per_repo.len() == 1 { "y" } else { "ies" },
-        ));
-    }
-    if findings.is_empty() {
-        return s;
-    }
+    let scanned = per_repo.len();
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for f in findings {
         *per_repo
@@ -145,6 +132,16 @@ pub fn merged_summary(doc: &serde_json::Value) -> String {
         *per_rule
             .entry(f["rule_id"].as_str().unwrap_or("-"))
             .or_default() += 1;
+    }
+    if scanned > 0 {
+        let clean = per_repo.values().filter(|&&n| n == 0).count();
+        s.push_str(&format!(
+            "{scanned} repositor{} scanned, {clean} clean.\n",
+            if scanned == 1 { "y" } else { "ies" },
+        ));
+    }
+    if findings.is_empty() {
+        return s;
     }
     s.push_str("\n| Repository | Findings |\n|---|---|\n");
     for (r, n) in &per_repo {
