@@ -457,10 +457,6 @@ fn journey_organisation_wide_scan_of_an_empty_list() {
     assert!(org.merge.summary.contains("No reports to merge."));
 }
 
-fn out_err(o: &Output) -> (i32, String, String) {
-    parts(o)
-}
-
 /// A developer installs the hook, commits a token and is stopped with the
 /// remedy; takes it out, and the commit goes through; history stays clean.
 #[test]
@@ -469,7 +465,7 @@ fn journey_pre_commit_hook_blocks_a_token_then_lets_the_fix_through() {
     let app = user.repo("app");
     std::fs::write(app.join("README.md"), "app\n").unwrap();
     user.commit(&app, "init");
-    let (code, out, err) = out_err(&user.burnkey(&app, &["hook", "install"]));
+    let (code, out, err) = parts(&user.burnkey(&app, &["hook", "install"]));
     assert_eq!(code, 0, "{out}{err}");
 
     let tok = mint("cfut");
@@ -485,7 +481,7 @@ fn journey_pre_commit_hook_blocks_a_token_then_lets_the_fix_through() {
         .args(["commit", "-q", "-m", "settings"])
         .output()
         .unwrap();
-    let (code, _, err) = out_err(&o);
+    let (code, _, err) = parts(&o);
     assert_ne!(code, 0, "the commit is blocked");
     assert!(err.contains("commit blocked"), "{err}");
     assert!(err.contains("app/settings.py:2:10"), "{err}");
@@ -513,9 +509,9 @@ fn journey_pre_commit_hook_blocks_a_token_then_lets_the_fix_through() {
         .args(["commit", "-q", "-m", "settings from the environment"])
         .output()
         .unwrap();
-    assert_eq!(out_err(&o).0, 0, "{}", out_err(&o).2);
+    assert_eq!(parts(&o).0, 0, "{}", parts(&o).2);
     assert_eq!(user.git(&app, &["rev-list", "--count", "HEAD"]), "2");
-    let (code, _, err) = out_err(&user.burnkey(&app, &["scan", "--git", "."]));
+    let (code, _, err) = parts(&user.burnkey(&app, &["scan", "--git", "."]));
     assert_eq!(code, 0, "no token ever entered history: {err}");
 }
 
@@ -538,7 +534,7 @@ fn journey_history_and_baseline_then_only_the_new_token_fails() {
 
     let (code, doc, _) = {
         let o = user.burnkey(&repo, &["scan", "--git", ".", "--format", "json"]);
-        let (c, out, err) = out_err(&o);
+        let (c, out, err) = parts(&o);
         (c, serde_json::from_str::<Value>(&out).unwrap(), err)
     };
     assert_eq!(code, 1);
@@ -558,7 +554,7 @@ fn journey_history_and_baseline_then_only_the_new_token_fails() {
     let baseline = std::fs::read_to_string(repo.join(".burnkey-baseline.toml")).unwrap();
     assert!(baseline.contains(&sha(&known)) && !baseline.contains(&known));
     let base = user.commit(&repo, "accept the old token");
-    let (code, _, err) = out_err(&user.burnkey(
+    let (code, _, err) = parts(&user.burnkey(
         &repo,
         &["scan", "--git", ".", "--baseline", ".burnkey-baseline.toml"],
     ));
@@ -578,7 +574,7 @@ fn journey_history_and_baseline_then_only_the_new_token_fails() {
             "json",
         ],
     );
-    let (code, out, _) = out_err(&o);
+    let (code, out, _) = parts(&o);
     assert_eq!(code, 1);
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(hashes(&doc), [sha(&fresh)], "only the new token");
@@ -637,7 +633,7 @@ fn journey_issuer_loop_mint_serve_leak_revoke_verify() {
             "tokens.db",
         ],
     );
-    let (code, out, err) = out_err(&o);
+    let (code, out, err) = parts(&o);
     assert_eq!(code, 0, "{err}");
     let toks: Vec<&str> = out.lines().collect();
     let (leaked, kept) = (toks[0], toks[1]);
@@ -676,7 +672,7 @@ fn journey_issuer_loop_mint_serve_leak_revoke_verify() {
                 "dns:read@zone/example.com",
             ],
         );
-        let (code, out, _) = out_err(&o);
+        let (code, out, _) = parts(&o);
         (code, out)
     };
     assert_eq!(verify(leaked).0, 0, "live before the leak is reported");
@@ -687,7 +683,7 @@ fn journey_issuer_loop_mint_serve_leak_revoke_verify() {
         .args(["scan", "--git", ".", "--rules", rules, "--revoke"])
         .output()
         .unwrap();
-    let (code, out, err) = out_err(&o);
+    let (code, out, err) = parts(&o);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("1 delivered"), "{err}");
     let outbox = user.home.join(".local/state/burnkey/outbox");
@@ -839,7 +835,7 @@ fn journey_verify_each_kind_against_its_provider() {
             .args(extra)
             .output()
             .unwrap();
-        let (code, out, err) = out_err(&o);
+        let (code, out, err) = parts(&o);
         for t in [&cfut, &cfat, &cfk, &ghp, &pat, &npm, &dead] {
             assert!(!out.contains(t.as_str()) && !err.contains(t.as_str()));
         }
@@ -944,7 +940,7 @@ fn journey_revoke_through_the_providers_then_verify_dead() {
             .arg(&config)
             .output()
             .unwrap();
-        let (code, out, err) = out_err(&o);
+        let (code, out, err) = parts(&o);
         for t in [&cfut, &cfat, &ghp] {
             assert!(!out.contains(t.as_str()) && !err.contains(t.as_str()));
         }
