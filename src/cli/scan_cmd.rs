@@ -94,8 +94,8 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
             stream,
             opts,
         };
-        let summary;
-        (summary, writer, write_error) = live.run(&a, &mut outcome, writer, write_error);
+        let (summary, w, e) = live.run(&a, &mut outcome, writer, write_error);
+        (writer, write_error) = (w, e);
         found = outcome.findings.len() as u64;
         verified = Some(summary);
     }
