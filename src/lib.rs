@@ -77,6 +77,8 @@ pub mod cli;
 #[cfg(feature = "cli")]
 pub(crate) mod live;
 #[cfg(feature = "cli")]
+pub(crate) mod providers;
+#[cfg(feature = "cli")]
 pub(crate) mod report;
 #[cfg(feature = "cli")]
 pub(crate) mod revoke;

@@ -35,7 +35,7 @@ pub(crate) const NEEDS_CONSENT: &str = "revoking through Cloudflare's API destro
 /// Whether requests to `ep` may be made: consent, for an entry that
 /// destroys credentials.
 fn consented(ep: &Endpoint, yes: bool) -> bool {
-    ep.via != Via::Cloudflare || ep.confirm || yes
+    !ep.via.destroys() || ep.confirm || yes
 }
 
 /// Runs (or, dry, prints) the revocations the findings call for. `text`
@@ -79,7 +79,7 @@ pub(crate) fn after_scan(
         let t = if given.is_some() { None } else { text(f) };
         crate::live::paired(
             f,
-            crate::live::pair::Want::AccountId,
+            crate::providers::Want::AccountId,
             given.as_ref(),
             t.as_deref(),
         )
@@ -155,37 +155,27 @@ pub(crate) fn dry_run(reqs: &[Request], cfg: &Config, yes: bool) -> serde_json::
             r.token_sha256.clone()
         };
         let consent = ep.is_none_or(|e| consented(e, yes));
-        let (plan, what) = match via {
-            Via::Webhook => (
-                format!(
-                    "would POST to {}: [{{\"{key}\": \"{shown}\", \"type\": \"{}\", \"url\": \"{}\", \"source\": \"{}\"}}] (webhook-id {})",
-                    r.endpoint, r.rule_id, r.location, r.source, r.webhook_id
-                ),
-                "webhook",
+        let plan = match via.provider() {
+            None => format!(
+                "would POST to {}: [{{\"{key}\": \"{shown}\", \"type\": \"{}\", \"url\": \"{}\", \"source\": \"{}\"}}] (webhook-id {})",
+                r.endpoint, r.rule_id, r.location, r.source, r.webhook_id
             ),
-            Via::Github => (
-                format!(
-                    "would submit {shown} ({}) to GitHub: POST {api}/credentials/revoke (in batches of {})",
-                    r.rule_id,
-                    crate::revoke::deliver::GITHUB_BATCH
-                ),
-                "github",
-            ),
-            Via::Cloudflare => {
-                let scope = match &r.account_id {
-                    Some(a) if r.rule_id == "cloudflare-account-api-token" => format!("{api}/accounts/{a}/tokens"),
-                    _ => format!("{api}/user/tokens"),
+            Some(p) => {
+                let item = crate::providers::Revocation {
+                    rule_id: &r.rule_id,
+                    token: "",
+                    paired: r.account_id.as_deref(),
                 };
-                (
-                    format!(
-                        "would revoke {shown} ({}) through Cloudflare: GET {scope}/verify, then DELETE {scope}/<its id>{}",
-                        r.rule_id,
-                        if consent { "" } else { "; not without consent (confirm = true, or --yes)" }
-                    ),
-                    "cloudflare",
+                format!(
+                    "would revoke {shown} ({}) through {}: {}{}",
+                    r.rule_id,
+                    p.title(),
+                    p.revoke_plan(&api, &item),
+                    if consent { "" } else { "; not without consent (confirm = true, or --yes)" }
                 )
             }
         };
+        let what = via.name();
         eprintln!("burnkey: {plan}");
         items.push(json!({
             "webhook_id": r.webhook_id, "endpoint": r.endpoint, "via": what, "rule_id": r.rule_id,

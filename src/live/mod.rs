@@ -7,20 +7,10 @@
 //! [`Verification`]: `active`, `inactive`, `invalid`, `unknown` (not
 //! asked, and why) or `error` (no answer); never the token.
 //!
-//! | family | request |
-//! |---|---|
-//! | `cfut_`, pre-2026 API tokens | `GET {cloudflare}/user/tokens/verify`, `Authorization: Bearer` |
-//! | `cfat_` | `GET {cloudflare}/accounts/{account_id}/tokens/verify` (account id paired) |
-//! | `cfk_`, pre-2026 Global API Keys | `GET {cloudflare}/user`, `X-Auth-Key` + `X-Auth-Email` (email paired) |
-//! | `ghp_` `gho_` `ghu_` `github_pat_` | `GET {github}/user` |
-//! | `ghs_` | `GET {github}/installation/repositories?per_page=1` |
-//! | `npm_` | `GET {npm}/-/whoami` |
-//!
-//! The base URLs come from `BURNKEY_CLOUDFLARE_API_URL`,
-//! `BURNKEY_GITHUB_API_URL` and `BURNKEY_NPM_REGISTRY_URL` (https, or http
-//! to a loopback address).
-
-pub mod pair;
+//! What is asked of whom is each provider's (`src/providers/`); the base
+//! URLs come from their variables (`BURNKEY_CLOUDFLARE_API_URL`,
+//! `BURNKEY_GITHUB_API_URL`, `BURNKEY_NPM_REGISTRY_URL`: https, or http to
+//! a loopback address).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,19 +23,15 @@ use crate::engine::Checksum;
 use crate::error::Error;
 use crate::findings::finding::Finding;
 use crate::findings::verification::{Paired, Status, Verification};
-use crate::net::client::{Client, Resp};
-use crate::net::{api_base, CLOUDFLARE_API, GITHUB_API, NPM_REGISTRY};
-use pair::{NotPaired, Want};
+use crate::net::client::Client;
+use crate::providers::pair::{self, NotPaired, Want};
+use crate::providers::{self, Check, Provider};
 
 /// How to verify.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Cloudflare's API base (`…/client/v4`).
-    pub cloudflare: String,
-    /// GitHub's API base.
-    pub github: String,
-    /// npm's registry.
-    pub npm: String,
+    /// Each provider's API base, in [`providers::ALL`] order.
+    pub bases: Vec<String>,
     /// Requests a second, over all threads.
     pub rps: f64,
     /// Per request.
@@ -73,11 +59,12 @@ impl Settings {
             return Err(Error::Invalid("--verify-rps must be above 0".into()));
         }
         let account = given_account(account)?;
-        let email = given(email, "CLOUDFLARE_EMAIL", Want::Email);
+        let email = given(email, Want::Email);
         Ok(Settings {
-            cloudflare: api_base(CLOUDFLARE_API)?,
-            github: api_base(GITHUB_API)?,
-            npm: api_base(NPM_REGISTRY)?,
+            bases: providers::ALL
+                .iter()
+                .map(|p| crate::net::api_base(p.api()))
+                .collect::<Result<_, _>>()?,
             rps,
             timeout,
             retries: 3,
@@ -88,11 +75,23 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// `p`'s API base.
+    fn base(&self, p: &dyn Provider) -> &str {
+        providers::ALL
+            .iter()
+            .position(|q| q.name() == p.name())
+            .map_or("", |i| &self.bases[i])
+    }
+}
+
 /// A value from its flag, else its environment variable.
-fn given(flag: Option<String>, var: &str, want: Want) -> Option<Paired> {
+fn given(flag: Option<String>, want: Want) -> Option<Paired> {
     match (
         flag,
-        std::env::var(var).ok().filter(|v| !v.trim().is_empty()),
+        std::env::var(want.env())
+            .ok()
+            .filter(|v| !v.trim().is_empty()),
     ) {
         (Some(f), _) => Some(pair::given(want, f.trim(), "flag")),
         (None, Some(e)) => Some(pair::given(want, e.trim(), "env")),
@@ -103,7 +102,7 @@ fn given(flag: Option<String>, var: &str, want: Want) -> Option<Paired> {
 /// The Cloudflare account id of `--cloudflare-account`, else
 /// `CLOUDFLARE_ACCOUNT_ID`, checked.
 pub fn given_account(flag: Option<String>) -> Result<Option<Paired>, Error> {
-    let account = given(flag, "CLOUDFLARE_ACCOUNT_ID", Want::AccountId);
+    let account = given(flag, Want::AccountId);
     if let Some(a) = &account {
         if a.value.len() != 32 || !a.value.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Error::Invalid(format!(
@@ -134,49 +133,28 @@ pub fn paired(
     }
 }
 
-/// What a finding's token needs asked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Check {
-    CloudflareUser,
-    CloudflareAccount,
-    CloudflareKey,
-    /// A pre-2026 token: a user token, or an account token when an
-    /// account id is paired and the user route refuses it.
-    CloudflareLegacy,
-    /// A GitHub route.
-    Github(&'static str),
-    Npm,
-    /// Not asked, and why.
-    Not(&'static str, String),
-}
-
-fn check_for(f: &Finding) -> Check {
+/// What a finding's token needs asked: of whom, and how; or why not.
+fn check_for(f: &Finding) -> (Option<&'static dyn Provider>, Check) {
     if f.checksum == Checksum::Invalid {
-        return Check::Not("", "the checksum is wrong: not sent to any provider".into());
+        return (
+            None,
+            Check::Not("the checksum is wrong: not sent to any provider".into()),
+        );
     }
-    match f.rule_id() {
-        "cloudflare-user-api-token" => Check::CloudflareUser,
-        "cloudflare-account-api-token" => Check::CloudflareAccount,
-        "cloudflare-global-api-key" | "cloudflare-legacy-global-api-key" => Check::CloudflareKey,
-        "cloudflare-legacy-api-token" => Check::CloudflareLegacy,
-        "github-personal-access-token"
-        | "github-oauth-token"
-        | "github-user-to-server-token"
-        | "github-fine-grained-personal-access-token" => Check::Github("/user"),
-        "github-server-to-server-token" => Check::Github("/installation/repositories?per_page=1"),
-        "github-refresh-token" => Check::Not(
-            "github",
-            "a refresh token cannot call the API (it is exchanged with its app's client secret)"
-                .into(),
+    match providers::verifier(f.rule_id()) {
+        Some((p, c)) => (Some(p), c),
+        None => (
+            None,
+            Check::Not(format!("burnkey has no verifier for {}", f.rule_id())),
         ),
-        "npm-access-token" => Check::Npm,
-        id => Check::Not("", format!("burnkey has no verifier for {id}")),
     }
 }
 
 /// One request to make (or an answer known without one).
 struct Job {
     token: String,
+    rule_id: String,
+    provider: Option<&'static dyn Provider>,
     check: Check,
     paired: Option<Paired>,
 }
@@ -302,7 +280,8 @@ fn plan(
     let mut texts: HashMap<String, Option<Vec<u8>>> = HashMap::new();
     let mut of: Vec<usize> = Vec::with_capacity(findings.len());
     for f in findings {
-        let (check, paired) = pair_check(f, check_for(f), s, &mut texts, text);
+        let (provider, check) = check_for(f);
+        let (check, paired) = pair_check(f, check, s, &mut texts, text);
         let key = (
             f.secret_sha256().to_string(),
             paired.as_ref().map_or(String::new(), |p| p.value.clone()),
@@ -310,6 +289,8 @@ fn plan(
         let i = *index.entry(key).or_insert_with(|| {
             jobs.push(Job {
                 token: f.secret().to_string(),
+                rule_id: f.rule_id().to_string(),
+                provider,
                 check,
                 paired,
             });
@@ -331,10 +312,12 @@ fn pair_check(
     texts: &mut HashMap<String, Option<Vec<u8>>>,
     text: &(dyn Fn(&Finding) -> Option<Vec<u8>> + Sync),
 ) -> (Check, Option<Paired>) {
-    let (want, given) = match check {
-        Check::CloudflareAccount | Check::CloudflareLegacy => (Want::AccountId, &s.account),
-        Check::CloudflareKey => (Want::Email, &s.email),
-        _ => return (check, None),
+    let Some(want) = check.want() else {
+        return (check, None);
+    };
+    let given = match want {
+        Want::AccountId => &s.account,
+        Want::Email => &s.email,
     };
     let t = match given {
         Some(_) => None,
@@ -345,234 +328,51 @@ fn pair_check(
     };
     match paired(f, want, given.as_ref(), t) {
         Ok(p) => (check, Some(p)),
-        // An old token needs no account id; a new one does.
-        _ if check == Check::CloudflareLegacy => (check, None),
+        // A value the check only uses when there is one.
+        _ if matches!(check, Check::Uses(_)) => (check, None),
         Err(NotPaired::Ambiguous(lines)) => (
-            Check::Not(
-                "cloudflare",
-                format!(
-                    "ambiguous: several {} values nearest the token (lines {}); pass {}",
-                    if want == Want::Email {
-                        "email"
-                    } else {
-                        "account id"
-                    },
-                    lines
-                        .iter()
-                        .map(u64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    flag(want)
-                ),
-            ),
+            Check::Not(format!(
+                "ambiguous: several {} values nearest the token (lines {}); pass {}",
+                if want == Want::Email {
+                    "email"
+                } else {
+                    "account id"
+                },
+                lines
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                want.flag()
+            )),
             None,
         ),
         Err(NotPaired::Missing) => (
-            Check::Not(
-                "cloudflare",
-                format!(
-                    "no {} found within {} lines of the token; pass {}",
-                    if want == Want::Email {
-                        "email (X-Auth-Email, *_EMAIL, email:)"
-                    } else {
-                        "account id (account_id, /accounts/<id>/)"
-                    },
-                    pair::WINDOW,
-                    flag(want)
-                ),
-            ),
+            Check::Not(format!(
+                "no {} found within {} lines of the token; pass {}",
+                if want == Want::Email {
+                    "email (X-Auth-Email, *_EMAIL, email:)"
+                } else {
+                    "account id (account_id, /accounts/<id>/)"
+                },
+                pair::WINDOW,
+                want.flag()
+            )),
             None,
         ),
-    }
-}
-
-fn flag(want: Want) -> &'static str {
-    match want {
-        Want::AccountId => "--cloudflare-account ID",
-        Want::Email => "--cloudflare-email ADDRESS",
-    }
-}
-
-fn answered(provider: &str, status: Status) -> Verification {
-    Verification {
-        status,
-        provider: provider.into(),
-        ..Verification::default()
-    }
-}
-
-fn failed(provider: &str, name: &str, e: String) -> Verification {
-    Verification {
-        message: Some(format!("{name}: {e}")),
-        ..answered(provider, Status::Error)
-    }
-}
-
-/// Printable ASCII, at most 160 characters: a provider's words in a report.
-fn clean(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .take(160)
-        .collect()
-}
-
-/// Cloudflare's first error, as `code message`.
-fn cloudflare_error(r: &Resp) -> String {
-    let e = &r.body["errors"][0];
-    match (e["code"].as_i64(), e["message"].as_str()) {
-        (Some(c), Some(m)) => clean(&format!("Cloudflare answered {}: {c} {m}", r.status)),
-        _ => format!("Cloudflare answered {}", r.status),
     }
 }
 
 fn ask(job: &Job, c: &Client, s: &Settings) -> Verification {
-    let account = job.paired.as_ref().map(|p| p.value.as_str());
-    match (&job.check, account) {
-        (Check::Not(provider, why), _) => Verification::unknown(provider, why.clone()),
-        (Check::CloudflareUser, _) => cloudflare_token(
+    match (&job.check, job.provider) {
+        (Check::Not(why), p) => Verification::unknown(p.map_or("", |p| p.name()), why.clone()),
+        (_, Some(p)) => p.verify(
             c,
-            &format!("{}/user/tokens/verify", s.cloudflare),
+            s.base(p),
+            &job.rule_id,
             &job.token,
+            job.paired.as_ref().map(|v| v.value.as_str()),
         ),
-        (Check::CloudflareAccount, Some(a)) => cloudflare_token(
-            c,
-            &format!("{}/accounts/{a}/tokens/verify", s.cloudflare),
-            &job.token,
-        ),
-        (Check::CloudflareAccount, None) => Verification::unknown("cloudflare", "no account id"),
-        (Check::CloudflareLegacy, a) => {
-            let user = cloudflare_token(
-                c,
-                &format!("{}/user/tokens/verify", s.cloudflare),
-                &job.token,
-            );
-            match a {
-                Some(a) if user.status == Status::Invalid => {
-                    let acct = cloudflare_token(
-                        c,
-                        &format!("{}/accounts/{a}/tokens/verify", s.cloudflare),
-                        &job.token,
-                    );
-                    if acct.status == Status::Invalid {
-                        user
-                    } else {
-                        acct
-                    }
-                }
-                _ => user,
-            }
-        }
-        (Check::CloudflareKey, Some(email)) => {
-            cloudflare_key(c, &format!("{}/user", s.cloudflare), &job.token, email)
-        }
-        (Check::CloudflareKey, None) => Verification::unknown("cloudflare", "no email"),
-        (Check::Github(route), _) => github(c, &format!("{}{route}", s.github), route, &job.token),
-        (Check::Npm, _) => npm(c, &format!("{}/-/whoami", s.npm), &job.token),
-    }
-}
-
-fn cloudflare_token(c: &Client, url: &str, token: &str) -> Verification {
-    let r = match c.get(url, &[("authorization", &format!("Bearer {token}"))]) {
-        Ok(r) => r,
-        Err(e) => return failed("cloudflare", "Cloudflare", e),
-    };
-    let result = &r.body["result"];
-    match r.status {
-        200 if r.body["success"] == true => {
-            let word = result["status"].as_str().map(clean);
-            let text = |k: &str| result[k].as_str().map(clean);
-            Verification {
-                token_id: text("id"),
-                expires_on: text("expires_on"),
-                not_before: text("not_before"),
-                token_status: word.clone(),
-                ..answered(
-                    "cloudflare",
-                    if word.as_deref() == Some("active") {
-                        Status::Active
-                    } else {
-                        Status::Inactive
-                    },
-                )
-            }
-        }
-        400 | 401 | 403 => Verification {
-            message: Some(cloudflare_error(&r)),
-            ..answered("cloudflare", Status::Invalid)
-        },
-        404 => Verification::unknown(
-            "cloudflare",
-            format!("{} (is the paired account id right?)", cloudflare_error(&r)),
-        ),
-        _ => failed("cloudflare", "Cloudflare", format!("answered {}", r.status)),
-    }
-}
-
-fn cloudflare_key(c: &Client, url: &str, key: &str, email: &str) -> Verification {
-    match c.get(url, &[("x-auth-key", key), ("x-auth-email", email)]) {
-        Err(e) => failed("cloudflare", "Cloudflare", e),
-        Ok(r) if r.status == 200 && r.body["success"] == true => {
-            answered("cloudflare", Status::Active)
-        }
-        Ok(r) if matches!(r.status, 400 | 401 | 403) => Verification {
-            message: Some(format!("{}, for the paired email", cloudflare_error(&r))),
-            ..answered("cloudflare", Status::Invalid)
-        },
-        Ok(r) => failed("cloudflare", "Cloudflare", format!("answered {}", r.status)),
-    }
-}
-
-fn github(c: &Client, url: &str, route: &str, token: &str) -> Verification {
-    let auth = format!("Bearer {token}");
-    let headers = [
-        ("authorization", auth.as_str()),
-        ("accept", "application/vnd.github+json"),
-        ("x-github-api-version", "2022-11-28"),
-    ];
-    let r = match c.get(url, &headers) {
-        Ok(r) => r,
-        Err(e) => return failed("github", "GitHub", e),
-    };
-    let header = |k: &str| r.header(k).map(clean).filter(|v| !v.is_empty());
-    match r.status {
-        200 => Verification {
-            account: r.body["login"].as_str().map(clean),
-            scopes: header("x-oauth-scopes"),
-            expires_on: header("github-authentication-token-expiration"),
-            ..answered("github", Status::Active)
-        },
-        401 => Verification {
-            message: Some("GitHub answered 401 (bad credentials)".into()),
-            ..answered("github", Status::Invalid)
-        },
-        403 if r.header("x-ratelimit-remaining") == Some("0") => failed(
-            "github",
-            "GitHub",
-            "its rate limit is spent; try later".into(),
-        ),
-        // Authenticated, but not allowed this route (an organisation's
-        // SAML enforcement, a token without the permission): it works.
-        403 => Verification {
-            message: Some(format!(
-                "GitHub accepted the token but refused {route} (403)"
-            )),
-            ..answered("github", Status::Active)
-        },
-        _ => failed("github", "GitHub", format!("answered {}", r.status)),
-    }
-}
-
-fn npm(c: &Client, url: &str, token: &str) -> Verification {
-    match c.get(url, &[("authorization", &format!("Bearer {token}"))]) {
-        Err(e) => failed("npm", "npm", e),
-        Ok(r) if r.status == 200 => Verification {
-            account: r.body["username"].as_str().map(clean),
-            ..answered("npm", Status::Active)
-        },
-        Ok(r) if matches!(r.status, 401 | 403) => Verification {
-            message: Some(format!("the registry answered {}", r.status)),
-            ..answered("npm", Status::Invalid)
-        },
-        Ok(r) => failed("npm", "npm", format!("answered {}", r.status)),
+        (_, None) => Verification::unknown("", "no provider checks it"),
     }
 }

@@ -1,6 +1,7 @@
-//! The client of live verification: one agent, a shared rate limit,
-//! a timeout per request, and retries of 429, 5xx, GitHub's exhausted rate
-//! limit and network errors that honour `Retry-After`.
+//! The one HTTP client of burnkey's requests to providers and webhooks: one
+//! agent (no redirects followed, statuses as answers), a shared rate limit,
+//! a timeout per request, and for live checks retries of 429, 5xx, GitHub's
+//! exhausted rate limit and network errors that honour `Retry-After`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -50,6 +51,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// One request at a time as the caller asks (its own retry loop
+    /// decides), each within `timeout`: revocation's deliveries.
+    pub fn single(timeout: Duration) -> Client {
+        Client::new(f64::INFINITY, timeout, 0)
+    }
+
     /// At most `rps` requests a second over all threads, each within
     /// `timeout`, retried `retries` times.
     pub fn new(rps: f64, timeout: Duration, retries: u32) -> Client {
@@ -63,7 +70,7 @@ impl Client {
         Client {
             agent,
             next: Mutex::new(Instant::now()),
-            interval: Duration::from_secs_f64(1.0 / rps.max(0.01)),
+            interval: Duration::from_secs_f64(1.0 / rps.clamp(0.01, f64::MAX)),
             retries,
             max_wait: Duration::from_secs(60),
             sent: AtomicUsize::new(0),
@@ -113,36 +120,55 @@ impl Client {
         Some(wait)
     }
 
-    /// GET `url` with `headers`.
+    /// One request: `method` to `url` with `headers` (and `body`), in its
+    /// turn under the rate limit; the answer whatever its status.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<Resp, String> {
+        self.turn();
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let mut req = ureq::http::Request::builder().method(method).uri(url);
+        if !headers.iter().any(|(k, _)| *k == "accept") {
+            req = req.header("accept", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let sent = match body {
+            Some(b) => req.body(b).map(|r| self.agent.run(r)),
+            None => req.body(()).map(|r| self.agent.run(r)),
+        };
+        match sent.map_err(|e| e.to_string())? {
+            Ok(mut resp) => {
+                let status = resp.status().as_u16();
+                let headers = KEPT
+                    .iter()
+                    .filter_map(|&k| {
+                        let v = resp.headers().get(k)?.to_str().ok()?;
+                        Some((k.to_string(), v.to_string()))
+                    })
+                    .collect();
+                let body = crate::net::json_body(&mut resp);
+                Ok(Resp {
+                    status,
+                    headers,
+                    body,
+                })
+            }
+            // No token is ever in a URL, so the error may be shown.
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// GET `url` with `headers`, retried as the client was built to.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Resp, String> {
         let mut attempt = 0;
         loop {
-            self.turn();
-            self.sent.fetch_add(1, Ordering::Relaxed);
-            let mut req = self.agent.get(url).header("accept", "application/json");
-            for (k, v) in headers {
-                req = req.header(*k, *v);
-            }
-            let outcome = match req.call() {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    let headers = KEPT
-                        .iter()
-                        .filter_map(|&k| {
-                            let v = resp.headers().get(k)?.to_str().ok()?;
-                            Some((k.to_string(), v.to_string()))
-                        })
-                        .collect();
-                    let body = crate::net::json_body(&mut resp);
-                    Ok(Resp {
-                        status,
-                        headers,
-                        body,
-                    })
-                }
-                // No token is in a URL, so the error may be shown.
-                Err(e) => Err(e.to_string()),
-            };
+            let outcome = self.send("GET", url, headers, None);
             let wait = match &outcome {
                 Ok(r) => self.retry_in(r, attempt),
                 Err(_) => Some(jitter(Duration::from_millis(500 << attempt))),
@@ -154,15 +180,19 @@ impl Client {
                 }
                 _ => {
                     return match outcome {
-                        Ok(r) if r.status == 429 || r.status >= 500 => Err(format!(
-                            "answered {} after {} attempt{}",
-                            r.status,
-                            attempt + 1,
-                            if attempt == 0 { "" } else { "s" }
-                        )),
+                        // A single-attempt client's caller retries: it
+                        // reads the answer (and its Retry-After) itself.
+                        Ok(r) if self.retries > 0 && (r.status == 429 || r.status >= 500) => {
+                            Err(format!(
+                                "answered {} after {} attempt{}",
+                                r.status,
+                                attempt + 1,
+                                if attempt == 0 { "" } else { "s" }
+                            ))
+                        }
                         Ok(r) => Ok(r),
                         Err(e) => Err(format!("{e} (after {} attempts)", attempt + 1)),
-                    }
+                    };
                 }
             }
         }

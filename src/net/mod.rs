@@ -64,19 +64,6 @@ pub fn json_body(resp: &mut ureq::http::Response<ureq::Body>) -> serde_json::Val
         .unwrap_or(serde_json::Value::Null)
 }
 
-/// Cloudflare's API, overridable by `BURNKEY_CLOUDFLARE_API_URL`.
-#[cfg(feature = "cli")]
-pub const CLOUDFLARE_API: (&str, &str) = (
-    "BURNKEY_CLOUDFLARE_API_URL",
-    "https://api.cloudflare.com/client/v4",
-);
-/// GitHub's API, overridable by `BURNKEY_GITHUB_API_URL`.
-#[cfg(feature = "cli")]
-pub const GITHUB_API: (&str, &str) = ("BURNKEY_GITHUB_API_URL", "https://api.github.com");
-/// npm's registry, overridable by `BURNKEY_NPM_REGISTRY_URL`.
-#[cfg(feature = "cli")]
-pub const NPM_REGISTRY: (&str, &str) = ("BURNKEY_NPM_REGISTRY_URL", "https://registry.npmjs.org");
-
 /// A provider's base URL: its variable, else the default; checked like
 /// every URL burnkey sends to, without a trailing `/`.
 #[cfg(feature = "cli")]

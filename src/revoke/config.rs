@@ -39,6 +39,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::providers::{self, Provider};
 use crate::webhook::Secret;
 
 /// What a request carries: the token, or only its SHA-256.
@@ -68,7 +69,7 @@ struct EndpointDoc {
     url: Option<String>,
     secret_env: Option<String>,
     send: Option<SendMode>,
-    via: Option<Via>,
+    via: Option<String>,
     outbox_key_env: Option<String>,
     #[serde(default)]
     confirm: bool,
@@ -78,39 +79,56 @@ struct EndpointDoc {
 }
 
 /// How an endpoint revokes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy)]
 pub enum Via {
     /// A signed webhook to the token's issuer (`url`).
     Webhook,
-    /// GitHub's public `POST /credentials/revoke`.
-    Github,
-    /// Cloudflare's API: verify, then `DELETE` the token by its id.
-    Cloudflare,
+    /// A provider's own revocation API (`via = "github"`, `"cloudflare"`).
+    Api(&'static dyn Provider),
 }
 
 impl Via {
+    /// As written in `via = "…"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Via::Webhook => "webhook",
+            Via::Api(p) => p.name(),
+        }
+    }
+
     /// The rule ids this way can revoke (all, for a webhook).
     pub fn carries(self, rule_id: &str) -> bool {
         match self {
             Via::Webhook => true,
-            // What GitHub's credential revocation API accepts.
-            Via::Github => matches!(
-                rule_id,
-                "github-personal-access-token"
-                    | "github-fine-grained-personal-access-token"
-                    | "github-oauth-token"
-                    | "github-user-to-server-token"
-                    | "github-refresh-token"
-            ),
-            // API tokens; a Global API Key can only be changed in the dashboard.
-            Via::Cloudflare => matches!(
-                rule_id,
-                "cloudflare-user-api-token"
-                    | "cloudflare-account-api-token"
-                    | "cloudflare-legacy-api-token"
-            ),
+            Via::Api(p) => p.revokes(rule_id),
         }
+    }
+
+    /// The provider whose API this is.
+    pub fn provider(self) -> Option<&'static dyn Provider> {
+        match self {
+            Via::Webhook => None,
+            Via::Api(p) => Some(p),
+        }
+    }
+
+    /// Whether requests need consent: they destroy credentials.
+    pub fn destroys(self) -> bool {
+        self.provider().is_some_and(|p| p.destroys())
+    }
+}
+
+impl PartialEq for Via {
+    fn eq(&self, other: &Via) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Via {}
+
+impl std::fmt::Debug for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -126,11 +144,11 @@ pub struct Endpoint {
     /// webhook) and authenticates and seals its outbox entries: the
     /// webhook's `secret_env`, or `outbox_key_env` for a provider's API.
     pub secret_env: String,
-    /// A provider's API base URL (`BURNKEY_GITHUB_API_URL`,
-    /// `BURNKEY_CLOUDFLARE_API_URL`).
+    /// A provider's API base URL (its variable, such as
+    /// `BURNKEY_GITHUB_API_URL`, else its default).
     pub api: Option<String>,
-    /// With `via = "cloudflare"`: the webhook told when the token may not
-    /// revoke itself, and its secret's variable.
+    /// For a provider that may refuse a token (`via = "cloudflare"`): the
+    /// webhook told instead, and its secret's variable.
     pub fallback: Option<(String, String)>,
     /// Consent to destroy credentials (`confirm = true`).
     pub confirm: bool,
@@ -161,7 +179,7 @@ impl Endpoint {
         self.named.iter().any(|r| r == rule_id)
     }
 
-    /// Reads the fallback webhook's secret (`via = "cloudflare"`).
+    /// Reads the fallback webhook's secret.
     pub fn fallback_secret(&self) -> Result<Option<(String, Secret)>, Error> {
         let Some((url, var)) = &self.fallback else {
             return Ok(None);
@@ -286,26 +304,38 @@ fn endpoint(
     if let Some(u) = &d.url {
         check_url(u).map_err(|e| bad(e.to_string()))?;
     }
-    let via = d.via.unwrap_or(Via::Webhook);
+    let via = match d.via.as_deref() {
+        None | Some("webhook") => Via::Webhook,
+        Some(name) => Via::Api(
+            providers::by_name(name)
+                .filter(|p| p.revokes_any())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "via = {name:?}: burnkey revokes through \"webhook\", {}",
+                        api_names()
+                    ))
+                })?,
+        ),
+    };
     let (url, secret_env, api, fallback, send) = match via {
         Via::Webhook => {
             if outbox_key_env.is_some() || d.confirm {
-                return Err(bad("outbox_key_env and confirm belong to via = \"github\" or \"cloudflare\" entries".into()));
+                return Err(bad(format!(
+                    "outbox_key_env and confirm belong to entries with via = {}",
+                    api_names()
+                )));
             }
             let (Some(url), Some(env)) = (d.url, secret_env) else {
-                return Err(bad("a webhook needs url and secret_env (or set via = \"github\" or \"cloudflare\")".into()));
+                return Err(bad(format!(
+                    "a webhook needs url and secret_env (or set via = {})",
+                    api_names()
+                )));
             };
             (url, env, None, None, d.send.unwrap_or(SendMode::Token))
         }
-        Via::Github | Via::Cloudflare => provider_parts(
-            via,
-            d.url,
-            secret_env,
-            outbox_key_env,
-            d.send,
-            existing,
-            &bad,
-        )?,
+        Via::Api(p) => {
+            provider_parts(p, d.url, secret_env, outbox_key_env, d.send, existing, &bad)?
+        }
     };
     Ok(Endpoint {
         url,
@@ -335,7 +365,7 @@ type ProviderParts = (
 );
 
 fn provider_parts(
-    via: Via,
+    p: &'static dyn Provider,
     url: Option<String>,
     secret_env: Option<String>,
     outbox_key_env: Option<String>,
@@ -343,11 +373,7 @@ fn provider_parts(
     existing: &[Endpoint],
     bad: &dyn Fn(String) -> Error,
 ) -> Result<ProviderParts, Error> {
-    let name = if via == Via::Github {
-        "github"
-    } else {
-        "cloudflare"
-    };
+    let name = p.name();
     let Some(key_env) = outbox_key_env else {
         return Err(bad(format!(
             "via = \"{name}\" needs outbox_key_env: the token itself is journaled, sealed under that key"
@@ -358,29 +384,25 @@ fn provider_parts(
             "via = \"{name}\" sends the token itself: send = \"hash\" cannot apply"
         )));
     }
-    if existing.iter().any(|e| e.via == via) {
+    if existing.iter().any(|e| e.via == Via::Api(p)) {
         return Err(bad(format!("a second via = \"{name}\" entry")));
     }
-    let fallback = match (via, url, secret_env) {
-        (_, None, None) => None,
-        (Via::Cloudflare, Some(u), Some(e)) => Some((u, e)),
-        (Via::Cloudflare, _, _) => {
+    let fallback = match (url, secret_env) {
+        (None, None) => None,
+        (Some(u), Some(e)) if p.falls_back() => Some((u, e)),
+        _ if p.falls_back() => {
             return Err(bad(
                 "the fallback webhook needs both url and secret_env".into()
             ))
         }
         _ => {
-            return Err(bad(
-                "via = \"github\" takes no url: GitHub's revocation API is the endpoint".into(),
-            ))
+            return Err(bad(format!(
+                "via = \"{name}\" takes no url: {}'s revocation API is the endpoint",
+                p.title()
+            )))
         }
     };
-    let api = crate::net::api_base(if via == Via::Github {
-        crate::net::GITHUB_API
-    } else {
-        crate::net::CLOUDFLARE_API
-    })
-    .map_err(|e| bad(e.to_string()))?;
+    let api = crate::net::api_base(p.api()).map_err(|e| bad(e.to_string()))?;
     Ok((
         name.to_string(),
         key_env,
@@ -388,6 +410,16 @@ fn provider_parts(
         fallback,
         SendMode::Token,
     ))
+}
+
+/// The providers an entry may revoke through, as `"a" or "b"`.
+fn api_names() -> String {
+    let names: Vec<String> = providers::ALL
+        .iter()
+        .filter(|p| p.revokes_any())
+        .map(|p| format!("\"{}\"", p.name()))
+        .collect();
+    names.join(" or ")
 }
 
 #[cfg(test)]
@@ -471,7 +503,7 @@ mod tests {
         let (gh, cf) = (&c.endpoints[0], &c.endpoints[1]);
         assert_eq!(
             (gh.url.as_str(), gh.via, gh.secret_env.as_str()),
-            ("github", Via::Github, "K")
+            ("github", Via::Api(&providers::github::Github), "K")
         );
         assert!(!gh.confirm && cf.confirm);
         assert_eq!(
@@ -479,19 +511,23 @@ mod tests {
             Some(("https://r.example/x".into(), "S".into()))
         );
         assert!(
-            Via::Github.carries("github-personal-access-token")
-                && !Via::Github.carries("github-server-to-server-token")
+            Via::Api(&providers::github::Github).carries("github-personal-access-token")
+                && !Via::Api(&providers::github::Github).carries("github-server-to-server-token")
         );
         assert!(
-            Via::Cloudflare.carries("cloudflare-account-api-token")
-                && !Via::Cloudflare.carries("cloudflare-global-api-key")
+            Via::Api(&providers::cloudflare::Cloudflare).carries("cloudflare-account-api-token")
+                && !Via::Api(&providers::cloudflare::Cloudflare)
+                    .carries("cloudflare-global-api-key")
         );
         let err = |t: &str| parse(t).map(|_| ()).unwrap_err().to_string();
         assert!(err("[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\n").contains("outbox_key_env"));
         assert!(err("[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\nsend = \"hash\"\n").contains("hash"));
         assert!(err("[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\nurl = \"https://a/\"\nsecret_env = \"S\"\n").contains("no url"));
         assert!(err("[[revoke]]\nvia = \"cloudflare\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\nurl = \"https://a/\"\n").contains("both"));
-        assert!(err("[[revoke]]\nvia = \"mail\"\nrules = [\"*\"]\n").contains("unknown variant"));
+        // The providers that revoke are listed (serde said "unknown variant" when Via was an enum).
+        let mail = err("[[revoke]]\nvia = \"mail\"\nrules = [\"*\"]\n");
+        assert!(mail.contains("\"mail\"") && mail.contains("\"github\""), "{mail}");
+        assert!(err("[[revoke]]\nvia = \"npm\"\nrules = [\"*\"]\n").contains("\"npm\""));
         assert!(err("[[revoke]]\nrules = [\"*\"]\nurl = \"https://a/\"\nsecret_env = \"S\"\nconfirm = true\n").contains("confirm"));
         let twice = "[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\n";
         assert!(err(&format!("{twice}{twice}")).contains("second"));

@@ -16,13 +16,16 @@
 //! webhook, if any, hears of it). The same retry rules apply.
 
 use std::collections::{HashSet, VecDeque};
-use std::io::Read;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::config::{Endpoint, SendMode, Via};
+use super::config::{Endpoint, SendMode};
 use super::request::Request;
-use crate::net::retry::{jitter, retry_after};
+use crate::net::client::Client;
+use crate::net::retry::jitter;
+use crate::providers::provider::unless_retried;
+pub use crate::providers::Attempt;
+use crate::providers::Revocation;
 use crate::webhook::{sign, Secret};
 
 /// The fate of one request.
@@ -46,64 +49,36 @@ pub struct Delivery {
     pub status: Status,
 }
 
-enum Attempt {
-    /// Done, and what was done.
-    Ok(String),
-    Retry(String, Option<Duration>),
-    Permanent(String),
-    Gone,
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-fn agent(ep: &Endpoint) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(ep.timeout))
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .user_agent(concat!("burnkey/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
-}
-
-fn attempt(agent: &ureq::Agent, url: &str, secret: &Secret, id: &str, body: &[u8]) -> Attempt {
+/// POSTs `body` to the webhook `url`, signed.
+fn attempt(http: &Client, url: &str, secret: &Secret, id: &str, body: &[u8]) -> Attempt {
     let ts = unix_now();
-    let res = agent
-        .post(url)
-        .header("content-type", "application/json")
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sign(secret, id, ts, body))
-        .send(body);
-    match res {
-        Ok(mut resp) => {
-            let code = resp.status().as_u16();
-            let after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(retry_after);
-            // Drain a little of the body so the connection can be reused.
-            let _ = resp
-                .body_mut()
-                .as_reader()
-                .take(64 * 1024)
-                .read_to_end(&mut Vec::new());
-            match code {
-                200..=299 => Attempt::Ok("delivered".into()),
-                410 => Attempt::Gone,
-                408 | 429 | 500..=599 => Attempt::Retry(format!("HTTP {code}"), after),
-                300..=399 => {
-                    Attempt::Permanent(format!("HTTP {code} (redirects are not followed)"))
-                }
-                _ => Attempt::Permanent(format!("HTTP {code}")),
+    let signature = sign(secret, id, ts, body);
+    let headers = [
+        ("content-type", "application/json"),
+        ("webhook-id", id),
+        ("webhook-timestamp", &ts.to_string()),
+        ("webhook-signature", &signature),
+    ];
+    match http.send("POST", url, &headers, Some(body)) {
+        Err(e) => Attempt::Retry(e, None),
+        Ok(r) => match r.status {
+            200..=299 => Attempt::Ok("delivered".into()),
+            410 => Attempt::Gone,
+            300..=399 => {
+                Attempt::Permanent(format!("HTTP {} (redirects are not followed)", r.status))
             }
-        }
-        Err(e) => Attempt::Retry(e.to_string(), None),
+            _ => match unless_retried("", &r) {
+                // A webhook's words are its status alone.
+                Attempt::Retry(_, after) => Attempt::Retry(format!("HTTP {}", r.status), after),
+                _ => Attempt::Permanent(format!("HTTP {}", r.status)),
+            },
+        },
     }
 }
 
@@ -119,7 +94,8 @@ pub struct Job {
     pub body: Vec<u8>,
     /// The token (in memory only), for a provider's API.
     pub token: String,
-    /// The fallback webhook of `via = "cloudflare"`, and its secret.
+    /// The fallback webhook of a provider that may refuse (`via =
+    /// "cloudflare"`), and its secret.
     pub fallback: Option<(String, Secret)>,
 }
 
@@ -128,10 +104,10 @@ pub struct Job {
 pub fn deliver(jobs: Vec<Job>, parallel: usize) -> Vec<Delivery> {
     let start = Instant::now();
     let gone: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
-    let (github, jobs): (Vec<Job>, Vec<Job>) = jobs
+    let (batched, jobs): (Vec<Job>, Vec<Job>) = jobs
         .into_iter()
-        .partition(|j| j.endpoint.via == Via::Github);
-    let done = Mutex::new(github_batches(github, start, &gone));
+        .partition(|j| j.endpoint.via.provider().is_some_and(|p| p.batch() > 1));
+    let done = Mutex::new(batches(batched, start, &gone));
     let queue = Mutex::new(jobs.into_iter().collect::<VecDeque<_>>());
     let n = parallel
         .max(1)
@@ -157,7 +133,7 @@ pub fn deliver(jobs: Vec<Job>, parallel: usize) -> Vec<Delivery> {
 }
 
 fn run_one(job: &mut Job, start: Instant, gone: &Mutex<HashSet<String>>) -> Status {
-    let agent = agent(&job.endpoint);
+    let http = Client::single(job.endpoint.timeout);
     let Job {
         request,
         endpoint,
@@ -174,16 +150,58 @@ fn run_one(job: &mut Job, start: Instant, gone: &Mutex<HashSet<String>>) -> Stat
         gone,
         &mut attempts,
         &mut last_error,
-        || match endpoint.via {
-            Via::Cloudflare => {
-                cloudflare(&agent, endpoint, request, token, body, fallback.as_ref())
+        || match endpoint.via.provider() {
+            Some(p) => {
+                let r = Revocation {
+                    rule_id: &request.rule_id,
+                    token,
+                    paired: request.account_id.as_deref(),
+                };
+                match p.revoke(&http, endpoint.api.as_deref().unwrap_or_default(), &[r]) {
+                    Attempt::Refused(why, instead) => fall_back(
+                        &http,
+                        &why,
+                        &instead,
+                        fallback.as_ref(),
+                        &request.webhook_id,
+                        body,
+                    ),
+                    a => a,
+                }
             }
-            _ => attempt(&agent, &endpoint.url, secret, &request.webhook_id, body),
+            None => attempt(&http, &endpoint.url, secret, &request.webhook_id, body),
         },
     );
     request.attempts = attempts;
     request.last_error = last_error;
     status
+}
+
+/// A token the provider refused to revoke (`why`): its entry's fallback
+/// webhook hears of it, if there is one; else the owner must do `instead`.
+fn fall_back(
+    http: &Client,
+    why: &str,
+    instead: &str,
+    fallback: Option<&(String, Secret)>,
+    id: &str,
+    body: &[u8],
+) -> Attempt {
+    let Some((url, secret)) = fallback else {
+        return Attempt::Permanent(format!("{why}; {instead}"));
+    };
+    match attempt(http, url, secret, id, body) {
+        Attempt::Ok(_) => Attempt::Ok(format!("{why}; reported to {url}")),
+        Attempt::Retry(w, after) => {
+            Attempt::Retry(format!("{why}; the fallback webhook: {w}"), after)
+        }
+        Attempt::Gone => {
+            Attempt::Permanent(format!("{why}; the fallback webhook answered 410 Gone"))
+        }
+        Attempt::Permanent(w) | Attempt::Refused(w, _) => {
+            Attempt::Permanent(format!("{why}; the fallback webhook: {w}"))
+        }
+    }
 }
 
 /// Runs `once` until it is done, refused for good, or the endpoint's
@@ -221,7 +239,7 @@ fn with_retries(
                 *last_error = Some(why.clone());
                 return Status::Failed(why);
             }
-            Attempt::Permanent(why) => {
+            Attempt::Permanent(why) | Attempt::Refused(why, _) => {
                 *last_error = Some(why.clone());
                 return Status::Failed(why);
             }
@@ -238,64 +256,30 @@ fn with_retries(
     }
 }
 
-/// GitHub's credential revocation API takes at most this many a request.
-pub const GITHUB_BATCH: usize = 1000;
-
-/// GitHub's jobs, in batches of [`GITHUB_BATCH`] tokens, one after another
-/// (60 requests an hour is GitHub's limit): every job of a batch shares its
-/// fate. The call is unauthenticated, as GitHub requires.
-fn github_batches(
-    mut jobs: Vec<Job>,
-    start: Instant,
-    gone: &Mutex<HashSet<String>>,
-) -> Vec<Delivery> {
+/// The jobs of providers that take many tokens a request (GitHub), in
+/// batches of as many as each takes, one after another (GitHub allows 60
+/// requests an hour): every job of a batch shares its fate.
+fn batches(mut jobs: Vec<Job>, start: Instant, gone: &Mutex<HashSet<String>>) -> Vec<Delivery> {
     let mut out = Vec::with_capacity(jobs.len());
     while !jobs.is_empty() {
-        let rest = jobs.split_off(jobs.len().min(GITHUB_BATCH));
-        let batch = std::mem::replace(&mut jobs, rest);
-        let ep = batch[0].endpoint.clone();
-        let url = format!(
-            "{}/credentials/revoke",
-            ep.api.as_deref().unwrap_or_default()
-        );
-        let tokens: Vec<&str> = batch.iter().map(|j| j.token.as_str()).collect();
-        let body = serde_json::to_vec(&serde_json::json!({ "credentials": tokens })).expect("json");
-        let agent = agent(&ep);
+        let ep = jobs[0].endpoint.clone();
+        let Some(p) = ep.via.provider() else { break };
+        let (mut batch, rest): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.endpoint.url == ep.url);
+        jobs = rest;
+        jobs.extend(batch.split_off(batch.len().min(p.batch())));
+        let http = Client::single(ep.timeout);
         let (mut attempts, mut last_error) = (0, None);
         let status = with_retries(&ep, start, gone, &mut attempts, &mut last_error, || {
-            match agent
-                .post(&url)
-                .header("accept", "application/vnd.github+json")
-                .header("x-github-api-version", "2022-11-28")
-                .header("content-type", "application/json")
-                .send(&body[..])
-            {
-                Err(e) => Attempt::Retry(e.to_string(), None),
-                Ok(r) => {
-                    let code = r.status().as_u16();
-                    let after = header_after(&r);
-                    let limited = code == 403
-                        && r.headers()
-                            .get("x-ratelimit-remaining")
-                            .and_then(|v| v.to_str().ok())
-                            == Some("0");
-                    match code {
-                        // GitHub says nothing per token: it was submitted.
-                        200..=299 => Attempt::Ok("submitted".into()),
-                        408 | 429 | 500..=599 => {
-                            Attempt::Retry(format!("GitHub: HTTP {code}"), after)
-                        }
-                        403 if limited => Attempt::Retry(
-                            "GitHub: its rate limit (60 an hour) is spent".into(),
-                            after,
-                        ),
-                        422 => Attempt::Permanent(
-                            "GitHub: HTTP 422 (validation failed, or too many requests)".into(),
-                        ),
-                        _ => Attempt::Permanent(format!("GitHub: HTTP {code}")),
-                    }
-                }
-            }
+            let items: Vec<Revocation> = batch
+                .iter()
+                .map(|j| Revocation {
+                    rule_id: &j.request.rule_id,
+                    token: &j.token,
+                    paired: j.request.account_id.as_deref(),
+                })
+                .collect();
+            p.revoke(&http, ep.api.as_deref().unwrap_or_default(), &items)
         });
         for mut j in batch {
             j.request.attempts += attempts;
@@ -307,115 +291,6 @@ fn github_batches(
         }
     }
     out
-}
-
-fn header_after(r: &ureq::http::Response<ureq::Body>) -> Option<Duration> {
-    r.headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(retry_after)
-}
-
-/// Cloudflare's chain for one token: verify it (for its id, under the
-/// user's or the paired account's routes), then `DELETE` it by that id. A
-/// token Cloudflare already refuses is dead: nothing to do. A 403 on the
-/// delete means the token may not manage tokens: the fallback webhook, if
-/// configured, hears of it instead.
-fn cloudflare(
-    agent: &ureq::Agent,
-    ep: &Endpoint,
-    req: &Request,
-    token: &str,
-    body: &[u8],
-    fallback: Option<&(String, Secret)>,
-) -> Attempt {
-    let api = ep.api.as_deref().unwrap_or_default();
-    let user = format!("{api}/user/tokens");
-    let scopes: Vec<String> = match (req.rule_id.as_str(), &req.account_id) {
-        ("cloudflare-account-api-token", Some(a)) => vec![format!("{api}/accounts/{a}/tokens")],
-        ("cloudflare-account-api-token", None) => {
-            return Attempt::Permanent(
-                "no Cloudflare account id is paired with this cfat_ token: pass --cloudflare-account ID, or name it (account_id = …) next to the token".into(),
-            )
-        }
-        (_, Some(a)) => vec![user, format!("{api}/accounts/{a}/tokens")],
-        (_, None) => vec![user],
-    };
-    let auth = format!("Bearer {token}");
-    let mut found = None;
-    for scope in scopes {
-        let mut r = match agent
-            .get(&format!("{scope}/verify"))
-            .header("authorization", &auth)
-            .call()
-        {
-            Ok(r) => r,
-            Err(e) => return Attempt::Retry(format!("Cloudflare verify: {e}"), None),
-        };
-        let code = r.status().as_u16();
-        match code {
-            200 => {
-                let v = crate::net::json_body(&mut r);
-                match v["result"]["id"].as_str() {
-                    Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-                        found = Some((scope, id.to_string()));
-                        break;
-                    }
-                    _ => {
-                        return Attempt::Permanent(
-                            "Cloudflare verify answered without a token id".into(),
-                        )
-                    }
-                }
-            }
-            // Not under this route (or not at all).
-            400 | 401 | 403 => continue,
-            408 | 429 | 500..=599 => {
-                return Attempt::Retry(format!("Cloudflare verify: HTTP {code}"), header_after(&r))
-            }
-            _ => return Attempt::Permanent(format!("Cloudflare verify: HTTP {code}")),
-        }
-    }
-    let Some((scope, id)) = found else {
-        return Attempt::Ok(
-            "invalid already: Cloudflare refuses the token, nothing to revoke".into(),
-        );
-    };
-    let r = match agent
-        .delete(&format!("{scope}/{id}"))
-        .header("authorization", &auth)
-        .call()
-    {
-        Ok(r) => r,
-        Err(e) => return Attempt::Retry(format!("Cloudflare delete: {e}"), None),
-    };
-    let code = r.status().as_u16();
-    match code {
-        200..=299 => Attempt::Ok("revoked".into()),
-        404 => Attempt::Ok("gone already".into()),
-        403 => {
-            let why = "cannot revoke itself: Cloudflare answered 403 to the delete (the token may not manage API tokens)";
-            match fallback {
-                None => Attempt::Permanent(format!("{why}; roll it at dash.cloudflare.com")),
-                Some((url, secret)) => match attempt(agent, url, secret, &req.webhook_id, body) {
-                    Attempt::Ok(_) => Attempt::Ok(format!("{why}; reported to {url}")),
-                    Attempt::Retry(w, after) => {
-                        Attempt::Retry(format!("{why}; the fallback webhook: {w}"), after)
-                    }
-                    Attempt::Permanent(w) => {
-                        Attempt::Permanent(format!("{why}; the fallback webhook: {w}"))
-                    }
-                    Attempt::Gone => {
-                        Attempt::Permanent(format!("{why}; the fallback webhook answered 410 Gone"))
-                    }
-                },
-            }
-        }
-        408 | 429 | 500..=599 => {
-            Attempt::Retry(format!("Cloudflare delete: HTTP {code}"), header_after(&r))
-        }
-        _ => Attempt::Permanent(format!("Cloudflare delete: HTTP {code}")),
-    }
 }
 
 /// The JSON body of `req`, shaped like GitHub's partner payload: an array

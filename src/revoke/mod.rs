@@ -19,9 +19,10 @@ use serde::Serialize;
 use crate::engine::Checksum;
 use crate::error::Error;
 use crate::findings::finding::Finding;
+use crate::providers::Want;
 use crate::token::checksum::sha256_hex;
 use crate::webhook::Secret;
-use config::{Config, Endpoint, SendMode, Via};
+use config::{Config, Endpoint, SendMode};
 use deliver::{Delivery, Job, Status};
 use outbox::Outbox;
 pub use request::Request;
@@ -37,8 +38,8 @@ pub fn webhook_id(endpoint: &str, token_sha256: &str) -> String {
 /// the rules an endpoint's globs match, and findings without a checksum
 /// (shape-only, keyword-anchored) only of rules the endpoint names exactly;
 /// for a provider's API, only the families it can revoke. A wrong checksum
-/// is never sent. `account_of` pairs a `cfat_` token with its Cloudflare
-/// account for `via = "cloudflare"`.
+/// is never sent. `account_of` pairs a token with the account a provider's
+/// API needs it revoked under (a `cfat_`'s Cloudflare account).
 pub fn plan(
     findings: &[Finding],
     config: &Config,
@@ -60,10 +61,10 @@ pub fn plan(
             {
                 continue;
             }
-            let account_id = (ep.via == Via::Cloudflare
-                && f.rule_id() != "cloudflare-user-api-token")
-                .then(|| account_of(f))
-                .flatten();
+            let wants_account = ep.via.provider().is_some_and(|p| {
+                p.check(f.rule_id()).and_then(|c| c.want()) == Some(Want::AccountId)
+            });
+            let account_id = wants_account.then(|| account_of(f)).flatten();
             let location = match f.commit() {
                 Some(c) => format!("{c}/{}", f.shown_path()),
                 None => format!("{}:{}", f.shown_path(), f.line),

@@ -1,4 +1,4 @@
-//! Pairing: what a token needs beside it to be verified (a Cloudflare
+//! Pairing: what a token needs beside it to be verified or revoked (a Cloudflare
 //! account id for `cfat_`, the account's email for a Global API Key),
 //! taken from a flag, an environment variable, or the same file within a
 //! few lines of the token — only where a name says what the value is
@@ -22,6 +22,22 @@ pub enum Want {
 }
 
 impl Want {
+    /// The flag that gives it outright.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Want::AccountId => "--cloudflare-account ID",
+            Want::Email => "--cloudflare-email ADDRESS",
+        }
+    }
+
+    /// The environment variable that gives it outright.
+    pub fn env(self) -> &'static str {
+        match self {
+            Want::AccountId => "CLOUDFLARE_ACCOUNT_ID",
+            Want::Email => "CLOUDFLARE_EMAIL",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Want::AccountId => "account_id",
