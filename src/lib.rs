@@ -70,6 +70,8 @@ pub mod webhook;
 pub(crate) mod net;
 #[cfg(feature = "serve")]
 pub mod serve;
+#[cfg(any(feature = "cli", feature = "serve"))]
+pub mod settings;
 
 #[cfg(feature = "cli")]
 #[doc(hidden)]

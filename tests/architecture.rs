@@ -20,6 +20,11 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
     ),
     ("webhook", "Standard Webhooks signing", &[]),
     (
+        "settings",
+        "burnkey.toml, the one settings document",
+        &["error", "fsutil"],
+    ),
+    (
         "token",
         "the token core: checksums, layouts, formats, scopes",
         &["error"],
@@ -89,6 +94,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
             "token",
             "net",
             "webhook",
+            "settings",
             "error",
             "fsutil",
         ],
@@ -102,7 +108,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
         "serve",
         "the issuer's receiver",
         &[
-            "issuer", "token", "rules", "net", "webhook", "error", "fsutil",
+            "issuer", "token", "rules", "net", "webhook", "settings", "error", "fsutil",
         ],
     ),
     (
@@ -124,6 +130,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
             "serve",
             "net",
             "webhook",
+            "settings",
             "error",
             "fsutil",
         ],

@@ -24,7 +24,7 @@ use super::args::GitSource;
 use super::args::ScanArgs;
 
 /// The name of the revocation settings file.
-const CONFIG_FILE: &str = "burnkey.toml";
+use crate::settings::FILE as CONFIG_FILE;
 
 /// Where control files are read from.
 pub(crate) enum Controls<'r> {

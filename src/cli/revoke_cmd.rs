@@ -237,7 +237,7 @@ fn flush(outbox: Option<PathBuf>, config: Option<PathBuf>, yes: bool) -> anyhow:
     let outbox = Outbox::new(outbox.unwrap_or_else(Outbox::default_dir));
     // Only endpoints the configuration names receive anything: an
     // outbox file cannot choose where its request goes.
-    let path = config.unwrap_or_else(|| PathBuf::from("burnkey.toml"));
+    let path = config.unwrap_or_else(|| PathBuf::from(crate::settings::FILE));
     if !path.exists() {
         bail!(
             "revoke flush sends only to endpoints that burnkey.toml configures, and there is none at {}: pass --config FILE",

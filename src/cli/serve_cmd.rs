@@ -13,7 +13,9 @@ use super::args::{Exit, OutFormat, ServeArgs};
 fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
     let mut s = match &a.config {
         Some(p) => Settings::load(p)?,
-        None if Path::new("burnkey.toml").is_file() => Settings::load(Path::new("burnkey.toml"))?,
+        None if Path::new(crate::settings::FILE).is_file() => {
+            Settings::load(Path::new(crate::settings::FILE))?
+        }
         None => Settings::default(),
     };
     if let Some(v) = a.listen {

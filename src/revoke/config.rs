@@ -35,48 +35,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde::{Deserialize, Serialize};
-
 use crate::error::Error;
 use crate::providers::{self, Provider};
+pub use crate::settings::SendMode;
+use crate::settings::{Document, RevokeEntry};
 use crate::webhook::Secret;
-
-/// What a request carries: the token, or only its SHA-256.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SendMode {
-    /// The token itself (GitHub's partner payload).
-    Token,
-    /// Only `token_hash`, for issuers that store hashes.
-    Hash,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Doc {
-    #[serde(default)]
-    revoke: Vec<EndpointDoc>,
-    /// `burnkey serve`'s settings (read by `serve::Settings`).
-    #[allow(dead_code)]
-    serve: Option<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EndpointDoc {
-    rules: Vec<String>,
-    url: Option<String>,
-    secret_env: Option<String>,
-    send: Option<SendMode>,
-    via: Option<String>,
-    outbox_key_env: Option<String>,
-    #[serde(default)]
-    confirm: bool,
-    timeout: Option<String>,
-    retry_for: Option<String>,
-    backoff: Option<String>,
-}
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// How an endpoint revokes.
 #[derive(Clone, Copy)]
@@ -244,17 +208,16 @@ impl Config {
     /// Parses and validates a config file. Secrets are read later, when
     /// a request is signed.
     pub fn load(path: &Path) -> Result<Config, Error> {
-        let text = crate::fsutil::read_control(path).map_err(|e| Error::io(path, e))?;
-        Config::parse(&text, path)
+        Config::from_document(Document::load(path)?, path)
     }
 
     /// Parses and validates config text.
     pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
-        let doc: Doc = toml::from_str(text).map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
-            message: e.message().to_string(),
-        })?;
+        Config::from_document(Document::parse(text, path)?, path)
+    }
+
+    /// Validates the `[[revoke]]` entries of the document read from `path`.
+    pub fn from_document(doc: Document, path: &Path) -> Result<Config, Error> {
         let mut endpoints: Vec<Endpoint> = Vec::new();
         for (i, d) in doc.revoke.into_iter().enumerate() {
             let e = endpoint(i, d, path, &endpoints)?;
@@ -273,7 +236,7 @@ impl Config {
 /// it (`existing`).
 fn endpoint(
     i: usize,
-    d: EndpointDoc,
+    d: RevokeEntry,
     path: &Path,
     existing: &[Endpoint],
 ) -> Result<Endpoint, Error> {
@@ -526,7 +489,10 @@ mod tests {
         assert!(err("[[revoke]]\nvia = \"cloudflare\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\nurl = \"https://a/\"\n").contains("both"));
         // The providers that revoke are listed (serde said "unknown variant" when Via was an enum).
         let mail = err("[[revoke]]\nvia = \"mail\"\nrules = [\"*\"]\n");
-        assert!(mail.contains("\"mail\"") && mail.contains("\"github\""), "{mail}");
+        assert!(
+            mail.contains("\"mail\"") && mail.contains("\"github\""),
+            "{mail}"
+        );
         assert!(err("[[revoke]]\nvia = \"npm\"\nrules = [\"*\"]\n").contains("\"npm\""));
         assert!(err("[[revoke]]\nrules = [\"*\"]\nurl = \"https://a/\"\nsecret_env = \"S\"\nconfirm = true\n").contains("confirm"));
         let twice = "[[revoke]]\nvia = \"github\"\nrules = [\"*\"]\noutbox_key_env = \"K\"\n";

@@ -32,11 +32,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
-
 use super::notify::NotifyConfig;
 use crate::error::Error;
+use crate::settings::{Document, ServeSection};
 
 /// The default `--listen`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -109,46 +107,6 @@ impl Default for Settings {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Doc {
-    serve: Option<ServeDoc>,
-    #[allow(dead_code)]
-    revoke: Option<IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ServeDoc {
-    listen: Option<String>,
-    store: Option<String>,
-    #[serde(default)]
-    rules: Vec<PathBuf>,
-    secret_env: Option<String>,
-    tolerance: Option<String>,
-    github_keys: Option<PathBuf>,
-    github_keys_url: Option<String>,
-    github_keys_refresh: Option<String>,
-    feedback: Option<String>,
-    max_body: Option<String>,
-    max_connections: Option<usize>,
-    max_requests: Option<usize>,
-    header_timeout: Option<String>,
-    read_timeout: Option<String>,
-    grace: Option<String>,
-    log: Option<String>,
-    notify: Option<NotifyDoc>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NotifyDoc {
-    command: Option<Vec<String>>,
-    url: Option<String>,
-    secret_env: Option<String>,
-    timeout: Option<String>,
-}
-
 /// A size in bytes: `100`, `512K`, `10M`, `2G` (also `KiB`, `MB`, …).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -172,24 +130,24 @@ impl Settings {
     /// The `[serve]` section of the config file at `path` over the defaults;
     /// a missing section leaves them.
     pub fn load(path: &Path) -> Result<Settings, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Settings::parse(&text, path)
+        Settings::from_section(Document::load(path)?.serve, path)
     }
 
     /// The same, from text.
     pub fn parse(text: &str, path: &Path) -> Result<Settings, Error> {
+        Settings::from_section(Document::parse(text, path)?.serve, path)
+    }
+
+    /// The `[serve]` section of the document read from `path`, checked, over
+    /// the defaults.
+    pub fn from_section(section: Option<ServeSection>, path: &Path) -> Result<Settings, Error> {
         let bad = |message: String| Error::Parse {
             path: path.to_path_buf(),
             line: None,
             message: format!("[serve]: {message}"),
         };
-        let doc: Doc = toml::from_str(text).map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
-            message: e.message().to_string(),
-        })?;
         let mut s = Settings::default();
-        let Some(d) = doc.serve else { return Ok(s) };
+        let Some(d) = section else { return Ok(s) };
         let dur = |v: Option<String>, default: Duration, what: &str| match v {
             None => Ok(default),
             Some(v) => humantime::parse_duration(&v).map_err(|e| bad(format!("{what} {v:?}: {e}"))),
