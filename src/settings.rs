@@ -124,11 +124,16 @@ mod tests {
         let d = parse(both).unwrap();
         assert_eq!(d.revoke.len(), 1);
         assert_eq!(d.serve.unwrap().listen.as_deref(), Some("127.0.0.1:9"));
-        let typo = parse("[serve]\nlisten = \"x\"\nlisen = \"y\"\n").err().unwrap();
+        let typo = parse("[serve]\nlisten = \"x\"\nlisen = \"y\"\n")
+            .err()
+            .unwrap();
         assert!(typo.to_string().contains("lisen"), "{typo}");
         // `[revoke]` for `[[revoke]]`.
         assert!(parse("[revoke]\nrules = []\n").is_err());
         let unknown = parse("[scan]\nx = 1\n").err().unwrap().to_string();
-        assert!(unknown.contains("`scan`") && unknown.contains("burnkey.toml:1"), "{unknown}");
+        assert!(
+            unknown.contains("`scan`") && unknown.contains("burnkey.toml:1"),
+            "{unknown}"
+        );
     }
 }

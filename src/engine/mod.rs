@@ -508,48 +508,20 @@ impl Engine {
                 let mut confirmed = false;
                 for t in targets {
                     match *t {
-                        Target::Keyword => {
-                            let r = (
-                                pos.saturating_sub(KEYWORD_REACH + self.keyword_len),
-                                pos + KEYWORD_REACH + 1,
-                            );
-                            match regions.last_mut() {
-                                Some(last) if last.1 >= r.0 => last.1 = last.1.max(r.1),
-                                _ => regions.push(r),
-                            }
-                        }
+                        Target::Keyword => self.keyword_region(pos, &mut regions),
                         Target::Prefix { rule, off } => {
                             let Some(start) = pos.checked_sub(off) else {
                                 continue;
                             };
-                            if confirmed
-                                || start < free
-                                || start >= until
-                                || (start > 0
-                                    && is_word(hay[start - 1])
-                                    && !(self.escapes
-                                        && crate::engine::decode::escaped_boundary_before(
-                                            hay, start,
-                                        )))
-                            {
+                            if confirmed || start < free || start >= until {
                                 continue;
                             }
                             // Rules sharing the needle, longest prefix first;
                             // rules may share a whole prefix with different
                             // layouts: the first that matches.
-                            let hit = match self.confirm(hay, start, rule) {
-                                Some(hit) => hit,
-                                None if self.escapes => {
-                                    match self.confirm_escaped(hay, start, rule) {
-                                        Some(hit) => hit,
-                                        None => continue,
-                                    }
-                                }
-                                None => continue,
-                            };
-                            if hit.checksum == Checksum::Invalid && !report_invalid {
+                            let Some(hit) = self.token_at(hay, start, rule, report_invalid) else {
                                 continue;
-                            }
+                            };
                             free = hit.end;
                             hits.push(hit);
                             confirmed = true;
@@ -576,8 +548,52 @@ impl Engine {
                 },
             );
         }
+        self.in_order(&mut hits);
+        let mut next = until;
+        for h in hits {
+            next = next.max(h.end);
+            f(h);
+        }
+        next
+    }
+
+    /// Widens `regions` (merged as they come) by the keyword reach around
+    /// an anchor at `pos`.
+    #[inline]
+    fn keyword_region(&self, pos: usize, regions: &mut Vec<(usize, usize)>) {
+        let r = (
+            pos.saturating_sub(KEYWORD_REACH + self.keyword_len),
+            pos + KEYWORD_REACH + 1,
+        );
+        match regions.last_mut() {
+            Some(last) if last.1 >= r.0 => last.1 = last.1.max(r.1),
+            _ => regions.push(r),
+        }
+    }
+
+    /// `rule`'s token starting at `start`, if one is there: at a word
+    /// boundary (or after an escape), plain or escaped, and with a wrong
+    /// checksum only when those are reported.
+    #[inline]
+    fn token_at(&self, hay: &[u8], start: usize, rule: usize, report_invalid: bool) -> Option<Hit> {
+        if start > 0
+            && is_word(hay[start - 1])
+            && !(self.escapes && crate::engine::decode::escaped_boundary_before(hay, start))
+        {
+            return None;
+        }
+        let hit = match self.confirm(hay, start, rule) {
+            Some(hit) => hit,
+            None if self.escapes => self.confirm_escaped(hay, start, rule)?,
+            None => return None,
+        };
+        (hit.checksum != Checksum::Invalid || report_invalid).then_some(hit)
+    }
+
+    /// Sorts `hits` by position and drops overlaps: where a keyword secret
+    /// overlaps a token, the token stays.
+    fn in_order(&self, hits: &mut Vec<Hit>) {
         if hits.len() > 1 {
-            // In order; where a keyword secret overlaps a token, the token.
             hits.sort_by_key(|h| (h.start, self.rules.rules()[h.rule].is_keyword()));
             let mut end = 0;
             hits.retain(|h| {
@@ -588,12 +604,6 @@ impl Engine {
                 keep
             });
         }
-        let mut next = until;
-        for h in hits {
-            next = next.max(h.end);
-            f(h);
-        }
-        next
     }
 }
 

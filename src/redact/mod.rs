@@ -693,43 +693,20 @@ impl Core {
         use std::sync::{mpsc, Condvar, Mutex};
         let bounds = block_bounds(file, len, block)?;
         let blocks = bounds.len() - 1;
-        let (before, after) = self.scanner.keeps();
         let scanner = &self.scanner;
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         // Blocks written so far, for the threads to wait on.
         let written = (Mutex::new(0usize), Condvar::new());
-        // Block buffers, used again: fresh ones cost a page fault a page.
-        let pool = Mutex::new(Vec::<Vec<u8>>::new());
-        let scan_block = |k: usize, sb: &mut StreamBuffer| -> Scanned {
-            let (s0, e0) = (bounds[k], bounds[k + 1]);
-            let r0 = s0.saturating_sub(before as u64);
-            let end = (e0 + after as u64).min(len);
-            let mut bytes = pool.lock().expect("not poisoned").pop().unwrap_or_default();
-            bytes.clear();
-            let mut part = Part {
-                report: s0 - r0..e0 - r0,
-                newlines: 0,
-            };
-            let mut got = Vec::new();
-            let mut tee = Tee {
-                at: At { file, pos: r0, end },
-                keep: s0,
-                copy: &mut bytes,
-            };
-            let opts = Opts {
-                size: Some(end - r0),
-                part: Some(&mut part),
-                no_lines: true,
-                ..Opts::default()
-            };
-            scanner.stream(&mut tee, sb, opts, |mut m| {
-                m.offset += r0;
-                got.push(m)
-            })?;
-            bytes.truncate((e0 - s0) as usize);
-            Ok((bytes, got))
+        let jobs = Blocks {
+            scanner,
+            file,
+            bounds: &bounds,
+            len,
+            keeps: scanner.keeps(),
+            pool: Mutex::new(Vec::new()),
         };
+        let (pool, scan_block) = (&jobs.pool, |k, sb: &mut StreamBuffer| jobs.scan(k, sb));
         std::thread::scope(|scope| {
             let (tx, rx) = mpsc::channel::<(usize, Scanned)>();
             for _ in 0..threads {
@@ -785,6 +762,62 @@ impl Core {
         })?;
         debug_assert!(self.masks.spans.is_empty());
         Ok(())
+    }
+}
+
+/// A file's blocks, scanned apart (each with the context around it).
+struct Blocks<'a> {
+    scanner: &'a Scanner,
+    file: &'a File,
+    /// Where each block starts, and the file's end.
+    bounds: &'a [u64],
+    len: u64,
+    /// The context kept before and after what is searched.
+    keeps: (usize, usize),
+    /// Block buffers, used again: fresh ones cost a page fault a page.
+    pool: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+impl Blocks<'_> {
+    /// Block `k`'s bytes and the matches in it.
+    fn scan(&self, k: usize, sb: &mut StreamBuffer) -> Scanned {
+        let (before, after) = self.keeps;
+        let (s0, e0) = (self.bounds[k], self.bounds[k + 1]);
+        let r0 = s0.saturating_sub(before as u64);
+        let end = (e0 + after as u64).min(self.len);
+        let mut bytes = self
+            .pool
+            .lock()
+            .expect("not poisoned")
+            .pop()
+            .unwrap_or_default();
+        bytes.clear();
+        let mut part = Part {
+            report: s0 - r0..e0 - r0,
+            newlines: 0,
+        };
+        let mut got = Vec::new();
+        let mut tee = Tee {
+            at: At {
+                file: self.file,
+                pos: r0,
+                end,
+            },
+            keep: s0,
+            copy: &mut bytes,
+        };
+        let opts = Opts {
+            size: Some(end - r0),
+            part: Some(&mut part),
+            no_lines: true,
+            ..Opts::default()
+        };
+        self.scanner.stream(&mut tee, sb, opts, |mut m| {
+            m.offset += r0;
+            got.push(m)
+        })?;
+        bytes.truncate((e0 - s0) as usize);
+        Ok((bytes, got))
     }
 }
 

@@ -175,6 +175,14 @@ impl StreamBuffer {
     }
 
     /// The buffer for the layer below this one.
+    /// The buffer, `cap` bytes long (zeroed when it was not).
+    fn sized(&mut self, cap: usize) -> &mut Vec<u8> {
+        if self.buf.len() != cap {
+            self.buf = vec![0; cap];
+        }
+        &mut self.buf
+    }
+
     pub(crate) fn deeper(&mut self) -> &mut StreamBuffer {
         let size = self.read_size;
         self.deeper
@@ -208,6 +216,19 @@ struct Lines {
     non_units: u64,
 }
 
+/// One read into `buf`, retried when interrupted: the bytes read, and the
+/// error that ended the data (then none were read).
+#[inline]
+fn read_some<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+    loop {
+        match reader.read(buf) {
+            Ok(n) => return (n, None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return (0, Some(e)),
+        }
+    }
+}
+
 /// Bytes of UTF-8 text that start no UTF-16 code unit: continuation bytes,
 /// less one per four-byte sequence (two units). Vectorizes.
 #[inline]
@@ -234,6 +255,42 @@ impl Lines {
 
     /// The newlines of `file` before `upto`, by positioned reads into
     /// `scratch`: what a lazy scan skipped, counted once, at its first match.
+    /// Lines of a stream: counted from the start when it cannot be read
+    /// again (`plain`), else from the first match on; not at all with
+    /// `no_lines`.
+    fn counting(plain: bool, no_lines: bool) -> Lines {
+        Lines {
+            tracking: plain && !no_lines,
+            known: !no_lines,
+            ..Lines::new()
+        }
+    }
+
+    /// Lines of a part, counted from its start at `offset`.
+    fn start_at(&mut self, offset: u64) {
+        self.counted_upto = offset;
+        self.last_newline = offset.checked_sub(1);
+    }
+
+    /// At a stream's first match: what was dropped uncounted is counted
+    /// once (re-read from `rewind`, the file), and counting goes on from
+    /// here.
+    fn at_first_match(
+        self,
+        rewind: Option<&File>,
+        base: u64,
+        scratch: &mut Vec<u8>,
+    ) -> io::Result<Lines> {
+        let counted = match rewind {
+            Some(file) if !self.known => Lines::count_file(file, base, scratch)?,
+            _ => self,
+        };
+        Ok(Lines {
+            tracking: true,
+            ..counted
+        })
+    }
+
     fn count_file(file: &File, upto: u64, scratch: &mut Vec<u8>) -> io::Result<Lines> {
         use std::os::unix::fs::FileExt;
         if scratch.is_empty() {
@@ -585,14 +642,10 @@ impl Scanner {
             no_lines,
         } = opts;
         let (keep_before, keep_after) = self.keeps();
-        let cap = keep_before + keep_after + sb.read_size;
-        if sb.buf.len() != cap {
-            sb.buf = vec![0; cap];
-        }
-        let buf = &mut sb.buf;
-        let mut lines = Lines::new();
-        lines.tracking = rewind.is_none() && !no_lines;
-        lines.known = !no_lines;
+        let read_size = sb.read_size;
+        let cap = keep_before + keep_after + read_size;
+        let buf = sb.sized(cap);
+        let mut lines = Lines::counting(rewind.is_none(), no_lines);
         let mut scratch = Vec::new();
         let mut found = Vec::new();
         // `from`: where the engine goes on; `dfrom`: where decoding does
@@ -601,27 +654,15 @@ impl Scanner {
         // A part: what comes before it is context; lines count from it.
         let report_end = part.as_ref().map_or(u64::MAX, |p| p.report.end);
         if let Some(p) = &part {
-            let start = p.report.start;
-            (from, dfrom) = (start as usize, start as usize);
-            lines.counted_upto = start;
-            lines.last_newline = start.checked_sub(1);
+            (from, dfrom) = (p.report.start as usize, p.report.start as usize);
+            lines.start_at(p.report.start);
         }
         loop {
-            let want = (len + sb.read_size).min(cap);
+            let want = (len + read_size).min(cap);
             // A read that fails ends the data: what came before it is
             // scanned to its end (the part of a truncated archive that is
             // there), then the error is returned.
-            let mut failed = None;
-            let n = loop {
-                match reader.read(&mut buf[len..want]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        failed = Some(e);
-                        break 0;
-                    }
-                }
-            };
+            let (n, failed) = read_some(reader, &mut buf[len..want]);
             len += n;
             let eof = n == 0 || size.is_some_and(|size| base + len as u64 >= size);
             if sniff {
@@ -650,18 +691,7 @@ impl Scanner {
                 dfrom = until;
                 for x in found.drain(..) {
                     if !lines.tracking && !no_lines {
-                        // The first match: count what was dropped, once,
-                        // and keep counting from here on.
-                        let counted = match rewind {
-                            Some(file) if !lines.known => {
-                                Lines::count_file(file, base, &mut scratch)
-                            }
-                            _ => Ok(Lines { ..lines }),
-                        };
-                        lines = Lines {
-                            tracking: true,
-                            ..counted?
-                        };
+                        lines = lines.at_first_match(rewind, base, &mut scratch)?;
                     }
                     f(self.to_match(hay, base, &mut lines, x))
                 }
@@ -681,7 +711,7 @@ impl Scanner {
             if eof {
                 return Ok(Streamed::Done(base + len as u64));
             }
-            if cap - len < sb.read_size {
+            if cap - len < read_size {
                 let drop = from.min(dfrom).saturating_sub(keep_before).min(len);
                 if lines.tracking {
                     lines.advance(buf, base, (base + drop as u64).min(report_end));
