@@ -19,12 +19,14 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::sync::Arc;
 
 use crate::engine::decode::Utf16Reader;
 use crate::findings::stats::{SkipReason, Stats};
-use crate::scan::config::{Limits, ScanConfig};
+use crate::scan::config::ScanConfig;
+pub(crate) use crate::scan::container::layer::Visit;
+use crate::scan::container::layer::{Budget, Counted, Ctx, Layer};
 use crate::scan::parts::PARALLEL_HELD;
 use crate::scan::sniff::{sniff, Head, SNIFF_LEN};
 use crate::scan::{Match, Opts, Scanner, StreamBuffer, Streamed};
@@ -32,30 +34,6 @@ use crate::scan::{Match, Opts, Scanner, StreamBuffer, Streamed};
 /// Files this large are scanned in parts side by side when there are
 /// workers to spare (see [`Scanner::scan_file_parallel`]).
 pub(crate) const PARALLEL_MIN: u64 = 64 << 20;
-
-/// Where a layer's matches go, and what it skipped.
-pub(crate) trait Visit {
-    /// A match, tagged with its member and encoding.
-    fn found(&mut self, m: Match);
-    /// Something not read, and why.
-    fn skipped(&mut self, why: SkipReason);
-    /// A member (or a decompressed stream) scanned to its end.
-    fn member(&mut self);
-}
-
-/// A [`Visit`] for bytes that are no member: what an archive leaves after
-/// its members is scanned, and not counted as one.
-struct NotAMember<'v>(&'v mut dyn Visit);
-
-impl Visit for NotAMember<'_> {
-    fn found(&mut self, m: Match) {
-        self.0.found(m)
-    }
-    fn skipped(&mut self, why: SkipReason) {
-        self.0.skipped(why)
-    }
-    fn member(&mut self) {}
-}
 
 /// The bytes of a UTF-16 text up to the first stretch that is plainly not
 /// UTF-16: [`PLAIN_RUN`] bytes, from a code unit's start, of ASCII text
@@ -211,32 +189,6 @@ impl<R: Read> Read for Utf16Units<R> {
     }
 }
 
-/// A gzip's members one after another, as one stream, up to the first
-/// bytes that are not a gzip member (appended data): those are left in
-/// `rest` for the caller to read as they are.
-struct GzMembers<R: BufRead> {
-    member: Option<flate2::bufread::GzDecoder<R>>,
-    rest: Option<R>,
-}
-
-impl<R: BufRead> Read for GzMembers<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while let Some(m) = &mut self.member {
-            let n = m.read(buf)?;
-            if n > 0 || buf.is_empty() {
-                return Ok(n);
-            }
-            let mut inner = self.member.take().expect("some").into_inner();
-            if inner.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
-                self.member = Some(flate2::bufread::GzDecoder::new(inner));
-            } else {
-                self.rest = Some(inner);
-            }
-        }
-        Ok(0)
-    }
-}
-
 /// A [`Visit`] that counts skips and members in `stats` and hands matches
 /// to a function (which may count in `stats` too).
 pub(crate) struct Counting<'a, F: FnMut(Match, &mut Stats)> {
@@ -258,47 +210,6 @@ impl<F: FnMut(Match, &mut Stats)> Visit for Counting<'_, F> {
     }
 }
 
-/// The error a limit raises inside nested readers, to stop the file.
-#[derive(Debug)]
-struct LimitHit;
-
-impl std::fmt::Display for LimitHit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a decompression limit was reached")
-    }
-}
-
-impl std::error::Error for LimitHit {}
-
-/// What one top-level file has left to spend, and what stopped it.
-struct Budget<'a> {
-    limits: &'a Limits,
-    left: Cell<u64>,
-    hit: Cell<Option<SkipReason>>,
-    /// Set when the file itself (not a layer) failed to read.
-    source_failed: Cell<bool>,
-    /// Bytes read from the file itself.
-    read: Cell<u64>,
-    /// Bytes every layer of the file has decompressed: the expansion limit
-    /// holds for the file as a whole, so many small streams (255 deflate
-    /// members of 1 MiB each in a few KB) cannot pass it one by one.
-    inflated: Cell<u64>,
-}
-
-/// Counts the bytes read through it.
-struct Counted<'c, R> {
-    inner: R,
-    count: &'c Cell<u64>,
-}
-
-impl<R: Read> Read for Counted<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
-        Ok(n)
-    }
-}
-
 /// The file itself: read errors here are the file's, not damage.
 struct Source<'b, 'l, R> {
     inner: R,
@@ -315,96 +226,6 @@ impl<R: Read> Read for Source<'_, '_, R> {
     }
 }
 
-/// Decompressed output, charged to the budget and checked against the
-/// expansion limit (`input`: compressed bytes read so far).
-struct Inflated<'b, 'l, 'c, R> {
-    inner: R,
-    budget: &'b Budget<'l>,
-    input: &'c Cell<u64>,
-    out: u64,
-}
-
-impl<R: Read> Read for Inflated<'_, '_, '_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.out += n as u64;
-        let inflated = self.budget.inflated.get() + n as u64;
-        self.budget.inflated.set(inflated);
-        let ratio = self.budget.limits.max_ratio;
-        let left = self.budget.left.get();
-        let over = if (n as u64) > left {
-            Some(SkipReason::DecompressionLimit)
-        } else if (self.out > 1 << 20 && self.out / self.input.get().max(1) > ratio)
-            || (inflated > 1 << 20 && inflated / self.budget.read.get().max(1) > ratio)
-        {
-            Some(SkipReason::CompressionRatio)
-        } else {
-            None
-        };
-        if let Some(why) = over {
-            self.budget.hit.set(Some(why));
-            return Err(io::Error::other(LimitHit));
-        }
-        self.budget.left.set(left - n as u64);
-        Ok(n)
-    }
-}
-
-/// Where in the layers a stream is.
-#[derive(Clone, Debug, Default)]
-struct Ctx {
-    /// The member's path so far.
-    member: Option<String>,
-    /// The name a gzip's content goes by if it is not an archive.
-    pending: Option<String>,
-    /// Encodings read through so far.
-    encoding: Option<String>,
-    /// This stream's own name (the file's, the member's), for a gzip's.
-    name: Option<Vec<u8>>,
-    depth: u32,
-}
-
-impl Ctx {
-    /// The member a match in this stream's text belongs to.
-    fn text_member(&self) -> Option<String> {
-        match (&self.member, &self.pending) {
-            (m, None) => m.clone(),
-            (None, Some(p)) => Some(p.clone()),
-            (Some(m), Some(p)) => Some(format!("{m}/{p}")),
-        }
-    }
-
-    /// A member of the archive this stream is.
-    fn inner(&self, name: &[u8]) -> Ctx {
-        let own = String::from_utf8_lossy(name);
-        let own = own.trim_end_matches('/');
-        Ctx {
-            member: Some(match &self.member {
-                Some(m) => format!("{m}/{own}"),
-                None => own.to_string(),
-            }),
-            pending: None,
-            encoding: self.encoding.clone(),
-            name: Some(name.to_vec()),
-            depth: self.depth + 1,
-        }
-    }
-
-    /// This stream read through `encoding`; a gzip's text is `pending`.
-    fn through(&self, encoding: &str, pending: Option<String>) -> Ctx {
-        Ctx {
-            member: self.member.clone(),
-            name: pending.as_ref().map(|p| p.clone().into_bytes()),
-            pending: pending.or_else(|| self.pending.clone()),
-            encoding: Some(match &self.encoding {
-                Some(e) => format!("{e}>{encoding}"),
-                None => encoding.to_string(),
-            }),
-            depth: self.depth + 1,
-        }
-    }
-}
-
 /// Goes down a layer: `f` reads the stream again from its first `n` bytes,
 /// which sniffing left in `sb`'s buffer, with the buffer of the layer below.
 fn below<T>(
@@ -416,21 +237,6 @@ fn below<T>(
     let out = f(io::Cursor::new(&first[..n]), sb.deeper());
     sb.buf = first;
     out
-}
-
-/// The name a gzip file's content goes by: its own, less `.gz`.
-fn gunzipped(name: &[u8]) -> Option<String> {
-    let base = name
-        .rsplit(|&b| b == b'/')
-        .next()
-        .filter(|b| !b.is_empty())?;
-    let base = String::from_utf8_lossy(base);
-    for (ext, to) in [(".tgz", ".tar"), (".gz", ""), (".gzip", ""), (".z", "")] {
-        if base.len() > ext.len() && base.to_ascii_lowercase().ends_with(ext) {
-            return Some(format!("{}{to}", &base[..base.len() - ext.len()]));
-        }
-    }
-    Some(base.into_owned())
 }
 
 /// Reads through containers and UTF-16 with a scanner.
@@ -597,58 +403,12 @@ impl<'a> Layers<'a> {
                 let mut r = r;
                 self.text(&mut r, ctx, sb, budget, v, false)
             }
-            Head::Gzip => {
-                let input = Cell::new(0);
-                let compressed = BufReader::with_capacity(
-                    64 << 10,
-                    Counted {
-                        inner: r,
-                        count: &input,
-                    },
-                );
-                let mut gz = Inflated {
-                    inner: GzMembers {
-                        member: Some(flate2::bufread::GzDecoder::new(compressed)),
-                        rest: None,
-                    },
-                    budget,
-                    input: &input,
-                    out: 0,
-                };
-                let inner = ctx.through("gzip", ctx.name.as_deref().and_then(gunzipped));
-                self.guarded(budget, v, |v| {
-                    self.text(&mut gz, &inner, sb, budget, v, true)?;
-                    // What follows the gzip, once its text (or the layer
-                    // in it) was read to the end.
-                    match gz.inner.rest.take() {
-                        Some(mut rest) => self.after_the_end(&mut rest, ctx, sb, budget, v),
-                        None => Ok(()),
-                    }
-                })
-            }
-            Head::Tar => self.tar(r, ctx, sb, budget, v),
-            Head::Zip => self.zip(r, ctx, sb, budget, v),
+            Head::Container(c) => c.open(self, r, ctx, sb, budget, v),
         }
     }
+}
 
-    /// Runs `read`; damage it reports (not a limit, not the file failing)
-    /// ends this layer, counted, and its parent goes on.
-    fn guarded(
-        &self,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-        read: impl FnOnce(&mut dyn Visit) -> io::Result<()>,
-    ) -> io::Result<()> {
-        match read(v) {
-            Err(_) if budget.hit.get().is_none() && !budget.source_failed.get() => {
-                v.skipped(SkipReason::ArchiveCorrupt);
-                Ok(())
-            }
-            other => other,
-        }
-    }
-
-    /// A stream that is text, or (when `sniff`) another layer.
+impl Layer for Layers<'_> {
     fn text(
         &self,
         r: &mut dyn Read,
@@ -686,305 +446,12 @@ impl<'a> Layers<'a> {
             self.open(head, &mut first.chain(r), ctx, deeper, budget, v)
         })
     }
-
-    /// Counts one more member of an archive: false past the limit (then
-    /// counted as `too_many_members`, and the archive's reading ends).
-    fn admit(&self, members: &mut u64, v: &mut dyn Visit) -> bool {
-        *members += 1;
-        let ok = *members <= self.config.limits.max_members;
-        if !ok {
-            v.skipped(SkipReason::TooManyMembers);
-        }
-        ok
-    }
-
-    /// A tar archive: each regular file is a member. Damage in a member's
-    /// own layers ends that member; damage to the tar ends the tar.
-    fn tar(
-        &self,
-        r: &mut dyn Read,
-        ctx: &Ctx,
-        sb: &mut StreamBuffer,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-    ) -> io::Result<()> {
-        self.guarded(budget, v, |v| {
-            let mut archive = tar::Archive::new(&mut *r);
-            let mut members = 0u64;
-            for entry in archive.entries()? {
-                let mut entry = entry?;
-                let kind = entry.header().entry_type();
-                if kind.is_symlink() || kind.is_hard_link() {
-                    // A link's target is text a tree can hide a token in.
-                    if let Some(target) = entry.link_name_bytes() {
-                        let inner = ctx.inner(&entry.path_bytes());
-                        self.text(&mut &target[..], &inner, sb, budget, v, false)?;
-                    }
-                    continue;
-                }
-                if !kind.is_file() {
-                    continue;
-                }
-                if !self.admit(&mut members, v) {
-                    return Ok(());
-                }
-                let inner = ctx.inner(&entry.path_bytes());
-                self.text(&mut entry, &inner, sb, budget, v, true)?;
-            }
-            self.after_the_end(r, ctx, sb, budget, v)
-        })
-    }
-
-    /// What follows an archive's last member (a zip's central directory
-    /// and comment, bytes appended after its end, a member only the central
-    /// directory could delimit): scanned as plain bytes of the file, so a
-    /// layer never hides what it does not read.
-    fn after_the_end(
-        &self,
-        r: &mut dyn Read,
-        ctx: &Ctx,
-        sb: &mut StreamBuffer,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-    ) -> io::Result<()> {
-        // Zero padding (a tar's last records) holds nothing: passed over
-        // without starting a scan, which costs a buffer's setting up.
-        let mut r = BufReader::new(r);
-        loop {
-            let b = r.fill_buf()?;
-            if b.is_empty() {
-                return Ok(());
-            }
-            match b.iter().position(|&x| x != 0) {
-                Some(i) => break r.consume(i),
-                None => {
-                    let n = b.len();
-                    r.consume(n)
-                }
-            }
-        }
-        let plain = Ctx {
-            pending: None,
-            ..ctx.clone()
-        };
-        self.text(&mut r, &plain, sb, budget, &mut NotAMember(v), false)
-    }
-
-    /// A zip archive, read by its local headers, so that it streams.
-    fn zip(
-        &self,
-        r: &mut dyn Read,
-        ctx: &Ctx,
-        sb: &mut StreamBuffer,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-    ) -> io::Result<()> {
-        let mut r = BufReader::with_capacity(64 << 10, r);
-        self.guarded(budget, v, |v| {
-            let mut members = 0u64;
-            loop {
-                let Some(h) = LocalHeader::read(&mut r)? else {
-                    // The central directory: names, comments, and whatever
-                    // was appended.
-                    return self.after_the_end(&mut r, ctx, sb, budget, v);
-                };
-                if h.name.ends_with(b"/") && h.size == Some((0, 0)) {
-                    continue;
-                }
-                if !self.admit(&mut members, v) {
-                    return Ok(());
-                }
-                let inner = ctx.inner(&h.name);
-                let why = match (h.method, h.size) {
-                    _ if h.encrypted => SkipReason::ArchiveEncrypted,
-                    (0, Some((csize, _))) => {
-                        let mut m = (&mut r).take(csize);
-                        self.text(&mut m, &inner, sb, budget, v, true)?;
-                        read_to_end(&mut m)?;
-                        continue;
-                    }
-                    (0, None) => SkipReason::ArchiveUnstreamable,
-                    (8, Some((csize, _))) => {
-                        let input = Cell::new(0);
-                        let mut m = Inflated {
-                            inner: flate2::read::DeflateDecoder::new(Counted {
-                                inner: (&mut r).take(csize),
-                                count: &input,
-                            }),
-                            budget,
-                            input: &input,
-                            out: 0,
-                        };
-                        self.text(&mut m, &inner, sb, budget, v, true)?;
-                        // What the member's scan left is skipped as it is,
-                        // compressed.
-                        let mut rest = m.inner.into_inner().inner;
-                        read_to_end(&mut rest)?;
-                        continue;
-                    }
-                    (8, None) => {
-                        // Deflate ends itself; the sizes follow the data.
-                        let input = Cell::new(0);
-                        let mut m = Inflated {
-                            inner: flate2::bufread::DeflateDecoder::new(Counted {
-                                inner: BufRef(&mut r),
-                                count: &input,
-                            }),
-                            budget,
-                            input: &input,
-                            out: 0,
-                        };
-                        self.text(&mut m, &inner, sb, budget, v, true)?;
-                        io::copy(&mut m, &mut io::sink())?;
-                        h.skip_descriptor(&mut r)?;
-                        continue;
-                    }
-                    _ => SkipReason::ArchiveUnsupported,
-                };
-                v.skipped(why);
-                match h.size {
-                    Some((csize, _)) => read_to_end(&mut (&mut r).take(csize))?,
-                    // Nothing says where the next member starts: the rest
-                    // is read as it is (a stored member is plain text).
-                    None => return self.after_the_end(&mut r, ctx, sb, budget, v),
-                }
-            }
-        })
-    }
-}
-
-/// Reads what is left of `r`, a `Take` of `len` bytes, and fails if the
-/// data ends before that.
-fn read_to_end<R: Read>(r: &mut io::Take<R>) -> io::Result<()> {
-    io::copy(r, &mut io::sink())?;
-    if r.limit() > 0 {
-        return Err(io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(())
-}
-
-/// A `BufRead` by reference whose reads go through `Counted` (which needs
-/// `Read`) yet keeps `fill_buf`/`consume` for the decoder.
-struct BufRef<'r, R>(&'r mut R);
-
-impl<R: BufRead> Read for BufRef<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<R: BufRead> BufRead for Counted<'_, BufRef<'_, R>> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.0.fill_buf()
-    }
-    fn consume(&mut self, n: usize) {
-        self.count.set(self.count.get() + n as u64);
-        self.inner.0.consume(n)
-    }
-}
-
-/// A zip member's local header.
-struct LocalHeader {
-    encrypted: bool,
-    method: u16,
-    /// Compressed and uncompressed sizes, when the header knows them (not
-    /// for a member written with a data descriptor).
-    size: Option<(u64, u64)>,
-    zip64: bool,
-    name: Vec<u8>,
-}
-
-const LOCAL: u32 = 0x0403_4b50;
-const DESCRIPTOR: u32 = 0x0807_4b50;
-
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
-}
-
-impl LocalHeader {
-    /// The next member's header; none at the central directory (the end).
-    fn read(r: &mut impl BufRead) -> io::Result<Option<LocalHeader>> {
-        let mut sig = [0u8; 4];
-        r.read_exact(&mut sig)?;
-        let mut sig = u32::from_le_bytes(sig);
-        if sig == DESCRIPTOR {
-            // A split archive's marker before the first header.
-            let mut next = [0u8; 4];
-            r.read_exact(&mut next)?;
-            sig = u32::from_le_bytes(next);
-        }
-        match sig {
-            LOCAL => {}
-            // Central directory, zip64 end, end of central directory.
-            0x0201_4b50 | 0x0606_4b50 | 0x0605_4b50 => return Ok(None),
-            _ => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "not a zip member header",
-                ))
-            }
-        }
-        let mut fixed = [0u8; 26];
-        r.read_exact(&mut fixed)?;
-        let flags = u16_at(&fixed, 2);
-        let method = u16_at(&fixed, 4);
-        let (mut csize, mut usize_) = (u32_at(&fixed, 14) as u64, u32_at(&fixed, 18) as u64);
-        let (nlen, xlen) = (u16_at(&fixed, 22) as usize, u16_at(&fixed, 24) as usize);
-        let mut name = vec![0u8; nlen];
-        r.read_exact(&mut name)?;
-        let mut extra = vec![0u8; xlen];
-        r.read_exact(&mut extra)?;
-        // Zip64: the sizes that do not fit are in extra field 1, original
-        // size first.
-        let mut zip64 = false;
-        let mut at = 0;
-        while at + 4 <= extra.len() {
-            let (id, len) = (u16_at(&extra, at), u16_at(&extra, at + 2) as usize);
-            let field = &extra[at + 4..(at + 4 + len).min(extra.len())];
-            if id == 1 {
-                zip64 = true;
-                let mut i = 0;
-                if usize_ == 0xFFFF_FFFF && field.len() >= i + 8 {
-                    usize_ = u64_at(field, i);
-                    i += 8;
-                }
-                if csize == 0xFFFF_FFFF && field.len() >= i + 8 {
-                    csize = u64_at(field, i);
-                }
-            }
-            at += 4 + len;
-        }
-        Ok(Some(LocalHeader {
-            encrypted: flags & 1 != 0,
-            method,
-            size: (flags & 8 == 0).then_some((csize, usize_)),
-            zip64,
-            name,
-        }))
-    }
-
-    /// Reads past the data descriptor after a member written without sizes.
-    fn skip_descriptor(&self, r: &mut impl BufRead) -> io::Result<()> {
-        let sizes = if self.zip64 { 16 } else { 8 };
-        let head = r.fill_buf()?;
-        let signed = head.len() >= 4 && u32_at(head, 0) == DESCRIPTOR;
-        let len = 4 + sizes + if signed { 4 } else { 0 };
-        let mut d = vec![0u8; len];
-        r.read_exact(&mut d)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::container::gzip::gunzipped;
 
     /// Gives at most `n` bytes a read, as a slow pipe does.
     struct Trickle<'a>(&'a [u8], usize);
@@ -1042,14 +509,6 @@ mod tests {
         let mut got = Vec::new();
         u.read_to_end(&mut got).unwrap();
         assert!(got == utf16);
-    }
-
-    #[test]
-    fn gzip_names() {
-        assert_eq!(gunzipped(b"logs/app.log.gz").as_deref(), Some("app.log"));
-        assert_eq!(gunzipped(b"a.TGZ").as_deref(), Some("a.tar"));
-        assert_eq!(gunzipped(b"blob").as_deref(), Some("blob"));
-        assert_eq!(gunzipped(b"").as_deref(), None);
     }
 
     #[test]

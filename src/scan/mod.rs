@@ -15,10 +15,13 @@
 //! up to its depth. A large file can be scanned in parts side by side, each
 //! a stream with the context around it.
 
+pub(crate) mod buffer;
 pub mod config;
+pub(crate) mod container;
 pub(crate) mod layers;
 pub(crate) mod parts;
 pub(crate) mod sniff;
+pub use buffer::StreamBuffer;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -27,7 +30,6 @@ use std::sync::Arc;
 use crate::engine::decode::{char_of, escape_name, Run, Utf16};
 use crate::engine::{Checksum, Engine, Hit};
 use crate::rules::RuleSet;
-use crate::scan::config::DEFAULT_READ_SIZE;
 
 pub use crate::findings::matched::Match;
 
@@ -152,47 +154,6 @@ impl Streamed {
             Streamed::Done(n) => n,
             Streamed::Layer(..) => unreachable!("not sniffed"),
         }
-    }
-}
-
-/// A reusable read buffer for [`Scanner::scan_reader`]; one per thread.
-#[derive(Debug)]
-pub struct StreamBuffer {
-    pub(crate) buf: Vec<u8>,
-    read_size: usize,
-    /// A buffer for each layer below (members of archives).
-    pub(crate) deeper: Option<Box<StreamBuffer>>,
-}
-
-impl StreamBuffer {
-    /// A buffer that reads `read_size` bytes at a time (at least 1).
-    pub fn new(read_size: usize) -> StreamBuffer {
-        StreamBuffer {
-            buf: Vec::new(),
-            read_size: read_size.max(1),
-            deeper: None,
-        }
-    }
-
-    /// The buffer for the layer below this one.
-    /// The buffer, `cap` bytes long (zeroed when it was not).
-    fn sized(&mut self, cap: usize) -> &mut Vec<u8> {
-        if self.buf.len() != cap {
-            self.buf = vec![0; cap];
-        }
-        &mut self.buf
-    }
-
-    pub(crate) fn deeper(&mut self) -> &mut StreamBuffer {
-        let size = self.read_size;
-        self.deeper
-            .get_or_insert_with(|| Box::new(StreamBuffer::new(size)))
-    }
-}
-
-impl Default for StreamBuffer {
-    fn default() -> StreamBuffer {
-        StreamBuffer::new(DEFAULT_READ_SIZE)
     }
 }
 

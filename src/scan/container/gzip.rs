@@ -1,0 +1,114 @@
+//! gzip (and so `.tar.gz`, `.tgz`): its members one after another as one
+//! stream; what follows them is read as it is. The text inside goes by the
+//! file's name less `.gz`.
+
+use std::cell::Cell;
+use std::io::{self, BufRead, BufReader, Read};
+
+use super::layer::{guarded, Budget, Container, Counted, Ctx, Inflated, Layer, Visit};
+use crate::scan::buffer::StreamBuffer;
+
+/// The container.
+pub(crate) struct Gzip;
+
+impl Container for Gzip {
+    fn name(&self) -> &'static str {
+        "gzip"
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        head.starts_with(&[0x1f, 0x8b, 0x08])
+    }
+
+    fn open(
+        &self,
+        layer: &dyn Layer,
+        r: &mut dyn Read,
+        ctx: &Ctx,
+        sb: &mut StreamBuffer,
+        budget: &Budget<'_>,
+        v: &mut dyn Visit,
+    ) -> io::Result<()> {
+        let input = Cell::new(0);
+        let compressed = BufReader::with_capacity(
+            64 << 10,
+            Counted {
+                inner: r,
+                count: &input,
+            },
+        );
+        let mut gz = Inflated {
+            inner: GzMembers {
+                member: Some(flate2::bufread::GzDecoder::new(compressed)),
+                rest: None,
+            },
+            budget,
+            input: &input,
+            out: 0,
+        };
+        let inner = ctx.through("gzip", ctx.name.as_deref().and_then(gunzipped));
+        guarded(budget, v, |v| {
+            layer.text(&mut gz, &inner, sb, budget, v, true)?;
+            // What follows the gzip, once its text (or the layer
+            // in it) was read to the end.
+            match gz.inner.rest.take() {
+                Some(mut rest) => layer.after_the_end(&mut rest, ctx, sb, budget, v),
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+/// A gzip's members one after another, as one stream, up to the first
+/// bytes that are not a gzip member (appended data): those are left in
+/// `rest` for the caller to read as they are.
+struct GzMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+    rest: Option<R>,
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(m) = &mut self.member {
+            let n = m.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let mut inner = self.member.take().expect("some").into_inner();
+            if inner.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+                self.member = Some(flate2::bufread::GzDecoder::new(inner));
+            } else {
+                self.rest = Some(inner);
+            }
+        }
+        Ok(0)
+    }
+}
+
+/// The name a gzip file's content goes by: its own, less `.gz`.
+pub(crate) fn gunzipped(name: &[u8]) -> Option<String> {
+    let base = name
+        .rsplit(|&b| b == b'/')
+        .next()
+        .filter(|b| !b.is_empty())?;
+    let base = String::from_utf8_lossy(base);
+    for (ext, to) in [(".tgz", ".tar"), (".gz", ""), (".gzip", ""), (".z", "")] {
+        if base.len() > ext.len() && base.to_ascii_lowercase().ends_with(ext) {
+            return Some(format!("{}{to}", &base[..base.len() - ext.len()]));
+        }
+    }
+    Some(base.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_names() {
+        assert_eq!(gunzipped(b"logs/app.log.gz").as_deref(), Some("app.log"));
+        assert_eq!(gunzipped(b"a.TGZ").as_deref(), Some("a.tar"));
+        assert_eq!(gunzipped(b"blob").as_deref(), Some("blob"));
+        assert_eq!(gunzipped(b"").as_deref(), None);
+    }
+}
