@@ -114,7 +114,7 @@ pub use findings::stats::Stats;
 #[cfg(feature = "scan")]
 pub use scan::config::ScanConfig;
 #[cfg(feature = "scan")]
-pub use scan::{Match, Scanner, StreamBuffer};
+pub use scan::{Match, Scanner, ScannerBuilder, StreamBuffer};
 #[cfg(feature = "scan")]
 pub use source::reader::{scan_reader, scan_reader_into};
 

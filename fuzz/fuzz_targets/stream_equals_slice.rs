@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use burnkey::{RuleSet, Scanner, StreamBuffer};
+use burnkey::{RuleSet, Scanner, ScannerBuilder, StreamBuffer};
 use libfuzzer_sys::fuzz_target;
 
 struct Chunks<'a> {
@@ -30,8 +30,11 @@ fuzz_target!(|input: (u16, Vec<u8>, Vec<u8>, bool)| {
     // Compiled once: the rules' regexes dominate a run otherwise.
     static SCANNERS: std::sync::OnceLock<[Scanner; 2]> = std::sync::OnceLock::new();
     let scanners = SCANNERS.get_or_init(|| {
-        let s = Scanner::new(RuleSet::builtin());
-        [s.clone(), s.report_invalid(true)]
+        let rules = RuleSet::builtin();
+        [
+            Scanner::new(rules.clone()),
+            ScannerBuilder::new().report_invalid(true).build(rules),
+        ]
     });
     let scanner = &scanners[invalid as usize];
     let mut whole = Vec::new();

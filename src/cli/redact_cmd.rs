@@ -17,7 +17,7 @@ use crate::fsutil::{create_output, replace_output};
 use crate::redact::{Mask, Redactor};
 use crate::report::text::escape_control;
 use crate::report::ReportOptions;
-use crate::{Confidence, Match, RuleSet, Scanner};
+use crate::{Confidence, Match, RuleSet, Scanner, ScannerBuilder};
 
 use super::args::{Exit, RedactArgs};
 
@@ -30,9 +30,10 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
     let min = a.min_confidence.unwrap_or(Confidence::Medium);
     let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
     let depth = if a.no_decode { 0 } else { a.max_decode_depth };
-    let scanner = Scanner::new(rules)
+    let scanner = ScannerBuilder::new()
         .report_invalid(a.shapes)
-        .decode_depth(depth);
+        .decode_depth(depth)
+        .build(rules);
     let mask = match &a.mask {
         Some(t) => Mask::template(t).map_err(anyhow::Error::msg)?,
         None => Mask::Stars,

@@ -251,9 +251,10 @@ fn build_scanner(a: &ScanArgs) -> anyhow::Result<Scanner> {
     }
     let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
     let depth = if a.no_decode { 0 } else { a.max_decode_depth };
-    Ok(Scanner::new(rules)
+    Ok(crate::scan::ScannerBuilder::new()
         .report_invalid(a.report_invalid)
-        .decode_depth(depth))
+        .decode_depth(depth)
+        .build(rules))
 }
 
 /// The one value every source reads its settings from.

@@ -464,7 +464,7 @@ pub struct Redactor<W: Write> {
 
 impl<W: Write> Redactor<W> {
     /// Masks with `scanner`'s rules and settings (`report_invalid` masks
-    /// checksum-invalid look-alikes too; `decode_depth(0)` no encodings).
+    /// checksum-invalid look-alikes too; a decode depth of 0 no encodings).
     pub fn new(scanner: &Scanner, inner: W) -> Redactor<W> {
         Redactor {
             core: Core::new(scanner),

@@ -320,14 +320,59 @@ fn allowed_inline(hay: &[u8], start: usize, end: usize) -> bool {
         || memchr::memmem::find(&hay[end..line_end], ALLOW_MARKER).is_some()
 }
 
-impl Scanner {
-    /// A scanner over `rules`.
-    pub fn new(rules: RuleSet) -> Scanner {
-        Scanner::from_engine(Engine::new(rules))
+/// What a [`Scanner`] is built with (aho-corasick's shape: settings go to
+/// the builder; a built scanner is not reconfigured).
+///
+/// ```
+/// use burnkey::{RuleSet, ScannerBuilder};
+///
+/// let scanner = ScannerBuilder::new().decode_depth(0).report_invalid(true).build(RuleSet::builtin());
+/// assert_eq!(scanner.depth(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ScannerBuilder {
+    depth: u32,
+    report_invalid: bool,
+}
+
+impl Default for ScannerBuilder {
+    fn default() -> ScannerBuilder {
+        ScannerBuilder {
+            depth: DEFAULT_DECODE_DEPTH,
+            report_invalid: false,
+        }
+    }
+}
+
+impl ScannerBuilder {
+    /// The defaults: [`DEFAULT_DECODE_DEPTH`], wrong checksums not reported.
+    pub fn new() -> ScannerBuilder {
+        ScannerBuilder::default()
     }
 
-    /// A scanner around an already-built engine.
-    pub fn from_engine(engine: Engine) -> Scanner {
+    /// How many layers of encodings (base64 in base64, UTF-16 in base64)
+    /// and, for the sources that open archives, of containers to look
+    /// through; 0 turns decoding off, escapes included.
+    pub fn decode_depth(&mut self, depth: u32) -> &mut ScannerBuilder {
+        self.depth = depth;
+        self
+    }
+
+    /// Also report matches whose shape is right but whose checksum fails.
+    pub fn report_invalid(&mut self, yes: bool) -> &mut ScannerBuilder {
+        self.report_invalid = yes;
+        self
+    }
+
+    /// A scanner over `rules`.
+    pub fn build(&self, rules: RuleSet) -> Scanner {
+        self.build_engine(Engine::new(rules))
+    }
+
+    /// A scanner around an engine built already (its escapes follow the
+    /// decode depth).
+    pub fn build_engine(&self, mut engine: Engine) -> Scanner {
+        engine.set_escapes(self.depth > 0);
         let min_run = engine
             .rules()
             .rules()
@@ -339,29 +384,38 @@ impl Scanner {
             .max(16);
         Scanner {
             engine: Arc::new(engine),
-            report_invalid: false,
-            depth: DEFAULT_DECODE_DEPTH,
+            report_invalid: self.report_invalid,
+            depth: self.depth,
             // The base64 characters wholly inside the shortest token's
             // encoding at its worst alignment.
             min_run: (min_run - 2) / 3 * 4,
         }
     }
+}
 
-    /// How many layers of encodings (base64 in base64, UTF-16 in base64)
-    /// and, for the sources that open archives, of containers to look through; 0 turns
-    /// decoding off, escapes included. Default [`DEFAULT_DECODE_DEPTH`].
-    pub fn decode_depth(mut self, depth: u32) -> Scanner {
-        self.depth = depth;
-        let on = depth > 0;
-        if self.engine.escapes() != on {
-            let mut e = match Arc::try_unwrap(self.engine) {
-                Ok(e) => e,
-                Err(shared) => Engine::new(shared.rules().clone()),
-            };
-            e.set_escapes(on);
-            self.engine = Arc::new(e);
+impl Scanner {
+    /// A scanner over `rules`, with the defaults of [`ScannerBuilder`].
+    pub fn new(rules: RuleSet) -> Scanner {
+        ScannerBuilder::new().build(rules)
+    }
+
+    /// A scanner around an already-built engine, with the defaults of
+    /// [`ScannerBuilder`].
+    pub fn from_engine(engine: Engine) -> Scanner {
+        ScannerBuilder::new().build_engine(engine)
+    }
+
+    /// This scanner with another decode depth: a new scanner, as
+    /// [`ScannerBuilder::decode_depth`] builds it.
+    #[deprecated(note = "give the depth to ScannerBuilder::decode_depth before building")]
+    pub fn decode_depth(self, depth: u32) -> Scanner {
+        let engine = Arc::try_unwrap(self.engine)
+            .unwrap_or_else(|shared| Engine::new(shared.rules().clone()));
+        ScannerBuilder {
+            depth,
+            report_invalid: self.report_invalid,
         }
-        self
+        .build_engine(engine)
     }
 
     /// The layers looked through.
@@ -369,7 +423,8 @@ impl Scanner {
         self.depth
     }
 
-    /// Also report matches whose shape is right but whose checksum fails.
+    /// This scanner, also reporting wrong checksums (or not).
+    #[deprecated(note = "give it to ScannerBuilder::report_invalid before building")]
     pub fn report_invalid(mut self, yes: bool) -> Scanner {
         self.report_invalid = yes;
         self
@@ -988,7 +1043,9 @@ pub(crate) mod tests {
 
     #[test]
     fn tokens_straddling_reads_in_noise() {
-        let s = Scanner::new(RuleSet::builtin()).report_invalid(true);
+        let s = ScannerBuilder::new()
+            .report_invalid(true)
+            .build(RuleSet::builtin());
         // Deterministic pseudo-random text with tokens at awkward offsets.
         let mut data = Vec::new();
         let mut x: u32 = 12345;
@@ -1182,7 +1239,9 @@ pub(crate) mod tests {
             ]
         );
         // Off: none of them.
-        let off = Scanner::new(RuleSet::builtin()).decode_depth(0);
+        let off = ScannerBuilder::new()
+            .decode_depth(0)
+            .build(RuleSet::builtin());
         assert!(scan_all_ways(&off, data.as_bytes()).is_empty());
     }
 
@@ -1194,7 +1253,9 @@ pub(crate) mod tests {
             enc = b64(enc.as_bytes(), false);
         }
         let at = |depth| {
-            let s = Scanner::new(RuleSet::builtin()).decode_depth(depth);
+            let s = ScannerBuilder::new()
+                .decode_depth(depth)
+                .build(RuleSet::builtin());
             scan_all_ways(&s, enc.as_bytes()).len()
         };
         assert_eq!((at(2), at(3)), (0, 1));
