@@ -2,7 +2,6 @@
 //! final step of an organisation-wide scan (see
 //! `.github/workflows/org-scan.yml`), testable without Actions.
 
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
@@ -11,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::fsutil::create_output;
 use crate::report;
+use crate::report::model::{Merged, Report, Reported};
 use crate::RuleSet;
 
 use super::args::{Exit, OutFormat, ReportCmd};
@@ -72,15 +72,12 @@ pub(crate) fn run(c: ReportCmd) -> anyhow::Result<Exit> {
                 )),
                 None => Box::new(BufWriter::new(std::io::stdout().lock())),
             };
-            let findings = merged["findings"].as_array().cloned().unwrap_or_default();
             match format.as_str() {
                 "sarif" => {
                     let rules = RuleSet::with_files(&rules)?;
-                    let scanned: Vec<&str> = merged["repositories"]
-                        .as_object()
-                        .map(|m| m.keys().map(String::as_str).collect())
-                        .unwrap_or_default();
-                    report::sarif::write_values(&mut w, &findings, &scanned, &rules)?;
+                    let scanned: Vec<&str> =
+                        merged.repositories.keys().map(String::as_str).collect();
+                    report::sarif::write_merged(&mut w, &merged.findings, &scanned, &rules)?;
                 }
                 "markdown" => w.write_all(report::markdown::merged_summary(&merged).as_bytes())?,
                 _ => {
@@ -89,7 +86,7 @@ pub(crate) fn run(c: ReportCmd) -> anyhow::Result<Exit> {
                 }
             }
             w.flush()?;
-            Ok(if findings.is_empty() {
+            Ok(if merged.findings.is_empty() {
                 Exit::Ok
             } else {
                 Exit::Found
@@ -148,7 +145,7 @@ fn plan_shards(repos: &[String], shards: usize) -> anyhow::Result<Vec<Vec<String
     Ok(out)
 }
 
-fn read_report(p: &Path) -> anyhow::Result<Value> {
+fn read_report(p: &Path) -> anyhow::Result<Report> {
     let text = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
     let v: Value = serde_json::from_slice(&text)
         .with_context(|| format!("{}: not a JSON report", p.display()))?;
@@ -158,7 +155,7 @@ fn read_report(p: &Path) -> anyhow::Result<Value> {
             p.display()
         );
     }
-    Ok(v)
+    serde_json::from_value(v).with_context(|| format!("{}: not a burnkey JSON report", p.display()))
 }
 
 /// Sums two JSON stats values: numbers added, objects merged key by key,
@@ -197,42 +194,43 @@ fn add(into: &mut Value, v: &Value, at: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The merged document: findings in (repository, path, line, column)
-/// order, stats summed, and how many reports went in.
-fn merge(docs: Vec<Value>) -> anyhow::Result<Value> {
-    let mut findings: Vec<Value> = Vec::new();
+/// Where a finding sorts in a merged report.
+fn sort_key(f: &Reported) -> (&str, &str, u64, u64) {
+    (
+        f.repository.as_deref().unwrap_or(""),
+        &f.path,
+        f.line,
+        f.column,
+    )
+}
+
+/// The merged reports: findings in (repository, path, line, column)
+/// order, stats summed, every repository scanned with its findings, and
+/// how many reports went in.
+fn merge(docs: Vec<Report>) -> anyhow::Result<Merged> {
+    let mut m = Merged {
+        reports: docs.len(),
+        ..Merged::default()
+    };
     let mut stats = Value::Object(Map::new());
-    let mut repositories = BTreeMap::new();
-    for d in &docs {
+    for d in docs {
         // A report of a repository with nothing found names it at its top.
-        if let Some(r) = d["repository"].as_str() {
-            repositories.entry(r.to_string()).or_insert(0u64);
+        if let Some(r) = d.repository {
+            m.repositories.entry(r).or_insert(0);
         }
-        for f in d["findings"].as_array().into_iter().flatten() {
-            if let Some(r) = f["repository"].as_str() {
-                *repositories.entry(r.to_string()).or_insert(0u64) += 1;
+        for f in d.findings {
+            if let Some(r) = &f.repository {
+                *m.repositories.entry(r.clone()).or_insert(0) += 1;
             }
-            findings.push(f.clone());
+            m.findings.push(f);
         }
-        add(&mut stats, &d["stats"], "")?;
+        add(&mut stats, &Value::Object(d.stats), "")?;
     }
-    findings.sort_by(|a, b| {
-        let key = |f: &Value| {
-            (
-                f["repository"].as_str().unwrap_or("").to_string(),
-                f["path"].as_str().unwrap_or("").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-    Ok(json!({
-        "findings": findings,
-        "stats": stats,
-        "reports": docs.len(),
-        "repositories": repositories,
-    }))
+    m.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    if let Value::Object(s) = stats {
+        m.stats = s;
+    }
+    Ok(m)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A Markdown job summary (for `$GITHUB_STEP_SUMMARY`): counts, a table of
 //! every finding (redacted), and what to do.
 
+use super::model::Merged;
 use super::remedy::{short_commit, what_to_do_markdown};
 use super::text::human_bytes;
 use crate::findings::outcome::Outcome;
@@ -96,45 +97,24 @@ pub fn markdown_summary(out: &Outcome, rules: &RuleSet) -> String {
 
 /// The summary of a merged report (`burnkey report merge --format
 /// markdown`): counts per repository and rule, then every finding.
-pub fn merged_summary(doc: &serde_json::Value) -> String {
+pub fn merged_summary(doc: &Merged) -> String {
     use std::collections::BTreeMap;
-    let findings = doc["findings"].as_array().map_or(&[][..], Vec::as_slice);
-    let st = &doc["stats"];
+    let findings = &doc.findings;
+    let count = |k: &str| doc.stats.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
     let mut s = String::from("## burnkey: merged report\n\n");
     s.push_str(&format!(
         "{} report{}, {} files or blobs, {}: **{} leaked token{}**.\n",
-        doc["reports"].as_u64().unwrap_or(0),
-        if doc["reports"].as_u64() == Some(1) {
-            ""
-        } else {
-            "s"
-        },
-        st["files_scanned"].as_u64().unwrap_or(0),
-        human_bytes(st["bytes_scanned"].as_u64().unwrap_or(0)),
+        doc.reports,
+        if doc.reports == 1 { "" } else { "s" },
+        count("files_scanned"),
+        human_bytes(count("bytes_scanned")),
         findings.len(),
         if findings.len() == 1 { "" } else { "s" },
     ));
     // Every repository scanned, clean ones too (reports name theirs).
-    let mut per_repo: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in doc["repositories"]
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.keys())
-    {
-        per_repo.insert(r, 0);
-    }
-    let scanned = per_repo.len();
-    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in findings {
-        *per_repo
-            .entry(f["repository"].as_str().unwrap_or("-"))
-            .or_default() += 1;
-        *per_rule
-            .entry(f["rule_id"].as_str().unwrap_or("-"))
-            .or_default() += 1;
-    }
+    let scanned = doc.repositories.len();
     if scanned > 0 {
-        let clean = per_repo.values().filter(|&&n| n == 0).count();
+        let clean = doc.repositories.values().filter(|&&n| n == 0).count();
         s.push_str(&format!(
             "{scanned} repositor{} scanned, {clean} clean.\n",
             if scanned == 1 { "y" } else { "ies" },
@@ -142,6 +122,17 @@ pub fn merged_summary(doc: &serde_json::Value) -> String {
     }
     if findings.is_empty() {
         return s;
+    }
+    let mut per_repo: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in doc.repositories.keys() {
+        per_repo.insert(r, 0);
+    }
+    for f in findings {
+        *per_repo
+            .entry(f.repository.as_deref().unwrap_or("-"))
+            .or_default() += 1;
+        *per_rule.entry(&f.rule_id).or_default() += 1;
     }
     s.push_str("\n| Repository | Findings |\n|---|---|\n");
     for (r, n) in &per_repo {
@@ -157,22 +148,17 @@ pub fn merged_summary(doc: &serde_json::Value) -> String {
         if s.len() > TABLE_BUDGET {
             break;
         }
-        let str_of = |k: &str| f[k].as_str().unwrap_or("-");
-        let still: Vec<&str> = f["still_in"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-            .unwrap_or_default();
         s.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} | `{}` | {} |\n",
-            md_cell(str_of("repository")),
-            md_cell(str_of("path")),
-            f["line"].as_u64().unwrap_or(0),
-            f["commit"]
-                .as_str()
+            md_cell(f.repository.as_deref().unwrap_or("-")),
+            md_cell(&f.path),
+            f.line,
+            f.commit
+                .as_deref()
                 .map_or("-".to_string(), |c| format!("`{}`", short_commit(c))),
-            md_cell(str_of("rule_id")),
-            md_cell(str_of("redacted")),
-            md_text(&still.join(", ")),
+            md_cell(&f.rule_id),
+            md_cell(&f.redacted),
+            md_text(&f.still_in.as_deref().unwrap_or_default().join(", ")),
         ));
         shown += 1;
     }

@@ -7,6 +7,7 @@
 pub mod github;
 pub mod json;
 pub mod markdown;
+pub mod model;
 pub mod options;
 pub mod remedy;
 pub mod sarif;

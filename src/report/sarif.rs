@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
+use super::model::Reported;
 use super::options::ReportOptions;
 use super::remedy::{rule_help_markdown, ROTATE};
 use crate::findings::finding::Finding;
@@ -86,23 +87,23 @@ impl serde::Serialize for Log<'_> {
     }
 }
 
-/// Writes one SARIF log from merged JSON findings (`burnkey report
+/// Writes one SARIF log from merged findings (`burnkey report
 /// merge`): one run per repository, those `scanned` (with no result when
 /// nothing was found there: code scanning then knows it was scanned) and
 /// those the findings are tagged with; a single run when there is none.
 /// Each run holds at most [`MAX_RESULTS`] results.
-pub fn write_values(
+pub fn write_merged(
     w: &mut dyn Write,
-    findings: &[Value],
+    findings: &[Reported],
     scanned: &[&str],
     rules: &RuleSet,
 ) -> io::Result<()> {
-    let mut by_repo: std::collections::BTreeMap<Option<&str>, Vec<&Value>> = Default::default();
+    let mut by_repo: std::collections::BTreeMap<Option<&str>, Vec<&Reported>> = Default::default();
     for r in scanned {
         by_repo.entry(Some(r)).or_default();
     }
     for f in findings {
-        by_repo.entry(f["repository"].as_str()).or_default().push(f);
+        by_repo.entry(f.repository.as_deref()).or_default().push(f);
     }
     if by_repo.is_empty() {
         by_repo.insert(None, Vec::new());
@@ -135,37 +136,31 @@ pub fn write_values(
     writeln!(w)
 }
 
-/// One result from a JSON finding: the token is shown only if the finding
-/// carries it (`secret`, with `--show-secret`), else its redacted form.
-fn value_result(f: &Value, rules: &RuleSet, cwd: Option<&std::path::Path>) -> Value {
-    let s = |k: &str| f[k].as_str().unwrap_or("");
-    let n = |k: &str| f[k].as_u64().unwrap_or(1);
-    let rule_id = s("rule_id");
-    let token = f["secret"].as_str().unwrap_or(s("redacted"));
-    let mut message = format!(
-        "{} {token} found (checksum {}).",
-        s("rule_name"),
-        s("checksum")
-    );
-    if let Some(c) = f["commit"].as_str() {
+/// One result from a finding as its report holds it: the token is shown
+/// only if the finding carries it (`secret`, with `--show-secret`), else
+/// its redacted form.
+fn value_result(f: &Reported, rules: &RuleSet, cwd: Option<&std::path::Path>) -> Value {
+    let rule_id = f.rule_id.as_str();
+    let token = f.secret.as_deref().unwrap_or(&f.redacted);
+    let mut message = format!("{} {token} found (checksum {}).", f.rule_name, f.checksum);
+    if let Some(c) = &f.commit {
         message.push_str(&format!(" Introduced in commit {c}."));
     }
-    if let Some(r) = f["repository"].as_str() {
+    if let Some(r) = &f.repository {
         message.push_str(&format!(" Repository {r}."));
     }
     message.push_str(&format!(" {ROTATE}"));
-    let start = f["column_utf16"].as_u64().unwrap_or(n("column"));
-    let width = n("end_column").saturating_sub(n("column"));
+    let start = f.column_utf16.unwrap_or(f.column);
+    let width = f.end_column.saturating_sub(f.column);
     // Where, in words, for a token inside an archive or an encoding.
     let mut inside = Vec::new();
-    if let Some(m) = f["member"].as_str() {
+    if let Some(m) = &f.member {
         inside.push(format!(
             "in archive member {m} (line {}, column {})",
-            n("line"),
-            n("column")
+            f.line, f.column
         ));
     }
-    if let Some(e) = f["encoding"].as_str() {
+    if let Some(e) = &f.encoding {
         inside.push(format!("encoded as {e}"));
     }
     let mut props = Map::new();
@@ -184,34 +179,37 @@ fn value_result(f: &Value, rules: &RuleSet, cwd: Option<&std::path::Path>) -> Va
         "still_in",
         "verification",
     ] {
-        if !f[k].is_null() {
-            props.insert(k.to_string(), f[k].clone());
+        if let Some(v) = f.property(k) {
+            props.insert(k.to_string(), v);
         }
     }
     let mut r = json!({
         "ruleId": rule_id,
-        "level": if s("confidence") == Confidence::High.as_str() || f["confidence"].is_null() { "error" } else { "warning" },
+        "level": match f.confidence.as_deref() {
+            Some(c) if c != Confidence::High.as_str() => "warning",
+            _ => "error",
+        },
         "message": {"text": message},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": uri_path(s("path"), cwd)},
+                "artifactLocation": {"uri": uri_path(&f.path, cwd)},
                 // UTF-16 code units, as the run's columnKind says.
                 "region": {
-                    "startLine": n("line"),
+                    "startLine": f.line,
                     "startColumn": start,
-                    "endLine": n("line"),
+                    "endLine": f.line,
                     "endColumn": start + width,
                 },
             },
         }],
-        "partialFingerprints": {"burnkeyFingerprint/v1": s("fingerprint")},
+        "partialFingerprints": {"burnkeyFingerprint/v1": f.fingerprint},
         "properties": props,
     });
     if !inside.is_empty() {
         let loc = &mut r["locations"][0];
         loc["message"] = json!({"text": inside.join(", ")});
         // The member's lines are not the archive's.
-        if f["member"].is_string() {
+        if f.member.is_some() {
             loc["physicalLocation"]
                 .as_object_mut()
                 .expect("an object")
@@ -292,16 +290,16 @@ fn tool(rules: &RuleSet) -> Value {
     }})
 }
 
-/// One result: small, made and written one at a time, from the finding's
-/// JSON (what `report merge` reads back), so both make the same result.
+/// One result: small, made and written one at a time, from the finding as
+/// its report holds it (what `report merge` reads back), so both make the
+/// same result.
 fn result(
     f: &Finding,
     rules: &RuleSet,
     opts: ReportOptions,
     cwd: Option<&std::path::Path>,
 ) -> Value {
-    let v = serde_json::to_value(super::json::wire(f, opts)).expect("a finding serializes");
-    value_result(&v, rules, cwd)
+    value_result(&Reported::of(f, opts), rules, cwd)
 }
 
 #[cfg(test)]
