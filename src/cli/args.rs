@@ -533,7 +533,7 @@ fn confidence(
 /// `--format`'s values: the library's report formats, listed in `--help`.
 fn report_format() -> impl clap::builder::TypedValueParser<Value = ReportFormat> {
     use clap::builder::{PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(ReportFormat::ALL.map(ReportFormat::name))
+    PossibleValuesParser::new(crate::report::FORMATS.iter().map(|f| f.name()))
         .map(|s| s.parse::<ReportFormat>().expect("a listed format"))
 }
 

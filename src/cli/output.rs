@@ -10,29 +10,18 @@ use std::sync::Mutex;
 
 use crate::findings::finding::Finding;
 use crate::findings::outcome::Sink;
-use crate::report::{self, ReportOptions};
-
-/// What is written as findings arrive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stream {
-    Text,
-    Jsonl,
-    Github,
-    Fingerprints,
-}
+use crate::report::Printer;
 
 /// The report's writer, shared by the workers.
 pub(crate) type Writer = Box<dyn Write + Send>;
 
 struct Streaming {
     w: Writer,
-    kind: Option<Stream>,
-    annotated: usize,
+    printer: Option<Box<dyn Printer>>,
 }
 
 pub(crate) struct Output {
     out: Mutex<Streaming>,
-    opts: ReportOptions,
     keep: Option<Mutex<Vec<Finding>>>,
     count: AtomicU64,
     flush_each: bool,
@@ -41,23 +30,18 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// `kind`: what to stream (none for JSON and SARIF, written at the end);
-    /// `keep`: whether findings are needed after the scan; `flush_each`:
-    /// flush after every finding (a stream someone is watching).
+    /// `printer`: the streaming format's (none for a document, written at
+    /// the end); `keep`: whether findings are needed after the scan;
+    /// `flush_each`: flush after every finding (a stream someone is
+    /// watching).
     pub(crate) fn new(
         w: Writer,
-        kind: Option<Stream>,
-        opts: ReportOptions,
+        printer: Option<Box<dyn Printer>>,
         keep: bool,
         flush_each: bool,
     ) -> Output {
         Output {
-            out: Mutex::new(Streaming {
-                w,
-                kind,
-                annotated: 0,
-            }),
-            opts,
+            out: Mutex::new(Streaming { w, printer }),
             keep: keep.then(|| Mutex::new(Vec::new())),
             count: AtomicU64::new(0),
             flush_each,
@@ -67,18 +51,10 @@ impl Output {
     }
 
     fn write(&self, s: &mut Streaming, f: &Finding) -> io::Result<()> {
-        match s.kind {
-            None => return Ok(()),
-            Some(Stream::Text) => writeln!(s.w, "{}", report::text::text_line(f, self.opts))?,
-            Some(Stream::Jsonl) => report::json::write_line(&mut s.w, f, self.opts)?,
-            Some(Stream::Github) => {
-                if s.annotated < report::github::MAX_ANNOTATIONS {
-                    writeln!(s.w, "{}", report::github::annotation(f, self.opts))?;
-                    s.annotated += 1;
-                }
-            }
-            Some(Stream::Fingerprints) => writeln!(s.w, "{}", report::text::fingerprint_line(f))?,
-        }
+        let Some(p) = &mut s.printer else {
+            return Ok(());
+        };
+        p.finding(&mut s.w, f)?;
         if self.flush_each {
             s.w.flush()?;
         }
@@ -90,7 +66,7 @@ impl Output {
         self.count.load(Ordering::Relaxed)
     }
 
-    /// Ends the stream: the annotations' closing notice, a flush. Returns
+    /// Ends the stream: what closes it (GitHub's notice), a flush. Returns
     /// the writer (for a report written at the end), the kept findings and
     /// the first write error, if any.
     pub(crate) fn finish(self) -> (Writer, Vec<Finding>, Option<io::Error>) {
@@ -99,8 +75,8 @@ impl Output {
         let mut error = self.error.into_inner().unwrap_or_else(|e| e.into_inner());
         if error.is_none() {
             let res = (|| {
-                if s.kind == Some(Stream::Github) {
-                    report::github::write_notice(&mut s.w, count as usize)?;
+                if let Some(p) = &mut s.printer {
+                    p.end(&mut s.w, count)?;
                 }
                 s.w.flush()
             })();

@@ -20,7 +20,7 @@ use crate::findings::outcome::{Outcome, Sink};
 use crate::findings::stats::Stats;
 use crate::fsutil::create_output;
 use crate::report::text::escape_control;
-use crate::report::{self, human_bytes, remedy, ReportFormat, ReportOptions};
+use crate::report::{self, human_bytes, remedy, ReportOptions};
 use crate::scan::config::ScanConfig;
 use crate::source::git::{BlobKind, BlobScan, Repo};
 use crate::source::walk::{self, Progress};
@@ -28,7 +28,7 @@ use crate::{Confidence, RuleSet, Scanner};
 
 use super::args::{git_source, Color, Exit, GitSource, ScanArgs};
 use super::controls::Controls;
-use super::output::{Output, Stream, Writer};
+use super::output::{Output, Writer};
 use super::revoke_cmd;
 
 pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
@@ -56,15 +56,16 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let verify = verify_settings(&a)?;
     let opts = report_options(&a);
     let writer = open_report(&a)?;
-    let stream = stream_kind(&a);
+    let streams = printer(&a, opts).streams();
     // Verified findings are written once their answers are in.
-    let streamed = stream.filter(|_| verify.is_none());
+    let streamed = (streams && verify.is_none()).then(|| printer(&a, opts));
     let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
     let baseline = match &a.baseline {
         Some(p) => Some(controls.baseline(p)?),
         None => None,
     };
-    let keep = streamed.is_none()
+    let keep = !streams
+        || verify.is_some()
         || a.write_baseline.is_some()
         || a.sarif.is_some()
         || a.markdown_summary.is_some()
@@ -72,7 +73,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         || guided;
     // Someone is watching a stream: each finding shows as it is found.
     let watched = source.is_none() && roots.iter().any(|r| r.as_os_str() == "-");
-    let output = Output::new(writer, streamed, opts, keep, watched);
+    let output = Output::new(writer, streamed, keep, watched);
     let sources = Sources {
         roots: &roots,
         git: source.as_ref().zip(repo.as_ref()),
@@ -91,8 +92,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         let live = Verified {
             settings,
             repo: repo.as_ref(),
-            stream,
-            opts,
+            printer: streams.then(|| printer(&a, opts)),
         };
         let (summary, w, e) = live.run(&a, &mut outcome, writer, write_error);
         (writer, write_error) = (w, e);
@@ -101,20 +101,22 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     }
     outcome.stats.findings = found;
     outcome.stats.elapsed_secs = started.elapsed().as_secs_f64();
-    for e in &outcome.stats.errors {
-        eprintln!(
-            "burnkey: {}",
-            escape_control(&format!("{}: {}", e.path, e.message))
-        );
-    }
+    say_errors(&outcome.stats);
     let step = revoke_cfg.map(|cfg| {
         revoke_cmd::after_scan(&a, cfg, &outcome.findings, &|f| {
             pairing_text(f, repo.as_ref())
         })
     });
     let extra = extra_members(&a, step.as_ref(), verified.as_ref());
-    if write_error.is_none() && stream.is_none() {
-        write_error = write_document(&a, &scanner, &outcome, opts, &extra, &mut writer).err();
+    if write_error.is_none() && !streams {
+        write_error = write_document(
+            &mut *printer(&a, opts),
+            &scanner,
+            &outcome,
+            &extra,
+            &mut writer,
+        )
+        .err();
     }
     drop(writer);
     // A reader that went away (`burnkey scan | head -1`) does not make the
@@ -128,6 +130,16 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     after_report(&a, &scanner, &outcome, step.as_ref(), staged)
 }
 
+/// The files that could not be read, on stderr (their names escaped).
+fn say_errors(stats: &Stats) {
+    for e in &stats.errors {
+        eprintln!(
+            "burnkey: {}",
+            escape_control(&format!("{}: {}", e.path, e.message))
+        );
+    }
+}
+
 /// What follows the report: the summary line, the side outputs, the
 /// baseline, what revocation did, the guidance of a blocked commit or
 /// push (`staged`: `Some` when guided, and whether from the index); the
@@ -139,7 +151,7 @@ fn after_report(
     step: Option<&revoke_cmd::AfterScan>,
     staged: Option<bool>,
 ) -> anyhow::Result<Exit> {
-    if !a.quiet && (a.format == ReportFormat::Text || a.output.is_some()) {
+    if !a.quiet && (a.format.name() == "text" || a.output.is_some()) {
         eprintln!("{}", report::summary_line(&outcome.stats));
     }
     side_outputs(a, scanner, outcome, step.map_or(0, |s| s.delivered))?;
@@ -167,13 +179,13 @@ fn after_report(
 struct Verified<'v> {
     settings: &'v crate::live::Settings,
     repo: Option<&'v Repo>,
-    stream: Option<Stream>,
-    opts: crate::report::ReportOptions,
+    /// The streaming format's printer (none for a document).
+    printer: Option<Box<dyn report::Printer>>,
 }
 
 impl Verified<'_> {
     fn run(
-        &self,
+        self,
         a: &ScanArgs,
         outcome: &mut Outcome,
         writer: Writer,
@@ -187,8 +199,8 @@ impl Verified<'_> {
         );
         outcome.findings = kept;
         let (mut writer, mut write_error) = (writer, write_error);
-        if let (Some(kind), None) = (self.stream, &write_error) {
-            let out = Output::new(writer, Some(kind), self.opts, false, false);
+        if let (Some(printer), None) = (self.printer, &write_error) {
+            let out = Output::new(writer, Some(printer), false, false);
             for f in &outcome.findings {
                 out.finding(f.clone());
             }
@@ -286,15 +298,12 @@ fn open_report(a: &ScanArgs) -> anyhow::Result<Writer> {
     })
 }
 
-/// How findings are written as they are made; `None` for the formats
-/// written whole at the end (JSON, SARIF).
-fn stream_kind(a: &ScanArgs) -> Option<Stream> {
-    match a.format {
-        _ if a.print_fingerprints => Some(Stream::Fingerprints),
-        ReportFormat::Text => Some(Stream::Text),
-        ReportFormat::Jsonl => Some(Stream::Jsonl),
-        ReportFormat::Github => Some(Stream::Github),
-        ReportFormat::Json | ReportFormat::Sarif => None,
+/// The report's printer: `--print-fingerprints`', else `--format`'s.
+fn printer(a: &ScanArgs, opts: ReportOptions) -> Box<dyn report::Printer> {
+    if a.print_fingerprints {
+        Box::new(report::text::Fingerprints)
+    } else {
+        a.format.printer(opts)
     }
 }
 
@@ -351,26 +360,23 @@ fn scan_into(
     Ok(stats)
 }
 
-/// The whole-document formats (JSON with `extra` members, SARIF), written
+/// A document format's report (JSON with `extra` members, SARIF), written
 /// once the scan is over.
 fn write_document(
-    a: &ScanArgs,
+    printer: &mut dyn report::Printer,
     scanner: &Scanner,
     outcome: &Outcome,
-    opts: crate::report::ReportOptions,
     extra: &[(&str, serde_json::Value)],
     writer: &mut Writer,
 ) -> io::Result<()> {
-    let rules = scanner.rules();
-    if a.format == ReportFormat::Sarif {
-        sarif_omitted(report::sarif::write(
-            writer,
-            &outcome.findings,
-            rules,
-            opts,
-        )?);
-    } else {
-        report::json::write_document(writer, &outcome.findings, &outcome.stats, opts, extra)?;
+    let doc = report::Document {
+        findings: &outcome.findings,
+        stats: &outcome.stats,
+        rules: scanner.rules(),
+        extra,
+    };
+    if let Some(note) = printer.document(writer, &doc)? {
+        eprintln!("burnkey: {note}");
     }
     writer.flush()
 }
@@ -421,18 +427,6 @@ impl Sink for Tagged<'_> {
 
     fn stopped(&self) -> bool {
         self.inner.stopped()
-    }
-}
-
-/// Says on stderr what a capped SARIF report left out (its run's
-/// properties say so too).
-fn sarif_omitted(omitted: usize) {
-    if omitted > 0 {
-        eprintln!(
-            "burnkey: warning: the SARIF report lists the first {} findings; {omitted} more are left out (GitHub code scanning accepts at most {} results per run)",
-            report::sarif::MAX_RESULTS,
-            report::sarif::MAX_RESULTS
-        );
     }
 }
 
@@ -604,12 +598,15 @@ fn side_outputs(
             create_output(p, false).with_context(|| format!("cannot write {}", p.display()))?,
         );
         // Redacted whatever --show-secret says: the file is for upload.
-        sarif_omitted(report::sarif::write(
+        let omitted = report::sarif::write(
             &mut w,
             &outcome.findings,
             scanner.rules(),
             ReportOptions::default(),
-        )?);
+        )?;
+        if let Some(note) = report::sarif::omitted_note(omitted) {
+            eprintln!("burnkey: {note}");
+        }
         w.flush()?;
     }
     if let Some(p) = &a.markdown_summary {

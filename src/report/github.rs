@@ -84,6 +84,38 @@ pub fn annotation(f: &Finding, opts: ReportOptions) -> String {
     )
 }
 
+/// `--format github`: an annotation a finding up to
+/// [`MAX_ANNOTATIONS`], then a notice for the rest.
+pub struct Github {
+    opts: ReportOptions,
+    annotated: usize,
+}
+
+impl Github {
+    /// A printer with `opts`.
+    pub fn new(opts: ReportOptions) -> Github {
+        Github { opts, annotated: 0 }
+    }
+}
+
+impl super::printer::Printer for Github {
+    fn streams(&self) -> bool {
+        true
+    }
+
+    fn finding(&mut self, w: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        if self.annotated < MAX_ANNOTATIONS {
+            writeln!(w, "{}", annotation(f, self.opts))?;
+            self.annotated += 1;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, w: &mut dyn Write, count: u64) -> io::Result<()> {
+        write_notice(w, count as usize)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

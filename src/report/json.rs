@@ -75,3 +75,34 @@ pub fn write_line(w: &mut dyn Write, f: &Finding, opts: ReportOptions) -> io::Re
     serde_json::to_writer(&mut *w, &wire(f, opts)).map_err(io::Error::from)?;
     writeln!(w)
 }
+
+/// `--format json`: one document at the end.
+pub struct Json(pub ReportOptions);
+
+impl super::printer::Printer for Json {
+    fn streams(&self) -> bool {
+        false
+    }
+
+    fn document(
+        &mut self,
+        w: &mut dyn Write,
+        d: &super::printer::Document<'_>,
+    ) -> io::Result<Option<String>> {
+        write_document(w, d.findings, d.stats, self.0, d.extra)?;
+        Ok(None)
+    }
+}
+
+/// `--format jsonl`: a JSON object a finding.
+pub struct Jsonl(pub ReportOptions);
+
+impl super::printer::Printer for Jsonl {
+    fn streams(&self) -> bool {
+        true
+    }
+
+    fn finding(&mut self, w: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        write_line(w, f, self.0)
+    }
+}

@@ -302,6 +302,31 @@ fn result(
     value_result(&Reported::of(f, opts), rules, cwd)
 }
 
+/// `--format sarif`: one log at the end.
+pub struct Sarif(pub ReportOptions);
+
+impl super::printer::Printer for Sarif {
+    fn streams(&self) -> bool {
+        false
+    }
+
+    fn document(
+        &mut self,
+        w: &mut dyn Write,
+        d: &super::printer::Document<'_>,
+    ) -> io::Result<Option<String>> {
+        Ok(omitted_note(write(w, d.findings, d.rules, self.0)?))
+    }
+}
+
+/// What a capped log left out, said for stderr (its run's properties say
+/// so too).
+pub fn omitted_note(omitted: usize) -> Option<String> {
+    (omitted > 0).then(|| format!(
+        "warning: the SARIF report lists the first {MAX_RESULTS} findings; {omitted} more are left out (GitHub code scanning accepts at most {MAX_RESULTS} results per run)"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,6 +168,32 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// `--format text`: a line a finding.
+pub struct Text(pub ReportOptions);
+
+impl super::printer::Printer for Text {
+    fn streams(&self) -> bool {
+        true
+    }
+
+    fn finding(&mut self, w: &mut dyn std::io::Write, f: &Finding) -> std::io::Result<()> {
+        writeln!(w, "{}", text_line(f, self.0))
+    }
+}
+
+/// `--print-fingerprints`: a `.burnkeyignore` line a finding.
+pub struct Fingerprints;
+
+impl super::printer::Printer for Fingerprints {
+    fn streams(&self) -> bool {
+        true
+    }
+
+    fn finding(&mut self, w: &mut dyn std::io::Write, f: &Finding) -> std::io::Result<()> {
+        writeln!(w, "{}", fingerprint_line(f))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use crate::scan::config::DEFAULT_READ_SIZE;
 
-/// A reusable read buffer for [`Scanner::scan_reader`]; one per thread.
+/// A reusable read buffer for [`Scanner::scan_reader`](crate::Scanner::scan_reader); one per thread.
 #[derive(Debug)]
 pub struct StreamBuffer {
     pub(crate) buf: Vec<u8>,
