@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &str, &[&str])] = &[
     ("error", "the error types", &[]),
     ("fsutil", "opening and writing files safely", &[]),
+    ("webhook", "Standard Webhooks signing", &[]),
     (
         "net",
-        "URL checks, the retrying HTTP client, Retry-After",
-        &["error"],
+        "URL checks, the one HTTP client, signed webhook POSTs, Retry-After",
+        &["error", "webhook"],
     ),
-    ("webhook", "Standard Webhooks signing", &[]),
     (
         "settings",
         "burnkey.toml, the one settings document",

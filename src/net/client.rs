@@ -198,3 +198,26 @@ impl Client {
         }
     }
 }
+
+/// POSTs `body` to `url` signed as Standard Webhooks say (`webhook-id`,
+/// `webhook-timestamp`, `webhook-signature`): revocation webhooks and
+/// `serve`'s notifications.
+pub fn post_signed(
+    http: &Client,
+    url: &str,
+    secret: &crate::webhook::Secret,
+    id: &str,
+    body: &[u8],
+) -> Result<Resp, String> {
+    let ts = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let signature = crate::webhook::sign(secret, id, ts, body);
+    let headers = [
+        ("content-type", "application/json"),
+        ("webhook-id", id),
+        ("webhook-timestamp", &ts.to_string()),
+        ("webhook-signature", &signature),
+    ];
+    http.send("POST", url, &headers, Some(body))
+}

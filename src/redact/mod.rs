@@ -39,6 +39,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 use crate::engine::decode::Utf16;
+use crate::scan::parts::At;
 use crate::scan::{Feed, Match, Opts, Part, Scanner, StreamBuffer};
 
 /// How a token is masked.
@@ -596,6 +597,7 @@ impl<W: Write> Redactor<W> {
                 file,
                 pos: 0,
                 end: len,
+                stop: None,
             };
             let mut total = 0;
             loop {
@@ -612,26 +614,6 @@ impl<W: Write> Redactor<W> {
         let r = self.core.blocks(file, (len, block), threads, inner);
         self.failed = r.is_err();
         r.map(|()| len)
-    }
-}
-
-/// Reads `file` from `pos` to `end` by positioned reads (threads share
-/// it), copying what falls in `keep` into `copy`.
-struct At<'f> {
-    file: &'f File,
-    pos: u64,
-    end: u64,
-}
-
-impl Read for At<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let want = buf.len().min(self.end.saturating_sub(self.pos) as usize);
-        if want == 0 {
-            return Ok(0);
-        }
-        let n = self.file.read_at(&mut buf[..want], self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
     }
 }
 
@@ -802,6 +784,7 @@ impl Blocks<'_> {
                 file: self.file,
                 pos: r0,
                 end,
+                stop: None,
             },
             keep: s0,
             copy: &mut bytes,

@@ -17,7 +17,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::config::{Endpoint, SendMode};
 use super::request::Request;
@@ -26,7 +26,7 @@ use crate::net::retry::jitter;
 use crate::providers::provider::unless_retried;
 pub use crate::providers::Attempt;
 use crate::providers::Revocation;
-use crate::webhook::{sign, Secret};
+use crate::webhook::Secret;
 
 /// The fate of one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,23 +49,9 @@ pub struct Delivery {
     pub status: Status,
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// POSTs `body` to the webhook `url`, signed.
 fn attempt(http: &Client, url: &str, secret: &Secret, id: &str, body: &[u8]) -> Attempt {
-    let ts = unix_now();
-    let signature = sign(secret, id, ts, body);
-    let headers = [
-        ("content-type", "application/json"),
-        ("webhook-id", id),
-        ("webhook-timestamp", &ts.to_string()),
-        ("webhook-signature", &signature),
-    ];
-    match http.send("POST", url, &headers, Some(body)) {
+    match crate::net::client::post_signed(http, url, secret, id, body) {
         Err(e) => Attempt::Retry(e, None),
         Ok(r) => match r.status {
             200..=299 => Attempt::Ok("delivered".into()),

@@ -14,18 +14,18 @@ use crate::scan::{Match, Opts, Part, Scanner, StreamBuffer};
 pub(crate) const PARALLEL_HELD: usize = 100_000;
 
 /// Reads `file` from `pos` to `end` by positioned reads (threads share the
-/// file); `stop` ends it early.
-struct At<'f> {
-    file: &'f File,
-    pos: u64,
-    end: u64,
-    stop: &'f std::cell::Cell<bool>,
+/// file); `stop`, when set, ends it early.
+pub(crate) struct At<'f> {
+    pub file: &'f File,
+    pub pos: u64,
+    pub end: u64,
+    pub stop: Option<&'f std::cell::Cell<bool>>,
 }
 
 impl Read for At<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         use std::os::unix::fs::FileExt;
-        if self.stop.get() || self.pos >= self.end {
+        if self.stop.is_some_and(|s| s.get()) || self.pos >= self.end {
             return Ok(0);
         }
         let want = buf.len().min((self.end - self.pos) as usize);
@@ -94,7 +94,7 @@ impl Scanner {
                 file,
                 pos: r0,
                 end,
-                stop: &stop,
+                stop: Some(&stop),
             };
             let opts = Opts {
                 size: Some(end - r0),

@@ -550,25 +550,12 @@ impl Receiver {
 
 /// GitHub's keys from `url` (https, or http to loopback).
 fn fetch_keys(url: &str) -> Result<Keys, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(10)))
-        .http_status_as_error(true)
-        .max_redirects(0)
-        .build()
-        .into();
-    let mut resp = agent
-        .get(url)
-        .header("Accept", "application/json")
-        .header("User-Agent", concat!("burnkey/", env!("CARGO_PKG_VERSION")))
-        .call()
-        .map_err(|e| e.to_string())?;
-    let body = resp
-        .body_mut()
-        .with_config()
-        .limit(1 << 20)
-        .read_to_vec()
-        .map_err(|e| e.to_string())?;
-    Keys::parse(&body)
+    let http = crate::net::client::Client::single(Duration::from_secs(10));
+    let r = http.send("GET", url, &[], None)?;
+    if !(200..300).contains(&r.status) {
+        return Err(format!("{url} answered {}", r.status));
+    }
+    Keys::parse(&serde_json::to_vec(&r.body).map_err(|e| e.to_string())?)
 }
 
 /// The `type` of a reported item, as the answer repeats it: a type's name

@@ -215,12 +215,7 @@ fn post(
     ev: &Event,
     body: &[u8],
 ) -> Result<(), String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into();
+    let http = crate::net::client::Client::single(timeout);
     // One id per record: the receiver can drop a repeat.
     let id = format!(
         "msg_{}",
@@ -233,25 +228,12 @@ fn post(
         if attempt > 0 {
             std::thread::sleep(Duration::from_secs(1 << attempt));
         }
-        let ts = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let r = agent
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", ts.to_string())
-            .header(
-                "webhook-signature",
-                crate::webhook::sign(secret, &id, ts, body),
-            )
-            .send(body);
-        match r {
-            Ok(resp) if resp.status().is_success() => return Ok(()),
-            Ok(resp) if resp.status().as_u16() == 429 || resp.status().is_server_error() => {
-                last = format!("{url} answered {}", resp.status());
+        match crate::net::client::post_signed(&http, url, secret, &id, body) {
+            Ok(r) if (200..300).contains(&r.status) => return Ok(()),
+            Ok(r) if r.status == 429 || r.status >= 500 => {
+                last = format!("{url} answered {}", r.status);
             }
-            Ok(resp) => return Err(format!("{url} answered {}", resp.status())),
+            Ok(r) => return Err(format!("{url} answered {}", r.status)),
             Err(e) => last = format!("{url}: {e}"),
         }
     }
