@@ -90,13 +90,31 @@ pub(crate) mod revoke;
 pub use findings::{baseline, finding, outcome, stats, verification};
 #[cfg(feature = "sqlite")]
 pub use issuer::sqlite;
-pub use issuer::{record, store, verifier as verify};
+pub use issuer::verifier as verify;
+
+/// `burnkey::record` of earlier releases: records, and the store traits
+/// and JSON-lines store that were beside them (now `issuer::store` and
+/// `issuer::jsonl`).
+pub mod record {
+    pub use crate::issuer::jsonl::*;
+    pub use crate::issuer::record::*;
+    pub use crate::issuer::store::*;
+}
+
+/// `burnkey::store` of earlier releases: opening a store by name (now
+/// `issuer::open`), and the store traits.
+pub mod store {
+    pub use crate::issuer::open::*;
+    pub use crate::issuer::store::*;
+}
 #[cfg(feature = "scan")]
 pub use scan::config;
 pub use token::{checksum, format, layout, scope};
 
 pub use error::{Error, ScopeError, TokenError};
-pub use issuer::record::{JsonlStore, Record, RecordStore, Revoked, Store};
+pub use issuer::jsonl::JsonlStore;
+pub use issuer::record::{Record, Revoked};
+pub use issuer::store::{RecordStore, Store};
 pub use issuer::verifier::{Decision, Denied, Verifier};
 pub use rules::{Confidence, Rule, RuleSet};
 pub use token::checksum::Scheme;

@@ -52,8 +52,8 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     // early; the scan still runs and reports.
     let revoke_cfg =
         (a.revoke || a.revoke_dry_run).then(|| controls.revoke_config(a.config.as_deref()));
-    // --verify's settings (base URLs, pairing) are checked before the scan.
-    let verify = verify_settings(&a)?;
+    // --verify's options (base URLs, pairing) are checked before the scan.
+    let verify = verify_options(&a)?;
     let opts = report_options(&a);
     let writer = open_report(&a)?;
     let streams = printer(&a, opts).streams();
@@ -88,9 +88,9 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     };
     outcome.sort();
     let mut verified = None;
-    if let Some(settings) = &verify {
+    if let Some(options) = &verify {
         let live = Verified {
-            settings,
+            options,
             repo: repo.as_ref(),
             printer: streams.then(|| printer(&a, opts)),
         };
@@ -177,7 +177,7 @@ fn after_report(
 /// `--verify` after the scan: the findings verified (and with
 /// `--only-active`, filtered), then streamed if their format streams.
 struct Verified<'v> {
-    settings: &'v crate::live::Settings,
+    options: &'v crate::live::Options,
     repo: Option<&'v Repo>,
     /// The streaming format's printer (none for a document).
     printer: Option<Box<dyn report::Printer>>,
@@ -193,7 +193,7 @@ impl Verified<'_> {
     ) -> (crate::live::Summary, Writer, Option<io::Error>) {
         let (kept, summary) = crate::live::verify_all(
             std::mem::take(&mut outcome.findings),
-            self.settings,
+            self.options,
             &|f| pairing_text(f, self.repo),
             a.only_active,
         );
@@ -213,12 +213,12 @@ impl Verified<'_> {
     }
 }
 
-/// `--verify`'s settings, checked before the scan; `None` without it.
-fn verify_settings(a: &ScanArgs) -> anyhow::Result<Option<crate::live::Settings>> {
+/// `--verify`'s options, checked before the scan; `None` without it.
+fn verify_options(a: &ScanArgs) -> anyhow::Result<Option<crate::live::Options>> {
     if !a.verify {
         return Ok(None);
     }
-    Ok(Some(crate::live::Settings::new(
+    Ok(Some(crate::live::Options::new(
         a.verify_rps,
         a.verify_timeout,
         a.cloudflare_account.clone(),

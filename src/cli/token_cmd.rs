@@ -8,7 +8,8 @@ use std::io::Write;
 use anyhow::{bail, Context};
 use serde_json::json;
 
-use crate::issuer::record::{self, Store};
+use crate::issuer::record;
+use crate::issuer::store::{self, Store};
 use crate::issuer::verifier::{Decision, Verifier};
 use crate::{Format, FormatSet, RuleSet, Scheme, Scope};
 
@@ -105,13 +106,13 @@ pub(crate) fn mint(a: MintArgs) -> anyhow::Result<Exit> {
 
 /// The store `spec` names (see `burnkey::store::open`).
 fn open_store(spec: &str) -> anyhow::Result<Box<dyn Store>> {
-    crate::issuer::store::open(spec).with_context(|| format!("cannot open the record store {spec}"))
+    crate::issuer::open::open(spec).with_context(|| format!("cannot open the record store {spec}"))
 }
 
 /// An existing store: reading one that is not there is a mistake, not an
 /// empty store.
 fn existing_store(spec: &str) -> anyhow::Result<Box<dyn Store>> {
-    let (_, path) = crate::issuer::store::kind(spec);
+    let (_, path) = crate::issuer::open::kind(spec);
     if !path.exists() {
         bail!("{}: no such record store", path.display());
     }
@@ -119,7 +120,7 @@ fn existing_store(spec: &str) -> anyhow::Result<Box<dyn Store>> {
 }
 
 /// Every record of `store`, with a warning for each that cannot be read.
-fn load_store(store: &dyn Store) -> anyhow::Result<record::Loaded> {
+fn load_store(store: &dyn Store) -> anyhow::Result<store::Loaded> {
     let loaded = store
         .all()
         .with_context(|| format!("cannot read the record store {}", store.describe()))?;
@@ -142,8 +143,8 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     // file is read once (its unreadable lines named); SQLite is asked for
     // the kinds, then the token is looked up by the index on its hash.
     let (kinds, records): (BTreeSet<_>, Box<dyn crate::RecordStore>) =
-        match crate::issuer::store::kind(&a.store).0 {
-            crate::issuer::store::Kind::Jsonl => {
+        match crate::issuer::open::kind(&a.store).0 {
+            crate::issuer::open::Kind::Jsonl => {
                 let loaded = load_store(&*store)?;
                 let kinds = loaded
                     .records
@@ -152,9 +153,9 @@ pub(crate) fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
                     .collect();
                 (kinds, Box::new(Records(loaded.records)))
             }
-            crate::issuer::store::Kind::Sqlite => (store.kinds()?.into_iter().collect(), store),
+            crate::issuer::open::Kind::Sqlite => (store.kinds()?.into_iter().collect(), store),
         };
-    let (formats, missing) = crate::issuer::store::formats_for(&known_formats(&a.rules)?, kinds);
+    let (formats, missing) = crate::issuer::open::formats_for(&known_formats(&a.rules)?, kinds);
     for id in missing {
         eprintln!("burnkey: warning: records of format {id} need the rule file that defines it: --rules FILE");
     }
@@ -177,7 +178,7 @@ struct Records(Vec<crate::Record>);
 
 impl crate::RecordStore for Records {
     fn find_by_hash(&self, hash: &[u8; 32]) -> Result<Option<crate::Record>, crate::Error> {
-        Ok(record::find_constant_time(&self.0, hash).cloned())
+        Ok(store::find_constant_time(&self.0, hash).cloned())
     }
 }
 

@@ -23,7 +23,7 @@ fn in_run(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
-struct Ctx {
+struct Context {
     before: Regex,
     parent: Option<Regex>,
     near: Option<Regex>,
@@ -42,7 +42,7 @@ pub(crate) struct KeywordRule {
     min: usize,
     max: usize,
     require: u8,
-    contexts: Vec<Ctx>,
+    contexts: Vec<Context>,
 }
 
 /// Words that mark a documentation placeholder, not a secret.
@@ -89,7 +89,7 @@ impl KeywordRule {
             contexts: kw
                 .contexts
                 .iter()
-                .map(|c| Ctx {
+                .map(|c| Context {
                     before: re(&c.before),
                     parent: c.parent.as_ref().map(re),
                     near: c.near.as_ref().map(re),

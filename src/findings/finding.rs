@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::engine::Checksum;
 use crate::findings::matched::Match;
@@ -462,58 +462,52 @@ impl Serialize for Finding {
             .location
             .raw_path()
             .filter(|p| std::str::from_utf8(p).is_err());
-        let extra = self.member.is_some() as usize
-            + self.encoding.is_some() as usize
-            + self.repository.is_some() as usize
-            + self.commit().is_some() as usize
-            + self.blob().is_some() as usize
-            + 3 * self.history.is_some() as usize
-            + raw.is_some() as usize
-            + self.verification.is_some() as usize;
-        let mut st = s.serialize_struct("Finding", 14 + extra)?;
+        // A map of as many entries as the finding has: serde_json needs no
+        // count.
+        let mut st = s.serialize_map(None)?;
         if let Some(r) = &self.repository {
-            st.serialize_field("repository", &**r)?;
+            st.serialize_entry("repository", &**r)?;
         }
-        st.serialize_field("rule_id", self.rule_id())?;
-        st.serialize_field("rule_name", self.rule_name())?;
-        st.serialize_field("path", &*self.path)?;
+        st.serialize_entry("rule_id", self.rule_id())?;
+        st.serialize_entry("rule_name", self.rule_name())?;
+        st.serialize_entry("path", &*self.path)?;
         if let Some(raw) = raw {
             // The exact name, when `path` had to replace bytes that are not
             // UTF-8 (as ripgrep's JSON does).
             use base64::Engine as _;
             let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
-            st.serialize_field("path_bytes", &b64)?;
+            st.serialize_entry("path_bytes", &b64)?;
         }
         if let Some(m) = &self.member {
-            st.serialize_field("member", &**m)?;
+            st.serialize_entry("member", &**m)?;
         }
         if let Some(e) = &self.encoding {
-            st.serialize_field("encoding", &**e)?;
+            st.serialize_entry("encoding", &**e)?;
         }
-        st.serialize_field("line", &self.line)?;
-        st.serialize_field("column", &self.column)?;
-        st.serialize_field("end_column", &self.end_column)?;
-        st.serialize_field("column_utf16", &self.column_utf16)?;
-        st.serialize_field("offset", &self.offset)?;
-        st.serialize_field("secret_sha256", self.secret_sha256())?;
-        st.serialize_field("redacted", self.redacted())?;
-        st.serialize_field("checksum", &self.checksum)?;
-        st.serialize_field("confidence", &self.confidence())?;
-        st.serialize_field("fingerprint", self.fingerprint())?;
-        st.serialize_field("source", &self.source())?;
+        st.serialize_entry("line", &self.line)?;
+        st.serialize_entry("column", &self.column)?;
+        st.serialize_entry("end_column", &self.end_column)?;
+        st.serialize_entry("column_utf16", &self.column_utf16)?;
+        st.serialize_entry("offset", &self.offset)?;
+        st.serialize_entry("secret_sha256", self.secret_sha256())?;
+        st.serialize_entry("redacted", self.redacted())?;
+        st.serialize_entry("checksum", &self.checksum)?;
+        st.serialize_entry("confidence", &self.confidence())?;
+        st.serialize_entry("fingerprint", self.fingerprint())?;
+        st.serialize_entry("source", &self.source())?;
         if let Some(c) = self.commit() {
-            st.serialize_field("commit", c)?;
+            st.serialize_entry("commit", c)?;
         }
         if let Some(b) = self.blob() {
-            st.serialize_field("blob", b)?;
+            st.serialize_entry("blob", b)?;
         }
         if let Some(h) = &self.history {
-            st.serialize_field("occurrences", &h.occurrences)?;
-            st.serialize_field("last_commit", &h.last_commit)?;
-            st.serialize_field("still_in", &h.still_in)?;
+            st.serialize_entry("occurrences", &h.occurrences)?;
+            st.serialize_entry("last_commit", &h.last_commit)?;
+            st.serialize_entry("still_in", &h.still_in)?;
         }
         if let Some(v) = &self.verification {
-            st.serialize_field("verification", &**v)?;
+            st.serialize_entry("verification", &**v)?;
         }
         st.end()
     }

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::error::Error;
-use crate::issuer::record::{BadLine, Loaded, Record, RecordStore, Revoked, Store};
+use crate::issuer::record::{Record, Revoked};
+use crate::issuer::store::{BadLine, Loaded, RecordStore, Store};
 use crate::token::checksum::{sha256_hex, to_hex};
 
 /// The first bytes of every SQLite database file.

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, TokenError};
-use crate::issuer::record::RecordStore;
+use crate::issuer::store::RecordStore;
 use crate::token::format::FormatSet;
 use crate::token::scope::Scope;
 
@@ -122,7 +122,9 @@ impl<S: RecordStore> Verifier<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::issuer::jsonl::JsonlStore;
     use crate::issuer::record::*;
+    use crate::issuer::store::*;
     use crate::token::format::{redact, Format};
     use std::cell::Cell;
     use std::fs::OpenOptions;

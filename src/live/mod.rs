@@ -29,7 +29,7 @@ use crate::providers::{self, Check, Provider};
 
 /// How to verify.
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub struct Options {
     /// Each provider's API base, in [`providers::ALL`] order.
     pub bases: Vec<String>,
     /// Requests a second, over all threads.
@@ -46,7 +46,7 @@ pub struct Settings {
     pub email: Option<Paired>,
 }
 
-impl Settings {
+impl Options {
     /// The base URLs from the environment (checked), the account id and
     /// email from the flags, else the environment.
     pub fn new(
@@ -54,13 +54,13 @@ impl Settings {
         timeout: Duration,
         account: Option<String>,
         email: Option<String>,
-    ) -> Result<Settings, Error> {
+    ) -> Result<Options, Error> {
         if !(rps > 0.0 && rps.is_finite()) {
             return Err(Error::Invalid("--verify-rps must be above 0".into()));
         }
         let account = given_account(account)?;
         let email = given(email, Want::Email);
-        Ok(Settings {
+        Ok(Options {
             bases: providers::ALL
                 .iter()
                 .map(|p| crate::net::api_base(p.api()))
@@ -75,7 +75,7 @@ impl Settings {
     }
 }
 
-impl Settings {
+impl Options {
     /// `p`'s API base.
     fn base(&self, p: &dyn Provider) -> &str {
         providers::ALL
@@ -215,7 +215,7 @@ impl Summary {
 /// finding was found in, for pairing (none for stdin, archive members).
 pub fn verify_all(
     findings: Vec<Finding>,
-    s: &Settings,
+    s: &Options,
     text: &(dyn Fn(&Finding) -> Option<Vec<u8>> + Sync),
     only_active: bool,
 ) -> (Vec<Finding>, Summary) {
@@ -272,7 +272,7 @@ pub fn verify_all(
 /// share one request. Returns the jobs, and each finding's job.
 fn plan(
     findings: &[Finding],
-    s: &Settings,
+    s: &Options,
     text: &(dyn Fn(&Finding) -> Option<Vec<u8>> + Sync),
 ) -> (Vec<Job>, Vec<usize>) {
     let mut jobs: Vec<Job> = Vec::new();
@@ -308,7 +308,7 @@ fn plan(
 fn pair_check(
     f: &Finding,
     check: Check,
-    s: &Settings,
+    s: &Options,
     texts: &mut HashMap<String, Option<Vec<u8>>>,
     text: &(dyn Fn(&Finding) -> Option<Vec<u8>> + Sync),
 ) -> (Check, Option<Paired>) {
@@ -363,7 +363,7 @@ fn pair_check(
     }
 }
 
-fn ask(job: &Job, c: &Client, s: &Settings) -> Verification {
+fn ask(job: &Job, c: &Client, s: &Options) -> Verification {
     match (&job.check, job.provider) {
         (Check::Not(why), p) => Verification::unknown(p.map_or("", |p| p.name()), why.clone()),
         (_, Some(p)) => p.verify(

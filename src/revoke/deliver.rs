@@ -30,7 +30,7 @@ use crate::webhook::Secret;
 
 /// The fate of one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Status {
+pub enum Fate {
     /// Done: a webhook's 2xx (`delivered`), or what a provider did
     /// (`submitted`, `revoked`, …).
     Delivered(String),
@@ -46,7 +46,7 @@ pub struct Delivery {
     /// The request (with `attempts` and `last_error` updated).
     pub request: Request,
     /// Its fate.
-    pub status: Status,
+    pub fate: Fate,
 }
 
 /// POSTs `body` to the webhook `url`, signed.
@@ -110,7 +110,7 @@ pub fn deliver(jobs: Vec<Job>, parallel: usize) -> Vec<Delivery> {
                     .unwrap_or_else(|e| e.into_inner())
                     .push(Delivery {
                         request: job.request,
-                        status,
+                        fate: status,
                     });
             });
         }
@@ -118,7 +118,7 @@ pub fn deliver(jobs: Vec<Job>, parallel: usize) -> Vec<Delivery> {
     done.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
-fn run_one(job: &mut Job, start: Instant, gone: &Mutex<HashSet<String>>) -> Status {
+fn run_one(job: &mut Job, start: Instant, gone: &Mutex<HashSet<String>>) -> Fate {
     let http = Client::single(job.endpoint.timeout);
     let Job {
         request,
@@ -200,7 +200,7 @@ fn with_retries(
     attempts: &mut u32,
     last_error: &mut Option<String>,
     mut once: impl FnMut() -> Attempt,
-) -> Status {
+) -> Fate {
     let deadline = start + ep.retry_for;
     let mut delay = ep.backoff;
     loop {
@@ -209,13 +209,13 @@ fn with_retries(
             .unwrap_or_else(|e| e.into_inner())
             .contains(&ep.url)
         {
-            return Status::Failed("the endpoint answered 410 Gone earlier in this run".into());
+            return Fate::Failed("the endpoint answered 410 Gone earlier in this run".into());
         }
         *attempts += 1;
         match once() {
             Attempt::Ok(what) => {
                 *last_error = None;
-                return Status::Delivered(what);
+                return Fate::Delivered(what);
             }
             Attempt::Gone => {
                 gone.lock()
@@ -223,17 +223,17 @@ fn with_retries(
                     .insert(ep.url.clone());
                 let why = "HTTP 410 Gone: the endpoint asks not to be sent to again".to_string();
                 *last_error = Some(why.clone());
-                return Status::Failed(why);
+                return Fate::Failed(why);
             }
             Attempt::Permanent(why) | Attempt::Refused(why, _) => {
                 *last_error = Some(why.clone());
-                return Status::Failed(why);
+                return Fate::Failed(why);
             }
             Attempt::Retry(why, after) => {
                 *last_error = Some(why.clone());
                 let wait = after.map_or(jitter(delay), |a| a.max(jitter(delay)));
                 if Instant::now() + wait >= deadline {
-                    return Status::Pending(why);
+                    return Fate::Pending(why);
                 }
                 std::thread::sleep(wait);
                 delay = (delay * 2).min(Duration::from_secs(30));
@@ -272,7 +272,7 @@ fn batches(mut jobs: Vec<Job>, start: Instant, gone: &Mutex<HashSet<String>>) ->
             j.request.last_error = last_error.clone();
             out.push(Delivery {
                 request: j.request,
-                status: status.clone(),
+                fate: status.clone(),
             });
         }
     }

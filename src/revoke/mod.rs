@@ -23,7 +23,7 @@ use crate::providers::Want;
 use crate::token::checksum::sha256_hex;
 use crate::webhook::Secret;
 use config::{Config, Endpoint, SendMode};
-use deliver::{Delivery, Job, Status};
+use deliver::{Delivery, Fate, Job};
 use outbox::Outbox;
 pub use request::Request;
 
@@ -303,8 +303,8 @@ impl Report {
     ) {
         let mut req = d.request;
         req.token = None;
-        match d.status {
-            Status::Delivered(what) => {
+        match d.fate {
+            Fate::Delivered(what) => {
                 if let Some(p) = file {
                     if let Err(e) = outbox.remove(p) {
                         errors.push(e.to_string());
@@ -316,14 +316,14 @@ impl Report {
                     self.requests.last_mut().expect("a line").outcome = Some(what);
                 }
             }
-            Status::Failed(why) => {
+            Fate::Failed(why) => {
                 if let Err(e) = outbox.mark_failed(file.map(|p| p.as_path()), &req, secret) {
                     errors.push(e.to_string());
                 }
                 self.failed += 1;
                 self.line(&req, "failed", Some(why));
             }
-            Status::Pending(why) => match outbox.put(&req, secret) {
+            Fate::Pending(why) => match outbox.put(&req, secret) {
                 Ok(_) => {
                     self.outbox += 1;
                     self.line(&req, "outbox", Some(why));

@@ -26,7 +26,7 @@ use crate::engine::decode::Utf16Reader;
 use crate::findings::stats::{SkipReason, Stats};
 use crate::scan::config::ScanConfig;
 pub(crate) use crate::scan::container::layer::Visit;
-use crate::scan::container::layer::{Budget, Counted, Ctx, Layer};
+use crate::scan::container::layer::{Budget, Counted, Layer, Place};
 use crate::scan::parts::PARALLEL_HELD;
 use crate::scan::sniff::{sniff, Head, SNIFF_LEN};
 use crate::scan::{Match, Opts, Scanner, StreamBuffer, Streamed};
@@ -343,9 +343,9 @@ impl<'a> Layers<'a> {
             inflated: Cell::new(0),
         };
         let read = &budget.read;
-        let ctx = Ctx {
+        let ctx = Place {
             name: name.map(<[u8]>::to_vec),
-            ..Ctx::default()
+            ..Place::default()
         };
         let res = below(sb, n, |first, deeper| {
             let mut source = Counted {
@@ -377,7 +377,7 @@ impl<'a> Layers<'a> {
         &self,
         head: Head,
         r: &mut dyn Read,
-        ctx: &Ctx,
+        ctx: &Place,
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,
@@ -412,7 +412,7 @@ impl Layer for Layers<'_> {
     fn text(
         &self,
         r: &mut dyn Read,
-        ctx: &Ctx,
+        ctx: &Place,
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,
@@ -513,7 +513,7 @@ mod tests {
 
     #[test]
     fn members_chain_through_archives() {
-        let top = Ctx::default();
+        let top = Place::default();
         // A tar in a gzip: members by their own paths.
         let gz = top.through("gzip", gunzipped(b"x.tar.gz"));
         assert_eq!(gz.text_member().as_deref(), Some("x.tar"));

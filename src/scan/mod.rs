@@ -56,7 +56,7 @@ pub struct Scanner {
 
 /// A token found in some text: plain, written with escapes, or read
 /// through encodings.
-struct Found {
+struct TextHit {
     rule: usize,
     checksum: Checksum,
     /// Where it is in the text: its escaped or encoded form.
@@ -68,9 +68,9 @@ struct Found {
     encoding: Option<String>,
 }
 
-impl Found {
+impl TextHit {
     /// A hit of the engine in `text`.
-    fn new(text: &[u8], hit: Hit) -> Found {
+    fn new(text: &[u8], hit: Hit) -> TextHit {
         let (secret, encoding) = if hit.escaped {
             let (mut out, mut ends) = (Vec::new(), Vec::new());
             let span = &text[hit.start..hit.end];
@@ -82,7 +82,7 @@ impl Found {
         } else {
             (None, None)
         };
-        Found {
+        TextHit {
             rule: hit.rule,
             checksum: hit.checksum,
             start: hit.start,
@@ -94,7 +94,7 @@ impl Found {
 
     /// This token of a decoding, placed at `start..end` of the text the
     /// decoding came from, read through `outer` too.
-    fn within(self, text: &[u8], start: usize, end: usize, outer: &str) -> Found {
+    fn within(self, text: &[u8], start: usize, end: usize, outer: &str) -> TextHit {
         let secret = self
             .secret
             .unwrap_or_else(|| String::from_utf8_lossy(&text[self.start..self.end]).into_owned());
@@ -102,7 +102,7 @@ impl Found {
             None => outer.to_string(),
             Some(inner) => format!("{outer}>{inner}"),
         };
-        Found {
+        TextHit {
             start,
             end,
             secret: Some(secret),
@@ -440,7 +440,7 @@ impl Scanner {
         &self.engine
     }
 
-    fn to_match(&self, hay: &[u8], base: u64, lines: &mut Lines, found: Found) -> Match {
+    fn to_match(&self, hay: &[u8], base: u64, lines: &mut Lines, found: TextHit) -> Match {
         let offset = base + found.start as u64;
         let (line, column, column_utf16) = if lines.known {
             lines.advance(hay, base, offset);
@@ -468,7 +468,7 @@ impl Scanner {
     /// Calls `f` for every token in `text`, a whole decoding at layer
     /// `depth`: plain or escaped, and inside the encodings below it while
     /// the depth allows.
-    fn tokens_in(&self, text: &[u8], depth: u32, f: &mut dyn FnMut(Found)) {
+    fn tokens_in(&self, text: &[u8], depth: u32, f: &mut dyn FnMut(TextHit)) {
         if let Some((order, mark)) = Utf16::sniff(text) {
             let (mut utf8, mut from) = (Vec::new(), Vec::new());
             order.transcode(&text[mark..], true, &mut utf8, Some(&mut from));
@@ -481,7 +481,7 @@ impl Scanner {
         }
         self.engine
             .find(text, 0, text.len(), true, self.report_invalid, |hit| {
-                f(Found::new(text, hit))
+                f(TextHit::new(text, hit))
             });
         if depth < self.depth {
             self.base64_in(text, 0, text.len(), 0, depth + 1, f);
@@ -498,7 +498,7 @@ impl Scanner {
         hi: usize,
         base: u64,
         depth: u32,
-        f: &mut dyn FnMut(Found),
+        f: &mut dyn FnMut(TextHit),
     ) {
         let mut run = Run::default();
         let mut dec = Vec::new();
@@ -532,12 +532,12 @@ impl Scanner {
         hi: usize,
         base: u64,
         eof: bool,
-        found: &mut Vec<Found>,
+        found: &mut Vec<TextHit>,
     ) -> usize {
         let next = if from < until {
             self.engine
                 .find(hay, from, until, eof, self.report_invalid, |hit| {
-                    found.push(Found::new(hay, hit))
+                    found.push(TextHit::new(hay, hit))
                 })
         } else {
             from
@@ -765,7 +765,7 @@ pub(crate) struct Feed {
     from: usize,
     dfrom: usize,
     lines: Lines,
-    found: Vec<Found>,
+    found: Vec<TextHit>,
     /// The bytes a token can hold as written.
     token_bytes: [bool; 256],
 }

@@ -46,7 +46,7 @@ const SIGNED_BY: [&str; 5] = [
 const BUSY: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
-struct Ctx {
+struct Shared {
     receiver: Arc<Receiver>,
     log: Log,
     max_body: u64,
@@ -89,7 +89,7 @@ async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Invalid(format!("cannot listen on {}: {e}", settings.listen)))?;
-    let ctx = Arc::new(Ctx {
+    let ctx = Arc::new(Shared {
         receiver,
         log,
         max_body: settings.max_body,
@@ -149,7 +149,7 @@ async fn serve(
 
 async fn handle(
     req: Request<Incoming>,
-    ctx: Arc<Ctx>,
+    ctx: Arc<Shared>,
     remote: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let start = Instant::now();
@@ -192,7 +192,7 @@ async fn handle(
 
 /// Reads a report's body within the limits, then hands it to the receiver
 /// on a blocking thread: the reply, the bytes read, and whether to close.
-async fn report(req: Request<Incoming>, ctx: &Ctx, route: Reporter) -> (Reply, usize, bool) {
+async fn report(req: Request<Incoming>, ctx: &Shared, route: Reporter) -> (Reply, usize, bool) {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)

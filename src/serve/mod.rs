@@ -33,7 +33,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::Error;
-use crate::issuer::record::Store;
+use crate::issuer::store::Store;
 use crate::token::checksum::sha256_hex;
 use crate::token::format::FormatSet;
 use crate::webhook::Secret;
@@ -244,9 +244,9 @@ pub struct Receiver {
 impl Receiver {
     /// Opens the store and reads the keys and secrets `settings` name.
     pub fn new(settings: &Settings, log: Log) -> Result<Receiver, Error> {
-        let store = crate::issuer::store::open(&settings.store)?;
+        let store = crate::issuer::open::open(&settings.store)?;
         let known = crate::RuleSet::with_files(&settings.rules)?.formats();
-        let (formats, missing) = crate::issuer::store::formats_for(&known, store.kinds()?);
+        let (formats, missing) = crate::issuer::open::formats_for(&known, store.kinds()?);
         for id in missing {
             log.event(
                 "warning",
@@ -580,7 +580,9 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
-    use crate::issuer::record::{mint, JsonlStore, Loaded, Record, RecordStore, Revoked};
+    use crate::issuer::jsonl::JsonlStore;
+    use crate::issuer::record::{mint, Record, Revoked};
+    use crate::issuer::store::{Loaded, RecordStore};
 
     const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 

@@ -40,7 +40,7 @@ pub struct Checked<'f> {
 /// A token found by [`Format::match_at`]: its length and what its checksum said.
 #[cfg(feature = "scan")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Found {
+pub(crate) struct FormatMatch {
     /// Bytes from the start of the prefix.
     pub len: usize,
     /// `Some(ok)` for a format with a checksum, `None` for one without.
@@ -157,7 +157,7 @@ impl Format {
     /// neither extend the token nor be `[A-Za-z0-9]`).
     #[cfg(feature = "scan")]
     #[inline]
-    pub(crate) fn match_at(&self, hay: &[u8], start: usize) -> Option<Found> {
+    pub(crate) fn match_at(&self, hay: &[u8], start: usize) -> Option<FormatMatch> {
         let plen = self.prefix.len();
         let rest_end = (start + plen + self.layout.max_len() + 1).min(hay.len());
         let rest = &hay[start + plen..rest_end];
@@ -168,7 +168,7 @@ impl Format {
                 return None;
             }
         }
-        Some(Found {
+        Some(FormatMatch {
             len: plen + spans.len,
             checksum: self.layout.checksum_ok(&hay[start..end], plen, &spans),
         })

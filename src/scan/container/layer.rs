@@ -1,5 +1,5 @@
 //! What a container may ask of the layers around it, and what they share:
-//! where matches go ([`Visit`]), where a stream is ([`Ctx`]), what a file
+//! where matches go ([`Visit`]), where a stream is ([`Place`]), what a file
 //! has left to spend ([`Budget`]), and the readers that count and charge
 //! decompressed bytes.
 
@@ -27,7 +27,7 @@ pub(crate) trait Container: Sync {
         &self,
         layer: &dyn Layer,
         r: &mut dyn Read,
-        ctx: &Ctx,
+        ctx: &Place,
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,
@@ -40,7 +40,7 @@ pub(crate) trait Layer {
     fn text(
         &self,
         r: &mut dyn Read,
-        ctx: &Ctx,
+        ctx: &Place,
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,
@@ -54,7 +54,7 @@ pub(crate) trait Layer {
     fn after_the_end(
         &self,
         r: &mut dyn Read,
-        ctx: &Ctx,
+        ctx: &Place,
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,
@@ -75,7 +75,7 @@ pub(crate) trait Layer {
                 }
             }
         }
-        let plain = Ctx {
+        let plain = Place {
             pending: None,
             ..ctx.clone()
         };
@@ -185,7 +185,7 @@ impl<R: Read> Read for Inflated<'_, '_, '_, R> {
 
 /// Where in the layers a stream is.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Ctx {
+pub(crate) struct Place {
     /// The member's path so far.
     pub(crate) member: Option<String>,
     /// The name a gzip's content goes by if it is not an archive.
@@ -197,7 +197,7 @@ pub(crate) struct Ctx {
     pub(crate) depth: u32,
 }
 
-impl Ctx {
+impl Place {
     /// The member a match in this stream's text belongs to.
     pub(crate) fn text_member(&self) -> Option<String> {
         match (&self.member, &self.pending) {
@@ -208,10 +208,10 @@ impl Ctx {
     }
 
     /// A member of the archive this stream is.
-    pub(crate) fn inner(&self, name: &[u8]) -> Ctx {
+    pub(crate) fn inner(&self, name: &[u8]) -> Place {
         let own = String::from_utf8_lossy(name);
         let own = own.trim_end_matches('/');
-        Ctx {
+        Place {
             member: Some(match &self.member {
                 Some(m) => format!("{m}/{own}"),
                 None => own.to_string(),
@@ -224,8 +224,8 @@ impl Ctx {
     }
 
     /// This stream read through `encoding`; a gzip's text is `pending`.
-    pub(crate) fn through(&self, encoding: &str, pending: Option<String>) -> Ctx {
-        Ctx {
+    pub(crate) fn through(&self, encoding: &str, pending: Option<String>) -> Place {
+        Place {
             member: self.member.clone(),
             name: pending.as_ref().map(|p| p.clone().into_bytes()),
             pending: pending.or_else(|| self.pending.clone()),

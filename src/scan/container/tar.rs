@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 
-use super::layer::{guarded, Budget, Container, Ctx, Layer, Visit};
+use super::layer::{guarded, Budget, Container, Layer, Place, Visit};
 use crate::scan::buffer::StreamBuffer;
 
 /// The container.
@@ -23,7 +23,7 @@ impl Container for Tar {
         &self,
         layer: &dyn Layer,
         r: &mut dyn Read,
-        ctx: &Ctx,
+        ctx: &Place,
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,

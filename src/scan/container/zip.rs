@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, Read};
 
-use super::layer::{guarded, Budget, Container, Counted, Ctx, Inflated, Layer, Visit};
+use super::layer::{guarded, Budget, Container, Counted, Inflated, Layer, Place, Visit};
 use crate::findings::stats::SkipReason;
 use crate::scan::buffer::StreamBuffer;
 
@@ -31,7 +31,7 @@ impl Container for Zip {
         &self,
         layer: &dyn Layer,
         r: &mut dyn Read,
-        ctx: &Ctx,
+        ctx: &Place,
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,
