@@ -18,6 +18,7 @@
 pub(crate) mod buffer;
 pub mod config;
 pub(crate) mod container;
+pub(crate) mod encoding;
 pub(crate) mod layers;
 pub(crate) mod parts;
 pub(crate) mod sniff;
@@ -27,9 +28,10 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use crate::engine::decode::{char_of, escape_name, Run, Utf16};
+use crate::engine::decode::{escape_name, Utf16};
 use crate::engine::{Checksum, Engine, Hit};
 use crate::rules::RuleSet;
+use crate::scan::encoding::ENCODINGS;
 
 pub use crate::findings::matched::Match;
 
@@ -50,8 +52,9 @@ pub struct Scanner {
     report_invalid: bool,
     /// Layers of encodings looked through; 0: none.
     depth: u32,
-    /// The shortest base64 run that can hold a token.
-    min_run: usize,
+    /// The shortest token's length (at least 16): what an encoded stretch
+    /// must hold to be decoded.
+    min_token: usize,
 }
 
 /// A token found in some text: plain, written with escapes, or read
@@ -373,7 +376,7 @@ impl ScannerBuilder {
     /// decode depth).
     pub fn build_engine(&self, mut engine: Engine) -> Scanner {
         engine.set_escapes(self.depth > 0);
-        let min_run = engine
+        let min_token = engine
             .rules()
             .rules()
             .iter()
@@ -386,9 +389,7 @@ impl ScannerBuilder {
             engine: Arc::new(engine),
             report_invalid: self.report_invalid,
             depth: self.depth,
-            // The base64 characters wholly inside the shortest token's
-            // encoding at its worst alignment.
-            min_run: (min_run - 2) / 3 * 4,
+            min_token,
         }
     }
 }
@@ -484,14 +485,13 @@ impl Scanner {
                 f(TextHit::new(text, hit))
             });
         if depth < self.depth {
-            self.base64_in(text, 0, text.len(), 0, depth + 1, f);
+            self.encoded_in(text, 0, text.len(), 0, depth + 1, f);
         }
     }
 
-    /// Tokens in the base64 runs of `text[lo..hi]`, a layer-`depth`
-    /// encoding (`base` is the offset of `text[0]` in its stream, which
-    /// aligns the blocks the run finder reads).
-    fn base64_in(
+    /// Tokens in what `text[lo..hi]` holds in each encoding, a layer-`depth`
+    /// decoding (`base` is the offset of `text[0]` in its stream).
+    fn encoded_in(
         &self,
         text: &[u8],
         lo: usize,
@@ -500,25 +500,14 @@ impl Scanner {
         depth: u32,
         f: &mut dyn FnMut(TextHit),
     ) {
-        let mut run = Run::default();
-        let mut dec = Vec::new();
-        crate::engine::decode::runs(text, lo, hi, base, self.min_run, |s, e| {
-            let end = run.gather(text, s, e, hi);
-            let last = run.chars.len() - 1;
-            for phase in 0..4 {
-                if !run.decode(phase, &mut dec) || dec.is_empty() {
-                    continue;
-                }
-                // A byte's text offset: where the character holding its
-                // first bits is.
-                let at = |j: usize| run.offset(char_of(phase, j).min(last));
-                self.tokens_in(&dec, depth, &mut |x| {
-                    let (s, e) = (at(x.start), at(x.end - 1) + 1);
-                    f(x.within(&dec, s, e, "base64"))
+        for enc in ENCODINGS {
+            enc.decodings(text, lo, hi, base, self.min_token, &mut |dec, span| {
+                self.tokens_in(dec, depth, &mut |x| {
+                    let (s, e) = span(x.start, x.end);
+                    f(x.within(dec, s, e, enc.name()))
                 });
-            }
-            end
-        });
+            });
+        }
     }
 
     /// Tokens of `hay[from..until]`, plain, escaped and encoded, in order.
@@ -545,7 +534,7 @@ impl Scanner {
         if self.depth > 0 && dfrom < until {
             let n = found.len();
             let lo = dfrom.saturating_sub(self.decode_reach());
-            self.base64_in(hay, lo, hi, base, 1, &mut |x| {
+            self.encoded_in(hay, lo, hi, base, 1, &mut |x| {
                 if (dfrom..until).contains(&x.start) {
                     found.push(x)
                 }
@@ -883,7 +872,9 @@ impl Scanner {
             p -= 1;
         }
         if self.depth > 0 {
-            p = p.min(crate::engine::decode::open_run(hay, self.min_run, floor));
+            for enc in ENCODINGS {
+                p = p.min(enc.open_from(hay, self.min_token, floor));
+            }
         }
         let reach = crate::rules::KEYWORD_REACH + self.engine.keyword_len() + 1;
         let lo = hay.len().saturating_sub(reach).max(floor);
