@@ -30,7 +30,7 @@ pub(crate) struct AfterScan {
 }
 
 /// What destroying a credential needs, when it was not given.
-pub(crate) const NEEDS_CONSENT: &str = "revoking through Cloudflare's API destroys the credential: it needs consent, `confirm = true` under its [[revoke]] entry or --yes";
+pub(crate) const NEEDS_CONSENT: &str = "revoking through this provider's API destroys the credential: it needs consent, `confirm = true` under its [[revoke]] entry or --yes";
 
 /// Whether requests to `ep` may be made: consent, for an entry that
 /// destroys credentials.

@@ -11,6 +11,7 @@
 
 pub mod cloudflare;
 pub mod github;
+pub mod gitlab;
 pub mod npm;
 pub mod pair;
 pub mod provider;
@@ -19,7 +20,12 @@ pub use pair::Want;
 pub use provider::{Attempt, Check, Provider, Revocation};
 
 /// Every provider burnkey talks to.
-pub static ALL: &[&dyn Provider] = &[&cloudflare::Cloudflare, &github::Github, &npm::Npm];
+pub static ALL: &[&dyn Provider] = &[
+    &cloudflare::Cloudflare,
+    &github::Github,
+    &gitlab::Gitlab,
+    &npm::Npm,
+];
 
 /// The provider called `name` (as in `via = "…"`).
 pub fn by_name(name: &str) -> Option<&'static dyn Provider> {

@@ -27,6 +27,12 @@
 //! confirm = true                            # consent to destroy credentials (or --yes)
 //! url = "https://revoke.example.com/burnkey" # optional: where a token that may not revoke
 //! secret_env = "BURNKEY_REVOKE_SECRET"      # itself (403) is reported instead
+//!
+//! [[revoke]]
+//! via = "gitlab"                            # DELETE /personal_access_tokens/self
+//! rules = ["gitlab-personal-access-token"]
+//! outbox_key_env = "BURNKEY_OUTBOX_KEY"
+//! confirm = true
 //! ```
 //!
 //! Unknown keys are errors. Plain `http://` is refused except for loopback

@@ -474,3 +474,125 @@ fn a_cfat_is_paired_planned_and_revoked_by_the_binary_users_get() {
         && s.path == format!("/client/v4/accounts/{ACCOUNT}/tokens/dddd4444")));
     assert!(!err.contains(acct.as_str()) && !doc.to_string().contains(acct.as_str()));
 }
+
+/// A GitLab fake: `tokens` maps a token to whether it is active; a revoked
+/// one reads back revoked and inactive, an unknown one is refused (401).
+fn gitlab(tokens: HashMap<String, bool>) -> Server {
+    let revoked: Arc<Mutex<HashSet<String>>> = Default::default();
+    Server::start(move |s: &Seen, _| {
+        let token = s.header("private-token").to_string();
+        let Some(&active) = tokens.get(&token) else {
+            return reply(401, json!({"message": "401 Unauthorized"}));
+        };
+        let gone = revoked.lock().unwrap().contains(&token);
+        match (s.method.as_str(), s.path.as_str()) {
+            ("GET", "/api/v4/personal_access_tokens/self") => reply(
+                200,
+                json!({"id": 42, "name": "ci", "revoked": gone, "active": active && !gone,
+                       "scopes": ["api", "read_repository"], "expires_at": "2027-01-01"}),
+            ),
+            ("DELETE", "/api/v4/personal_access_tokens/self") if !gone => {
+                revoked.lock().unwrap().insert(token);
+                Act::Reply(204, vec![])
+            }
+            _ => reply(401, json!({"message": "401 Unauthorized"})),
+        }
+    })
+}
+
+/// GitLab is one file in `src/providers/` and its line in the list: its
+/// tokens verify (`PRIVATE-TOKEN`, never in a URL) and revoke themselves
+/// (`DELETE /personal_access_tokens/self`, with consent), and no token is
+/// printed anywhere.
+#[test]
+fn gitlab_tokens_verify_and_revoke_through_their_own_api() {
+    let t = Tree::new();
+    let (live, expired, unknown) = (mint("glpat"), mint("glpat"), mint("glpat"));
+    let server = gitlab(HashMap::from([
+        (live.clone(), true),
+        (expired.clone(), false),
+    ]));
+    t.write("live.env", format!("GITLAB_TOKEN={live}\n"));
+    t.write("expired.env", format!("GITLAB_TOKEN={expired}\n"));
+    t.write("unknown.env", format!("GITLAB_TOKEN={unknown}\n"));
+    let env = [(
+        "BURNKEY_GITLAB_API_URL",
+        format!("http://{}/api/v4", server.addr()),
+    )];
+    let (code, doc, err) = scan(t.path(), &env, &["--verify"]);
+    assert_eq!(code, 1, "{err}");
+    let of = |file: &str| {
+        findings(&doc)
+            .iter()
+            .find(|f| f["path"] == file)
+            .unwrap_or_else(|| panic!("{file}: {doc}"))["verification"]
+            .clone()
+    };
+    let v = of("live.env");
+    assert_eq!(
+        (&v["status"], &v["provider"], &v["scopes"], &v["token_id"]),
+        (
+            &json!("active"),
+            &json!("gitlab"),
+            &json!("api, read_repository"),
+            &json!("42")
+        ),
+        "{v}"
+    );
+    assert_eq!(of("expired.env")["status"], "inactive");
+    assert_eq!(of("unknown.env")["status"], "invalid");
+    assert!(server
+        .seen()
+        .iter()
+        .all(|s| s.path == "/api/v4/personal_access_tokens/self"));
+
+    // Revocation destroys the token: not without consent.
+    t.write(
+        "burnkey.toml",
+        "[[revoke]]\nvia = \"gitlab\"\nrules = [\"gitlab-*\"]\noutbox_key_env = \"BURNKEY_OUTBOX_KEY\"\n",
+    );
+    let before = server.seen().len();
+    let (code, _, err) = scan(t.path(), &env, &["--revoke"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs consent"), "{err}");
+    assert_eq!(server.seen().len(), before);
+    let (_, _, err) = scan(t.path(), &env, &["--revoke-dry-run", "--yes"]);
+    assert!(
+        err.contains("through GitLab: DELETE http://")
+            && err.contains("/personal_access_tokens/self"),
+        "{err}"
+    );
+    let (code, doc, err) = scan(t.path(), &env, &["--revoke", "--yes"]);
+    assert_eq!(code, 1, "{err}");
+    let requests = doc["revocations"]["requests"].as_array().unwrap();
+    let outcome = |tok: &str| {
+        requests
+            .iter()
+            .find(|r| r["redacted"].as_str().unwrap().starts_with(&tok[..10]))
+            .unwrap()["outcome"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(outcome(&live), "revoked");
+    assert_eq!(outcome(&expired), "revoked");
+    assert!(outcome(&unknown).contains("invalid already"));
+    // Revoked: it now reads back as such.
+    let (_, doc, _) = scan(t.path(), &env, &["--verify"]);
+    let v = &findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "live.env")
+        .unwrap()["verification"];
+    assert_eq!(
+        (&v["status"], &v["token_status"]),
+        (&json!("inactive"), &json!("revoked"))
+    );
+    for s in server.seen() {
+        assert!(!s.path.contains("glpat-"), "a token in a URL: {}", s.path);
+    }
+    let out = std::fs::read_dir(t.join("outbox"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(out, 0, "nothing left waiting");
+    assert!(!err.contains(&live) && !doc.to_string().contains(&live));
+}

@@ -168,7 +168,7 @@ fn every_status_of_every_family() {
     let t = Tree::new();
     let (live, disabled, dead) = (mint("cfut"), mint("cfut"), mint("cfut"));
     let (gh_live, gh_dead, npm_live) = (mint("ghp"), mint("ghp"), mint("npm"));
-    let (gl, ghr) = (mint("glpat"), mint("ghr"));
+    let (gl, ghr) = (mint("glsa"), mint("ghr"));
     let (saml, limited, npm_dead) = (mint("ghp"), mint("ghp"), mint("npm"));
     let mut known = Known::default();
     known.saml.push(saml.clone());
@@ -187,7 +187,7 @@ fn every_status_of_every_family() {
         ("gh_live.env", &gh_live),
         ("gh_dead.env", &gh_dead),
         ("npm.env", &npm_live),
-        ("gitlab.env", &gl),
+        ("grafana.env", &gl),
         ("refresh.env", &ghr),
         ("saml.env", &saml),
         ("limited.env", &limited),
@@ -230,7 +230,7 @@ fn every_status_of_every_family() {
         (&v["status"], &v["account"]),
         (&json!("active"), &json!("npmuser"))
     );
-    let v = of(&doc, "gitlab.env");
+    let v = of(&doc, "grafana.env");
     assert_eq!(v["status"], "unknown");
     assert!(v["message"].as_str().unwrap().contains("no verifier"));
     assert!(of(&doc, "refresh.env")["message"]
