@@ -19,16 +19,41 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::token::digest::{self, Function};
+
 /// Longest checksum a token may carry, in characters (SHA-256 in hex).
 pub const MAX_WIDTH: usize = 64;
 
-/// The function over the covered bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Algorithm {
+/// The function over the covered bytes: one of [`digest::ALL`].
+#[derive(Clone, Copy)]
+pub struct Algorithm(&'static dyn Function);
+
+#[allow(non_upper_case_globals)]
+impl Algorithm {
     /// CRC-32/IEEE (zlib's, `crc32fast`): 4 bytes, big-endian.
-    Crc32,
+    pub const Crc32: Algorithm = Algorithm(&digest::crc32::Crc32);
     /// SHA-256: 32 bytes.
-    Sha256,
+    pub const Sha256: Algorithm = Algorithm(&digest::sha256::Sha256);
+}
+
+impl PartialEq for Algorithm {
+    fn eq(&self, other: &Algorithm) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Algorithm {}
+
+impl std::hash::Hash for Algorithm {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.name().hash(h)
+    }
+}
+
+impl fmt::Debug for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// How the digest is written as characters.
@@ -78,10 +103,7 @@ const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 impl Algorithm {
     /// Digest length in bytes.
     pub fn len(self) -> usize {
-        match self {
-            Algorithm::Crc32 => 4,
-            Algorithm::Sha256 => 32,
-        }
+        self.0.digest_len()
     }
 
     /// Always false: every algorithm has a digest.
@@ -91,10 +113,7 @@ impl Algorithm {
 
     /// The name used in rule files.
     pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Crc32 => "crc32",
-            Algorithm::Sha256 => "sha256",
-        }
+        self.0.name()
     }
 }
 
@@ -176,10 +195,13 @@ impl Encoding {
 impl FromStr for Algorithm {
     type Err = String;
     fn from_str(s: &str) -> Result<Algorithm, String> {
-        [Algorithm::Crc32, Algorithm::Sha256]
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| format!("unknown checksum algorithm {s:?} (expected crc32 or sha256)"))
+        digest::by_name(s).map(Algorithm).ok_or_else(|| {
+            let names: Vec<&str> = digest::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown checksum algorithm {s:?} (expected {})",
+                names.join(" or ")
+            )
+        })
     }
 }
 
@@ -270,19 +292,7 @@ impl ChecksumSpec {
     /// length.
     fn digest(&self, parts: &[&[u8]], out: &mut [u8; 32]) -> usize {
         let n = self.algorithm.len();
-        match self.algorithm {
-            Algorithm::Crc32 => {
-                let mut h = crc32fast::Hasher::new();
-                parts.iter().for_each(|p| h.update(p));
-                out[..4].copy_from_slice(&h.finalize().to_be_bytes());
-            }
-            Algorithm::Sha256 => {
-                use sha2::{Digest, Sha256};
-                let mut h = Sha256::new();
-                parts.iter().for_each(|p| h.update(p));
-                out.copy_from_slice(&h.finalize());
-            }
-        }
+        self.algorithm.0.digest(parts, out);
         if self.byte_order == ByteOrder::Little {
             out[..n].reverse();
         }
