@@ -5,9 +5,11 @@
 //! a rule id.
 //!
 //! Adding a vendor: its rule file in `patterns/`, one file here that
-//! implements [`Provider`], and its line in [`ALL`].
+//! implements [`Provider`], its `mod` line and its entry in [`ALL`]
+//! (`gitlab.rs` was added so).
 //!
-//! May import: findings (what a check concluded), net, error.
+//! May import: findings (what a check concluded), rules (the keyword
+//! expressions pairing uses), net, error.
 
 pub mod cloudflare;
 pub mod github;
