@@ -56,9 +56,15 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
     let verify = verify_options(&a)?;
     let opts = report_options(&a);
     let writer = open_report(&a)?;
-    let streams = printer(&a, opts).streams();
-    // Verified findings are written once their answers are in.
-    let streamed = (streams && verify.is_none()).then(|| printer(&a, opts));
+    // One printer: it streams findings as they are made, or (verified
+    // findings, a document format) it is held until the answers are in or
+    // the run is over.
+    let printer = printer(&a, opts);
+    let streams = printer.streams();
+    let (streamed, mut held) = match streams && verify.is_none() {
+        true => (Some(printer), None),
+        false => (None, Some(printer)),
+    };
     let guided = !a.quiet && matches!(source, Some(GitSource::Staged | GitSource::Range(_)));
     let baseline = match &a.baseline {
         Some(p) => Some(controls.baseline(p)?),
@@ -92,7 +98,7 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         let live = Verified {
             options,
             repo: repo.as_ref(),
-            printer: streams.then(|| printer(&a, opts)),
+            printer: held.take_if(|p| p.streams()),
         };
         let (summary, w, e) = live.run(&a, &mut outcome, writer, write_error);
         (writer, write_error) = (w, e);
@@ -108,15 +114,9 @@ pub(crate) fn run(a: ScanArgs) -> anyhow::Result<Exit> {
         })
     });
     let extra = extra_members(&a, step.as_ref(), verified.as_ref());
-    if write_error.is_none() && !streams {
-        write_error = write_document(
-            &mut *printer(&a, opts),
-            &scanner,
-            &outcome,
-            &extra,
-            &mut writer,
-        )
-        .err();
+    // What is still held is a document format's printer.
+    if let (None, Some(p)) = (&write_error, held.as_deref_mut()) {
+        write_error = write_document(p, &scanner, &outcome, &extra, &mut writer).err();
     }
     drop(writer);
     // A reader that went away (`burnkey scan | head -1`) does not make the
