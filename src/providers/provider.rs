@@ -153,14 +153,19 @@ pub(crate) fn clean(s: &str) -> String {
 }
 
 /// How a revocation attempt's answer reads when it is not a success: 408,
-/// 429 and 5xx are retried (after `Retry-After`), the rest are final.
+/// 429 and 5xx are retried (after `Retry-After`), the rest are final. The
+/// reason is `what: HTTP code`, or the status alone when `what` is empty.
 pub(crate) fn unless_retried(what: &str, r: &Resp) -> Attempt {
+    let why = match what {
+        "" => format!("HTTP {}", r.status),
+        _ => format!("{what}: HTTP {}", r.status),
+    };
     match r.status {
         408 | 429 | 500..=599 => Attempt::Retry(
-            format!("{what}: HTTP {}", r.status),
+            why,
             r.header("retry-after")
                 .and_then(crate::net::retry::retry_after),
         ),
-        code => Attempt::Permanent(format!("{what}: HTTP {code}")),
+        _ => Attempt::Permanent(why),
     }
 }

@@ -59,11 +59,8 @@ fn attempt(http: &Client, url: &str, secret: &Secret, id: &str, body: &[u8]) -> 
             300..=399 => {
                 Attempt::Permanent(format!("HTTP {} (redirects are not followed)", r.status))
             }
-            _ => match unless_retried("", &r) {
-                // A webhook's words are its status alone.
-                Attempt::Retry(_, after) => Attempt::Retry(format!("HTTP {}", r.status), after),
-                _ => Attempt::Permanent(format!("HTTP {}", r.status)),
-            },
+            // A webhook's words are its status alone.
+            _ => unless_retried("", &r),
         },
     }
 }

@@ -109,7 +109,15 @@ pub fn p256_point(pem: &str) -> Result<Vec<u8>, String> {
 impl Keys {
     /// Parses GitHub's `public_keys` document.
     pub fn parse(json: &[u8]) -> Result<Keys, String> {
-        let doc: Doc = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+        Keys::of(serde_json::from_slice(json).map_err(|e| e.to_string())?)
+    }
+
+    /// The same, from JSON already read (an HTTP answer's body).
+    pub fn from_json(json: serde_json::Value) -> Result<Keys, String> {
+        Keys::of(serde_json::from_value(json).map_err(|e| e.to_string())?)
+    }
+
+    fn of(doc: Doc) -> Result<Keys, String> {
         let mut keys = Vec::with_capacity(doc.public_keys.len());
         for k in doc.public_keys {
             let point = p256_point(&k.key).map_err(|e| format!("key {}: {e}", k.key_identifier))?;

@@ -555,7 +555,7 @@ fn fetch_keys(url: &str) -> Result<Keys, String> {
     if !(200..300).contains(&r.status) {
         return Err(format!("{url} answered {}", r.status));
     }
-    Keys::parse(&serde_json::to_vec(&r.body).map_err(|e| e.to_string())?)
+    Keys::from_json(r.body)
 }
 
 /// The `type` of a reported item, as the answer repeats it: a type's name
