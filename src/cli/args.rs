@@ -210,6 +210,10 @@ pub(crate) struct ScanArgs {
     /// Members read per archive (`too_many_members` past it).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub max_archive_members: u64,
+    /// Memory one decompressor may take (an xz dictionary, a zstd window);
+    /// a stream that declares more is not decompressed (`decoder_memory`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
+    pub max_decoder_memory: u64,
     /// Colour text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,

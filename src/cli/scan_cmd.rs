@@ -266,6 +266,7 @@ fn build_scanner(a: &ScanArgs) -> anyhow::Result<Scanner> {
     Ok(crate::scan::ScannerBuilder::new()
         .report_invalid(a.report_invalid)
         .decode_depth(depth)
+        .limits(scan_config(a).limits)
         .build(rules))
 }
 
@@ -280,6 +281,7 @@ fn scan_config(a: &ScanArgs) -> ScanConfig {
             max_decompressed: a.max_decompressed,
             max_ratio: a.max_compression_ratio,
             max_members: a.max_archive_members,
+            max_decoder_memory: a.max_decoder_memory,
         },
         ..ScanConfig::default()
     }

@@ -464,7 +464,7 @@ impl Run {
             out.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
             // Three of the four phases are noise: seen in the first 48
             // bytes, before the rest of a long run is decoded.
-            if i == 15 && !texty(out) {
+            if i == 15 && !texty(out) && !packed(out) {
                 return false;
             }
         }
@@ -478,8 +478,18 @@ impl Run {
                 out.push((v >> 8) as u8);
             }
         }
-        texty(out)
+        texty(out) || packed(out)
     }
+}
+
+/// Whether decoded bytes start a compressed stream (gzip, xz, bzip2,
+/// zstd): binary, yet worth handing on, since the scanner decompresses
+/// what a decoding starts (a gzip in base64).
+fn packed(b: &[u8]) -> bool {
+    b.starts_with(&[0x1f, 0x8b, 0x08])
+        || b.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0])
+        || b.starts_with(&[0x28, 0xB5, 0x2F, 0xFD])
+        || b.len() > 4 && b.starts_with(b"BZh") && (b'1'..=b'9').contains(&b[3])
 }
 
 /// The run character that byte `j` of a decoding from `phase` starts in.

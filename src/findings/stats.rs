@@ -31,6 +31,10 @@ pub enum SkipReason {
     /// A compressed stream expanding beyond `--max-compression-ratio`
     /// (a zip bomb): the rest of it was not read.
     CompressionRatio,
+    /// A compressed stream whose decoder would need more memory (an xz or
+    /// lzma dictionary, a zstd window) than `--max-decoder-memory`: not
+    /// decompressed.
+    DecoderMemory,
     /// The file's decompressed bytes reached `--max-decompressed`: the
     /// rest of it was not read.
     DecompressionLimit,
@@ -58,7 +62,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason, in report order.
-    pub const ALL: [SkipReason; 19] = [
+    pub const ALL: [SkipReason; 20] = [
         SkipReason::ArchiveCorrupt,
         SkipReason::ArchiveEncrypted,
         SkipReason::ArchiveUnstreamable,
@@ -68,6 +72,7 @@ impl SkipReason {
         SkipReason::Changed,
         SkipReason::CharDevice,
         SkipReason::CompressionRatio,
+        SkipReason::DecoderMemory,
         SkipReason::DecompressionLimit,
         SkipReason::Fifo,
         SkipReason::IgnoreFileUnread,
@@ -93,6 +98,7 @@ impl SkipReason {
             SkipReason::CharDevice => "char_device",
             SkipReason::CompressionRatio => "compression_ratio",
             SkipReason::DecompressionLimit => "decompression_limit",
+            SkipReason::DecoderMemory => "decoder_memory",
             SkipReason::Fifo => "fifo",
             SkipReason::IgnoreFileUnread => "ignore_file_unread",
             SkipReason::Other => "other",

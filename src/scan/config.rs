@@ -16,7 +16,8 @@ pub struct ScanConfig {
     pub max_filesize: Option<u64>,
     /// Also scan files that `.gitignore`/`.ignore` exclude (never `.git`).
     pub no_ignore: bool,
-    /// Look inside gzip, zip and tar (found by their first bytes).
+    /// Look inside archives and compressed files (found by their first
+    /// bytes): gzip, xz, lzma, bzip2, zstd, zip, tar, PDF.
     pub archives: bool,
     /// Limits on what archives and compressed files may cost.
     pub limits: Limits,
@@ -35,6 +36,10 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Members per archive (`too_many_members`).
     pub max_members: u64,
+    /// Memory one decoder may take for its own state: an xz or lzma
+    /// dictionary, a zstd window (`decoder_memory`). A stream declaring
+    /// more is not decompressed.
+    pub max_decoder_memory: u64,
 }
 
 impl Default for Limits {
@@ -43,6 +48,7 @@ impl Default for Limits {
             max_decompressed: 256 << 20,
             max_ratio: 200,
             max_members: 100_000,
+            max_decoder_memory: 64 << 20,
         }
     }
 }

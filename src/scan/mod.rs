@@ -31,6 +31,7 @@ use std::sync::Arc;
 use crate::engine::decode::{escape_name, Utf16};
 use crate::engine::{Checksum, Engine, Hit};
 use crate::rules::RuleSet;
+use crate::scan::config::Limits;
 use crate::scan::encoding::ENCODINGS;
 
 pub use crate::findings::matched::Match;
@@ -45,6 +46,11 @@ pub const ALLOW_WINDOW: usize = 1024;
 /// containers looked through.
 pub const DEFAULT_DECODE_DEPTH: u32 = 3;
 
+/// The most a compressed stream inside a decoding is read to (a Kubernetes
+/// object, a Helm release, a webhook body is at most a few MiB): the rest
+/// is not read.
+pub const INLINE_MAX: u64 = 16 << 20;
+
 /// A compiled scanner. Cheap to clone and shareable between threads.
 #[derive(Clone, Debug)]
 pub struct Scanner {
@@ -55,6 +61,8 @@ pub struct Scanner {
     /// The shortest token's length (at least 16): what an encoded stretch
     /// must hold to be decoded.
     min_token: usize,
+    /// What a compressed stream inside a decoding may cost.
+    limits: Limits,
 }
 
 /// A token found in some text: plain, written with escapes, or read
@@ -336,6 +344,7 @@ fn allowed_inline(hay: &[u8], start: usize, end: usize) -> bool {
 pub struct ScannerBuilder {
     depth: u32,
     report_invalid: bool,
+    limits: Limits,
 }
 
 impl Default for ScannerBuilder {
@@ -343,6 +352,7 @@ impl Default for ScannerBuilder {
         ScannerBuilder {
             depth: DEFAULT_DECODE_DEPTH,
             report_invalid: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -364,6 +374,15 @@ impl ScannerBuilder {
     /// Also report matches whose shape is right but whose checksum fails.
     pub fn report_invalid(&mut self, yes: bool) -> &mut ScannerBuilder {
         self.report_invalid = yes;
+        self
+    }
+
+    /// What a compressed stream found inside a decoding (a gzip in base64)
+    /// may cost: its decoder's memory, its expansion, its size (at most
+    /// [`INLINE_MAX`]). The sources' layers take theirs from
+    /// [`ScanConfig::limits`]; give the scanner the same.
+    pub fn limits(&mut self, limits: Limits) -> &mut ScannerBuilder {
+        self.limits = limits;
         self
     }
 
@@ -390,6 +409,7 @@ impl ScannerBuilder {
             report_invalid: self.report_invalid,
             depth: self.depth,
             min_token,
+            limits: self.limits.clone(),
         }
     }
 }
@@ -415,6 +435,7 @@ impl Scanner {
         ScannerBuilder {
             depth,
             report_invalid: self.report_invalid,
+            limits: self.limits,
         }
         .build_engine(engine)
     }
@@ -470,6 +491,16 @@ impl Scanner {
     /// `depth`: plain or escaped, and inside the encodings below it while
     /// the depth allows.
     fn tokens_in(&self, text: &[u8], depth: u32, f: &mut dyn FnMut(TextHit)) {
+        if depth < self.depth {
+            if let Some((name, inner)) = self.inflate(text) {
+                // A token in a compressed stream is the whole stream's.
+                let whole = text.len();
+                self.tokens_in(&inner, depth + 1, &mut |x| {
+                    f(x.within(&inner, 0, whole, name))
+                });
+                return;
+            }
+        }
         if let Some((order, mark)) = Utf16::sniff(text) {
             let (mut utf8, mut from) = (Vec::new(), Vec::new());
             order.transcode(&text[mark..], true, &mut utf8, Some(&mut from));
@@ -487,6 +518,16 @@ impl Scanner {
         if depth < self.depth {
             self.encoded_in(text, 0, text.len(), 0, depth + 1, f);
         }
+    }
+
+    /// The content of the compressed stream a decoding starts, if it starts
+    /// one: at most [`INLINE_MAX`] bytes, `max_ratio` per compressed byte
+    /// past the first MiB, and `max_decompressed`.
+    fn inflate(&self, text: &[u8]) -> Option<(&'static str, Vec<u8>)> {
+        let l = &self.limits;
+        let ratio = (text.len() as u64).saturating_mul(l.max_ratio).max(1 << 20);
+        let cap = ratio.min(l.max_decompressed).min(INLINE_MAX);
+        crate::scan::container::inflate(text, l.max_decoder_memory, cap)
     }
 
     /// Tokens in what `text[lo..hi]` holds in each encoding, a layer-`depth`

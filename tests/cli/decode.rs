@@ -12,11 +12,11 @@ use serde_json::Value;
 use crate::common::*;
 use crate::git::{commit_all, git, repo};
 
-fn b64(data: &[u8]) -> String {
+pub(crate) fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
@@ -29,7 +29,7 @@ fn deflate(data: &[u8]) -> Vec<u8> {
 }
 
 /// A tar of (path, content), gzipped when `gz`.
-fn tar(members: &[(&str, &[u8])], gz: bool) -> Vec<u8> {
+pub(crate) fn tar(members: &[(&str, &[u8])], gz: bool) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (path, data) in members {
         let mut h = tar::Header::new_gnu();
@@ -104,10 +104,10 @@ impl Zip {
 }
 
 /// (path, member, encoding, line, column).
-type Placed = (String, Option<String>, Option<String>, u64, u64);
+pub(crate) type Placed = (String, Option<String>, Option<String>, u64, u64);
 
 /// Where every finding is, sorted.
-fn placed(doc: &Value) -> Vec<Placed> {
+pub(crate) fn placed(doc: &Value) -> Vec<Placed> {
     let mut v: Vec<_> = findings(doc)
         .iter()
         .map(|f| {
@@ -124,7 +124,13 @@ fn placed(doc: &Value) -> Vec<Placed> {
     v
 }
 
-fn row(path: &str, member: Option<&str>, encoding: Option<&str>, line: u64, column: u64) -> Placed {
+pub(crate) fn row(
+    path: &str,
+    member: Option<&str>,
+    encoding: Option<&str>,
+    line: u64,
+    column: u64,
+) -> Placed {
     (
         path.into(),
         member.map(String::from),
@@ -134,7 +140,7 @@ fn row(path: &str, member: Option<&str>, encoding: Option<&str>, line: u64, colu
     )
 }
 
-fn utf16(s: &str, le: bool, bom: bool) -> Vec<u8> {
+pub(crate) fn utf16(s: &str, le: bool, bom: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if bom {
         out.extend_from_slice(if le { &[0xFF, 0xFE] } else { &[0xFE, 0xFF] });
@@ -145,7 +151,7 @@ fn utf16(s: &str, le: bool, bom: bool) -> Vec<u8> {
     out
 }
 
-fn skipped(doc: &Value, why: &str) -> u64 {
+pub(crate) fn skipped(doc: &Value, why: &str) -> u64 {
     doc["stats"]["skipped"][why].as_u64().unwrap_or(0)
 }
 

@@ -9,6 +9,7 @@ mod decode;
 mod git;
 mod hardening;
 mod help;
+mod hidden;
 mod hook;
 mod hostile;
 mod journeys;

@@ -3,9 +3,10 @@
 //! file's name less `.gz`.
 
 use std::cell::Cell;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 
-use super::layer::{guarded, Budget, Container, Counted, Inflated, Layer, Place, Visit};
+use super::layer::{compressed_input, decompressed, guarded, unpacked};
+use super::layer::{Budget, Container, Layer, Place, Visit};
 use crate::scan::buffer::StreamBuffer;
 
 /// The container.
@@ -30,32 +31,28 @@ impl Container for Gzip {
         v: &mut dyn Visit,
     ) -> io::Result<()> {
         let input = Cell::new(0);
-        let compressed = BufReader::with_capacity(
-            64 << 10,
-            Counted {
-                inner: r,
-                count: &input,
-            },
-        );
-        let mut gz = Inflated {
-            inner: GzMembers {
-                member: Some(flate2::bufread::GzDecoder::new(compressed)),
-                rest: None,
-            },
-            budget,
-            input: &input,
-            out: 0,
+        let mut gz = GzMembers {
+            member: Some(flate2::bufread::GzDecoder::new(compressed_input(r, &input))),
+            rest: None,
         };
-        let inner = ctx.through("gzip", ctx.name.as_deref().and_then(gunzipped));
+        let pending = ctx.name.as_deref().and_then(gunzipped);
         guarded(budget, v, |v| {
-            layer.text(&mut gz, &inner, sb, budget, v, true)?;
+            decompressed(layer, "gzip", pending, &mut gz, &input, ctx, sb, budget, v)?;
             // What follows the gzip, once its text (or the layer
             // in it) was read to the end.
-            match gz.inner.rest.take() {
+            match gz.rest.take() {
                 Some(mut rest) => layer.after_the_end(&mut rest, ctx, sb, budget, v),
                 None => Ok(()),
             }
         })
+    }
+
+    fn decoder<'r>(
+        &self,
+        r: Box<dyn BufRead + 'r>,
+        _max_memory: u64,
+    ) -> Option<io::Result<Box<dyn Read + 'r>>> {
+        Some(Ok(Box::new(flate2::bufread::MultiGzDecoder::new(r))))
     }
 }
 
@@ -87,17 +84,10 @@ impl<R: BufRead> Read for GzMembers<R> {
 
 /// The name a gzip file's content goes by: its own, less `.gz`.
 pub(crate) fn gunzipped(name: &[u8]) -> Option<String> {
-    let base = name
-        .rsplit(|&b| b == b'/')
-        .next()
-        .filter(|b| !b.is_empty())?;
-    let base = String::from_utf8_lossy(base);
-    for (ext, to) in [(".tgz", ".tar"), (".gz", ""), (".gzip", ""), (".z", "")] {
-        if base.len() > ext.len() && base.to_ascii_lowercase().ends_with(ext) {
-            return Some(format!("{}{to}", &base[..base.len() - ext.len()]));
-        }
-    }
-    Some(base.into_owned())
+    unpacked(
+        name,
+        &[(".tgz", ".tar"), (".gz", ""), (".gzip", ""), (".z", "")],
+    )
 }
 
 #[cfg(test)]

@@ -32,6 +32,50 @@ pub(crate) trait Container: Sync {
         budget: &Budget<'_>,
         v: &mut dyn Visit,
     ) -> io::Result<()>;
+
+    /// For a compression (one stream, no members): its decompressing
+    /// reader over `r`, whose own memory (a dictionary, a window) may not
+    /// pass `max_memory` (an `OutOfMemory` error if the stream declares
+    /// more). `None` for an archive. Inside a decoding (a gzip in base64)
+    /// this is how it is read.
+    fn decoder<'r>(
+        &self,
+        _r: Box<dyn BufRead + 'r>,
+        _max_memory: u64,
+    ) -> Option<io::Result<Box<dyn Read + 'r>>> {
+        None
+    }
+}
+
+/// Opens the compression `c` (which has a [`Container::decoder`]): its
+/// content is read as a stream that goes by the file's name less the
+/// first of `exts` it ends with.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open_compressed(
+    c: &dyn Container,
+    exts: &[(&str, &str)],
+    layer: &dyn Layer,
+    r: &mut dyn Read,
+    ctx: &Place,
+    sb: &mut StreamBuffer,
+    budget: &Budget<'_>,
+    v: &mut dyn Visit,
+) -> io::Result<()> {
+    let input = Cell::new(0);
+    let pending = ctx.name.as_deref().and_then(|n| unpacked(n, exts));
+    let max_memory = budget.limits.max_decoder_memory;
+    guarded(budget, v, |v| {
+        let source = Box::new(compressed_input(r, &input));
+        let mut d = match c.decoder(source, max_memory).expect("a compression") {
+            Ok(d) => d,
+            Err(e) if e.kind() == io::ErrorKind::OutOfMemory => {
+                v.skipped(SkipReason::DecoderMemory);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        decompressed(layer, c.name(), pending, &mut d, &input, ctx, sb, budget, v)
+    })
 }
 
 /// What a container asks of the layers: to read a stream.
@@ -249,6 +293,90 @@ impl Budget<'_> {
         }
         ok
     }
+}
+
+/// A compressed stream's content read through `decoder` (which reads the
+/// compressed bytes, counting them in `input`): charged to the budget,
+/// named `encoding`, and going by `pending` (the file's name less its
+/// extension) if it is not an archive. A decoder that refuses a stream
+/// for the memory it declares (`io::ErrorKind::OutOfMemory`, past
+/// `--max-decoder-memory`) ends it, counted as `decoder_memory`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decompressed(
+    layer: &dyn Layer,
+    encoding: &str,
+    pending: Option<String>,
+    decoder: &mut dyn Read,
+    input: &Cell<u64>,
+    ctx: &Place,
+    sb: &mut StreamBuffer,
+    budget: &Budget<'_>,
+    v: &mut dyn Visit,
+) -> io::Result<()> {
+    let over = Cell::new(false);
+    let mut out = Inflated {
+        inner: Capped {
+            inner: decoder,
+            over: &over,
+        },
+        budget,
+        input,
+        out: 0,
+    };
+    let inner = ctx.through(encoding, pending);
+    layer.text(&mut out, &inner, sb, budget, v, true)?;
+    if over.get() {
+        v.skipped(SkipReason::DecoderMemory);
+    }
+    Ok(())
+}
+
+/// A decoder whose refusal for memory ends its stream (noted in `over`).
+struct Capped<'c, R> {
+    inner: R,
+    over: &'c Cell<bool>,
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::OutOfMemory => {
+                self.over.set(true);
+                Ok(0)
+            }
+            other => other,
+        }
+    }
+}
+
+/// The name a compressed file's content goes by: its own, less the first
+/// of `exts` (extension, what replaces it) it ends with.
+pub(crate) fn unpacked(name: &[u8], exts: &[(&str, &str)]) -> Option<String> {
+    let base = name
+        .rsplit(|&b| b == b'/')
+        .next()
+        .filter(|b| !b.is_empty())?;
+    let base = String::from_utf8_lossy(base);
+    for (ext, to) in exts {
+        if base.len() > ext.len() && base.to_ascii_lowercase().ends_with(ext) {
+            return Some(format!("{}{to}", &base[..base.len() - ext.len()]));
+        }
+    }
+    Some(base.into_owned())
+}
+
+/// The compressed input of a decoder, counted, read ahead in large reads.
+pub(crate) fn compressed_input<'c>(
+    r: &'c mut dyn Read,
+    input: &'c Cell<u64>,
+) -> BufReader<Counted<'c, &'c mut dyn Read>> {
+    BufReader::with_capacity(
+        64 << 10,
+        Counted {
+            inner: r,
+            count: input,
+        },
+    )
 }
 
 /// Runs `read`; damage it reports (not a limit, not the file failing)

@@ -1,0 +1,365 @@
+//! Where leaks really hide (issue #27), through the real binary: xz, lzma,
+//! bzip2 and zstd and the tars inside them, container images, compressed
+//! streams inside decodings, HTML, quoted-printable, hex and fully escaped
+//! tokens, UTF-16 strings inside binaries, tokens that abut a field in a
+//! binary record, PDF streams. Every case is built here, in Rust, placed by
+//! path, member, encoding and line, and has a wrong-checksum decoy beside
+//! it that is never reported.
+
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common::*;
+use crate::decode::{b64, gzip, placed, row, skipped, tar, utf16};
+use crate::git::{commit_all, git, repo};
+
+pub(crate) fn xz(data: &[u8]) -> Vec<u8> {
+    let opts = lzma_rust2::XzOptions::with_preset(1);
+    let mut w = lzma_rust2::XzWriter::new(Vec::new(), opts).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+fn lzma(data: &[u8]) -> Vec<u8> {
+    let opts = lzma_rust2::LzmaOptions::with_preset(1);
+    let mut w = lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &opts, None).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+pub(crate) fn bz2(data: &[u8]) -> Vec<u8> {
+    let mut w = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+pub(crate) fn zst(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+/// A line holding `token` and, on the next, its wrong-checksum decoy.
+fn with_decoy(token: &str) -> String {
+    format!("TOKEN={token}\nOLD_TOKEN={}\n", corrupt(token))
+}
+
+/// Runs `burnkey ARGS` in `cwd` with `stdin`; returns its JSON document
+/// and the peak resident memory of the process, in MiB.
+fn scan_measured(cwd: &Path, args: &[&str], stdin: Option<&Path>) -> (Value, u64) {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut c = Command::new(exe());
+    c.current_dir(cwd)
+        .args(["scan", "--format", "json", "-j", "2"])
+        .args(args)
+        .stdout(Stdio::from(out.reopen().unwrap()))
+        .stderr(Stdio::inherit());
+    c.stdin(match stdin {
+        Some(p) => Stdio::from(std::fs::File::open(p).unwrap()),
+        None => Stdio::null(),
+    });
+    let child = c.spawn().unwrap();
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: the pid is this process's child; status and usage are ours.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let status = std::process::ExitStatus::from_raw(status);
+    let text = std::fs::read_to_string(out.path()).unwrap();
+    let doc: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{status:?}: not JSON ({e}): {text}"));
+    (doc, usage.ru_maxrss as u64 / 1024)
+}
+
+#[test]
+fn xz_lzma_bzip2_and_zstd_and_the_tars_inside_them_are_opened() {
+    let t = Tree::new();
+    let (cf, gh, gl) = (mint("cfut"), mint("ghp"), mint("glpat"));
+    let env = with_decoy(&cf);
+    t.write("backup/app.env.xz", xz(env.as_bytes()));
+    t.write("backup/app.env.lzma", lzma(env.as_bytes()));
+    t.write("backup/app.env.bz2", bz2(env.as_bytes()));
+    // Two frames and a skippable one, as pzstd writes them.
+    let mut frames = vec![0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 1, 2, 3, 4];
+    frames.extend(zst(b"first frame\n"));
+    frames.extend(zst(env.as_bytes()));
+    t.write("backup/app.env.zst", frames);
+    let members = |name: &str| {
+        let env = with_decoy(&gh);
+        let conf = format!("a\nb\n{}", with_decoy(&gl));
+        tar(
+            &[
+                (&format!("{name}/.env")[..], env.as_bytes()),
+                ("conf/settings.ini", conf.as_bytes()),
+            ],
+            false,
+        )
+    };
+    t.write("dist/release.tar.xz", xz(&members("xz")));
+    t.write("dist/release.tbz2", bz2(&members("bz")));
+    t.write("dist/release.tar.zst", zst(&members("zst")));
+    let (code, doc) = scan_json(t.path(), &[]);
+    assert_eq!(code, 1, "{doc}");
+    let mut want = vec![];
+    for (file, enc) in [
+        ("backup/app.env.bz2", "bzip2"),
+        ("backup/app.env.lzma", "lzma"),
+        ("backup/app.env.xz", "xz"),
+    ] {
+        want.push(row(file, Some("app.env"), Some(enc), 1, 7));
+    }
+    // The second frame's text follows the first's: line 2.
+    want.push(row(
+        "backup/app.env.zst",
+        Some("app.env"),
+        Some("zstd"),
+        2,
+        7,
+    ));
+    for (file, dir, enc) in [
+        ("dist/release.tar.xz", "xz", "xz"),
+        ("dist/release.tar.zst", "zst", "zstd"),
+        ("dist/release.tbz2", "bz", "bzip2"),
+    ] {
+        want.push(row(file, Some(&format!("{dir}/.env")), Some(enc), 1, 7));
+        want.push(row(file, Some("conf/settings.ini"), Some(enc), 3, 7));
+    }
+    want.sort();
+    assert_eq!(placed(&doc), want);
+    assert_eq!(doc["stats"]["skipped"], serde_json::json!({}));
+    // Off: bytes as they are (zstd's fastest level may store text as it
+    // is), never a member.
+    let (_, doc) = scan_json(t.path(), &["--no-archives"]);
+    assert!(
+        placed(&doc).iter().all(|p| p.1.is_none() && p.2.is_none()),
+        "{doc}"
+    );
+}
+
+#[test]
+fn container_images_saved_as_tarballs_are_read_layer_by_layer() {
+    let t = Tree::new();
+    let (cf, npm) = (mint("cfat"), mint("npm"));
+    // `docker save`: a tar of layer tars; an OCI layout: a tar of
+    // compressed layer blobs named by digest (gzip and zstd).
+    let layer1 = tar(&[("app/config.yaml", with_decoy(&cf).as_bytes())], false);
+    let layer2 = tar(&[("root/.npmrc", with_decoy(&npm).as_bytes())], false);
+    let image = tar(
+        &[
+            ("manifest.json", b"[{\"Layers\":[\"abc/layer.tar\"]}]"),
+            ("abc/layer.tar", &layer1),
+            ("blobs/sha256/0a1b", &gzip(&layer2)),
+            ("blobs/sha256/2c3d", &zst(&layer1)),
+        ],
+        false,
+    );
+    t.write("image.tar", &image);
+    let (_, doc) = scan_json(t.path(), &[]);
+    assert_eq!(
+        placed(&doc),
+        vec![
+            row(
+                "image.tar",
+                Some("abc/layer.tar/app/config.yaml"),
+                None,
+                1,
+                7
+            ),
+            row(
+                "image.tar",
+                Some("blobs/sha256/0a1b/root/.npmrc"),
+                Some("gzip"),
+                1,
+                7
+            ),
+            row(
+                "image.tar",
+                Some("blobs/sha256/2c3d/app/config.yaml"),
+                Some("zstd"),
+                1,
+                7
+            ),
+        ]
+    );
+    // Deeper than the depth allows: counted, not read.
+    let (_, doc) = scan_json(t.path(), &["--max-decode-depth", "1"]);
+    assert_eq!(findings(&doc).len(), 0, "{doc}");
+    assert!(skipped(&doc, "too_deep") >= 3, "{}", doc["stats"]);
+}
+
+#[test]
+fn compressed_streams_inside_decodings_are_read() {
+    let t = Tree::new();
+    let (gh, cf, glsa) = (mint("gho"), mint("cfut"), mint("glsa"));
+    // A Kubernetes ConfigMap's binaryData: base64 of a gzip.
+    let body = format!(
+        "{{\"event\":\"push\",\"token\":\"{gh}\",\"old\":\"{}\"}}",
+        corrupt(&gh)
+    );
+    t.write(
+        "k8s/configmap.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nbinaryData:\n  hook.json.gz: {}\n",
+            b64(&gzip(body.as_bytes()))
+        ),
+    );
+    // A Helm release secret: base64 (the Secret's data) of base64 of a
+    // gzip of the release's JSON.
+    let release = format!(
+        "{{\"name\":\"web\",\"config\":{{\"cloudflare\":{{\"token\":\"{cf}\",\"previous\":\"{}\"}}}}}}",
+        corrupt(&cf)
+    );
+    let inner = b64(&gzip(release.as_bytes()));
+    t.write(
+        "k8s/sh.helm.release.v1.web.v3.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\ntype: helm.sh/release.v1\ndata:\n  release: {}\n",
+            b64(inner.as_bytes())
+        ),
+    );
+    // A webhook body: base64 of xz, of bzip2 and of zstd.
+    let note = with_decoy(&glsa);
+    let hooks = format!(
+        "{{\"xz\":\"{}\",\n\"bz\":\"{}\",\n\"zst\":\"{}\"}}\n",
+        b64(&xz(note.as_bytes())),
+        b64(&bz2(note.as_bytes())),
+        b64(&zst(note.as_bytes()))
+    );
+    t.write("hooks.json", hooks);
+    let (_, doc) = scan_json(t.path(), &[]);
+    assert_eq!(
+        placed(&doc),
+        vec![
+            row("hooks.json", None, Some("base64>bzip2"), 2, 7),
+            row("hooks.json", None, Some("base64>xz"), 1, 8),
+            row("hooks.json", None, Some("base64>zstd"), 3, 8),
+            row("k8s/configmap.yaml", None, Some("base64>gzip"), 4, 17),
+            row(
+                "k8s/sh.helm.release.v1.web.v3.yaml",
+                None,
+                Some("base64>base64>gzip"),
+                5,
+                12
+            ),
+        ]
+    );
+    // The depth bounds it: base64 > base64 > gzip needs three layers.
+    let (_, doc) = scan_json(t.path(), &["--max-decode-depth", "2"]);
+    let encodings: Vec<_> = placed(&doc).into_iter().map(|p| p.2.unwrap()).collect();
+    assert!(
+        !encodings.iter().any(|e| e == "base64>base64>gzip"),
+        "{encodings:?}"
+    );
+    assert_eq!(encodings.len(), 4, "{encodings:?}");
+}
+
+#[test]
+fn every_source_opens_the_new_compressions() {
+    let gh = mint("ghu");
+    let archive = xz(&tar(&[("conf/.env", with_decoy(&gh).as_bytes())], false));
+    let want = vec![row("<stdin>", Some("conf/.env"), Some("xz"), 1, 7)];
+    let o = bin()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(archive.clone())
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(placed(&doc), want);
+    let r = repo();
+    commit_all(&r, "empty");
+    r.write("dist/conf.txz", &archive);
+    r.write("dist/notes.bz2", bz2(with_decoy(&gh).as_bytes()));
+    git(r.path(), &["add", "-A"]);
+    let (_, doc) = scan_json(r.path(), &["--staged"]);
+    let staged = vec![
+        row("dist/conf.txz", Some("conf/.env"), Some("xz"), 1, 7),
+        row("dist/notes.bz2", Some("notes"), Some("bzip2"), 1, 7),
+    ];
+    assert_eq!(placed(&doc), staged);
+    commit_all(&r, "add");
+    for args in [&["--git"][..], &["--git-range", "HEAD~1..HEAD"]] {
+        let (_, doc) = scan_json(r.path(), args);
+        let got: Vec<_> = placed(&doc).into_iter().map(|p| (p.1, p.2)).collect();
+        assert_eq!(got.len(), 2, "{args:?}: {doc}");
+        assert!(got.contains(&(Some("conf/.env".into()), Some("xz".into()))));
+    }
+}
+
+/// A zstd frame whose header declares a window of 2^`log` bytes, then
+/// bytes that are no block.
+fn zstd_window(log: u8) -> Vec<u8> {
+    let mut f = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, (log - 10) << 3];
+    f.extend_from_slice(&[0xAB; 64]);
+    f
+}
+
+#[test]
+fn bombs_and_greedy_decoders_of_each_compression_end_with_their_reason() {
+    let t = Tree::new();
+    let cf = mint("cfk");
+    // 300 MiB of zeros each: past the ratio limit long before the end.
+    let zeros = vec![0u8; 300 << 20];
+    t.write("zeros.xz", xz(&zeros));
+    t.write("zeros.bz2", bz2(&zeros));
+    t.write("zeros.zst", zst(&zeros));
+    drop(zeros);
+    // A zstd window of 1 GiB, an xz dictionary of 8 MiB (preset 6) read
+    // with a 4 MiB cap: not decompressed.
+    t.write("greedy.zst", zstd_window(30));
+    let opts = lzma_rust2::XzOptions::with_preset(6);
+    let mut w = lzma_rust2::XzWriter::new(Vec::new(), opts).unwrap();
+    w.write_all(with_decoy(&cf).as_bytes()).unwrap();
+    t.write("dict.xz", w.finish().unwrap());
+    // Truncated: what was read before the cut is scanned (text that
+    // compresses as text does: 1 MiB, many blocks).
+    let mut x: u32 = 7;
+    let noise: String = (0..(1 << 20) / 8)
+        .map(|_| {
+            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+            format!("{x:08x}")
+        })
+        .collect();
+    let text = format!("{cf}\n{noise}");
+    for (name, mut data) in [
+        ("cut.xz", xz(text.as_bytes())),
+        ("cut.zst", zst(text.as_bytes())),
+    ] {
+        data.truncate(data.len() * 3 / 4);
+        t.write(name, data);
+    }
+    // A base64 gzip bomb inside text: read up to its cap, no more.
+    t.write(
+        "bomb.yaml",
+        format!("data: {}\nnext: {cf}\n", b64(&gzip(&vec![b'A'; 64 << 20]))),
+    );
+    // Nested decodings 40 deep: base64 of base64 of ... of a token.
+    let mut deep = with_decoy(&cf);
+    for _ in 0..40 {
+        deep = b64(deep.as_bytes());
+    }
+    t.write("deep.txt", deep);
+    let (doc, rss) = scan_measured(t.path(), &["--max-decoder-memory", "4M"], None);
+    assert_eq!(skipped(&doc, "compression_ratio"), 3, "{}", doc["stats"]);
+    assert_eq!(skipped(&doc, "decoder_memory"), 2, "{}", doc["stats"]);
+    assert!(skipped(&doc, "archive_corrupt") >= 1, "{}", doc["stats"]);
+    let mut got: Vec<_> = placed(&doc).into_iter().map(|p| (p.0, p.2)).collect();
+    got.dedup();
+    let s = |a: &str, b: &str| (a.to_string(), Some(b.to_string()));
+    assert_eq!(
+        got,
+        vec![
+            ("bomb.yaml".to_string(), None),
+            s("cut.xz", "xz"),
+            s("cut.zst", "zstd"),
+        ]
+    );
+    eprintln!("hostile compressions: peak RSS {rss} MiB");
+    assert!(rss < 256, "peak RSS {rss} MiB");
+    // The default cap (64 MiB) opens the xz.
+    let (_, doc) = scan_json(t.path(), &["dict.xz"]);
+    assert_eq!(
+        placed(&doc),
+        vec![row("dict.xz", Some("dict"), Some("xz"), 1, 7)]
+    );
+}
