@@ -515,18 +515,25 @@ pub(crate) fn texty(b: &[u8]) -> bool {
 pub(crate) const JSON: u8 = 1;
 pub(crate) const HEX: u8 = 2;
 pub(crate) const PERCENT: u8 = 4;
+pub(crate) const HTML: u8 = 8;
+pub(crate) const QP: u8 = 16;
 
-/// The encoding name of a set of escape syntaxes.
-pub(crate) fn escape_name(kinds: u8) -> &'static str {
-    match kinds {
-        JSON => "json-escape",
-        HEX => "hex-escape",
-        PERCENT => "percent",
-        k if k & PERCENT == 0 => "json-escape+hex-escape",
-        k if k & HEX == 0 => "json-escape+percent",
-        k if k & JSON == 0 => "hex-escape+percent",
-        _ => "json-escape+hex-escape+percent",
-    }
+/// The encoding name of a set of escape syntaxes: `percent`,
+/// `json-escape+hex-escape`, …
+pub(crate) fn escape_name(kinds: u8) -> String {
+    let names = [
+        (JSON, "json-escape"),
+        (HEX, "hex-escape"),
+        (PERCENT, "percent"),
+        (HTML, "html"),
+        (QP, "quoted-printable"),
+    ];
+    let used: Vec<&str> = names
+        .iter()
+        .filter(|(k, _)| kinds & k != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    used.join("+")
 }
 
 #[inline]
@@ -539,29 +546,113 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// The escape at `hay[at..]`: the byte it stands for, its length and
-/// syntax. `\uXXXX` above 0x7F stands for no byte of a token: none.
+/// The named HTML character references for characters tokens hold (not
+/// the whole table: these are the ones an HTML writer uses for them).
+const NAMED: &[(&[u8], u8)] = &[
+    (b"&lowbar;", b'_'),
+    (b"&UnderBar;", b'_'),
+    (b"&hyphen;", b'-'),
+    (b"&dash;", b'-'),
+    (b"&period;", b'.'),
+    (b"&plus;", b'+'),
+    (b"&sol;", b'/'),
+    (b"&equals;", b'='),
+];
+
+/// A numeric HTML character reference at `hay[at..]` (`&#95;`,
+/// `&#x5F;`, leading zeros allowed) for an ASCII character.
+fn numeric_ref(hay: &[u8], at: usize) -> Option<(u8, usize)> {
+    let rest = hay.get(at + 2..)?;
+    let (radix, digits) = match rest.first()? {
+        b'x' | b'X' => (16, &rest[1..]),
+        _ => (10, rest),
+    };
+    let mut v: u32 = 0;
+    let mut n = 0;
+    for &d in digits.iter() {
+        let len = 2 + (radix == 16) as usize + n + 1;
+        if d == b';' {
+            return (n > 0 && v < 0x80).then_some((v as u8, len));
+        }
+        if len >= MAX_ESCAPE_LEN || v >= 0x80 {
+            return None;
+        }
+        v = v * radix + (d as char).to_digit(radix)?;
+        n += 1;
+    }
+    None
+}
+
+/// An escape found in text: the byte it stands for (none for a
+/// quoted-printable soft line break, which stands for nothing), its length
+/// and its syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Escape {
+    pub byte: Option<u8>,
+    pub len: usize,
+    pub kind: u8,
+}
+
+/// The escape at `hay[at..]`: `%5F` (percent), `\x5f` (hex-escape),
+/// `\u005f` (json-escape; above 0x7F it stands for no byte of a token:
+/// none), `&#95;`, `&#x5F;`, `&lowbar;` (html), `=5F` and a soft line
+/// break `=` + line end (quoted-printable).
 #[inline]
-pub(crate) fn escape_at(hay: &[u8], at: usize) -> Option<(u8, usize, u8)> {
+pub(crate) fn escape_at(hay: &[u8], at: usize) -> Option<Escape> {
     let h = |i: usize| hay.get(at + i).copied().and_then(hex);
+    let esc = |byte: u8, len: usize, kind: u8| {
+        Some(Escape {
+            byte: Some(byte),
+            len,
+            kind,
+        })
+    };
     match hay.get(at..at + 2)? {
-        [b'%', _] => Some((h(1)? << 4 | h(2)?, 3, PERCENT)),
-        [b'\\', b'x'] => Some((h(2)? << 4 | h(3)?, 4, HEX)),
+        [b'%', _] => esc(h(1)? << 4 | h(2)?, 3, PERCENT),
+        [b'\\', b'x'] => esc(h(2)? << 4 | h(3)?, 4, HEX),
         [b'\\', b'u'] => {
             let (a, b) = (h(2)? << 4 | h(3)?, h(4)? << 4 | h(5)?);
-            (a == 0 && b < 0x80).then_some((b, 6, JSON))
+            if a == 0 && b < 0x80 {
+                esc(b, 6, JSON)
+            } else {
+                None
+            }
         }
+        [b'&', b'#'] => {
+            let (b, len) = numeric_ref(hay, at)?;
+            esc(b, len, HTML)
+        }
+        [b'&', _] => NAMED
+            .iter()
+            .find(|(name, _)| hay[at..].starts_with(name))
+            .and_then(|&(name, b)| esc(b, name.len(), HTML)),
+        [b'=', b'\n'] => Some(Escape {
+            byte: None,
+            len: 2,
+            kind: QP,
+        }),
+        [b'=', b'\r'] if hay.get(at + 2) == Some(&b'\n') => Some(Escape {
+            byte: None,
+            len: 3,
+            kind: QP,
+        }),
+        [b'=', _] => esc(h(1)? << 4 | h(2)?, 3, QP),
         _ => None,
     }
 }
 
+/// The longest escape of one character (`&#x0000005F;`).
+pub(crate) const MAX_ESCAPE_LEN: usize = 12;
+
+/// The bytes that can begin an escape.
+pub(crate) const ESCAPE_STARTS: [u8; 4] = [b'\\', b'%', b'&', b'='];
+
 /// Whether an escape ends just before `at` and stands for a byte that is
 /// not a word character: `%22cfut_…` starts a token as `"cfut_…` does.
 pub(crate) fn escaped_boundary_before(hay: &[u8], at: usize) -> bool {
-    [3usize, 4, 6].iter().any(|&len| {
-        at >= len
-            && escape_at(hay, at - len)
-                .is_some_and(|(b, l, _)| l == len && !b.is_ascii_alphanumeric())
+    (2..=at.min(MAX_ESCAPE_LEN)).any(|len| {
+        escape_at(hay, at - len)
+            .is_some_and(|e| e.len == len && !e.byte.is_some_and(|b| b.is_ascii_alphanumeric()))
     })
 }
 
@@ -581,10 +672,17 @@ pub(crate) fn unescape(
     let mut i = at;
     while i < hay.len() && out.len() < max {
         match escape_at(hay, i) {
-            Some((b, len, k)) => {
+            Some(e) => {
+                kinds |= e.kind;
+                i += e.len;
+                let Some(b) = e.byte else {
+                    // A soft line break: the byte before now ends here.
+                    if let Some(last) = ends.last_mut() {
+                        *last = i;
+                    }
+                    continue;
+                };
                 out.push(b);
-                kinds |= k;
-                i += len;
             }
             None => {
                 out.push(hay[i]);
@@ -907,7 +1005,10 @@ mod tests {
         assert_eq!(escape_name(PERCENT), "percent");
         assert!(escaped_boundary_before(b"x=%22cfu", 5));
         assert!(!escaped_boundary_before(b"x=%41cfu", 5));
-        assert!(!escaped_boundary_before(b"x=22cfu", 4));
+        // Quoted-printable: `=22` is a quote.
+        assert!(escaped_boundary_before(b"x=22cfu", 4));
+        assert!(!escaped_boundary_before(b"x=2Gcfu", 4));
+        assert!(!escaped_boundary_before(b"x=41cfu", 4));
     }
 
     #[test]

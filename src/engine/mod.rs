@@ -18,6 +18,7 @@ pub(crate) mod keyword;
 use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, Span};
 
+use crate::engine::decode::{ESCAPE_STARTS, MAX_ESCAPE_LEN};
 use crate::engine::keyword::KeywordRule;
 use crate::rules::{RuleSet, KEYWORD_REACH};
 
@@ -70,6 +71,11 @@ enum Prefilter {
 enum Target {
     /// Rule `rule`'s prefix holds the needle `off` bytes in.
     Prefix { rule: usize, off: usize },
+    /// Rule `rule`'s anchor with its separator (`sep` bytes into the
+    /// prefix) written as an escape: the needle is the escape's end and
+    /// what follows (`5Fpat` of `github%5Fpat_`, `;pat` of
+    /// `github&#95;pat_`), so the token starts a few bytes before.
+    Escaped { rule: usize, sep: usize },
     /// An anchor of the keyword rules: look around it.
     Keyword,
 }
@@ -272,6 +278,29 @@ impl Engine {
                 .unwrap_or((&prefix[..prefix.len().min(3)], 0));
             max_off = max_off.max(off);
             add(anchor.as_bytes(), Target::Prefix { rule: i, off });
+            // An anchor holding a separator (`b_pat` of `github_pat_`)
+            // misses the token whose separator is escaped: its escaped
+            // forms are needles too (never a common word: the escape's
+            // last characters, then the anchor's rest).
+            if let Some(j) = anchor.bytes().position(|b| !b.is_ascii_alphanumeric()) {
+                let (sep, rest) = (anchor.as_bytes()[j], &anchor[j + 1..]);
+                if rest.len() >= 3 {
+                    for needle in [
+                        format!("{sep:02X}{rest}"),
+                        format!("{sep:02x}{rest}"),
+                        format!(";{rest}"),
+                    ] {
+                        add(
+                            needle.as_bytes(),
+                            Target::Escaped {
+                                rule: i,
+                                sep: off + j,
+                            },
+                        );
+                        max_off = max_off.max(off + j + MAX_ESCAPE_LEN + needle.len());
+                    }
+                }
+            }
         }
         for (i, r) in rules.rules().iter().enumerate() {
             if let Some(k) = KeywordRule::new(i, r) {
@@ -284,7 +313,7 @@ impl Engine {
         }
         for (_, v) in &mut needles {
             v.sort_by_key(|t| match *t {
-                Target::Prefix { rule, .. } => {
+                Target::Prefix { rule, .. } | Target::Escaped { rule, .. } => {
                     std::cmp::Reverse(rules.rules()[rule].format.prefix.len())
                 }
                 Target::Keyword => std::cmp::Reverse(0),
@@ -332,9 +361,10 @@ impl Engine {
         self.escapes
     }
 
-    /// The longest token written with escapes (`\u005f` is six bytes).
+    /// The longest token written with escapes (`&#x0000005F;` is twelve
+    /// bytes).
     pub fn max_escaped_len(&self) -> usize {
-        6 * (self.max_token_len + 1)
+        MAX_ESCAPE_LEN * (self.max_token_len + 1)
     }
 
     /// The rules this engine matches.
@@ -373,8 +403,12 @@ impl Engine {
             t[b as usize] = true;
         }
         if self.escapes {
-            t[b'\\' as usize] = true;
-            t[b'%' as usize] = true;
+            // What starts an escape and what an HTML reference holds (a
+            // quoted-printable soft line break at the end is the
+            // scanner's to hold).
+            for b in ESCAPE_STARTS.iter().chain(b"#;") {
+                t[*b as usize] = true;
+            }
         }
         for r in self.rules.rules() {
             for &b in r.format.prefix.as_bytes() {
@@ -438,8 +472,10 @@ impl Engine {
     fn confirm_escaped(&self, hay: &[u8], start: usize, rule: usize) -> Option<Hit> {
         let format = &self.rules.rules()[rule].format;
         let max = format.token_len() + 1;
-        let reach = &hay[start..hay.len().min(start + 6 * max)];
-        memchr::memchr2(b'\\', b'%', &reach[..reach.len().min(max)])?;
+        let reach = &hay[start..hay.len().min(start + MAX_ESCAPE_LEN * max)];
+        reach[..reach.len().min(max)]
+            .iter()
+            .position(|b| ESCAPE_STARTS.contains(b))?;
         let (mut out, mut ends) = (Vec::new(), Vec::new());
         crate::engine::decode::unescape(reach, 0, max, &mut out, &mut ends);
         if !out.starts_with(format.prefix.as_bytes()) {
@@ -509,6 +545,30 @@ impl Engine {
                 for t in targets {
                     match *t {
                         Target::Keyword => self.keyword_region(pos, &mut regions),
+                        Target::Escaped { rule, sep } => {
+                            if confirmed || !self.escapes {
+                                continue;
+                            }
+                            let head = &self.rules.rules()[rule].format.prefix.as_bytes()[..sep];
+                            // The escape ends where the needle's first byte
+                            // is (`;`) or one after (`5F`): it started 2 to
+                            // MAX_ESCAPE_LEN bytes before that.
+                            for d in 1..MAX_ESCAPE_LEN {
+                                let Some(start) = pos.checked_sub(sep + d) else {
+                                    break;
+                                };
+                                if start < free || start >= until || !hay[start..].starts_with(head)
+                                {
+                                    continue;
+                                }
+                                if let Some(hit) = self.token_at(hay, start, rule, report_invalid) {
+                                    free = hit.end;
+                                    hits.push(hit);
+                                    confirmed = true;
+                                    break;
+                                }
+                            }
+                        }
                         Target::Prefix { rule, off } => {
                             let Some(start) = pos.checked_sub(off) else {
                                 continue;

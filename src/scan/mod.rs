@@ -88,7 +88,7 @@ impl TextHit {
             let kinds = crate::engine::decode::unescape(span, 0, span.len(), &mut out, &mut ends);
             (
                 Some(String::from_utf8_lossy(&out).into_owned()),
-                Some(escape_name(kinds).to_string()),
+                Some(escape_name(kinds)),
             )
         } else {
             (None, None)
@@ -909,6 +909,13 @@ impl Scanner {
     fn settled(&self, feed: &Feed, floor: usize) -> usize {
         let hay = &feed.buf[..feed.len];
         let mut p = hay.len();
+        // A quoted-printable soft line break may be inside a token.
+        if self.engine.escapes() {
+            p -= [&b"=\r\n"[..], b"=\n"]
+                .iter()
+                .find(|end| hay[floor..].ends_with(end))
+                .map_or(0, |end| end.len());
+        }
         while p > floor && feed.token_bytes[hay[p - 1] as usize] {
             p -= 1;
         }

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use crate::common::*;
-use crate::decode::{b64, gzip, placed, row, skipped, tar, utf16};
+use crate::decode::{b64, gzip, placed, row, skipped, tar};
 use crate::git::{commit_all, git, repo};
 
 pub(crate) fn xz(data: &[u8]) -> Vec<u8> {
@@ -41,35 +41,83 @@ pub(crate) fn zst(data: &[u8]) -> Vec<u8> {
     ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
 }
 
-/// A line holding `token` and, on the next, its wrong-checksum decoy.
-fn with_decoy(token: &str) -> String {
-    format!("TOKEN={token}\nOLD_TOKEN={}\n", corrupt(token))
+/// `token` with a wrong checksum: its last character changed, or for a
+/// `github_pat_` (whose last 8 characters the checksum does not cover) a
+/// checksum character.
+fn decoy(token: &str) -> String {
+    if !token.starts_with("github_pat_") {
+        return corrupt(token);
+    }
+    let mut b = token.as_bytes().to_vec();
+    b[80] = if b[80] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(b).unwrap()
 }
 
-/// Runs `burnkey ARGS` in `cwd` with `stdin`; returns its JSON document
-/// and the peak resident memory of the process, in MiB.
-fn scan_measured(cwd: &Path, args: &[&str], stdin: Option<&Path>) -> (Value, u64) {
+/// A line holding `token` and, on the next, its wrong-checksum decoy.
+fn with_decoy(token: &str) -> String {
+    format!("TOKEN={token}\nOLD_TOKEN={}\n", decoy(token))
+}
+
+/// Runs `burnkey scan --format json -j 2 ARGS` in `cwd`; returns its JSON
+/// document and the peak resident memory of the process, in MiB.
+///
+/// The peak is the kernel's count for the process (`wait4`), which includes
+/// what the process that forked it held at the fork: so it is not forked
+/// from this test process (hundreds of MiB, with other tests' data), but
+/// from a fresh copy of it that runs only [`rss_probe`].
+fn scan_measured(cwd: &Path, args: &[&str]) -> (Value, u64) {
     let out = tempfile::NamedTempFile::new().unwrap();
-    let mut c = Command::new(exe());
-    c.current_dir(cwd)
+    let probe = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "hidden::rss_probe",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("BURNKEY_RSS_PROBE", args.join("\x1f"))
+        .env("BURNKEY_RSS_CWD", cwd)
+        .env("BURNKEY_RSS_OUT", out.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&probe.stdout);
+    let kib: u64 = said
+        .lines()
+        .find_map(|l| l.split("maxrss_kib=").nth(1))
+        .unwrap_or_else(|| panic!("the probe said: {said}"))
+        .parse()
+        .unwrap();
+    let text = std::fs::read_to_string(out.path()).unwrap();
+    let doc: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (doc, kib / 1024)
+}
+
+/// Not a check of its own: what [`scan_measured`] runs in a fresh process
+/// (with `BURNKEY_RSS_PROBE` set; without it, it does nothing). Runs the
+/// scan, waits for it with `wait4` and prints its peak resident memory.
+#[test]
+fn rss_probe() {
+    let Some(args) = std::env::var_os("BURNKEY_RSS_PROBE") else {
+        return;
+    };
+    let args = args.into_string().unwrap();
+    let out = std::fs::File::create(std::env::var_os("BURNKEY_RSS_OUT").unwrap()).unwrap();
+    let child = Command::new(exe())
+        .current_dir(std::env::var_os("BURNKEY_RSS_CWD").unwrap())
         .args(["scan", "--format", "json", "-j", "2"])
-        .args(args)
-        .stdout(Stdio::from(out.reopen().unwrap()))
-        .stderr(Stdio::inherit());
-    c.stdin(match stdin {
-        Some(p) => Stdio::from(std::fs::File::open(p).unwrap()),
-        None => Stdio::null(),
-    });
-    let child = c.spawn().unwrap();
+        .args(args.split('\x1f').filter(|a| !a.is_empty()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .spawn()
+        .unwrap();
     let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
     // SAFETY: the pid is this process's child; status and usage are ours.
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as i32);
     let status = std::process::ExitStatus::from_raw(status);
-    let text = std::fs::read_to_string(out.path()).unwrap();
-    let doc: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{status:?}: not JSON ({e}): {text}"));
-    (doc, usage.ru_maxrss as u64 / 1024)
+    assert!(matches!(status.code(), Some(0 | 1)), "{status:?}");
+    println!("\nmaxrss_kib={}", usage.ru_maxrss);
 }
 
 #[test]
@@ -339,7 +387,7 @@ fn bombs_and_greedy_decoders_of_each_compression_end_with_their_reason() {
         deep = b64(deep.as_bytes());
     }
     t.write("deep.txt", deep);
-    let (doc, rss) = scan_measured(t.path(), &["--max-decoder-memory", "4M"], None);
+    let (doc, rss) = scan_measured(t.path(), &["--max-decoder-memory", "4M"]);
     assert_eq!(skipped(&doc, "compression_ratio"), 3, "{}", doc["stats"]);
     assert_eq!(skipped(&doc, "decoder_memory"), 2, "{}", doc["stats"]);
     assert!(skipped(&doc, "archive_corrupt") >= 1, "{}", doc["stats"]);
@@ -362,4 +410,68 @@ fn bombs_and_greedy_decoders_of_each_compression_end_with_their_reason() {
         placed(&doc),
         vec![row("dict.xz", Some("dict"), Some("xz"), 1, 7)]
     );
+}
+
+/// `token` with its first separator (`_` or `-`) written as `esc`.
+fn sep_as(token: &str, esc: &str) -> String {
+    let i = token.find(['_', '-']).unwrap();
+    format!("{}{esc}{}", &token[..i], &token[i + 1..])
+}
+
+#[test]
+fn html_references_quoted_printable_and_every_familys_escaped_separator() {
+    let t = Tree::new();
+    let (pat, cf, gl) = (mint("github_pat"), mint("cfut"), mint("glpat"));
+    let mut page = String::from("<html><body>\n");
+    let forms = [
+        ("%5F", "percent"),
+        ("\\u005f", "json-escape"),
+        ("\\x5F", "hex-escape"),
+        ("&#95;", "html"),
+        ("&#x5f;", "html"),
+        ("&lowbar;", "html"),
+        ("&UnderBar;", "html"),
+        ("=5F", "quoted-printable"),
+    ];
+    for (esc, _) in forms {
+        // github_pat_ (whose prefilter anchor holds the separator) and
+        // cfut_, each beside its decoy.
+        for tok in [&pat, &cf] {
+            page += &format!(
+                "<p data-t=\"{}\">{}</p>\n",
+                sep_as(tok, esc),
+                sep_as(&decoy(tok), esc)
+            );
+        }
+    }
+    // glpat- with its hyphen as a named reference; every separator of a
+    // github_pat_ escaped.
+    page += &format!("<code>{}</code>\n", sep_as(&gl, "&hyphen;"));
+    page += &format!("<code>{}</code>\n", pat.replace('_', "&#x5F;"));
+    page += "</body></html>\n";
+    t.write("site/index.html", &page);
+    // A mail whose body is quoted-printable: a soft line break inside the
+    // token, and `=3D` for the `=`.
+    let (head, tail) = cf.split_at(30);
+    let decoy = corrupt(&cf);
+    let (dhead, dtail) = decoy.split_at(30);
+    t.write(
+        "mail/leak.eml",
+        format!(
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\nCF_API_TOKEN=3D{head}=\r\n{tail}\r\nOLD=3D{dhead}=\r\n{dtail}\r\n"
+        ),
+    );
+    let (_, doc) = scan_json(t.path(), &[]);
+    let got = placed(&doc);
+    let mut want = vec![];
+    for (i, (_, enc)) in forms.iter().enumerate() {
+        let line = 2 + 2 * i as u64;
+        want.push(row("site/index.html", None, Some(enc), line, 12));
+        want.push(row("site/index.html", None, Some(enc), line + 1, 12));
+    }
+    want.push(row("site/index.html", None, Some("html"), 18, 7));
+    want.push(row("site/index.html", None, Some("html"), 19, 7));
+    want.push(row("mail/leak.eml", None, Some("quoted-printable"), 3, 16));
+    want.sort();
+    assert_eq!(got, want);
 }
