@@ -568,8 +568,7 @@ fn numeric_ref(hay: &[u8], at: usize) -> Option<(u8, usize)> {
         _ => (10, rest),
     };
     let mut v: u32 = 0;
-    let mut n = 0;
-    for &d in digits.iter() {
+    for (n, &d) in digits.iter().enumerate() {
         let len = 2 + (radix == 16) as usize + n + 1;
         if d == b';' {
             return (n > 0 && v < 0x80).then_some((v as u8, len));
@@ -578,7 +577,6 @@ fn numeric_ref(hay: &[u8], at: usize) -> Option<(u8, usize)> {
             return None;
         }
         v = v * radix + (d as char).to_digit(radix)?;
-        n += 1;
     }
     None
 }
