@@ -97,6 +97,8 @@ fn scan_measured(cwd: &Path, args: &[&str]) -> (Value, u64) {
 /// (with `BURNKEY_RSS_PROBE` set; without it, it does nothing). Runs the
 /// scan, waits for it with `wait4` and prints its peak resident memory.
 #[test]
+// The child is reaped by `wait4`, which std does not know of.
+#[allow(clippy::zombie_processes)]
 fn rss_probe() {
     let Some(args) = std::env::var_os("BURNKEY_RSS_PROBE") else {
         return;
