@@ -12,13 +12,19 @@ bk=../target/release/burnkey
 mkdir -p corpus/token_parser corpus/scope_grammar corpus/stream_equals_slice corpus/decoders corpus/archives corpus/redact corpus/serve_report
 for k in cfut cfat cfk ghp gho npm; do "$bk" mint --kind "$k" | tr -d '\n' > "corpus/token_parser/seed-$k"; done
 for s in 'dns:edit@zone/example.com' 'workers:read@account/*' '*:read@*/*'; do printf '%s' "$s" > "corpus/scope_grammar/seed-$(echo "$s" | md5sum | cut -c1-8)"; done
-# Archives to mutate: gzip, tar, tar.gz, zip (stored and deflated), each holding a token.
+# Archives to mutate: gzip, tar, tar.gz, xz, lzma, bzip2, zstd, zip (stored and deflated), a
+# gzip in base64, each holding a token.
 tok=$("$bk" mint --kind cfut)
 seed=$(mktemp -d); trap 'rm -rf "$seed"' EXIT
 printf 'a\nTOKEN=%s\n' "$tok" > "$seed/t.txt"
 gzip -c "$seed/t.txt" > corpus/archives/seed-gz
 tar -C "$seed" -cf corpus/archives/seed-tar t.txt
 tar -C "$seed" -czf corpus/archives/seed-tgz t.txt
+for c in xz bzip2 zstd; do
+    command -v "$c" >/dev/null && "$c" -c "$seed/t.txt" > "corpus/archives/seed-$c"
+done
+command -v xz >/dev/null && xz --format=lzma -c "$seed/t.txt" > corpus/archives/seed-lzma
+printf 'data: %s\n' "$(gzip -c "$seed/t.txt" | base64 -w0)" > corpus/archives/seed-b64gz
 python3 - "$seed/t.txt" corpus/archives/seed-zip <<'PY'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[2], "w") as z:

@@ -1,5 +1,6 @@
 //! Arbitrary bytes as a file's content, read through every layer (gzip,
-//! zip, tar, UTF-16), under small limits: no panic, no hang, memory
+//! xz, lzma, bzip2, zstd, zip, tar, UTF-16, and compressed streams inside
+//! base64), under small limits: no panic, no hang, memory
 //! bounded by the limits whatever the archive claims.
 #![no_main]
 
@@ -17,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
             max_decompressed: 4 << 20,
             max_ratio: 50,
             max_members: 64,
+            max_decoder_memory: 1 << 20,
         },
         ..ScanConfig::default()
     };

@@ -40,8 +40,13 @@ static B64: [u8; 256] = {
 const UPPER: u8 = 1;
 const LOWER: u8 = 2;
 const SEP: u8 = 4;
+const DIGIT: u8 = 8;
+/// What escapes are written with besides letters and digits: `%5F`,
+/// `\x5f`, `\u005f`, `&#95;`, `=5F`.
+const ESC: u8 = 16;
 
-/// What kind of base64 character a byte is: 0 for none.
+/// What kind of run character a byte is (a base64 character, or one an
+/// escape is written with): 0 for none.
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -52,9 +57,11 @@ static CLASS: [u8; 256] = {
         } else if b.is_ascii_lowercase() {
             LOWER
         } else if b.is_ascii_digit() {
-            8
+            DIGIT
         } else if matches!(b, b'+' | b'/' | b'-' | b'_') {
             SEP
+        } else if matches!(b, b'%' | b'\\' | b'&' | b'#' | b';' | b'=') {
+            ESC
         } else {
             0
         };
@@ -63,12 +70,20 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// Whether `b` is a base64 character.
 #[inline]
-fn is_b64(b: u8) -> bool {
+pub(crate) fn is_b64(b: u8) -> bool {
+    CLASS[b as usize] & !ESC != 0
+}
+
+/// Whether `b` can be in a run: a base64 character or one an escape is
+/// written with.
+#[inline]
+fn in_run(b: u8) -> bool {
     CLASS[b as usize] != 0
 }
 
-/// Bit `i` set when byte `i` of the 16 at `p` is below `+`: no base64
+/// Bit `i` set when byte `i` of the 16 at `p` is below `#`: no run
 /// character, and in source text nearly every block has one.
 #[inline(always)]
 fn low_bytes(block: &[u8]) -> u32 {
@@ -80,8 +95,8 @@ fn low_bytes(block: &[u8]) -> u32 {
         // 16 bytes that `block` holds.
         unsafe {
             let v = _mm_loadu_si128(block.as_ptr() as *const __m128i);
-            // Signed: bytes >= 0x80 are negative, below `+` too.
-            let lt = _mm_cmplt_epi8(v, _mm_set1_epi8(b'+' as i8));
+            // Signed: bytes >= 0x80 are negative, below `#` too.
+            let lt = _mm_cmplt_epi8(v, _mm_set1_epi8(b'#' as i8));
             _mm_movemask_epi8(lt) as u32
         }
     }
@@ -89,7 +104,7 @@ fn low_bytes(block: &[u8]) -> u32 {
     {
         let mut m = 0u32;
         for (i, &b) in block[..16].iter().enumerate() {
-            m |= (((b as i8) < b'+' as i8) as u32) << i;
+            m |= (((b as i8) < b'#' as i8) as u32) << i;
         }
         m
     }
@@ -100,10 +115,15 @@ fn low_bytes(block: &[u8]) -> u32 {
 /// token, which is found inside a longer run, such as an encoded `.env`).
 pub(crate) const MIN_RUN: usize = 47;
 
-/// Runs of base64 characters in `hay[lo..hi]` that could hold an encoded
-/// token: at least `min` long (and [`MIN_RUN`]), with upper and lower case,
-/// at most one separator (`+/-_`) per 8 characters. Calls `f(start, end)`
-/// in order; `f` returns where to go on.
+/// Runs of base64 characters and of the characters escapes are written
+/// with (`% \ & # ; =`) in `hay[lo..hi]` that could hold an encoded token:
+/// at least `min` long (and [`MIN_RUN`]), and either base64 with upper
+/// and lower case and at most one separator (`+/-_`) per 8 characters, or
+/// holding an escape's character (`%63%66%75…`, `\x63…`, `&#99;…`,
+/// `github%5Fpat_…`), or hex digits only, half as long again
+/// (`636675…`). Calls
+/// `f(start, end)` in order; `f` returns where to go on. One pass finds
+/// the runs of every in-text encoding.
 ///
 /// A run of [`MIN_RUN`] covers a block of 16 bytes that starts at a
 /// multiple of 32 (offsets are absolute: `base` is that of `hay[0]`, so a
@@ -122,7 +142,7 @@ pub(crate) fn runs(
     hi: usize,
     base: u64,
     min: usize,
-    f: impl FnMut(usize, usize) -> usize,
+    f: impl FnMut(usize, usize, &RunInfo) -> usize,
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
@@ -141,14 +161,14 @@ pub(crate) fn runs(
                 m | (full_block(&w[32 * j..]) as u64) << (16 * j + 15)
             })
         },
-        |b| (0..16).fold(0, |m, i| m | (is_b64(b[i]) as u32) << i),
+        |b| (0..16).fold(0, |m, i| m | (in_run(b[i]) as u32) << i),
     )
 }
 
-/// Whether the 16 bytes at `b` are all base64 characters.
+/// Whether the 16 bytes at `b` are all run characters.
 #[inline(always)]
 fn full_block(b: &[u8]) -> bool {
-    low_bytes(b) == 0 && b[..16].iter().all(|&c| is_b64(c))
+    low_bytes(b) == 0 && b[..16].iter().all(|&c| in_run(c))
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -159,7 +179,7 @@ unsafe fn runs_avx2(
     hi: usize,
     base: u64,
     min: usize,
-    f: impl FnMut(usize, usize) -> usize,
+    f: impl FnMut(usize, usize, &RunInfo) -> usize,
 ) {
     // SAFETY (of the call inside): this function runs only with AVX2.
     runs_with(
@@ -199,14 +219,14 @@ unsafe fn probes_avx2(w: &[u8]) -> u64 {
     }
 }
 
-/// The nibble tables of the exact base64 class: a byte is a base64
-/// character when its low nibble's bits and its high nibble's share one.
+/// The nibble tables of the exact run class: a byte is a run character
+/// when its low nibble's bits and its high nibble's share one.
 #[cfg(target_arch = "x86_64")]
 const fn nib_lo_bits(l: u8) -> i8 {
-    ((l == 0xB || l == 0xD || l == 0xF) as i8)
-        | ((l <= 9) as i8) << 1
+    (matches!(l, 0x3 | 0x5 | 0x6 | 0xB | 0xD | 0xF) as i8)
+        | ((l <= 9 || l == 0xB || l == 0xD) as i8) << 1
         | ((l >= 1) as i8) << 2
-        | ((l <= 0xA || l == 0xF) as i8) << 3
+        | ((l <= 0xA || l == 0xC || l == 0xF) as i8) << 3
         | ((l <= 0xA) as i8) << 4
 }
 #[cfg(target_arch = "x86_64")]
@@ -222,9 +242,10 @@ const NIB_LO: [i8; 16] = {
 #[cfg(target_arch = "x86_64")]
 const NIB_HI: [i8; 16] = [0, 0, 1, 2, 4, 8, 4, 16, 0, 0, 0, 0, 0, 0, 0, 0];
 
-/// 0xFF in each byte of `v` that is not a base64 character, 0 elsewhere: a
+/// 0xFF in each byte of `v` that is not a run character, 0 elsewhere: a
 /// byte is one when its low nibble's bits and its high nibble's share one
-/// (2: `+ - /`; 3: digits; 4, 6: `A-O a-o`; 5: `P-Z _`; 7: `p-z`).
+/// (2: `# % & + - /`; 3: digits, `; =`; 4, 6: `A-O a-o`; 5: `P-Z \ _`;
+/// 7: `p-z`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -276,7 +297,7 @@ fn runs_with(
     hi: usize,
     base: u64,
     min: usize,
-    mut f: impl FnMut(usize, usize) -> usize,
+    mut f: impl FnMut(usize, usize, &RunInfo) -> usize,
     probes4: impl Fn(&[u8]) -> u64,
     members16: impl Fn(&[u8]) -> u32,
 ) {
@@ -317,7 +338,7 @@ fn runs_with(
                     break;
                 }
             }
-            while s > lo && is_b64(hay[s - 1]) {
+            while s > lo && in_run(hay[s - 1]) {
                 s -= 1;
             }
             let mut e = p + 16;
@@ -328,11 +349,12 @@ fn runs_with(
                     break;
                 }
             }
-            while e < hi && is_b64(hay[e]) {
+            while e < hi && in_run(hay[e]) {
                 e += 1;
             }
-            let end = if e - s >= min && plausible(&hay[s..e]) {
-                f(s, e).max(e)
+            let info = (e - s >= min).then(|| RunInfo::of(&hay[s..e]));
+            let end = if let Some(info) = info.filter(|i| i.worth(min)) {
+                f(s, e, &info).max(e)
             } else {
                 e
             };
@@ -351,7 +373,7 @@ fn runs_with(
 /// further than `floor`.
 pub(crate) fn open_run(hay: &[u8], min: usize, floor: usize) -> usize {
     let mut q = hay.len();
-    while q > floor && is_b64(hay[q - 1]) {
+    while q > floor && in_run(hay[q - 1]) {
         q -= 1;
     }
     let tail = q;
@@ -384,15 +406,112 @@ pub(crate) fn open_run(hay: &[u8], min: usize, floor: usize) -> usize {
     start.unwrap_or(tail)
 }
 
-/// Upper and lower case, and separators no denser than one in 8.
-fn plausible(run: &[u8]) -> bool {
-    let (mut seen, mut seps) = (0u8, 0usize);
-    for &b in run {
-        let c = CLASS[b as usize];
-        seen |= c;
-        seps += (c == SEP) as usize;
+/// Base64: see [`RunInfo::base64`].
+pub(crate) fn plausible(run: &[u8]) -> bool {
+    RunInfo::of(run).base64()
+}
+
+/// What [`RunInfo::of`] adds for a byte: 1 in the 12-bit field of each
+/// count it is in (upper, lower, separator, escape character, no hex digit).
+static COUNTS: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = CLASS[i];
+        let b = i as u8;
+        t[i] = (c == UPPER) as u64
+            | ((c == LOWER) as u64) << 12
+            | ((c == SEP) as u64) << 24
+            | ((c == ESC) as u64) << 36
+            | (!b.is_ascii_hexdigit() as u64) << 48;
+        i += 1;
     }
-    seen & (UPPER | LOWER) == UPPER | LOWER && seps * 8 <= run.len()
+    t
+};
+
+/// What a run found by [`runs`] is made of, counted once for every
+/// encoding that reads it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RunInfo {
+    pub len: usize,
+    pub upper: usize,
+    pub lower: usize,
+    /// Base64's separators, `+ / - _`.
+    pub seps: usize,
+    /// The characters escapes are written with, `% \ & # ; =`.
+    pub escs: usize,
+    /// Characters that are no hex digit.
+    pub non_hex: usize,
+}
+
+impl RunInfo {
+    /// Counts `run`: one table lookup and one add a byte, five counters
+    /// of 12 bits packed in a word, emptied every 4095 bytes.
+    pub(crate) fn of(run: &[u8]) -> RunInfo {
+        const MASK: u64 = 0xFFF;
+        let mut i = RunInfo {
+            len: run.len(),
+            ..RunInfo::default()
+        };
+        for chunk in run.chunks(4095) {
+            let w: u64 = chunk.iter().map(|&b| COUNTS[b as usize]).sum();
+            i.upper += (w & MASK) as usize;
+            i.lower += (w >> 12 & MASK) as usize;
+            i.seps += (w >> 24 & MASK) as usize;
+            i.escs += (w >> 36 & MASK) as usize;
+            i.non_hex += (w >> 48 & MASK) as usize;
+        }
+        i
+    }
+
+    /// Base64: upper and lower case, each at least one character in 16 (the
+    /// base64 of text or of random bytes has about 40% of each; a `0x`
+    /// before upper-case hex does not make it base64), and separators no
+    /// denser than one in 8.
+    pub(crate) fn base64(&self) -> bool {
+        let n = self.len;
+        self.upper > 0
+            && self.lower > 0
+            && 16 * self.upper >= n
+            && 16 * self.lower >= n
+            && self.seps * 8 <= n
+    }
+
+    /// Whether some encoding may read the run (`min` long at least):
+    /// base64 (escape characters aside), an escape's character, or hex
+    /// digits (a `0x` allowed) half as long again as `min`.
+    fn worth(&self, min: usize) -> bool {
+        let letters = self.len - self.escs;
+        (self.upper > 0 && self.lower > 0 && self.seps * 8 <= letters)
+            || self.escs > 0
+            || (self.non_hex <= 1 && 2 * self.len >= 3 * min)
+    }
+}
+
+/// The stretches of `run` (at `s` in the text) whose bytes all meet
+/// `keep`, at least `min` long: as `(start, end)` in the text.
+pub(crate) fn pieces<'r>(
+    run: &'r [u8],
+    s: usize,
+    min: usize,
+    keep: impl Fn(u8) -> bool + 'r,
+) -> impl Iterator<Item = (usize, usize)> + 'r {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < run.len() {
+            while i < run.len() && !keep(run[i]) {
+                i += 1;
+            }
+            let a = i;
+            while i < run.len() && keep(run[i]) {
+                i += 1;
+            }
+            if i - a >= min {
+                return Some((s + a, s + i));
+            }
+        }
+        None
+    })
 }
 
 /// A base64 run gathered across line breaks, as `base64` (76 columns) and
@@ -858,7 +977,7 @@ mod tests {
 
     fn found_runs(text: &[u8], base: u64, min: usize) -> Vec<(usize, usize)> {
         let mut v = Vec::new();
-        runs(text, 0, text.len(), base, min, |s, e| {
+        runs(text, 0, text.len(), base, min, |s, e, _| {
             v.push((s, e));
             e
         });
@@ -873,10 +992,11 @@ mod tests {
             let text = format!("{}data: {enc} # x\n", " ".repeat(pad));
             for base in [0u64, 5, 15] {
                 let r = found_runs(text.as_bytes(), base, 32);
-                let unpadded = enc.trim_end_matches('=').len();
+                // The padding is in the run (`=` starts quoted-printable
+                // escapes); base64 reads the characters before it.
                 assert_eq!(
                     r,
-                    vec![(pad + 6, pad + 6 + unpadded)],
+                    vec![(pad + 6, pad + 6 + enc.len())],
                     "pad {pad} base {base}"
                 );
             }
@@ -891,9 +1011,9 @@ mod tests {
                 let block = [b; 128];
                 // SAFETY: the CPU has AVX2.
                 let (m, p) = unsafe { (members_avx2(&block), probes_avx2(&block)) };
-                assert_eq!(m == 0xFFFF, is_b64(b), "{b:#x}");
-                assert_eq!(m == 0, !is_b64(b), "{b:#x}");
-                assert_eq!(p.count_ones(), if is_b64(b) { 4 } else { 0 }, "{b:#x}");
+                assert_eq!(m == 0xFFFF, in_run(b), "{b:#x}");
+                assert_eq!(m == 0, !in_run(b), "{b:#x}");
+                assert_eq!(p.count_ones(), if in_run(b) { 4 } else { 0 }, "{b:#x}");
             }
         }
     }
@@ -922,7 +1042,7 @@ mod tests {
         let collect = |simd: bool| {
             let mut v = Vec::new();
             for (lo, base) in [(0, 0u64), (5, 3), (17, 16)] {
-                let mut f = |s, e| {
+                let mut f = |s, e, _: &RunInfo| {
                     v.push((lo, s, e));
                     e
                 };
@@ -941,7 +1061,7 @@ mod tests {
                                 m | (full_block(&w[32 * j..]) as u64) << (16 * j + 15)
                             })
                         },
-                        |b| (0..16).fold(0, |m, i| m | (is_b64(b[i]) as u32) << i),
+                        |b| (0..16).fold(0, |m, i| m | (in_run(b[i]) as u32) << i),
                     );
                 }
             }

@@ -71,11 +71,6 @@ enum Prefilter {
 enum Target {
     /// Rule `rule`'s prefix holds the needle `off` bytes in.
     Prefix { rule: usize, off: usize },
-    /// Rule `rule`'s anchor with its separator (`sep` bytes into the
-    /// prefix) written as an escape: the needle is the escape's end and
-    /// what follows (`5Fpat` of `github%5Fpat_`, `;pat` of
-    /// `github&#95;pat_`), so the token starts a few bytes before.
-    Escaped { rule: usize, sep: usize },
     /// An anchor of the keyword rules: look around it.
     Keyword,
 }
@@ -278,29 +273,6 @@ impl Engine {
                 .unwrap_or((&prefix[..prefix.len().min(3)], 0));
             max_off = max_off.max(off);
             add(anchor.as_bytes(), Target::Prefix { rule: i, off });
-            // An anchor holding a separator (`b_pat` of `github_pat_`)
-            // misses the token whose separator is escaped: its escaped
-            // forms are needles too (never a common word: the escape's
-            // last characters, then the anchor's rest).
-            if let Some(j) = anchor.bytes().position(|b| !b.is_ascii_alphanumeric()) {
-                let (sep, rest) = (anchor.as_bytes()[j], &anchor[j + 1..]);
-                if rest.len() >= 3 {
-                    for needle in [
-                        format!("{sep:02X}{rest}"),
-                        format!("{sep:02x}{rest}"),
-                        format!(";{rest}"),
-                    ] {
-                        add(
-                            needle.as_bytes(),
-                            Target::Escaped {
-                                rule: i,
-                                sep: off + j,
-                            },
-                        );
-                        max_off = max_off.max(off + j + MAX_ESCAPE_LEN + needle.len());
-                    }
-                }
-            }
         }
         for (i, r) in rules.rules().iter().enumerate() {
             if let Some(k) = KeywordRule::new(i, r) {
@@ -313,7 +285,7 @@ impl Engine {
         }
         for (_, v) in &mut needles {
             v.sort_by_key(|t| match *t {
-                Target::Prefix { rule, .. } | Target::Escaped { rule, .. } => {
+                Target::Prefix { rule, .. } => {
                     std::cmp::Reverse(rules.rules()[rule].format.prefix.len())
                 }
                 Target::Keyword => std::cmp::Reverse(0),
@@ -516,6 +488,36 @@ impl Engine {
         until: usize,
         at_eof: bool,
         report_invalid: bool,
+        f: impl FnMut(Hit),
+    ) -> usize {
+        self.find_in(hay, (from, until), at_eof, report_invalid, false, f)
+    }
+
+    /// [`Engine::find`] in binary data (a stream with a zero byte in its
+    /// first block): there a token with a valid checksum needs no
+    /// separator on its left, since binary records put fields side by side
+    /// (a SQLite row holds `cf_token` and `cfut_…` with nothing between).
+    #[inline]
+    pub fn find_binary(
+        &self,
+        hay: &[u8],
+        from: usize,
+        until: usize,
+        at_eof: bool,
+        report_invalid: bool,
+        f: impl FnMut(Hit),
+    ) -> usize {
+        self.find_in(hay, (from, until), at_eof, report_invalid, true, f)
+    }
+
+    #[inline]
+    fn find_in(
+        &self,
+        hay: &[u8],
+        (from, until): (usize, usize),
+        at_eof: bool,
+        report_invalid: bool,
+        binary: bool,
         mut f: impl FnMut(Hit),
     ) -> usize {
         debug_assert!(
@@ -545,30 +547,6 @@ impl Engine {
                 for t in targets {
                     match *t {
                         Target::Keyword => self.keyword_region(pos, &mut regions),
-                        Target::Escaped { rule, sep } => {
-                            if confirmed || !self.escapes {
-                                continue;
-                            }
-                            let head = &self.rules.rules()[rule].format.prefix.as_bytes()[..sep];
-                            // The escape ends where the needle's first byte
-                            // is (`;`) or one after (`5F`): it started 2 to
-                            // MAX_ESCAPE_LEN bytes before that.
-                            for d in 1..MAX_ESCAPE_LEN {
-                                let Some(start) = pos.checked_sub(sep + d) else {
-                                    break;
-                                };
-                                if start < free || start >= until || !hay[start..].starts_with(head)
-                                {
-                                    continue;
-                                }
-                                if let Some(hit) = self.token_at(hay, start, rule, report_invalid) {
-                                    free = hit.end;
-                                    hits.push(hit);
-                                    confirmed = true;
-                                    break;
-                                }
-                            }
-                        }
                         Target::Prefix { rule, off } => {
                             let Some(start) = pos.checked_sub(off) else {
                                 continue;
@@ -579,7 +557,8 @@ impl Engine {
                             // Rules sharing the needle, longest prefix first;
                             // rules may share a whole prefix with different
                             // layouts: the first that matches.
-                            let Some(hit) = self.token_at(hay, start, rule, report_invalid) else {
+                            let Some(hit) = self.token_at(hay, start, rule, report_invalid, binary)
+                            else {
                                 continue;
                             };
                             free = hit.end;
@@ -632,14 +611,22 @@ impl Engine {
     }
 
     /// `rule`'s token starting at `start`, if one is there: at a word
-    /// boundary (or after an escape), plain or escaped, and with a wrong
-    /// checksum only when those are reported.
+    /// boundary (or after an escape; in `binary` data, anywhere if its
+    /// checksum is valid), plain or escaped, and with a wrong checksum only
+    /// when those are reported.
     #[inline]
-    fn token_at(&self, hay: &[u8], start: usize, rule: usize, report_invalid: bool) -> Option<Hit> {
-        if start > 0
+    fn token_at(
+        &self,
+        hay: &[u8],
+        start: usize,
+        rule: usize,
+        report_invalid: bool,
+        binary: bool,
+    ) -> Option<Hit> {
+        let abutting = start > 0
             && is_word(hay[start - 1])
-            && !(self.escapes && crate::engine::decode::escaped_boundary_before(hay, start))
-        {
+            && !(self.escapes && crate::engine::decode::escaped_boundary_before(hay, start));
+        if abutting && !binary {
             return None;
         }
         let hit = match self.confirm(hay, start, rule) {
@@ -647,6 +634,9 @@ impl Engine {
             None if self.escapes => self.confirm_escaped(hay, start, rule)?,
             None => return None,
         };
+        if abutting {
+            return (hit.checksum == Checksum::Valid).then_some(hit);
+        }
         (hit.checksum != Checksum::Invalid || report_invalid).then_some(hit)
     }
 

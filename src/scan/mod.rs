@@ -28,7 +28,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use crate::engine::decode::{escape_name, Utf16};
+use crate::engine::decode::{escape_name, runs, Utf16, MIN_RUN};
 use crate::engine::{Checksum, Engine, Hit};
 use crate::rules::RuleSet;
 use crate::scan::config::Limits;
@@ -137,6 +137,21 @@ pub(crate) struct Opts<'a> {
     pub part: Option<&'a mut Part>,
     /// Matches need no line (the redactor's): newlines are not counted.
     pub no_lines: bool,
+    /// Whether it is binary data; `None`: as its first bytes say.
+    pub binary: Option<bool>,
+}
+
+/// Bytes at the start of a stream that say whether it is binary: every
+/// reader sees at least this many (or all there are) before it first
+/// searches, since it keeps more than this ahead of what it searches.
+pub(crate) const BINARY_HEAD: usize = 1024;
+
+/// Whether data whose first bytes are `head` is binary: a zero byte in its
+/// first [`BINARY_HEAD`] (as git decides). There a token needs no
+/// separator on its left if its checksum is valid, and UTF-16 strings are
+/// looked for.
+pub(crate) fn is_binary(head: &[u8]) -> bool {
+    memchr::memchr(0, &head[..head.len().min(BINARY_HEAD)]).is_some()
 }
 
 /// A part of a stream whose matches are wanted; what surrounds it is read
@@ -541,14 +556,21 @@ impl Scanner {
         depth: u32,
         f: &mut dyn FnMut(TextHit),
     ) {
-        for enc in ENCODINGS {
-            enc.decodings(text, lo, hi, base, self.min_token, &mut |dec, span| {
-                self.tokens_in(dec, depth, &mut |x| {
-                    let (s, e) = span(x.start, x.end);
-                    f(x.within(dec, s, e, enc.name()))
+        let min_token = self.min_token;
+        let min = ENCODINGS.iter().map(|e| e.min_run(min_token)).min();
+        runs(text, lo, hi, base, min.unwrap_or(MIN_RUN), |s, e, info| {
+            let mut end = e;
+            for enc in ENCODINGS {
+                let read = enc.run(text, (s, e, hi), info, min_token, &mut |dec, span, name| {
+                    self.tokens_in(dec, depth, &mut |x| {
+                        let (s, e) = span(x.start, x.end);
+                        f(x.within(dec, s, e, name))
+                    });
                 });
-            });
-        }
+                end = end.max(read);
+            }
+            end
+        });
     }
 
     /// Tokens of `hay[from..until]`, plain, escaped and encoded, in order.
@@ -559,32 +581,58 @@ impl Scanner {
         &self,
         hay: &[u8],
         (from, until, dfrom): (usize, usize, usize),
-        hi: usize,
-        base: u64,
+        (hi, base): (usize, u64),
         eof: bool,
+        binary: bool,
         found: &mut Vec<TextHit>,
     ) -> usize {
-        let next = if from < until {
-            self.engine
-                .find(hay, from, until, eof, self.report_invalid, |hit| {
-                    found.push(TextHit::new(hay, hit))
-                })
-        } else {
-            from
+        let push = |hit| found.push(TextHit::new(hay, hit));
+        let (e, invalid) = (&self.engine, self.report_invalid);
+        let next = match (from < until, binary) {
+            (false, _) => from,
+            (true, false) => e.find(hay, from, until, eof, invalid, push),
+            (true, true) => e.find_binary(hay, from, until, eof, invalid, push),
         };
         if self.depth > 0 && dfrom < until {
             let n = found.len();
             let lo = dfrom.saturating_sub(self.decode_reach());
-            self.encoded_in(hay, lo, hi, base, 1, &mut |x| {
+            let mut keep = |x: TextHit| {
                 if (dfrom..until).contains(&x.start) {
                     found.push(x)
                 }
-            });
+            };
+            self.encoded_in(hay, lo, hi, base, 1, &mut keep);
+            if binary {
+                self.utf16_in(hay, (lo, hi), base, &mut keep);
+            }
             if found.len() > n {
+                // The engine's hits first, then the decodings': a token
+                // both saw (`%22cfut_…%22` is plain text and a run of
+                // escapes) is kept as the engine saw it.
                 found.sort_by_key(|x| x.start);
+                found.dedup_by(|later, first| {
+                    later.start == first.start && later.rule == first.rule
+                });
             }
         }
         next
+    }
+
+    /// Tokens in the UTF-16 strings of binary data in `hay[lo..hi]`.
+    fn utf16_in(&self, hay: &[u8], span: (usize, usize), base: u64, f: &mut dyn FnMut(TextHit)) {
+        let min_units = self.min_token;
+        crate::scan::encoding::utf16::in_binary(
+            hay,
+            span,
+            base,
+            min_units,
+            &mut |dec, at, name| {
+                self.tokens_in(dec, 1, &mut |x| {
+                    let (s, e) = at(x.start, x.end);
+                    f(x.within(dec, s, e, name))
+                });
+            },
+        );
     }
 
     /// Bytes of context kept around an encoded token: its keyword context
@@ -598,7 +646,7 @@ impl Scanner {
         let mut lines = Lines::new();
         let mut found = Vec::new();
         let n = data.len();
-        self.find(data, (0, n, 0), n, 0, true, &mut found);
+        self.find(data, (0, n, 0), (n, 0), true, is_binary(data), &mut found);
         for x in found {
             f(self.to_match(data, 0, &mut lines, x));
         }
@@ -686,6 +734,7 @@ impl Scanner {
             mut sniff,
             mut part,
             no_lines,
+            mut binary,
         } = opts;
         let (keep_before, keep_after) = self.keeps();
         let read_size = sb.read_size;
@@ -733,7 +782,9 @@ impl Scanner {
                 } else {
                     (until + self.decode_reach()).min(len)
                 };
-                from = self.find(hay, (from, until, dfrom), hi, base, eof, &mut found);
+                let binary = *binary.get_or_insert_with(|| is_binary(hay));
+                let window = (from, until, dfrom);
+                from = self.find(hay, window, (hi, base), eof, binary, &mut found);
                 dfrom = until;
                 for x in found.drain(..) {
                     if !lines.tracking && !no_lines {
@@ -889,14 +940,9 @@ impl Scanner {
                 (until + self.decode_reach()).min(len)
             };
             let (from, dfrom) = (feed.from, feed.dfrom);
-            feed.from = self.find(
-                hay,
-                (from, until, dfrom),
-                hi,
-                feed.base,
-                short,
-                &mut feed.found,
-            );
+            // (A filter of text: what it passes on is read as text.)
+            let window = (from, until, dfrom);
+            feed.from = self.find(hay, window, (hi, feed.base), short, false, &mut feed.found);
             feed.dfrom = until;
             for x in feed.found.drain(..) {
                 f(self.to_match(hay, feed.base, &mut feed.lines, x));
@@ -1242,6 +1288,38 @@ pub(crate) mod tests {
                 (14, 23, b, g.as_str()),
             ]
         );
+    }
+
+    #[test]
+    fn every_new_encoding_streams_exactly() {
+        // Each written in a way #27 added, amid noise, read whole, as a
+        // file and as a trickle at every read size: the same matches.
+        let s = Scanner::new(RuleSet::builtin());
+        let (cf, pat, npm) = (mint("cfut"), mint("github_pat"), mint("npm"));
+        let every = |t: &str, f: &dyn Fn(u8) -> String| t.bytes().map(f).collect::<String>();
+        let (head, tail) = cf.split_at(25);
+        let forms = [
+            every(&cf, &|b| format!("%{b:02X}")),
+            every(&pat, &|b| format!("\\x{b:02x}")),
+            every(&npm, &|b| format!("\\u{:04x}", b)),
+            every(&cf, &|b| format!("&#{b};")),
+            every(&npm, &|b| format!("&#x{b:X};")),
+            every(&format!("TOKEN={pat}"), &|b| format!("{b:02x}")),
+            pat.replacen('_', "&lowbar;", 1),
+            pat.replacen('_', "%5F", 1),
+            format!("{head}=\r\n{tail}"),
+            cf.replace('_', "=5F"),
+        ];
+        let mut text = String::new();
+        for (i, f) in forms.iter().enumerate() {
+            text += &format!("{} x=\"{f}\"; y\n", "n".repeat(i * 37 % 300));
+        }
+        let got = scan_all_ways(&s, text.as_bytes());
+        let tokens: Vec<&str> = got.iter().map(|m| m.secret.as_str()).collect();
+        let want = [&cf, &pat, &npm, &cf, &npm, &pat, &pat, &pat, &cf, &cf];
+        assert_eq!(tokens, want);
+        let lines: Vec<u64> = got.iter().map(|m| m.line).collect();
+        assert_eq!(lines, [1, 2, 3, 4, 5, 6, 7, 8, 9, 11]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 
-use crate::scan::{Match, Opts, Part, Scanner, StreamBuffer};
+use crate::scan::{is_binary, Match, Opts, Part, Scanner, StreamBuffer, BINARY_HEAD};
 
 /// Matches a part of a large file holds while the parts before it are
 /// scanned; past this, the part is scanned again in its turn.
@@ -77,6 +77,10 @@ impl Scanner {
     ) -> io::Result<u64> {
         let bounds = split_at_lines(file, len, parts)?;
         let (before, after) = self.keeps();
+        // Binary or not is the file's, as its first bytes say.
+        let mut head = [0u8; BINARY_HEAD];
+        let n = std::os::unix::fs::FileExt::read_at(file, &mut head, 0)?;
+        let binary = is_binary(&head[..n]);
         let part_of = |k: usize| -> (u64, Part) {
             let (s, e) = (bounds[k], bounds[k + 1]);
             let r0 = s.saturating_sub(before as u64);
@@ -99,6 +103,7 @@ impl Scanner {
             let opts = Opts {
                 size: Some(end - r0),
                 part: Some(&mut part),
+                binary: Some(binary),
                 ..Opts::default()
             };
             self.stream(&mut reader, sb, opts, |mut m| {

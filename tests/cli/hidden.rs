@@ -477,3 +477,187 @@ fn html_references_quoted_printable_and_every_familys_escaped_separator() {
     want.sort();
     assert_eq!(got, want);
 }
+
+/// `text` with every byte written by `f`.
+fn every(text: &str, f: impl Fn(u8) -> String) -> String {
+    text.bytes().map(f).collect()
+}
+
+#[test]
+fn tokens_escaped_throughout_and_hex_are_found_and_redacted() {
+    let t = Tree::new();
+    let (cf, pat, npm, gl) = (mint("cfat"), mint("github_pat"), mint("npm"), mint("glsa"));
+    let pct = |s: &str| every(s, |b| format!("%{b:02X}"));
+    let xesc = |s: &str| every(s, |b| format!("\\x{b:02x}"));
+    let uesc = |s: &str| every(s, |b| format!("\\u{:04X}", b));
+    let dec = |s: &str| every(s, |b| format!("&#{b};"));
+    let hexref = |s: &str| every(s, |b| format!("&#x{b:x};"));
+    let lines = [
+        format!("redirect=https://app.test/cb?t={}&u=1", pct(&cf)),
+        format!("old=https://app.test/cb?t={}&u=1", pct(&decoy(&cf))),
+        format!("var k = \"{}\";", xesc(&pat)),
+        format!("var o = \"{}\";", xesc(&decoy(&pat))),
+        format!(
+            "{{\"npm\": \"{}\", \"old\": \"{}\"}}",
+            uesc(&npm),
+            uesc(&decoy(&npm))
+        ),
+        format!(
+            "<a href=\"mailto:x\">{}</a> <i>{}</i>",
+            dec(&gl),
+            dec(&decoy(&gl))
+        ),
+        format!("<b>{}</b>", hexref(&cf)),
+    ];
+    t.write("mixed.txt", lines.join("\n") + "\n");
+    // A dump in hex, lower and upper case, with its decoy.
+    let dump = format!(
+        "0x{}\n{}\n{}\n",
+        format!("NPM_TOKEN={npm}\n")
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<String>(),
+        format!("export T={cf}")
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+        format!("export T={}", decoy(&cf))
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    );
+    t.write("dump.hex", &dump);
+    let (_, doc) = scan_json(t.path(), &[]);
+    assert_eq!(
+        placed(&doc),
+        vec![
+            row("dump.hex", None, Some("hex"), 1, 23),
+            row("dump.hex", None, Some("hex"), 2, 19),
+            row("mixed.txt", None, Some("hex-escape"), 3, 10),
+            row("mixed.txt", None, Some("html"), 6, 20),
+            row("mixed.txt", None, Some("html"), 7, 4),
+            row("mixed.txt", None, Some("json-escape"), 5, 10),
+            row("mixed.txt", None, Some("percent"), 1, 32),
+        ]
+    );
+    // Redacted in place of the whole encoded span, lines kept; the decoys
+    // pass through as they are.
+    let o = bin()
+        .args(["redact", "mixed.txt", "dump.hex"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), lines.len() + 3, "{out}");
+    for gone in [pct(&cf), xesc(&pat), uesc(&npm), dec(&gl), hexref(&cf)] {
+        assert!(!out.contains(&gone), "{out}");
+    }
+    for kept in [
+        pct(&decoy(&cf)),
+        xesc(&decoy(&pat)),
+        uesc(&decoy(&npm)),
+        dec(&decoy(&gl)),
+    ] {
+        assert!(out.contains(&kept), "{kept} was masked: {out}");
+    }
+    let out_lines: Vec<&str> = out.lines().collect();
+    assert!(
+        out_lines[0].starts_with("redirect=https://app.test/cb?t=*"),
+        "{}",
+        out_lines[0]
+    );
+    assert!(out_lines[0].ends_with("*&u=1"), "{}", out_lines[0]);
+    assert_eq!(out_lines[0].len(), lines[0].len());
+    // The hex dump's token is masked, the rest of its line kept.
+    assert!(out_lines[lines.len() + 1].starts_with("6578706f727420543d*"));
+}
+
+#[test]
+fn a_64_mib_hex_run_through_stdin_and_deep_nesting_end_in_bounded_time_and_memory() {
+    let t = Tree::new();
+    let cf = mint("cfk");
+    // 64 MiB of hex digits with no break, the token's hex at its end.
+    let mut x: u32 = 3;
+    let mut run: Vec<u8> = (0..(64 << 20) / 8)
+        .flat_map(|_| {
+            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+            format!("{x:08x}").into_bytes()
+        })
+        .collect();
+    run.extend(format!(" {}\n", every(&cf, |b| format!("{b:02x}"))).as_bytes());
+    let input = t.write("run.hex", &run);
+    drop(run);
+    let o = Command::new(exe())
+        .args(["scan", "-", "--format", "json"])
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        placed(&doc),
+        vec![row("<stdin>", None, Some("hex"), 1, (64 << 20) + 2)]
+    );
+    let (doc, rss) = scan_measured(t.path(), &["run.hex"]);
+    assert_eq!(findings(&doc).len(), 1, "{doc}");
+    eprintln!("64 MiB hex run: peak RSS {rss} MiB");
+    assert!(rss < 256, "peak RSS {rss} MiB");
+}
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+#[test]
+fn utf16_strings_inside_binaries_and_tokens_abutting_a_field_in_binary_records() {
+    let t = Tree::new();
+    let (cf, gh, npm) = (mint("cfut"), mint("ghp"), mint("npm"));
+    // A Windows executable: a header with zero bytes, code, then a string
+    // table in UTF-16LE (the token and its decoy), then more code.
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
+    exe.extend((0..4000u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8));
+    exe.extend(utf16le(&format!("ApiToken\0{cf}\0")));
+    exe.extend(utf16le(&format!("OldToken\0{}\0", decoy(&cf))));
+    exe.extend((0..4000u32).map(|i| (i.wrapping_mul(40503) >> 8) as u8));
+    t.write("bin/agent.exe", &exe);
+    // A SQLite page: fields side by side, no separator before the token
+    // (and none before its decoy).
+    let mut db = b"SQLite format 3\0\x10\x00\x01\x01\x00\x40\x20\x20".to_vec();
+    db.extend(vec![0u8; 200]);
+    db.extend(format!("\x0d\x17cf_token{gh}\x0d\x17gh_backup{}\x02x", decoy(&gh)).as_bytes());
+    t.write("data/app.db", &db);
+    // A UTF-16 text whose first bytes are an ASCII header: no byte order
+    // mark, and not UTF-16 from its first byte.
+    let mut notes = b"REGEDIT4 export\r\n\0".to_vec();
+    notes.extend(utf16le(&format!(
+        "[HKCU\\Software\\App]\r\n\"Token\"=\"{npm}\"\r\n\"Old\"=\"{}\"\r\n",
+        decoy(&npm)
+    )));
+    t.write("notes.reg", &notes);
+    let (_, doc) = scan_json(t.path(), &[]);
+    let got: Vec<_> = placed(&doc).into_iter().map(|p| (p.0, p.2)).collect();
+    let s = |a: &str, b: Option<&str>| (a.to_string(), b.map(String::from));
+    assert_eq!(
+        got,
+        vec![
+            s("bin/agent.exe", Some("utf-16le")),
+            s("data/app.db", None),
+            s("notes.reg", Some("utf-16le")),
+        ]
+    );
+    // The offsets are the encoded token's: the exe's is where its first
+    // character's code unit is.
+    let f = &findings(&doc)[0];
+    let at = exe.len()
+        - 2 * (cf.len() + 1)
+        - utf16le(&format!("OldToken\0{}\0", decoy(&cf))).len()
+        - 4000;
+    assert_eq!(f["offset"], at as u64, "{f}");
+    // In text, a token that abuts a word is no token: the same record as
+    // a line of text is not reported.
+    t.write("data/app.db", format!("cf_token{gh}\n"));
+    let (_, doc) = scan_json(t.path(), &["data/app.db"]);
+    assert_eq!(findings(&doc).len(), 0, "{doc}");
+}
