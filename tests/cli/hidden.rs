@@ -661,3 +661,80 @@ fn utf16_strings_inside_binaries_and_tokens_abutting_a_field_in_binary_records()
     let (_, doc) = scan_json(t.path(), &["data/app.db"]);
     assert_eq!(findings(&doc).len(), 0, "{doc}");
 }
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A PDF of `objects` (number, dictionary, stream bytes).
+fn pdf(objects: &[(u32, &str, &[u8])]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    for (n, dict, data) in objects {
+        out.extend(
+            format!("{n} 0 obj\n<< {dict} /Length {} >>\nstream\r\n", data.len()).as_bytes(),
+        );
+        out.extend_from_slice(data);
+        out.extend(b"\nendstream\nendobj\n");
+    }
+    out.extend(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    out
+}
+
+#[test]
+fn pdf_content_and_object_streams_are_read() {
+    let t = Tree::new();
+    let (cf, gh, npm) = (mint("cfut"), mint("gho"), mint("npm"));
+    let page = format!(
+        "BT /F1 10 Tf 72 720 Td (Deploy key:) Tj 0 -14 Td ({cf}) Tj 0 -14 Td ({}) Tj ET\n",
+        decoy(&cf)
+    );
+    let objstm = format!(
+        "12 0 13 40\n<< /Type /Annot /Contents ({gh}) >>\n<< /Contents ({}) >>",
+        decoy(&gh)
+    );
+    let hex: String = format!("NPM_TOKEN={npm}")
+        .bytes()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let doc = pdf(&[
+        (4, "/Filter /FlateDecode", &zlib(page.as_bytes())),
+        (
+            7,
+            "/Type /ObjStm /N 2 /First 10 /Filter /FlateDecode",
+            &zlib(objstm.as_bytes()),
+        ),
+        // An image is passed over, even deflated.
+        (
+            8,
+            "/Type /XObject /Subtype /Image /Filter /FlateDecode",
+            &zlib(b"\x00\x01\x02"),
+        ),
+        // Uncompressed, with a hex string: read as the file's text.
+        (9, "", format!("BT <{hex}> Tj ET").as_bytes()),
+    ]);
+    t.write("docs/handbook.pdf", &doc);
+    let (_, out) = scan_json(t.path(), &[]);
+    let at = memchr::memmem::find(&doc, b"BT <").unwrap();
+    let hex_line = 1 + doc[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+    assert_eq!(
+        placed(&out),
+        vec![
+            row("docs/handbook.pdf", None, Some("hex"), hex_line, 25),
+            row("docs/handbook.pdf", Some("4 0 obj"), Some("flate"), 1, 51),
+            row("docs/handbook.pdf", Some("7 0 obj"), Some("flate"), 2, 28),
+        ]
+    );
+    assert_eq!(out["stats"]["skipped"], serde_json::json!({}));
+    // A million empty deflated streams: counted past the member limit.
+    let empty = zlib(b"");
+    let many: Vec<(u32, &str, &[u8])> = (0..1_000_000)
+        .map(|n| (n, "/Filter /FlateDecode", &empty[..]))
+        .collect();
+    t.write("many.pdf", pdf(&many));
+    let (out, rss) = scan_measured(t.path(), &["many.pdf"]);
+    assert_eq!(skipped(&out, "too_many_members"), 1, "{}", out["stats"]);
+    eprintln!("10^6 PDF streams: peak RSS {rss} MiB");
+    assert!(rss < 256, "peak RSS {rss} MiB");
+}

@@ -139,7 +139,7 @@ pub(crate) trait Visit {
 
 /// A [`Visit`] for bytes that are no member: what an archive leaves after
 /// its members is scanned, and not counted as one.
-pub(crate) struct NotAMember<'v>(&'v mut dyn Visit);
+pub(crate) struct NotAMember<'v>(pub(crate) &'v mut dyn Visit);
 
 impl Visit for NotAMember<'_> {
     fn found(&mut self, m: Match) {

@@ -4,6 +4,7 @@
 pub(crate) mod bzip2;
 pub(crate) mod gzip;
 pub(crate) mod layer;
+pub(crate) mod pdf;
 pub(crate) mod tar;
 pub(crate) mod xz;
 pub(crate) mod zip;
@@ -22,6 +23,7 @@ pub(crate) static ALL: &[&dyn Container] = &[
     &xz::Xz,
     &bzip2::Bzip2,
     &zstd::Zstd,
+    &pdf::Pdf,
     &xz::Lzma,
 ];
 
