@@ -395,7 +395,7 @@ impl ScannerBuilder {
     /// What a compressed stream found inside a decoding (a gzip in base64)
     /// may cost: its decoder's memory, its expansion, its size (at most
     /// [`INLINE_MAX`]). The sources' layers take theirs from
-    /// [`ScanConfig::limits`]; give the scanner the same.
+    /// [`ScanConfig::limits`](crate::ScanConfig); give the scanner the same.
     pub fn limits(&mut self, limits: Limits) -> &mut ScannerBuilder {
         self.limits = limits;
         self
@@ -635,6 +635,15 @@ impl Scanner {
         );
     }
 
+    /// How far past `until` (of `len` bytes held) decodings may read: to
+    /// the end of the data at its end, else [`Scanner::decode_reach`].
+    fn decoded_upto(&self, until: usize, len: usize, at_end: bool) -> usize {
+        match at_end {
+            true => len,
+            false => (until + self.decode_reach()).min(len),
+        }
+    }
+
     /// Bytes of context kept around an encoded token: its keyword context
     /// and itself, as base64 (4/3), wrapped and indented.
     fn decode_reach(&self) -> usize {
@@ -777,11 +786,7 @@ impl Scanner {
             .min(report_end.saturating_sub(base) as usize);
             if until > from || until > dfrom {
                 let hay = &buf[..len];
-                let hi = if eof {
-                    len
-                } else {
-                    (until + self.decode_reach()).min(len)
-                };
+                let hi = self.decoded_upto(until, len, eof);
                 let binary = *binary.get_or_insert_with(|| is_binary(hay));
                 let window = (from, until, dfrom);
                 from = self.find(hay, window, (hi, base), eof, binary, &mut found);
@@ -934,11 +939,7 @@ impl Scanner {
             // Short of the window the engine is told the data ends here:
             // nothing it decides before `until` looks further.
             let short = eof || until > window;
-            let hi = if short {
-                len
-            } else {
-                (until + self.decode_reach()).min(len)
-            };
+            let hi = self.decoded_upto(until, len, short);
             let (from, dfrom) = (feed.from, feed.dfrom);
             // (A filter of text: what it passes on is read as text.)
             let window = (from, until, dfrom);
