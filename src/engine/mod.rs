@@ -195,6 +195,23 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// How far before a token a control byte makes it binary data.
+pub const BINARY_REACH: usize = 32;
+
+/// Whether binary data is right before `start`: a control byte (below
+/// space, but tab and line ends) within [`BINARY_REACH`] bytes. Binary
+/// records put fields side by side (a SQLite row holds `cf_token` and
+/// `cfut_…` with nothing between; a coloured log line ends its escape
+/// `\x1b[0m` on a letter), so there a token whose checksum is valid needs
+/// no separator on its left. Text has no such bytes; and the rule looks
+/// only at the bytes before the token, so that every way of reading the
+/// data (whole, streamed, in parts) decides alike.
+fn binary_before(hay: &[u8], start: usize) -> bool {
+    hay[start.saturating_sub(BINARY_REACH)..start]
+        .iter()
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
 #[inline]
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric()
@@ -490,24 +507,7 @@ impl Engine {
         report_invalid: bool,
         f: impl FnMut(Hit),
     ) -> usize {
-        self.find_in(hay, (from, until), at_eof, report_invalid, false, f)
-    }
-
-    /// [`Engine::find`] in binary data (a stream with a zero byte in its
-    /// first block): there a token with a valid checksum needs no
-    /// separator on its left, since binary records put fields side by side
-    /// (a SQLite row holds `cf_token` and `cfut_…` with nothing between).
-    #[inline]
-    pub fn find_binary(
-        &self,
-        hay: &[u8],
-        from: usize,
-        until: usize,
-        at_eof: bool,
-        report_invalid: bool,
-        f: impl FnMut(Hit),
-    ) -> usize {
-        self.find_in(hay, (from, until), at_eof, report_invalid, true, f)
+        self.find_in(hay, (from, until), at_eof, report_invalid, f)
     }
 
     #[inline]
@@ -517,7 +517,6 @@ impl Engine {
         (from, until): (usize, usize),
         at_eof: bool,
         report_invalid: bool,
-        binary: bool,
         mut f: impl FnMut(Hit),
     ) -> usize {
         debug_assert!(
@@ -557,8 +556,7 @@ impl Engine {
                             // Rules sharing the needle, longest prefix first;
                             // rules may share a whole prefix with different
                             // layouts: the first that matches.
-                            let Some(hit) = self.token_at(hay, start, rule, report_invalid, binary)
-                            else {
+                            let Some(hit) = self.token_at(hay, start, rule, report_invalid) else {
                                 continue;
                             };
                             free = hit.end;
@@ -611,22 +609,15 @@ impl Engine {
     }
 
     /// `rule`'s token starting at `start`, if one is there: at a word
-    /// boundary (or after an escape; in `binary` data, anywhere if its
+    /// boundary (or after an escape; in binary data, anywhere if its
     /// checksum is valid), plain or escaped, and with a wrong checksum only
     /// when those are reported.
     #[inline]
-    fn token_at(
-        &self,
-        hay: &[u8],
-        start: usize,
-        rule: usize,
-        report_invalid: bool,
-        binary: bool,
-    ) -> Option<Hit> {
+    fn token_at(&self, hay: &[u8], start: usize, rule: usize, report_invalid: bool) -> Option<Hit> {
         let abutting = start > 0
             && is_word(hay[start - 1])
             && !(self.escapes && crate::engine::decode::escaped_boundary_before(hay, start));
-        if abutting && !binary {
+        if abutting && !binary_before(hay, start) {
             return None;
         }
         let hit = match self.confirm(hay, start, rule) {
@@ -822,6 +813,34 @@ mod tests {
         let t = CFUT.replacen('_', "%5F", 1);
         assert_eq!(hits(&e, &t, false).len(), 1);
         assert!(hits(&e, &t[..t.len() - 1], true).is_empty());
+    }
+
+    #[test]
+    fn a_valid_token_glued_to_a_word_counts_only_in_binary_data() {
+        let e = Engine::new(RuleSet::builtin());
+        let t = crate::token::format::FormatSet::builtin()
+            .by_name("cfut")
+            .unwrap()
+            .mint()
+            .unwrap();
+        let bad = format!("{}0", &t[..t.len() - 1]);
+        let bad = if bad == t {
+            format!("{}1", &t[..t.len() - 1])
+        } else {
+            bad
+        };
+        let n = |hay: String, invalid: bool| hits(&e, &hay, invalid).len();
+        // Text: a letter before it, no token.
+        assert_eq!(n(format!("key{t}"), false), 0);
+        assert_eq!(n(format!("a line\nkey{t}"), false), 0);
+        // A SQLite record, a coloured log line: control bytes just before.
+        assert_eq!(n(format!("\x03\x17cf_token{t}"), false), 1);
+        assert_eq!(n(format!("\x1b[32mINFO\x1b[0m{t}"), false), 1);
+        // Not with a wrong checksum, even when those are asked for.
+        assert_eq!(n(format!("\x03\x17cf_token{bad}"), true), 0);
+        // Too far back (past BINARY_REACH) is text again.
+        let far = "x".repeat(BINARY_REACH);
+        assert_eq!(n(format!("\x03{far}{t}"), false), 0);
     }
 
     #[test]

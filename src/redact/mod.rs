@@ -377,7 +377,7 @@ impl Core {
                     map: VecDeque::new(),
                     map_base: 0,
                     text_len: 0,
-                    raw: Feed::new(&self.scanner, self.masks.keep),
+                    raw: Feed::new(&self.scanner, self.masks.keep).without_utf16_strings(),
                 })),
             };
             return self.push(&head, eof, out);

@@ -147,9 +147,8 @@ pub(crate) struct Opts<'a> {
 pub(crate) const BINARY_HEAD: usize = 1024;
 
 /// Whether data whose first bytes are `head` is binary: a zero byte in its
-/// first [`BINARY_HEAD`] (as git decides). There a token needs no
-/// separator on its left if its checksum is valid, and UTF-16 strings are
-/// looked for.
+/// first [`BINARY_HEAD`] (as git decides). There UTF-16 strings are looked
+/// for.
 pub(crate) fn is_binary(head: &[u8]) -> bool {
     memchr::memchr(0, &head[..head.len().min(BINARY_HEAD)]).is_some()
 }
@@ -586,12 +585,13 @@ impl Scanner {
         binary: bool,
         found: &mut Vec<TextHit>,
     ) -> usize {
-        let push = |hit| found.push(TextHit::new(hay, hit));
-        let (e, invalid) = (&self.engine, self.report_invalid);
-        let next = match (from < until, binary) {
-            (false, _) => from,
-            (true, false) => e.find(hay, from, until, eof, invalid, push),
-            (true, true) => e.find_binary(hay, from, until, eof, invalid, push),
+        let next = if from < until {
+            self.engine
+                .find(hay, from, until, eof, self.report_invalid, |hit| {
+                    found.push(TextHit::new(hay, hit))
+                })
+        } else {
+            from
         };
         if self.depth > 0 && dfrom < until {
             let n = found.len();
@@ -602,7 +602,9 @@ impl Scanner {
                 }
             };
             self.encoded_in(hay, lo, hi, base, 1, &mut keep);
-            if binary {
+            // (Looked for where a zero byte is: the redactor reads every
+            // stream as binary, text included.)
+            if binary && memchr::memchr(0, &hay[lo..hi]).is_some() {
                 self.utf16_in(hay, (lo, hi), base, &mut keep);
             }
             if found.len() > n {
@@ -854,6 +856,9 @@ pub(crate) struct Feed {
     found: Vec<TextHit>,
     /// The bytes a token can hold as written.
     token_bytes: [bool; 256],
+    /// Whether UTF-16 strings are looked for in it (not in the bytes of a
+    /// UTF-16 text, which is read through its transcoding).
+    utf16_strings: bool,
 }
 
 impl Feed {
@@ -872,7 +877,15 @@ impl Feed {
             lines: l,
             found: Vec::new(),
             token_bytes: scanner.engine.token_bytes(),
+            utf16_strings: true,
         }
+    }
+
+    /// This feed, not looking for UTF-16 strings: for the bytes of a
+    /// UTF-16 text, read through its transcoding.
+    pub fn without_utf16_strings(mut self) -> Feed {
+        self.utf16_strings = false;
+        self
     }
 
     /// What is held, and the absolute offset of its first byte. Holds
@@ -941,9 +954,19 @@ impl Scanner {
             let short = eof || until > window;
             let hi = self.decoded_upto(until, len, short);
             let (from, dfrom) = (feed.from, feed.dfrom);
-            // (A filter of text: what it passes on is read as text.)
+            // UTF-16 strings are looked for wherever a zero byte is: a
+            // filter passes bytes on before it has seen a kilobyte, and
+            // masks every token a scan of the whole would find.
             let window = (from, until, dfrom);
-            feed.from = self.find(hay, window, (hi, feed.base), short, false, &mut feed.found);
+            let strings = feed.utf16_strings;
+            feed.from = self.find(
+                hay,
+                window,
+                (hi, feed.base),
+                short,
+                strings,
+                &mut feed.found,
+            );
             feed.dfrom = until;
             for x in feed.found.drain(..) {
                 f(self.to_match(hay, feed.base, &mut feed.lines, x));
