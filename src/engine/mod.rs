@@ -439,12 +439,12 @@ impl Engine {
 
     /// Confirms a prefix rule's token at `start`, if any.
     #[inline]
-    fn confirm(&self, hay: &[u8], start: usize, rule: usize) -> Option<Hit> {
+    fn confirm(&self, hay: &[u8], start: usize, rule: usize, glued: bool) -> Option<Hit> {
         let format = &self.rules.rules()[rule].format;
         if !hay[start..].starts_with(format.prefix.as_bytes()) {
             return None;
         }
-        let found = format.match_at(hay, start)?;
+        let found = format.match_at(hay, start, glued)?;
         Some(Hit {
             rule,
             start,
@@ -470,7 +470,7 @@ impl Engine {
         if !out.starts_with(format.prefix.as_bytes()) {
             return None;
         }
-        let found = format.match_at(&out, 0)?;
+        let found = format.match_at(&out, 0, false)?;
         let end = ends[found.len - 1];
         // No escape inside the token itself: not this path's to report.
         if end == found.len {
@@ -614,18 +614,29 @@ impl Engine {
     /// when those are reported.
     #[inline]
     fn token_at(&self, hay: &[u8], start: usize, rule: usize, report_invalid: bool) -> Option<Hit> {
-        let abutting = start > 0
+        let glued = start > 0
             && is_word(hay[start - 1])
             && !(self.escapes && crate::engine::decode::escaped_boundary_before(hay, start));
-        if abutting && !binary_before(hay, start) {
+        let mut binary = None;
+        let mut binary = || *binary.get_or_insert_with(|| binary_before(hay, start));
+        if glued && !binary() {
             return None;
         }
-        let hit = match self.confirm(hay, start, rule) {
+        let hit = match self.confirm(hay, start, rule, false) {
             Some(hit) => hit,
-            None if self.escapes => self.confirm_escaped(hay, start, rule)?,
-            None => return None,
+            None => {
+                let escaped = self.escapes.then(|| self.confirm_escaped(hay, start, rule));
+                match escaped.flatten() {
+                    Some(hit) => hit,
+                    // A field may follow it in a binary record, too.
+                    None if binary() => self
+                        .confirm(hay, start, rule, true)
+                        .filter(|h| h.checksum == Checksum::Valid)?,
+                    None => return None,
+                }
+            }
         };
-        if abutting {
+        if glued {
             return (hit.checksum == Checksum::Valid).then_some(hit);
         }
         (hit.checksum != Checksum::Invalid || report_invalid).then_some(hit)
@@ -838,6 +849,9 @@ mod tests {
         assert_eq!(n(format!("\x1b[32mINFO\x1b[0m{t}"), false), 1);
         // Not with a wrong checksum, even when those are asked for.
         assert_eq!(n(format!("\x03\x17cf_token{bad}"), true), 0);
+        // A field may follow it too.
+        assert_eq!(n(format!("\x03\x17cf_token{t}gh_next\x01"), false), 1);
+        assert_eq!(n(format!("key: {t}gh_next"), false), 0);
         // Too far back (past BINARY_REACH) is text again.
         let far = "x".repeat(BINARY_REACH);
         assert_eq!(n(format!("\x03{far}{t}"), false), 0);

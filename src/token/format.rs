@@ -154,16 +154,18 @@ impl Format {
 
     /// Matches a token of this format at `hay[start..]`, where the prefix is
     /// known to be: the layout, then a boundary (the next byte, if any, may
-    /// neither extend the token nor be `[A-Za-z0-9]`).
+    /// neither extend the token nor be `[A-Za-z0-9]`; with `glued`, it may
+    /// be anything: a field that follows in a binary record, which only a
+    /// valid checksum tells from the token going on).
     #[cfg(feature = "scan")]
     #[inline]
-    pub(crate) fn match_at(&self, hay: &[u8], start: usize) -> Option<FormatMatch> {
+    pub(crate) fn match_at(&self, hay: &[u8], start: usize, glued: bool) -> Option<FormatMatch> {
         let plen = self.prefix.len();
         let rest_end = (start + plen + self.layout.max_len() + 1).min(hay.len());
         let rest = &hay[start + plen..rest_end];
         let spans = self.layout.parse(rest).ok()?;
         let end = start + plen + spans.len;
-        if let Some(&c) = hay.get(end) {
+        if let Some(&c) = hay.get(end).filter(|_| !glued) {
             if c.is_ascii_alphanumeric() || self.layout.extends(c) {
                 return None;
             }
