@@ -619,6 +619,9 @@ impl Engine {
             && !(self.escapes && crate::engine::decode::escaped_boundary_before(hay, start));
         let mut binary = None;
         let mut binary = || *binary.get_or_insert_with(|| binary_before(hay, start));
+        // Right after a token glued to it in binary data (`tok1tok2`) is a
+        // boundary: once the first is masked, the second stands alone.
+        let glued = glued && !self.token_ends_at(hay, start);
         if glued && !binary() {
             return None;
         }
@@ -640,6 +643,24 @@ impl Engine {
             return (hit.checksum == Checksum::Valid).then_some(hit);
         }
         (hit.checksum != Checksum::Invalid || report_invalid).then_some(hit)
+    }
+
+    /// Whether a token of fixed length with a valid checksum, in binary
+    /// data, ends at `end`.
+    #[cold]
+    fn token_ends_at(&self, hay: &[u8], end: usize) -> bool {
+        self.rules.rules().iter().enumerate().any(|(rule, r)| {
+            let f = &r.format;
+            let len = f.token_len();
+            !r.is_keyword()
+                && f.has_checksum()
+                && len == f.min_token_len()
+                && end >= len
+                && binary_before(hay, end - len)
+                && self
+                    .confirm(hay, end - len, rule, true)
+                    .is_some_and(|h| h.end == end && h.checksum == Checksum::Valid)
+        })
     }
 
     /// Sorts `hits` by position and drops overlaps: where a keyword secret
@@ -852,6 +873,10 @@ mod tests {
         // A field may follow it too.
         assert_eq!(n(format!("\x03\x17cf_token{t}gh_next\x01"), false), 1);
         assert_eq!(n(format!("key: {t}gh_next"), false), 0);
+        // Right after another token in binary data (masking the first would
+        // leave the second standing alone); in text, glued tokens are none.
+        assert_eq!(n(format!("\x03{t}{t}\n"), false), 2);
+        assert_eq!(n(format!("x {t}{t}\n"), false), 0);
         // Too far back (past BINARY_REACH) is text again.
         let far = "x".repeat(BINARY_REACH);
         assert_eq!(n(format!("\x03{far}{t}"), false), 0);
