@@ -207,8 +207,12 @@ pub const BINARY_REACH: usize = 32;
 /// only at the bytes before the token, so that every way of reading the
 /// data (whole, streamed, in parts) decides alike.
 fn binary_before(hay: &[u8], start: usize) -> bool {
-    hay[start.saturating_sub(BINARY_REACH)..start]
-        .iter()
+    control_in(&hay[start.saturating_sub(BINARY_REACH)..start])
+}
+
+/// Whether `b` holds a control byte other than tab and line ends.
+fn control_in(b: &[u8]) -> bool {
+    b.iter()
         .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
@@ -649,6 +653,10 @@ impl Engine {
     /// data, ends at `end`.
     #[cold]
     fn token_ends_at(&self, hay: &[u8], end: usize) -> bool {
+        // Text (no control byte within reach of any token): at once.
+        if !control_in(&hay[end.saturating_sub(self.max_token_len + BINARY_REACH)..end]) {
+            return false;
+        }
         self.rules.rules().iter().enumerate().any(|(rule, r)| {
             let f = &r.format;
             let len = f.token_len();

@@ -602,8 +602,8 @@ impl Scanner {
                 }
             };
             self.encoded_in(hay, lo, hi, base, 1, &mut keep);
-            // (Looked for where a zero byte is: the redactor reads every
-            // stream as binary, text included.)
+            // (Where a zero byte is: the redactor, which has not seen the
+            // first KiB when it starts passing bytes on, asks everywhere.)
             if binary && memchr::memchr(0, &hay[lo..hi]).is_some() {
                 self.utf16_in(hay, (lo, hi), base, &mut keep);
             }
