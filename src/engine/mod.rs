@@ -649,6 +649,28 @@ impl Engine {
         (hit.checksum != Checksum::Invalid || report_invalid).then_some(hit)
     }
 
+    /// The token of fixed length with a valid checksum and a boundary on
+    /// its left that ends at `end` with a word right after it: what the
+    /// text right after a token turns out to be (an encoded one, found by a
+    /// decoding) makes it stand alone. `None` if there is none.
+    #[cold]
+    pub(crate) fn token_glued_before(&self, hay: &[u8], end: usize) -> Option<Hit> {
+        if end >= hay.len() || !is_word(hay[end]) {
+            return None;
+        }
+        self.rules.rules().iter().enumerate().find_map(|(rule, r)| {
+            let f = &r.format;
+            let len = f.token_len();
+            if r.is_keyword() || !f.has_checksum() || len != f.min_token_len() || end < len {
+                return None;
+            }
+            let start = end - len;
+            let bounded = start == 0 || !is_word(hay[start - 1]) || binary_before(hay, start);
+            self.confirm(hay, start, rule, true)
+                .filter(|h| bounded && h.end == end && h.checksum == Checksum::Valid)
+        })
+    }
+
     /// Whether a token of fixed length with a valid checksum, in binary
     /// data, ends at `end`.
     #[cold]

@@ -597,6 +597,13 @@ impl Scanner {
             let n = found.len();
             let lo = dfrom.saturating_sub(self.decode_reach());
             let mut keep = |x: TextHit| {
+                // A token glued on its right to an encoded one stands
+                // alone (its own start decides the window it is in).
+                if let Some(hit) = self.engine.token_glued_before(hay, x.start) {
+                    if (dfrom..until).contains(&hit.start) {
+                        found.push(TextHit::new(hay, hit))
+                    }
+                }
                 if (dfrom..until).contains(&x.start) {
                     found.push(x)
                 }

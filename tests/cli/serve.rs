@@ -795,24 +795,37 @@ fn a_slow_client_is_cut_off_while_others_are_served() {
         "closed by the server"
     );
     // And the slots they held are free again: four at once are served.
-    let oks = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..4)
-            .map(|i| {
-                let (url, body) = (serve.url("/v1/revocations"), body.clone());
-                s.spawn(move || {
-                    post(
-                        &url,
-                        &signed(SECRET, &format!("msg_{i}"), now(), &body),
-                        &body,
-                    )
-                    .0
+    // (The server frees a slot when its connection's task ends, which a
+    // loaded machine may run a moment after the close the client saw: a
+    // few tries, a second apart. Slots that leaked would never come back.)
+    let four_at_once = |round: u32| {
+        std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|i| {
+                    let (url, body) = (serve.url("/v1/revocations"), body.clone());
+                    s.spawn(move || {
+                        post(
+                            &url,
+                            &signed(SECRET, &format!("msg_{round}_{i}"), now(), &body),
+                            &body,
+                        )
+                        .0
+                    })
                 })
-            })
-            .collect();
-        hs.into_iter()
-            .map(|h| h.join().unwrap())
-            .collect::<Vec<_>>()
-    });
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        })
+    };
+    let mut oks = four_at_once(0);
+    for round in 1..=5 {
+        if oks == vec![200; 4] {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        oks = four_at_once(round);
+    }
     assert_eq!(oks, vec![200; 4]);
 }
 
