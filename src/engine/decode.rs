@@ -655,8 +655,9 @@ pub(crate) fn escape_name(kinds: u8) -> String {
     used.join("+")
 }
 
+/// The value of a hex digit.
 #[inline]
-fn hex(b: u8) -> Option<u8> {
+pub(crate) fn hex(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

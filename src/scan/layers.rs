@@ -27,6 +27,7 @@ use crate::findings::stats::{SkipReason, Stats};
 use crate::scan::config::ScanConfig;
 pub(crate) use crate::scan::container::layer::Visit;
 use crate::scan::container::layer::{Budget, Counted, Layer, Place};
+use crate::scan::encoding::utf16::ascii_text;
 use crate::scan::parts::PARALLEL_HELD;
 use crate::scan::sniff::{sniff, Head, SNIFF_LEN};
 use crate::scan::{Match, Opts, Scanner, StreamBuffer, Streamed};
@@ -58,10 +59,6 @@ struct Utf16Units<R: Read> {
 
 /// How long a stretch of plain ASCII ends a UTF-16 text.
 const PLAIN_RUN: usize = 48;
-
-fn ascii_text(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e)
-}
 
 /// Where the first stretch of five 8-byte words without a zero byte starts
 /// in `b` (every run of [`PLAIN_RUN`] bytes holds one), or where such a

@@ -5,8 +5,7 @@
 
 use std::io::{self, BufRead, Read};
 
-use super::layer::{open_compressed, Budget, Container, Layer, Place, Visit};
-use crate::scan::buffer::StreamBuffer;
+use super::layer::Container;
 
 /// The container.
 pub(crate) struct Bzip2;
@@ -26,22 +25,13 @@ impl Container for Bzip2 {
                 || head[4..10] == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90])
     }
 
-    fn open(
-        &self,
-        layer: &dyn Layer,
-        r: &mut dyn Read,
-        ctx: &Place,
-        sb: &mut StreamBuffer,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-    ) -> io::Result<()> {
-        let exts = [
+    fn unpacked_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[
             (".tbz2", ".tar"),
             (".tbz", ".tar"),
             (".bz2", ""),
             (".bz", ""),
-        ];
-        open_compressed(self, &exts, layer, r, ctx, sb, budget, v)
+        ]
     }
 
     fn decoder<'r>(

@@ -54,6 +54,10 @@ impl Container for Gzip {
     ) -> Option<io::Result<Box<dyn Read + 'r>>> {
         Some(Ok(Box::new(flate2::bufread::MultiGzDecoder::new(r))))
     }
+
+    fn unpacked_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[(".tgz", ".tar"), (".gz", ""), (".gzip", ""), (".z", "")]
+    }
 }
 
 /// A gzip's members one after another, as one stream, up to the first
@@ -84,10 +88,7 @@ impl<R: BufRead> Read for GzMembers<R> {
 
 /// The name a gzip file's content goes by: its own, less `.gz`.
 pub(crate) fn gunzipped(name: &[u8]) -> Option<String> {
-    unpacked(
-        name,
-        &[(".tgz", ".tar"), (".gz", ""), (".gzip", ""), (".z", "")],
-    )
+    unpacked(name, Gzip.unpacked_names())
 }
 
 #[cfg(test)]

@@ -22,7 +22,12 @@ pub(crate) trait Container: Sync {
     fn sniff(&self, head: &[u8]) -> bool;
 
     /// Reads it from `r` at `ctx`, handing each member's stream to `layer`
-    /// (which scans it as text or opens the container it is).
+    /// (which scans it as text or opens the container it is). An archive
+    /// reads its members; a compression needs only its [`decoder`] and
+    /// [`unpacked_names`], and this reads its one stream.
+    ///
+    /// [`decoder`]: Container::decoder
+    /// [`unpacked_names`]: Container::unpacked_names
     fn open(
         &self,
         layer: &dyn Layer,
@@ -31,7 +36,16 @@ pub(crate) trait Container: Sync {
         sb: &mut StreamBuffer,
         budget: &Budget<'_>,
         v: &mut dyn Visit,
-    ) -> io::Result<()>;
+    ) -> io::Result<()> {
+        open_compressed(self, layer, r, ctx, sb, budget, v)
+    }
+
+    /// For a compression: the extensions its files end with and what
+    /// their content's name ends with instead (`.tgz` → `.tar`, `.gz` →
+    /// ``), tried in order.
+    fn unpacked_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
 
     /// For a compression (one stream, no members): its decompressing
     /// reader over `r`, whose own memory (a dictionary, a window) may not
@@ -49,11 +63,9 @@ pub(crate) trait Container: Sync {
 
 /// Opens the compression `c` (which has a [`Container::decoder`]): its
 /// content is read as a stream that goes by the file's name less the
-/// first of `exts` it ends with.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn open_compressed(
-    c: &dyn Container,
-    exts: &[(&str, &str)],
+/// first of its [`Container::unpacked_names`] it ends with.
+fn open_compressed<C: Container + ?Sized>(
+    c: &C,
     layer: &dyn Layer,
     r: &mut dyn Read,
     ctx: &Place,
@@ -62,7 +74,10 @@ pub(crate) fn open_compressed(
     v: &mut dyn Visit,
 ) -> io::Result<()> {
     let input = Cell::new(0);
-    let pending = ctx.name.as_deref().and_then(|n| unpacked(n, exts));
+    let pending = ctx
+        .name
+        .as_deref()
+        .and_then(|n| unpacked(n, c.unpacked_names()));
     let max_memory = budget.limits.max_decoder_memory;
     guarded(budget, v, |v| {
         let source = Box::new(compressed_input(r, &input));

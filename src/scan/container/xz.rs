@@ -5,8 +5,7 @@
 
 use std::io::{self, BufRead, Read};
 
-use super::layer::{open_compressed, Budget, Container, Layer, Place, Visit};
-use crate::scan::buffer::StreamBuffer;
+use super::layer::Container;
 
 /// A memory limit in the KiB `lzma-rust2` counts in.
 fn kib(bytes: u64) -> u32 {
@@ -25,17 +24,8 @@ impl Container for Xz {
         head.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0])
     }
 
-    fn open(
-        &self,
-        layer: &dyn Layer,
-        r: &mut dyn Read,
-        ctx: &Place,
-        sb: &mut StreamBuffer,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-    ) -> io::Result<()> {
-        let exts = [(".txz", ".tar"), (".xz", "")];
-        open_compressed(self, &exts, layer, r, ctx, sb, budget, v)
+    fn unpacked_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[(".txz", ".tar"), (".xz", "")]
     }
 
     fn decoder<'r>(
@@ -75,17 +65,8 @@ impl Container for Lzma {
         lzma_header(head)
     }
 
-    fn open(
-        &self,
-        layer: &dyn Layer,
-        r: &mut dyn Read,
-        ctx: &Place,
-        sb: &mut StreamBuffer,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-    ) -> io::Result<()> {
-        let exts = [(".tlz", ".tar"), (".lzma", "")];
-        open_compressed(self, &exts, layer, r, ctx, sb, budget, v)
+    fn unpacked_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[(".tlz", ".tar"), (".lzma", "")]
     }
 
     fn decoder<'r>(

@@ -7,8 +7,7 @@ use std::io::{self, BufRead, Read};
 
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
-use super::layer::{open_compressed, Budget, Container, Layer, Place, Visit};
-use crate::scan::buffer::StreamBuffer;
+use super::layer::Container;
 
 const FRAME: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
@@ -29,17 +28,8 @@ impl Container for Zstd {
         head.starts_with(&FRAME) || skippable(head) && head.len() >= 8
     }
 
-    fn open(
-        &self,
-        layer: &dyn Layer,
-        r: &mut dyn Read,
-        ctx: &Place,
-        sb: &mut StreamBuffer,
-        budget: &Budget<'_>,
-        v: &mut dyn Visit,
-    ) -> io::Result<()> {
-        let exts = [(".tzst", ".tar"), (".zst", ""), (".zstd", "")];
-        open_compressed(self, &exts, layer, r, ctx, sb, budget, v)
+    fn unpacked_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[(".tzst", ".tar"), (".zst", ""), (".zstd", "")]
     }
 
     fn decoder<'r>(

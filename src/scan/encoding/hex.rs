@@ -4,18 +4,10 @@
 //! (`escapes.rs`).
 
 use super::decoder::{Decoded, Encoding};
-use crate::engine::decode::{pieces, texty, RunInfo};
+use crate::engine::decode::{hex, pieces, texty, RunInfo};
 
 /// The encoding.
 pub(crate) struct Hex;
-
-fn digit(b: u8) -> u8 {
-    match b {
-        b'0'..=b'9' => b - b'0',
-        b'a'..=b'f' => b - b'a' + 10,
-        _ => b - b'A' + 10,
-    }
-}
 
 /// Whether the first bytes the hex digits stand for look like ASCII text:
 /// printable (high digit `2`–`7`) or a tab or line end, three in four. A
@@ -66,7 +58,8 @@ impl Encoding for Hex {
                 dec.extend(
                     text[ps + phase..pe]
                         .chunks_exact(2)
-                        .map(|p| digit(p[0]) << 4 | digit(p[1])),
+                        // (Hex digits throughout: `pieces` kept only those.)
+                        .map(|p| hex(p[0]).unwrap_or(0) << 4 | hex(p[1]).unwrap_or(0)),
                 );
                 if texty(&dec) {
                     let at = |j: usize| ps + phase + 2 * j;

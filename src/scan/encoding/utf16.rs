@@ -8,7 +8,7 @@
 use super::decoder::Decoded;
 
 /// Whether `b` is an ASCII character text holds.
-fn texty(b: u8) -> bool {
+pub(crate) fn ascii_text(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e)
 }
 
@@ -28,13 +28,13 @@ pub(crate) fn in_binary(
     for parity in 0..2 {
         let mut j = lo + parity;
         while j + 1 < hi {
-            if hay[j + 1] != 0 || !texty(hay[j]) {
+            if hay[j + 1] != 0 || !ascii_text(hay[j]) {
                 j += 2;
                 continue;
             }
             let start = j;
             dec.clear();
-            while j + 1 < hi && hay[j + 1] == 0 && texty(hay[j]) {
+            while j + 1 < hi && hay[j + 1] == 0 && ascii_text(hay[j]) {
                 dec.push(hay[j]);
                 j += 2;
             }
