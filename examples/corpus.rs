@@ -155,6 +155,7 @@ impl Planter {
             .by_name(kind)
             .expect("a built-in kind")
             .mint_seeded(self.seed)
+            .expect("built-in corpus kinds are minted")
     }
 
     /// A line holding a token and a wrong-checksum decoy.

@@ -31,6 +31,9 @@ pub enum TokenError {
         found: usize,
         actual: usize,
     },
+    /// The token's structure does not hold (a JWT that is not one, a
+    /// checksum inside its base64 that does not match).
+    Structure { kind: String, check: &'static str },
     /// The checksum does not match the body.
     ChecksumMismatch {
         kind: String,
@@ -60,6 +63,9 @@ impl fmt::Display for TokenError {
                 f,
                 "wrong length for a {kind} token: {found} characters, expected {expected}"
             ),
+            TokenError::Structure { kind, check } => {
+                write!(f, "not a {kind} token: its {check} structure does not hold")
+            }
             TokenError::LengthField {
                 kind,
                 found,

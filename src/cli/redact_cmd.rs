@@ -29,10 +29,10 @@ const READ: usize = 64 * 1024;
 pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
     let min = a.min_confidence.unwrap_or(Confidence::Medium);
     let rules = RuleSet::with_files(&a.rules)?.at_least(min.max(Confidence::Medium));
-    let depth = if a.no_decode { 0 } else { a.max_decode_depth };
     let scanner = ScannerBuilder::new()
         .report_invalid(a.shapes)
-        .decode_depth(depth)
+        .wrong_case(min <= Confidence::Medium)
+        .decode_depth(if a.no_decode { 0 } else { a.max_decode_depth })
         .build(rules);
     let mask = match &a.mask {
         Some(t) => Mask::template(t).map_err(anyhow::Error::msg)?,

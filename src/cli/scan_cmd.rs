@@ -265,6 +265,7 @@ fn build_scanner(a: &ScanArgs) -> anyhow::Result<Scanner> {
     let depth = if a.no_decode { 0 } else { a.max_decode_depth };
     Ok(crate::scan::ScannerBuilder::new()
         .report_invalid(a.report_invalid)
+        .wrong_case(min <= Confidence::Medium)
         .decode_depth(depth)
         .limits(scan_config(a).limits)
         .build(rules))

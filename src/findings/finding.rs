@@ -335,9 +335,20 @@ impl Finding {
     pub fn confidence(&self) -> Confidence {
         if self.checksum == Checksum::Invalid {
             Confidence::Low
+        } else if self.prefix_as_written().is_some() {
+            self.rule.confidence.min(Confidence::Medium)
         } else {
             self.rule.confidence
         }
+    }
+
+    /// The prefix as the token writes it, where that is not the rule's
+    /// (`Cfat_` for `cfat_`): such a token is reported only with a valid
+    /// checksum, at `medium` confidence.
+    pub fn prefix_as_written(&self) -> Option<&str> {
+        let prefix = &self.rule.format.prefix;
+        let written = self.secret().get(..prefix.len())?;
+        (written != prefix && written.eq_ignore_ascii_case(prefix)).then_some(written)
     }
 
     /// Human name of the rule.
@@ -453,7 +464,8 @@ impl Place {
 /// `end_column`, `column_utf16`, `offset`, `secret_sha256`, `redacted`,
 /// `checksum`,
 /// `confidence`, `fingerprint`, `source`, `commit`/`blob` where they
-/// apply, `member`/`encoding` for a token inside an archive or an
+/// apply, `prefix_as_written` for a prefix in the wrong case,
+/// `member`/`encoding` for a token inside an archive or an
 /// encoding, and `occurrences`/`last_commit`/`still_in` for a history finding
 /// that stands for all of its token's at its path.
 impl Serialize for Finding {
@@ -493,6 +505,9 @@ impl Serialize for Finding {
         st.serialize_entry("redacted", self.redacted())?;
         st.serialize_entry("checksum", &self.checksum)?;
         st.serialize_entry("confidence", &self.confidence())?;
+        if let Some(p) = self.prefix_as_written() {
+            st.serialize_entry("prefix_as_written", p)?;
+        }
         st.serialize_entry("fingerprint", self.fingerprint())?;
         st.serialize_entry("source", &self.source())?;
         if let Some(c) = self.commit() {

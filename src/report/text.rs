@@ -6,7 +6,6 @@ use super::remedy::short_commit;
 use crate::engine::Checksum;
 use crate::findings::finding::Finding;
 use crate::findings::stats::Stats;
-use crate::rules::Confidence;
 
 /// `s` with every control character written as an escape (`\n`, `\t`,
 /// `\x1b`, `\u{9b}`), so that a name from a scanned tree can neither move
@@ -52,7 +51,9 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     if f.checksum != Checksum::Valid {
         s.push_str(&format!(" (checksum {})", f.checksum.as_str()));
     }
-    if f.confidence() == Confidence::Medium {
+    if let Some(p) = f.prefix_as_written() {
+        s.push_str(&format!(" (prefix written {p:?})"));
+    } else if f.rule.is_keyword() {
         s.push_str(" (named by a keyword)");
     }
     if let Some(e) = f.encoding() {

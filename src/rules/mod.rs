@@ -59,6 +59,7 @@ use crate::error::Error;
 use crate::token::checksum::{Algorithm, ByteOrder, ChecksumSpec, Encoding, Scheme};
 use crate::token::format::{Format, FormatSet};
 use crate::token::layout::{Layout, Len, SegmentSpec};
+use crate::token::structure::Structure;
 
 /// The rule files shipped in `patterns/`, sorted by path (written by
 /// `build.rs`: every `patterns/*.toml`).
@@ -204,6 +205,8 @@ struct RuleDoc {
     checksum: Option<ChecksumDoc>,
     #[serde(default)]
     layout: Option<Vec<SegmentDoc>>,
+    #[serde(default)]
+    structure: Option<StructureDoc>,
     description: String,
     #[serde(default)]
     help: Option<String>,
@@ -211,6 +214,63 @@ struct RuleDoc {
     examples: Vec<String>,
     #[serde(default)]
     negative_examples: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StructureDoc {
+    check: String,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    seeds: Vec<String>,
+}
+
+impl StructureDoc {
+    fn into_structure(self, layout: &Layout) -> Result<Structure, String> {
+        use crate::token::layout::Segment;
+        use crate::token::structure;
+        let check = structure::by_name(&self.check).ok_or_else(|| {
+            format!(
+                "structure check {:?} is not one of {}",
+                self.check,
+                structure::ALL
+                    .iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        let from = match self.from.as_deref() {
+            None | Some("prefix") => None,
+            Some(name) => Some(
+                layout
+                    .segments()
+                    .iter()
+                    .position(|s| matches!(s, Segment::Random { name: n, .. } if n == name))
+                    .ok_or_else(|| {
+                        format!("structure.from: no random segment is named {name:?}")
+                    })?,
+            ),
+        };
+        let seeds = self
+            .seeds
+            .iter()
+            .map(|s| structure::parse_seed(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        if check.seeded() == seeds.is_empty() {
+            return Err(format!(
+                "structure check {:?} {}",
+                self.check,
+                if check.seeded() {
+                    "needs seeds"
+                } else {
+                    "takes no seeds"
+                }
+            ));
+        }
+        Ok(Structure { check, from, seeds })
+    }
 }
 
 #[derive(Deserialize)]
@@ -673,8 +733,14 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
             Some(k) => Some(k.into_keyword(&layout).map_err(invalid)?),
             None => None,
         };
+        let structure = match r.structure.take() {
+            Some(st) => Some(st.into_structure(&layout).map_err(invalid)?),
+            None => None,
+        };
         let prefix = match (r.prefix.take(), &keyword) {
             (Some(p), None) => p,
+            // A format without a prefix is told by a literal inside.
+            (None, None) if structure.is_some() => String::new(),
             (None, Some(_)) => String::new(),
             (Some(_), Some(_)) => {
                 return Err(invalid(
@@ -688,6 +754,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
             name: r.name,
             prefix,
             layout,
+            structure,
         };
         if keyword.is_some() {
             format.validate_id()
@@ -706,10 +773,10 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
                     "a keyword rule lists keyword.anchors, not anchor".into(),
                 ))
             }
-            (Some(a), None) if a.len() >= 3 && format.prefix.contains(a.as_str()) => Some(a),
+            (Some(a), None) if a.len() >= 3 && format.anchor_offset(&a).is_some() => Some(a),
             (Some(a), None) => {
                 return Err(invalid(format!(
-                    "anchor {a:?} must be 3 bytes or more of the prefix {:?}",
+                    "anchor {a:?} must be 3 bytes or more of the prefix {:?} (or, without a prefix, of the literal at a fixed place)",
                     format.prefix
                 )))
             }
@@ -754,9 +821,12 @@ mod tests {
         ] {
             assert!(s.get(id).is_some(), "{id} missing");
         }
-        // GitLab's routable tokens: prefix, up to 300 payload characters,
-        // version, lengths and checksum.
-        assert_eq!(s.max_token_len(), "glagent-".len() + 300 + 4 + 2 + 7);
+        // The longest: a stateless GitHub installation token (app id, then
+        // a JWT's header, payload and signature at their longest).
+        assert_eq!(
+            s.max_token_len(),
+            "ghs_".len() + 12 + 1 + 200 + 1 + 700 + 1 + 700
+        );
     }
 
     #[cfg(feature = "scan")]
@@ -812,6 +882,9 @@ mod tests {
     #[cfg(feature = "scan")]
     const FAMILIES: &[&str] = &[
         "github-fine-grained-personal-access-token",
+        "github-refresh-token",
+        "gitlab-runner-authentication-token-routable",
+        "gitlab-runner-authentication-token-routable-unversioned",
         "grafana-service-account-token",
         "gitlab-personal-access-token",
         "gitlab-personal-access-token-unversioned",
@@ -821,52 +894,60 @@ mod tests {
         "gitlab-workspace-token-unversioned",
     ];
 
+    /// Every one-character edit of a checked character of `id`'s first
+    /// example fails, both `check` and the scan; minted tokens check and are
+    /// found valid.
+    #[cfg(feature = "scan")]
+    fn assert_exact(set: &RuleSet, id: &str) {
+        let formats = set.formats();
+        let scanner = crate::Scanner::new(set.clone());
+        let r = set.get(id).unwrap_or_else(|| panic!("{id} missing"));
+        assert_eq!(r.confidence, Confidence::High);
+        let vector = &r.examples[0];
+        let c = formats
+            .check(vector)
+            .unwrap_or_else(|e| panic!("{}: {e}", r.id()));
+        assert_eq!(c.format.id, r.id());
+        // The checksum (or the length field, or the shape) catches every
+        // edit, prefix included. The fine-grained PAT's last 8 characters
+        // are not covered.
+        let checked = if r.id().starts_with("github-fine-grained") {
+            85
+        } else {
+            vector.len()
+        };
+        for i in 0..checked {
+            let mut b = vector.clone().into_bytes();
+            b[i] = if b[i] == b'7' { b'8' } else { b'7' };
+            let edited = String::from_utf8(b).unwrap();
+            assert!(
+                formats.check(&edited).is_err(),
+                "{}: edit at {i} still valid",
+                r.id()
+            );
+            let mut found = Vec::new();
+            scanner.scan_slice(edited.as_bytes(), |m| found.push(m));
+            assert!(found.is_empty(), "{}: edit at {i} found", r.id());
+        }
+        for _ in 0..20 {
+            let t = r.format.mint().unwrap();
+            assert_eq!(formats.check(&t).unwrap().format.id, r.id(), "{t}");
+            let mut found = Vec::new();
+            scanner.scan_slice(format!("x = \"{t}\"\n").as_bytes(), |m| found.push(m));
+            assert_eq!(found.len(), 1, "{t}");
+            assert_eq!(set.rules()[found[0].rule].id(), r.id());
+            assert_eq!(found[0].checksum, crate::Checksum::Valid);
+        }
+    }
+
     #[cfg(feature = "scan")]
     #[test]
     fn every_checksummed_family_is_exact() {
         let set = RuleSet::builtin();
-        let formats = set.formats();
-        let scanner = crate::Scanner::new(set.clone());
         for id in FAMILIES {
-            let r = set.get(id).unwrap_or_else(|| panic!("{id} missing"));
-            assert_eq!(r.confidence, Confidence::High);
-            let vector = &r.examples[0];
-            let c = formats
-                .check(vector)
-                .unwrap_or_else(|e| panic!("{}: {e}", r.id()));
-            assert_eq!(c.format.id, r.id());
-            // Every edit of a checked character fails: the checksum (or the
-            // length field, or the shape) catches it — prefix included. The
-            // fine-grained PAT's last 8 characters are not covered.
-            let checked = if r.id().starts_with("github-fine-grained") {
-                85
-            } else {
-                vector.len()
-            };
-            for i in 0..checked {
-                let mut b = vector.clone().into_bytes();
-                b[i] = if b[i] == b'7' { b'8' } else { b'7' };
-                let edited = String::from_utf8(b).unwrap();
-                assert!(
-                    formats.check(&edited).is_err(),
-                    "{}: edit at {i} still valid",
-                    r.id()
-                );
-                let mut found = Vec::new();
-                scanner.scan_slice(edited.as_bytes(), |m| found.push(m));
-                assert!(found.is_empty(), "{}: edit at {i} found", r.id());
-            }
-            // Minted tokens check, and the scanner finds them as valid.
-            for _ in 0..20 {
-                let t = r.format.mint().unwrap();
-                assert_eq!(formats.check(&t).unwrap().format.id, r.id(), "{t}");
-                let mut found = Vec::new();
-                scanner.scan_slice(format!("x = \"{t}\"\n").as_bytes(), |m| found.push(m));
-                assert_eq!(found.len(), 1, "{t}");
-                assert_eq!(set.rules()[found[0].rule].id(), r.id());
-                assert_eq!(found[0].checksum, crate::Checksum::Valid);
-            }
+            assert_exact(&set, id);
         }
+        let scanner = crate::Scanner::new(set.clone());
         // The 20-character glpat- of before has no checksum: its shape only.
         let legacy = set.get("gitlab-personal-access-token-legacy").unwrap();
         let t = legacy.format.mint().unwrap();
@@ -876,6 +957,54 @@ mod tests {
         assert_eq!(set.rules()[found[0].rule].id(), legacy.id());
         assert_eq!(found[0].checksum, crate::Checksum::None);
         assert_eq!(legacy.confidence, Confidence::High, "a long fixed prefix");
+    }
+
+    /// Microsoft's identifiable keys (an opt-in rule file: see its header)
+    /// are exact too: a Marvin32 checksum inside the base64, or in Entra
+    /// secrets' last three characters.
+    #[cfg(feature = "scan")]
+    #[test]
+    fn microsoft_keys_are_exact() {
+        let path = Path::new("patterns/opt-in/microsoft.toml");
+        let text = include_str!("../../patterns/opt-in/microsoft.toml");
+        let mut rules: Vec<Rule> = RuleSet::builtin()
+            .rules()
+            .iter()
+            .map(|r| (**r).clone())
+            .collect();
+        let extra = parse_file(path, text).unwrap();
+        let ids: Vec<String> = extra.iter().map(|r| r.id().to_string()).collect();
+        rules.extend(extra);
+        let set = RuleSet::from_rules(rules).unwrap();
+        assert_eq!(set.check_examples(), Vec::<String>::new());
+        for id in &ids {
+            assert_exact(&set, id);
+        }
+    }
+
+    /// The JWT-shaped families: the structure decides, and nothing mints
+    /// them (a JWT is its issuer's to sign).
+    #[cfg(feature = "scan")]
+    #[test]
+    fn jwt_families_check_their_structure() {
+        let set = RuleSet::builtin();
+        let formats = set.formats();
+        for id in [
+            "github-server-to-server-token-stateless",
+            "gitlab-ci-job-token-jwt",
+        ] {
+            let r = set.get(id).unwrap();
+            let token = r.examples[0].rsplit('=').next().unwrap_or(&r.examples[0]);
+            let token = token.trim_start_matches("GH_TOKEN=");
+            assert_eq!(formats.check(token).unwrap().format.id, id);
+            assert!(r.format.mint().is_err(), "{id}");
+            // The header's first character changed: no longer JSON.
+            let at = token.find("eyJ").unwrap();
+            let broken = format!("{}fyJ{}", &token[..at], &token[at + 3..]);
+            let e = formats.check(&broken).unwrap_err();
+            assert!(e.to_string().contains("jwt structure"), "{e}");
+            assert!(!e.to_string().contains(&token[at..at + 20]), "never echoed");
+        }
     }
 
     #[test]

@@ -358,6 +358,7 @@ fn allowed_inline(hay: &[u8], start: usize, end: usize) -> bool {
 pub struct ScannerBuilder {
     depth: u32,
     report_invalid: bool,
+    wrong_case: bool,
     limits: Limits,
 }
 
@@ -366,6 +367,7 @@ impl Default for ScannerBuilder {
         ScannerBuilder {
             depth: DEFAULT_DECODE_DEPTH,
             report_invalid: false,
+            wrong_case: true,
             limits: Limits::default(),
         }
     }
@@ -391,6 +393,14 @@ impl ScannerBuilder {
         self
     }
 
+    /// Whether a prefix written in the wrong case (`Cfat_…`) with a valid
+    /// checksum is reported (on by default, at `medium` confidence: turn
+    /// it off for `--min-confidence high`).
+    pub fn wrong_case(&mut self, yes: bool) -> &mut ScannerBuilder {
+        self.wrong_case = yes;
+        self
+    }
+
     /// What a compressed stream found inside a decoding (a gzip in base64)
     /// may cost: its decoder's memory, its expansion, its size (at most
     /// [`INLINE_MAX`]). The sources' layers take theirs from
@@ -409,6 +419,7 @@ impl ScannerBuilder {
     /// decode depth).
     pub fn build_engine(&self, mut engine: Engine) -> Scanner {
         engine.set_escapes(self.depth > 0);
+        engine.set_folding(self.wrong_case);
         let min_token = engine
             .rules()
             .rules()
@@ -449,6 +460,7 @@ impl Scanner {
         ScannerBuilder {
             depth,
             report_invalid: self.report_invalid,
+            wrong_case: engine.folding(),
             limits: self.limits,
         }
         .build_engine(engine)

@@ -9,13 +9,21 @@
 
 use crate::error::{Error, TokenError};
 use crate::token::checksum::Scheme;
-use crate::token::layout::{Alphabet, Fail, Layout};
+use crate::token::layout::{Alphabet, Fail, Layout, Spans};
+use crate::token::structure::Structure;
 
 /// The characters a classic token body may hold.
 pub const ALNUM: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Longest prefix a format may have, in bytes.
 pub const MAX_PREFIX_LEN: usize = 32;
+
+/// How many times a token with a structure is drawn before minting gives
+/// up (an Azure Search key needs about 2 draws).
+const MINT_TRIES: usize = 256;
+
+/// Shortest prefix that needs no `_` or `-`.
+pub const LONG_PREFIX: usize = 8;
 
 /// One token format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +36,9 @@ pub struct Format {
     pub prefix: String,
     /// What follows the prefix.
     pub layout: Layout,
+    /// What the token must be beyond its layout (a JWT, a checksum inside
+    /// its base64), if anything.
+    pub structure: Option<Structure>,
 }
 
 /// A string that passed [`Format::check`].
@@ -69,6 +80,7 @@ impl Format {
             name: format!("{} token", prefix.trim_end_matches('_')),
             prefix,
             layout: Layout::preset(body_len, scheme).map_err(Error::Invalid)?,
+            structure: None,
         };
         f.validate()?;
         Ok(f)
@@ -78,8 +90,19 @@ impl Format {
     /// itself when it was built).
     pub fn validate(&self) -> Result<(), Error> {
         let p = self.prefix.as_bytes();
-        let ok_prefix = !p.is_empty()
-            && p.len() <= MAX_PREFIX_LEN
+        if p.is_empty() {
+            // No prefix: a literal at a fixed place inside (a signature,
+            // `8Q~`, `+ASt`) tells the token, and only a checked structure
+            // tells it from chance.
+            if self.fixed_literal(3).is_none() || self.structure.is_none() {
+                return Err(Error::Invalid(format!(
+                    "format {:?} has no prefix: it needs a literal of 3 bytes or more at a fixed place in its layout, and a structure to check",
+                    self.id
+                )));
+            }
+            return self.validate_id();
+        }
+        let ok_prefix = p.len() <= MAX_PREFIX_LEN
             && p[0].is_ascii_alphanumeric()
             && p.iter()
                 .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
@@ -89,15 +112,37 @@ impl Format {
                 self.prefix, self.id
             )));
         }
-        if !p.iter().any(|c| !c.is_ascii_alphanumeric()) {
+        if !p.iter().any(|c| !c.is_ascii_alphanumeric()) && p.len() < LONG_PREFIX {
             // Without a separator the body could not be told from the prefix,
-            // and a token could hide inside a longer word.
+            // and a token could hide inside a longer word; a long prefix
+            // (GitLab's `GR1348941`) is its own separator.
             return Err(Error::Invalid(format!(
-                "prefix {:?} of format {:?} must contain a '_' or '-' (usually at its end, like cfut_)",
+                "prefix {:?} of format {:?} must contain a '_' or '-' (usually at its end, like cfut_), or be {LONG_PREFIX} characters or more",
                 self.prefix, self.id
             )));
         }
         self.validate_id()
+    }
+
+    /// The first literal of `min` bytes or more at a fixed place in the
+    /// token (every segment before it of fixed length): its text and its
+    /// offset from the start of the token, prefix included.
+    pub fn fixed_literal(&self, min: usize) -> Option<(&str, usize)> {
+        use crate::token::layout::{Len, Segment};
+        let mut off = self.prefix.len();
+        for seg in self.layout.segments() {
+            match seg {
+                Segment::Literal(l) if l.len() >= min => return Some((l, off)),
+                Segment::Literal(l) => off += l.len(),
+                Segment::Random {
+                    len: Len::Fixed(n), ..
+                } => off += n,
+                Segment::Random { .. } => return None,
+                Segment::Length { width, .. } => off += width,
+                Segment::Checksum { spec, .. } => off += spec.width,
+            }
+        }
+        None
     }
 
     /// Checks the id alone: non-empty lowercase `[a-z0-9._-]`.
@@ -117,7 +162,10 @@ impl Format {
 
     /// Short kind name: the prefix without its trailing separator (`cfut`).
     pub fn kind(&self) -> &str {
-        self.prefix.trim_end_matches(['_', '-'])
+        match self.prefix.trim_end_matches(['_', '-']) {
+            "" => &self.id,
+            k => k,
+        }
     }
 
     /// Length of the longest token of this format, in bytes (of every token,
@@ -134,7 +182,7 @@ impl Format {
 
     /// Whether tokens of this format carry a checksum.
     pub fn has_checksum(&self) -> bool {
-        self.layout.checksum().is_some()
+        self.layout.checksum().is_some() || self.structure.is_some()
     }
 
     /// The named scheme, when the layout is a classic body + checksum one.
@@ -145,10 +193,36 @@ impl Format {
     /// The checksum's name: the scheme's (`crc32-hex8`), else a description
     /// (`crc32 hex little-endian, 8 characters`), else `none`.
     pub fn checksum_name(&self) -> String {
-        match (self.scheme(), self.layout.checksum()) {
-            (Some(s), _) => s.name().to_string(),
-            (None, Some(spec)) => spec.describe(),
+        let sum = match (self.scheme(), self.layout.checksum()) {
+            (Some(s), _) => Some(s.name().to_string()),
+            (None, Some(spec)) => Some(spec.describe()),
+            (None, None) => None,
+        };
+        match (sum, &self.structure) {
+            (Some(s), None) => s,
+            (None, Some(st)) => st.describe(),
+            (Some(s), Some(st)) => format!("{s}, {}", st.describe()),
             (None, None) => "none".to_string(),
+        }
+    }
+
+    /// Whether a parsed `token` holds its structure (`None`: it has none).
+    fn structure_ok(&self, token: &[u8], spans: &Spans) -> Option<bool> {
+        let st = self.structure.as_ref()?;
+        let from = st
+            .from
+            .map_or(0, |seg| self.prefix.len() + spans.start(seg));
+        Some(st.check.holds(&token[from..], &st.seeds))
+    }
+
+    /// The verdict of the checksum and the structure together.
+    #[cfg(feature = "scan")]
+    fn verdict(&self, token: &[u8], spans: &Spans) -> Option<bool> {
+        let sum = self.layout.checksum_ok(token, self.prefix.len(), spans);
+        match (sum, self.structure_ok(token, spans)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (None, None) => None,
+            _ => Some(true),
         }
     }
 
@@ -172,8 +246,55 @@ impl Format {
         }
         Some(FormatMatch {
             len: plen + spans.len,
-            checksum: self.layout.checksum_ok(&hay[start..end], plen, &spans),
+            checksum: self.verdict(&hay[start..end], &spans),
         })
+    }
+
+    /// Where `anchor` stands in every token of this format: inside the
+    /// prefix, or inside the literal at a fixed place.
+    pub fn anchor_offset(&self, anchor: &str) -> Option<usize> {
+        if let Some(off) = self.prefix.find(anchor) {
+            return Some(off);
+        }
+        let (lit, off) = self.fixed_literal(3)?;
+        lit.find(anchor).map(|i| off + i)
+    }
+
+    /// The prefilter's needle for this format and where it stands in the
+    /// token: its named anchor, else the prefix's first three bytes, else
+    /// (no prefix) the fixed literal's.
+    pub fn needle<'a>(&'a self, anchor: Option<&'a str>) -> Option<(&'a str, usize)> {
+        if let Some(a) = anchor {
+            if let Some(off) = self.anchor_offset(a) {
+                return Some((a, off));
+            }
+        }
+        if !self.prefix.is_empty() {
+            return Some((&self.prefix[..self.prefix.len().min(3)], 0));
+        }
+        self.fixed_literal(3)
+    }
+
+    /// Whether `token` says it is of this format: it starts with the
+    /// prefix, or for a format without one, holds its signature in place.
+    pub fn announced_by(&self, token: &str) -> bool {
+        if !self.prefix.is_empty() {
+            return token.starts_with(self.prefix.as_str());
+        }
+        self.fixed_literal(3)
+            .is_some_and(|(lit, off)| token.get(off..off + lit.len()) == Some(lit))
+    }
+
+    /// Whether `c` right before a token of this format would be part of
+    /// it: for a format without a prefix, a character its first segment
+    /// allows (a base64 key inside a longer base64 run is no key).
+    #[cfg(feature = "scan")]
+    pub(crate) fn continues_left(&self, c: u8) -> bool {
+        self.prefix.is_empty()
+            && matches!(
+                self.layout.segments().first(),
+                Some(crate::token::layout::Segment::Random { alphabet, .. }) if alphabet.contains(c)
+            )
     }
 
     /// Checks `token` against this format alone: prefix, characters, length,
@@ -215,6 +336,12 @@ impl Format {
             return Err(wrong_length(self.token_len()));
         }
         let mut buf = [0u8; crate::token::checksum::MAX_WIDTH];
+        if self.structure_ok(token.as_bytes(), &spans) == Some(false) {
+            return Err(TokenError::Structure {
+                kind: self.kind().to_string(),
+                check: self.structure.as_ref().expect("a structure").check.name(),
+            });
+        }
         match self.layout.checksum_ok(token.as_bytes(), plen, &spans) {
             None | Some(true) => Ok(Checked { format: self }),
             Some(false) => {
@@ -235,7 +362,41 @@ impl Format {
     /// Random characters are drawn without modulo bias (rejection sampling);
     /// a length range is minted at its longest.
     pub fn mint(&self) -> Result<String, Error> {
-        let bytes = self.layout.mint(self.prefix.as_bytes(), fill_random)?;
+        // A checksum written inside base64 may spill into a character the
+        // layout restricts (an Azure Search key is base62): draw again.
+        for _ in 0..MINT_TRIES {
+            let bytes = self.layout.mint(self.prefix.as_bytes(), fill_random)?;
+            let token = self.sealed(bytes)?;
+            if self.structure.is_none() || self.check(&token).is_ok() {
+                return Ok(token);
+            }
+        }
+        Err(Error::Invalid(format!(
+            "no valid {} token in {MINT_TRIES} draws",
+            self.kind()
+        )))
+    }
+
+    /// A freshly minted token with its structure made to hold, where the
+    /// structure can mint (a seeded checksum); an error where it cannot (a
+    /// JWT is its issuer's to sign).
+    fn sealed(&self, mut bytes: Vec<u8>) -> Result<String, Error> {
+        if let Some(st) = &self.structure {
+            let plen = self.prefix.len();
+            let spans = self
+                .layout
+                .parse(&bytes[plen..])
+                .map_err(|_| Error::Invalid("a minted token must parse".into()))?;
+            let from = st.from.map_or(0, |seg| plen + spans.start(seg));
+            let seed = st.seeds.first().copied().unwrap_or(0);
+            if !st.check.seal(&mut bytes[from..], seed) {
+                return Err(Error::Invalid(format!(
+                    "{} tokens are not minted here: their {} is their issuer's",
+                    self.kind(),
+                    st.check.name()
+                )));
+            }
+        }
         Ok(String::from_utf8(bytes).expect("layouts are ASCII"))
     }
 
@@ -243,7 +404,7 @@ impl Format {
     /// come from a generator seeded with `seed`: the same seed gives the
     /// same token. For test corpora and benchmarks that must be the same on
     /// every machine; never issue one (anyone can compute it).
-    pub fn mint_seeded(&self, seed: u64) -> String {
+    pub fn mint_seeded(&self, seed: u64) -> Result<String, Error> {
         let mut state = seed;
         let bytes = self
             .layout
@@ -260,7 +421,7 @@ impl Format {
                 Ok(())
             })
             .expect("a seeded fill cannot fail");
-        String::from_utf8(bytes).expect("layouts are ASCII")
+        self.sealed(bytes)
     }
 }
 
@@ -332,9 +493,7 @@ impl FormatSet {
     /// The format whose prefix `token` starts with, if any (the longest;
     /// the first by id when several formats share it).
     pub fn lookup(&self, token: &str) -> Option<&Format> {
-        self.formats
-            .iter()
-            .find(|f| token.starts_with(f.prefix.as_str()))
+        self.formats.iter().find(|f| f.announced_by(token))
     }
 
     /// The format whose kind (`cfut`), prefix (`cfut_`) or id matches `name`.
@@ -356,18 +515,14 @@ impl FormatSet {
         // one the token got furthest into says the most.
         fn depth(e: &TokenError) -> usize {
             match e {
-                TokenError::ChecksumMismatch { .. } => usize::MAX,
+                TokenError::ChecksumMismatch { .. } | TokenError::Structure { .. } => usize::MAX,
                 TokenError::LengthField { .. } => usize::MAX - 1,
                 TokenError::BadCharacter { position, .. } => *position,
                 _ => 0,
             }
         }
         let mut best: Option<TokenError> = None;
-        for f in self
-            .formats
-            .iter()
-            .filter(|f| token.starts_with(f.prefix.as_str()))
-        {
+        for f in self.formats.iter().filter(|f| f.announced_by(token)) {
             match f.check(token) {
                 Ok(c) => return Ok(c),
                 Err(e) => {
@@ -551,13 +706,13 @@ mod tests {
     #[test]
     fn seeded_tokens_are_valid_and_the_same_for_the_same_seed() {
         for f in FormatSet::builtin().formats() {
-            if !f.has_checksum() {
+            // A JWT is its issuer's to sign: not minted.
+            let Some(a) = f.mint_seeded(7).ok().filter(|_| f.has_checksum()) else {
                 continue;
-            }
-            let (a, b) = (f.mint_seeded(7), f.mint_seeded(7));
-            assert_eq!(a, b, "{}", f.kind());
+            };
+            assert_eq!(a, f.mint_seeded(7).unwrap(), "{}", f.kind());
             assert!(f.check(&a).is_ok(), "{}: {a}", f.kind());
-            assert_ne!(a, f.mint_seeded(8), "{}", f.kind());
+            assert_ne!(a, f.mint_seeded(8).unwrap(), "{}", f.kind());
         }
     }
 

@@ -21,7 +21,7 @@ use crate::token::checksum::{ChecksumSpec, Scheme, MAX_WIDTH};
 /// Most segments a layout may have.
 pub const MAX_SEGMENTS: usize = 16;
 /// Longest token (after its prefix) a layout may describe, in bytes.
-pub const MAX_LEN: usize = 512;
+pub const MAX_LEN: usize = 2048;
 /// Fewest random characters a layout must have: fewer could not be told
 /// from ordinary words.
 pub const MIN_RANDOM: usize = 8;
@@ -239,6 +239,13 @@ pub(crate) struct Spans {
     spans: [(u16, u16); MAX_SEGMENTS],
     /// Bytes after the prefix.
     pub(crate) len: usize,
+}
+
+impl Spans {
+    /// Where segment `seg` starts, after the prefix.
+    pub(crate) fn start(&self, seg: usize) -> usize {
+        self.spans[seg].0 as usize
+    }
 }
 
 fn digit_value(c: u8, base: u32) -> Option<u32> {

@@ -10,3 +10,4 @@ pub mod digest;
 pub mod format;
 pub mod layout;
 pub mod scope;
+pub mod structure;

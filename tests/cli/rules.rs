@@ -344,3 +344,118 @@ before = 'ACME_KEY\s*=\s*$'
         "{err}"
     );
 }
+
+/// The opt-in rule file for Microsoft's identifiable keys.
+const MICROSOFT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/patterns/opt-in/microsoft.toml"
+);
+
+#[test]
+fn microsoft_keys_are_found_with_their_opt_in_rules_and_checked_exactly() {
+    // Microsoft's published test key for Azure Storage, in a connection
+    // string; beside it the same key with one checksum character changed.
+    let key = format!("{}+ASt5mnCaw==", "a".repeat(76));
+    let bad = key.replace("5mnCaw", "5mnCbw");
+    let t = Tree::new();
+    t.write(
+        "app.config",
+        format!(
+            "<add key=\"storage\" value=\"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={key};EndpointSuffix=core.windows.net\"/>\n\
+             <add key=\"old\" value=\"AccountKey={bad};\"/>\n"
+        ),
+    );
+    // Not built in: no finding without the file.
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!((code, findings(&doc).len()), (0, 0), "{doc}");
+    let (code, doc) = scan_json(t.path(), &["--rules", MICROSOFT, "."]);
+    assert_eq!(code, 1, "{doc}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc}");
+    assert_eq!(f[0]["rule_id"], "azure-storage-account-key");
+    assert_eq!(f[0]["checksum"], "valid");
+    assert_eq!(f[0]["secret_sha256"], sha(&key));
+    assert!(!doc.to_string().contains(&key[60..]), "never the key");
+    // The changed one is a wrong checksum: only on request, and low.
+    let (_, doc) = scan_json(t.path(), &["--rules", MICROSOFT, "--report-invalid", "."]);
+    let invalid: Vec<&Value> = findings(&doc)
+        .iter()
+        .filter(|f| f["checksum"] == "invalid")
+        .collect();
+    assert_eq!(invalid.len(), 1, "{doc}");
+    assert_eq!(invalid[0]["secret_sha256"], sha(&bad));
+    assert_eq!(invalid[0]["confidence"], "low");
+    // `check` knows a key without a prefix by its signature.
+    let o = bin()
+        .args(["check", "--rules", MICROSOFT, &key])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin()
+        .args(["check", "--rules", MICROSOFT, &bad])
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_ne!(code, 0);
+    assert!(!out.contains(&bad) && !err.contains(&bad), "{out}{err}");
+}
+
+#[test]
+fn a_prefix_in_the_wrong_case_is_medium_and_says_how_it_was_written() {
+    let pat = "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"; // burnkey:allow
+    let title = pat.replacen('g', "G", 1);
+    let t = Tree::new();
+    t.write("notes.md", format!("{title}\n"));
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1, "{doc}");
+    let f = &findings(&doc)[0];
+    assert_eq!(f["rule_id"], "github-fine-grained-personal-access-token");
+    assert_eq!(f["checksum"], "valid");
+    assert_eq!(f["confidence"], "medium");
+    assert_eq!(f["prefix_as_written"], "Github_pat_");
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    assert!(out.contains("(prefix written \"Github_pat_\")"), "{out}");
+    let (code, doc) = scan_json(t.path(), &["--min-confidence", "high", "."]);
+    assert_eq!((code, findings(&doc).len()), (0, 0), "{doc}");
+    // The right case has no such field, and is high.
+    t.write("notes.md", format!("{pat}\n"));
+    let (_, doc) = scan_json(t.path(), &["."]);
+    let f = &findings(&doc)[0];
+    assert_eq!(f["confidence"], "high");
+    assert!(f.get("prefix_as_written").is_none(), "{f}");
+}
+
+#[test]
+fn github_refresh_and_stateless_installation_tokens_are_found() {
+    let t = Tree::new();
+    let ghr = "ghr_hViIMTloiODWAnnjzk19iMmmbApegA5uS0il57GHSUQZrNo6RCima7XsORqfHI66rUhKA43XPtKX"; // burnkey:allow
+                                                                                                  // Its CRC-32 in base62 over the 70 random characters, computed here.
+    let b62 = |mut n: u32| {
+        let a = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut s = Vec::new();
+        while n > 0 {
+            s.insert(0, a[(n % 62) as usize]);
+            n /= 62;
+        }
+        while s.len() < 6 {
+            s.insert(0, b'0');
+        }
+        String::from_utf8(s).unwrap()
+    };
+    assert_eq!(b62(crc32(&ghr.as_bytes()[4..74])), &ghr[74..]);
+    t.write("a.env", format!("REFRESH={ghr}\n"));
+    let (_, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(
+        findings(&doc)[0]["rule_id"],
+        "github-refresh-token",
+        "{doc}"
+    );
+    assert_eq!(findings(&doc)[0]["checksum"], "valid");
+    let o = bin().args(["check", ghr]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

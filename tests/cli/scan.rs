@@ -652,7 +652,7 @@ fn custom_rules_file() {
         .unwrap();
     let (code, out, _) = parts(&o);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("21 rules"), "{out}");
+    assert!(out.contains("37 rules"), "{out}");
     let o = bin()
         .args(["rules", "list", "--rules"])
         .arg(&rules)
@@ -687,7 +687,7 @@ fn builtin_rules_check_passes() {
     let o = bin().args(["rules", "check"]).output().unwrap();
     let (code, out, _) = parts(&o);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("20 rules"), "{out}");
+    assert!(out.contains("36 rules"), "{out}");
 }
 
 /// Writes `size` bytes of text with tokens planted across 64 KiB and 1 MiB
