@@ -23,7 +23,7 @@ pub(crate) fn run(c: RulesCmd) -> anyhow::Result<Exit> {
                         if r.is_keyword() {
                             "(keyword)"
                         } else {
-                            f.prefix.as_str()
+                            f.marker()
                         },
                         f.token_len(),
                         f.checksum_name(),
@@ -35,6 +35,7 @@ pub(crate) fn run(c: RulesCmd) -> anyhow::Result<Exit> {
                         json!({
                             "id": r.id(), "name": f.name, "provider": r.provider,
                             "prefix": f.prefix,
+                            "marker": f.marker(),
                             "confidence": r.confidence.as_str(),
                             "keyword": r.is_keyword(),
                             "body_len": f.layout.as_preset().map(|(n, _)| n),

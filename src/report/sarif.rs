@@ -261,7 +261,7 @@ fn tool(rules: &RuleSet) -> Value {
             let short = if r.is_keyword() {
                 format!("{} (by keyword)", r.format.name)
             } else {
-                format!("{} ({})", r.format.name, r.format.prefix)
+                format!("{} ({})", r.format.name, r.format.marker())
             };
             json!({
                 "id": r.id(),

@@ -634,7 +634,8 @@ impl RuleSet {
 
     /// The families the rules find, one per provider in file order, each
     /// with its prefixes in rule order (a prefix shared by several layouts
-    /// once), and "by keyword" when some of its rules have no prefix:
+    /// once; for a rule without one, its signature: [`Format::marker`]),
+    /// and "by keyword" when some of its rules are keyword rules:
     /// `Cloudflare (cfut_ cfat_ cfk_, and by keyword), GitHub (ghp_ …)`.
     /// Help texts are written from it, so they name every family the rules do.
     pub fn families(&self) -> String {
@@ -651,8 +652,8 @@ impl RuleSet {
             let f = &mut families[at];
             if r.is_keyword() {
                 f.2 = true;
-            } else if !f.1.contains(&r.format.prefix.as_str()) {
-                f.1.push(&r.format.prefix);
+            } else if !f.1.contains(&r.format.marker()) {
+                f.1.push(r.format.marker());
             }
         }
         let one =
@@ -980,6 +981,12 @@ mod tests {
         for id in &ids {
             assert_exact(&set, id);
         }
+        // Help texts name them by their signatures, having no prefix.
+        assert!(
+            set.families().contains("Microsoft (+ASt ACDb +ABa"),
+            "{}",
+            set.families()
+        );
     }
 
     /// The JWT-shaped families: the structure decides, and nothing mints

@@ -250,6 +250,15 @@ impl Format {
         })
     }
 
+    /// What tells this format's tokens, for people: the prefix, or for a
+    /// format without one, the literal at its fixed place (`+ASt`).
+    pub fn marker(&self) -> &str {
+        match self.fixed_literal(3) {
+            Some((lit, _)) if self.prefix.is_empty() => lit,
+            _ => &self.prefix,
+        }
+    }
+
     /// Where `anchor` stands in every token of this format: inside the
     /// prefix, or inside the literal at a fixed place.
     pub fn anchor_offset(&self, anchor: &str) -> Option<usize> {
