@@ -428,6 +428,15 @@ fn a_prefix_in_the_wrong_case_is_medium_and_says_how_it_was_written() {
     let f = &findings(&doc)[0];
     assert_eq!(f["confidence"], "high");
     assert!(f.get("prefix_as_written").is_none(), "{f}");
+    // The public sample's mistake: a capital on a prefix the prefilter
+    // looks for by its first letters.
+    let cfat = "Cfat_1SwYgdPc0p75ZSpP5el7pu85RloSmKaNmO7KrGPy697d7fe7"; // burnkey:allow
+    t.write("notes.md", format!("token: {cfat}\n"));
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!(code, 1, "{doc}");
+    let f = &findings(&doc)[0];
+    assert_eq!(f["rule_id"], "cloudflare-account-api-token");
+    assert_eq!(f["prefix_as_written"], "Cfat_");
 }
 
 #[test]
