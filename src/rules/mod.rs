@@ -960,24 +960,68 @@ mod tests {
         assert_eq!(legacy.confidence, Confidence::High, "a long fixed prefix");
     }
 
-    /// Microsoft's identifiable keys (an opt-in rule file: see its header)
-    /// are exact too: a Marvin32 checksum inside the base64, or in Entra
-    /// secrets' last three characters.
-    #[cfg(feature = "scan")]
-    #[test]
-    fn microsoft_keys_are_exact() {
-        let path = Path::new("patterns/opt-in/microsoft.toml");
-        let text = include_str!("../../patterns/opt-in/microsoft.toml");
+    /// The opt-in rule files (see the README's Rules section), as
+    /// `--rules` reads them.
+    const OPT_IN: &[(&str, &str)] = &[
+        (
+            "anthropic",
+            include_str!("../../patterns/opt-in/anthropic.toml"),
+        ),
+        (
+            "atlassian",
+            include_str!("../../patterns/opt-in/atlassian.toml"),
+        ),
+        (
+            "grafana-cloud",
+            include_str!("../../patterns/opt-in/grafana-cloud.toml"),
+        ),
+        (
+            "microsoft",
+            include_str!("../../patterns/opt-in/microsoft.toml"),
+        ),
+        ("openai", include_str!("../../patterns/opt-in/openai.toml")),
+        ("pypi", include_str!("../../patterns/opt-in/pypi.toml")),
+        ("sentry", include_str!("../../patterns/opt-in/sentry.toml")),
+    ];
+
+    /// The built-in rules and the opt-in file `name`'s, and the latter's ids.
+    fn with_opt_in(name: &str) -> (RuleSet, Vec<String>) {
+        let (_, text) = OPT_IN.iter().find(|(n, _)| *n == name).expect(name);
+        let path = format!("patterns/opt-in/{name}.toml");
         let mut rules: Vec<Rule> = RuleSet::builtin()
             .rules()
             .iter()
             .map(|r| (**r).clone())
             .collect();
-        let extra = parse_file(path, text).unwrap();
-        let ids: Vec<String> = extra.iter().map(|r| r.id().to_string()).collect();
+        let extra = parse_file(Path::new(&path), text).unwrap();
+        let ids = extra.iter().map(|r| r.id().to_string()).collect();
         rules.extend(extra);
-        let set = RuleSet::from_rules(rules).unwrap();
-        assert_eq!(set.check_examples(), Vec::<String>::new());
+        (RuleSet::from_rules(rules).unwrap(), ids)
+    }
+
+    /// Every opt-in file is a whole rule file: its examples found, its
+    /// negative examples not; and the directory holds no other.
+    #[test]
+    fn every_opt_in_file_checks_its_examples() {
+        for (name, _) in OPT_IN {
+            let (set, ids) = with_opt_in(name);
+            assert!(!ids.is_empty(), "{name}");
+            assert_eq!(set.check_examples(), Vec::<String>::new(), "{name}");
+        }
+        let on_disk =
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns/opt-in"))
+                .unwrap()
+                .count();
+        assert_eq!(on_disk, OPT_IN.len());
+    }
+
+    /// Microsoft's identifiable keys (an opt-in rule file: see its header)
+    /// are exact too: a Marvin32 checksum inside the base64, or in Entra
+    /// secrets' last three characters; and Atlassian's CRC-32.
+    #[cfg(feature = "scan")]
+    #[test]
+    fn microsoft_keys_and_atlassian_tokens_are_exact() {
+        let (set, ids) = with_opt_in("microsoft");
         for id in &ids {
             assert_exact(&set, id);
         }
@@ -987,6 +1031,44 @@ mod tests {
             "{}",
             set.families()
         );
+        let (set, ids) = with_opt_in("atlassian");
+        assert_eq!(ids, ["atlassian-api-token"]);
+        assert_exact(&set, &ids[0]);
+    }
+
+    /// The families whose structure is a base64 JSON object or a macaroon:
+    /// each example is valid, and the same token with its structure broken
+    /// (one character of the encoded object changed) is not.
+    #[cfg(feature = "scan")]
+    #[test]
+    fn json_and_macaroon_families_check_their_structure() {
+        for (file, id, marker) in [
+            (
+                "grafana-cloud",
+                "grafana-cloud-access-policy-token",
+                "glc_eyJ",
+            ),
+            ("grafana-cloud", "grafana-api-key", "eyJrIjoi"),
+            ("sentry", "sentry-org-auth-token", "sntrys_eyJ"),
+            ("pypi", "pypi-upload-token", "pypi-AgEI"),
+            ("pypi", "pypi-test-upload-token", "pypi-AgEN"),
+        ] {
+            let (set, _) = with_opt_in(file);
+            let formats = set.formats();
+            let r = set.get(id).unwrap();
+            let ex = &r.examples[0];
+            let token = &ex[ex.find(marker).unwrap()..];
+            assert_eq!(formats.check(token).unwrap().format.id, id);
+            // `e` of `eyJ` (`{"`), or the macaroon's version byte.
+            let at = marker.len() - 3;
+            let mut broken = token.to_string().into_bytes();
+            broken[at] = if broken[at] == b'Z' { b'Y' } else { b'Z' };
+            let broken = String::from_utf8(broken).unwrap();
+            assert!(formats.check(&broken).is_err(), "{id}: {broken}");
+            let mut found = Vec::new();
+            crate::Scanner::new(set.clone()).scan_slice(broken.as_bytes(), |m| found.push(m));
+            assert!(found.is_empty(), "{id}: {found:?}");
+        }
     }
 
     /// The JWT-shaped families: the structure decides, and nothing mints

@@ -468,3 +468,60 @@ fn github_refresh_and_stateless_installation_tokens_are_found() {
     let o = bin().args(["check", ghr]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn the_ai_and_service_families_are_found_with_their_opt_in_files() {
+    let opt_in = |f: &str| format!("{}/patterns/opt-in/{f}.toml", env!("CARGO_MANIFEST_DIR"));
+    let tokens = [
+        ("openai", "openai-project-api-key", "none", "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"),
+        ("anthropic", "anthropic-api-key", "none", "sk-ant-api03-zAWNn0NzpRbMcr81SNGU4fEhFNJhs_Q0wkpw5VWfQhpbB4AvL7aKUPTe1AxK4pW2lhn6HvRI15z7PT-a4c2Ss7cHKXJgWAA"),
+        ("atlassian", "atlassian-api-token", "valid", "ATATT3xFfGF0tnssQNMkdkOsDbzZ3qAAEW8_HZqJLGgmnvmdCUpbWYiuk-xaP_PWtlhGFQktNjYKqqWp9f7wPtewsgYqvBJQTdJV1tX5heQwepFLG8Z-ZuXg8EckArd0UFSPwmQfTIGORHPjNXhgjtOmj4n0iX0R7M-nnoTNjUVurMg3P8m9FYe=96758995"),
+        ("sentry", "sentry-org-auth-token", "valid", "sntrys_eyJpYXQiOiAxNzY1MDAwMDAwLjEyMzQ1NiwgInVybCI6ICJodHRwczovL3NlbnRyeS5pbyIsICJyZWdpb25fdXJsIjogImh0dHBzOi8vdXMuc2VudHJ5LmlvIiwgIm9yZyI6ICJidXJua2V5LWV4YW1wbGUifQ==_JAEKaUt5IC2nGdtREAps/ynQ836et+i4tvzMI6GZJ4M"),
+        ("pypi", "pypi-upload-token", "valid", "pypi-AgEIcHlwaS5vcmcCJDNlYmVhMzcxLTE0MzktNGYzZC04ZWU3LTU5YjlmYTljMThhZAACQHsidmVyc2lvbiI6IDEsICJwZXJtaXNzaW9ucyI6IHsicHJvamVjdHMiOiBbImJ1cm5rZXktZXhhbXBsZSJdfX0AAAYg05MpA9QvnlOn4y711N5JsCPtXQLBtSQQSUj75OqlDuQ"),
+        ("grafana-cloud", "grafana-cloud-access-policy-token", "valid", "glc_eyJvIjoiNjU5NTU4IiwibiI6InN0YWNrLTQ0MTQ4NS1obS13cml0ZS1idXJua2V5IiwiayI6IkxtN2xIdzY5MFBxWm1vTEZIWUZ3Y1NNdCIsIm0iOnsiciI6InByb2QtZXUtd2VzdC0yIn19"),
+    ];
+    let t = Tree::new();
+    let env: String = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, _, tok))| format!("KEY_{i}={tok}\n"))
+        .collect();
+    t.write(".env", env);
+    let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!((code, findings(&doc).len()), (0, 0), "not built in: {doc}");
+    let mut args: Vec<String> = Vec::new();
+    for (file, ..) in &tokens {
+        args.extend(["--rules".into(), opt_in(file)]);
+    }
+    args.push(".".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, doc) = scan_json(t.path(), &args);
+    assert_eq!(code, 1, "{doc}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), tokens.len(), "{doc}");
+    for (i, (_, id, checksum, tok)) in tokens.iter().enumerate() {
+        assert_eq!(f[i]["rule_id"], *id, "{doc}");
+        assert_eq!(f[i]["checksum"], *checksum, "{id}");
+        assert_eq!(f[i]["secret_sha256"], sha(tok), "{id}");
+        assert_eq!(f[i]["line"], i + 1, "{id}");
+    }
+    assert!(
+        !doc.to_string().contains(&tokens[2].3[20..]),
+        "never a token"
+    );
+    // An Atlassian token with one checksum digit changed: only on request.
+    let atl = tokens[2].3;
+    let bad = format!(
+        "{}{}",
+        &atl[..atl.len() - 1],
+        if atl.ends_with('0') { '1' } else { '0' }
+    );
+    t.write(".env", format!("JIRA={bad}\n"));
+    let (code, doc) = scan_json(t.path(), &["--rules", &opt_in("atlassian"), "."]);
+    assert_eq!((code, findings(&doc).len()), (0, 0), "{doc}");
+    let (_, doc) = scan_json(
+        t.path(),
+        &["--rules", &opt_in("atlassian"), "--report-invalid", "."],
+    );
+    assert_eq!(findings(&doc)[0]["checksum"], "invalid", "{doc}");
+}

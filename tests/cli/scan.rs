@@ -322,7 +322,12 @@ fn boundaries_and_case_through_the_cli() {
         .iter()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, vec!["ok.txt"]);
+    // A capitalised prefix with a valid checksum is a token, below high.
+    assert_eq!(paths, vec!["ok.txt", "upper.txt"]);
+    assert_eq!(findings(&doc)[1]["confidence"], "medium");
+    assert_eq!(findings(&doc)[1]["prefix_as_written"], "Cfut_");
+    let (_, doc) = scan_json(t.path(), &["--min-confidence", "high", "."]);
+    assert_eq!(findings(&doc).len(), 1, "{doc}");
 }
 
 #[test]

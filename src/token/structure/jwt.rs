@@ -4,27 +4,11 @@
 //! random string of the same shape fails on the first two, which is what
 //! tells a leaked credential from a look-alike.
 
-use base64::Engine as _;
-
 use crate::token::structure::check::Check;
+use crate::token::structure::json::object;
 
 /// The JWT check (`jwt`).
 pub struct Jwt;
-
-/// `part`, base64url (padding optional), as a JSON object.
-fn object(part: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let part = part
-        .strip_suffix(b"==")
-        .or(part.strip_suffix(b"="))
-        .unwrap_or(part);
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(part)
-        .ok()?;
-    match serde_json::from_slice(&bytes).ok()? {
-        serde_json::Value::Object(m) => Some(m),
-        _ => None,
-    }
-}
 
 impl Check for Jwt {
     fn name(&self) -> &'static str {
@@ -47,6 +31,7 @@ impl Check for Jwt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
 
     fn b64(s: &str) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)

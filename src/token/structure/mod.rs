@@ -13,7 +13,9 @@
 pub mod azure;
 pub mod check;
 pub mod entra;
+pub mod json;
 pub mod jwt;
+pub mod macaroon;
 pub mod marvin;
 
 pub use check::Check;
@@ -21,7 +23,15 @@ pub use check::Check;
 use std::fmt;
 
 /// Every structure check, by the name rule files use.
-pub static ALL: &[&dyn Check] = &[&jwt::Jwt, &azure::AzureKey, &entra::EntraSecret];
+pub static ALL: &[&dyn Check] = &[
+    &jwt::Jwt,
+    &azure::AzureKey,
+    &entra::EntraSecret,
+    &json::GRAFANA_CLOUD,
+    &json::GRAFANA_API_KEY,
+    &json::SENTRY_ORG,
+    &macaroon::PypiMacaroon,
+];
 
 /// The check called `name`.
 pub fn by_name(name: &str) -> Option<&'static dyn Check> {
