@@ -1,10 +1,14 @@
 //! GitLab: personal, project and group access tokens (`glpat-`), routable
-//! and legacy.
+//! and legacy; runner authentication tokens (`glrt-`).
 //!
-//! Verified by `GET {api}/personal_access_tokens/self` with the token in
-//! `PRIVATE-TOKEN`; revoked by `DELETE {api}/personal_access_tokens/self`
-//! with the token itself (GitLab 15.0 and later), which destroys it: an
-//! entry needs consent. `{api}` is GitLab.com's, or a self-managed
+//! An access token is verified by `GET {api}/personal_access_tokens/self`
+//! with the token in `PRIVATE-TOKEN`, and revoked by
+//! `DELETE {api}/personal_access_tokens/self` with the token itself (GitLab
+//! 15.0 and later). A runner token is verified by `POST {api}/runners/verify`
+//! and revoked by `DELETE {api}/runners`, the token in the form (which
+//! deletes the runner). Both destroy a credential: an entry needs consent.
+//! GitLab's other tokens (deploy, feed, trigger, …) have no API that takes
+//! the token alone. `{api}` is GitLab.com's, or a self-managed
 //! instance's (`BURNKEY_GITLAB_API_URL=https://gitlab.example.com/api/v4`).
 
 use super::provider::{
@@ -22,6 +26,54 @@ const TOKENS: [&str; 3] = [
     "gitlab-personal-access-token-legacy",
 ];
 
+const RUNNERS: [&str; 4] = [
+    "gitlab-runner-authentication-token",
+    "gitlab-runner-authentication-token-typed",
+    "gitlab-runner-authentication-token-routable",
+    "gitlab-runner-authentication-token-routable-unversioned",
+];
+
+/// The form a runner token goes in (no token is ever in a URL).
+fn runner_form(token: &str) -> Vec<u8> {
+    let mut form = b"token=".to_vec();
+    for &b in token.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => form.push(b),
+            _ => form.extend(format!("%{b:02X}").bytes()),
+        }
+    }
+    form
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+impl Gitlab {
+    /// `POST /runners/verify`: 200 for a runner GitLab knows, 403 otherwise.
+    fn verify_runner(&self, http: &Client, base: &str, token: &str) -> Verification {
+        let form = runner_form(token);
+        match http.send(
+            "POST",
+            &format!("{base}/runners/verify"),
+            &[FORM],
+            Some(&form),
+        ) {
+            Err(e) => failed(self, e),
+            Ok(r) => match r.status {
+                200 => Verification {
+                    token_id: r.body["id"].as_u64().map(|i| i.to_string()),
+                    token_status: Some("active".into()),
+                    ..answered(self.name(), Status::Active)
+                },
+                401 | 403 => Verification {
+                    message: Some(format!("GitLab answered {} (no such runner)", r.status)),
+                    ..answered(self.name(), Status::Invalid)
+                },
+                code => failed(self, format!("answered {code}")),
+            },
+        }
+    }
+}
+
 impl Provider for Gitlab {
     fn name(&self) -> &'static str {
         "gitlab"
@@ -36,17 +88,20 @@ impl Provider for Gitlab {
     }
 
     fn check(&self, rule_id: &str) -> Option<Check> {
-        TOKENS.contains(&rule_id).then_some(Check::Token)
+        (TOKENS.contains(&rule_id) || RUNNERS.contains(&rule_id)).then_some(Check::Token)
     }
 
     fn verify(
         &self,
         http: &Client,
         base: &str,
-        _rule_id: &str,
+        rule_id: &str,
         token: &str,
         _paired: Option<&str>,
     ) -> Verification {
+        if RUNNERS.contains(&rule_id) {
+            return self.verify_runner(http, base, token);
+        }
         let url = format!("{base}/personal_access_tokens/self");
         let r = match http.get(&url, &[("private-token", token)]) {
             Ok(r) => r,
@@ -99,7 +154,7 @@ impl Provider for Gitlab {
     }
 
     fn revokes(&self, rule_id: &str) -> bool {
-        TOKENS.contains(&rule_id)
+        TOKENS.contains(&rule_id) || RUNNERS.contains(&rule_id)
     }
 
     fn destroys(&self) -> bool {
@@ -110,6 +165,19 @@ impl Provider for Gitlab {
         let [r] = batch else {
             return Attempt::Permanent("one GitLab token a request".into());
         };
+        if RUNNERS.contains(&r.rule_id) {
+            let form = runner_form(r.token);
+            return match http.send("DELETE", &format!("{base}/runners"), &[FORM], Some(&form)) {
+                Err(e) => Attempt::Retry(format!("GitLab runner delete: {e}"), None),
+                Ok(a) => match a.status {
+                    200..=299 => Attempt::Ok("revoked (runner deleted)".into()),
+                    401 | 403 => Attempt::Ok(
+                        "invalid already: GitLab knows no runner with this token".into(),
+                    ),
+                    _ => unless_retried("GitLab runner delete", &a),
+                },
+            };
+        }
         let url = format!("{base}/personal_access_tokens/self");
         match http.send("DELETE", &url, &[("private-token", r.token)], None) {
             Err(e) => Attempt::Retry(format!("GitLab revoke: {e}"), None),
@@ -126,7 +194,12 @@ impl Provider for Gitlab {
         }
     }
 
-    fn revoke_plan(&self, base: &str, _r: &Revocation) -> String {
-        format!("DELETE {base}/personal_access_tokens/self, with the token itself")
+    fn revoke_plan(&self, base: &str, r: &Revocation) -> String {
+        match RUNNERS.contains(&r.rule_id) {
+            true => {
+                format!("DELETE {base}/runners, with the token in the form (deletes the runner)")
+            }
+            false => format!("DELETE {base}/personal_access_tokens/self, with the token itself"),
+        }
     }
 }

@@ -11,12 +11,15 @@
 //! May import: findings (what a check concluded), rules (the keyword
 //! expressions pairing uses), net, error.
 
+pub mod anthropic;
 pub mod cloudflare;
 pub mod github;
 pub mod gitlab;
 pub mod npm;
+pub mod openai;
 pub mod pair;
 pub mod provider;
+pub mod sentry;
 
 pub use pair::Want;
 pub use provider::{Attempt, Check, Provider, Revocation};
@@ -27,6 +30,9 @@ pub static ALL: &[&dyn Provider] = &[
     &github::Github,
     &gitlab::Gitlab,
     &npm::Npm,
+    &openai::Openai,
+    &anthropic::Anthropic,
+    &sentry::Sentry,
 ];
 
 /// The provider called `name` (as in `via = "…"`).

@@ -144,6 +144,36 @@ pub(crate) fn failed(provider: &dyn Provider, e: String) -> Verification {
     }
 }
 
+/// A check that is one GET: 200 is a working token, 401 a dead one, 403 a
+/// working token its endpoint refuses (the key authenticated), anything
+/// else no answer. `what` names the endpoint in messages.
+pub(crate) fn get_status(
+    provider: &dyn Provider,
+    http: &Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    what: &str,
+) -> Verification {
+    let title = provider.title();
+    match http.get(url, headers) {
+        Err(e) => failed(provider, e),
+        Ok(r) => match r.status {
+            200 => answered(provider.name(), Status::Active),
+            401 => Verification {
+                message: Some(format!(
+                    "{title} answered 401 (invalid, expired or revoked)"
+                )),
+                ..answered(provider.name(), Status::Invalid)
+            },
+            403 => Verification {
+                message: Some(format!("{title} accepted the key but refused {what} (403)")),
+                ..answered(provider.name(), Status::Active)
+            },
+            code => failed(provider, format!("answered {code}")),
+        },
+    }
+}
+
 /// Printable ASCII, at most 160 characters: a provider's words in a report.
 pub(crate) fn clean(s: &str) -> String {
     s.chars()

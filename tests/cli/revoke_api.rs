@@ -596,3 +596,70 @@ fn gitlab_tokens_verify_and_revoke_through_their_own_api() {
     assert_eq!(out, 0, "nothing left waiting");
     assert!(!err.contains(&live) && !doc.to_string().contains(&live));
 }
+
+/// Runner tokens revoke through GitLab's runner API: the token goes in the
+/// form of `DELETE /runners`, which deletes the runner; afterwards
+/// `POST /runners/verify` refuses it.
+#[test]
+fn gitlab_runner_tokens_revoke_by_deleting_their_runner() {
+    let runners: Arc<Mutex<HashSet<String>>> = Default::default();
+    let live = "glrt-TSyCyg5aLnudBiLsqncE"; // burnkey:allow
+    runners.lock().unwrap().insert(live.to_string());
+    let known = runners.clone();
+    let server = Server::start(move |s: &Seen, _| {
+        let body = String::from_utf8_lossy(&s.body).into_owned();
+        let token = body.strip_prefix("token=").unwrap_or("").to_string();
+        let form = s.header("content-type") == "application/x-www-form-urlencoded";
+        let mut set = known.lock().unwrap();
+        match (s.method.as_str(), s.path.as_str()) {
+            ("POST", "/api/v4/runners/verify") if form && set.contains(&token) => {
+                reply(200, json!({"id": 7, "token": token}))
+            }
+            ("DELETE", "/api/v4/runners") if form && set.remove(&token) => Act::Reply(204, vec![]),
+            _ => reply(403, json!({"message": "403 Forbidden"})),
+        }
+    });
+    let t = Tree::new();
+    t.write("runner.env", format!("RUNNER_TOKEN={live}\n"));
+    t.write(
+        "burnkey.toml",
+        "[[revoke]]\nvia = \"gitlab\"\nrules = [\"gitlab-runner-*\"]\noutbox_key_env = \"BURNKEY_OUTBOX_KEY\"\n",
+    );
+    let env = [(
+        "BURNKEY_GITLAB_API_URL",
+        format!("http://{}/api/v4", server.addr()),
+    )];
+    let (_, doc, _) = scan(t.path(), &env, &["--verify"]);
+    assert_eq!(
+        findings(&doc)[0]["verification"]["status"],
+        "active",
+        "{doc}"
+    );
+    // A shape-only token is revoked only where its rule is named exactly.
+    let (_, _, err) = scan(t.path(), &env, &["--revoke-dry-run", "--yes"]);
+    assert!(!err.contains("/runners"), "{err}");
+    t.write(
+        "burnkey.toml",
+        "[[revoke]]\nvia = \"gitlab\"\nrules = [\"gitlab-runner-authentication-token\"]\noutbox_key_env = \"BURNKEY_OUTBOX_KEY\"\n",
+    );
+    let (_, _, err) = scan(t.path(), &env, &["--revoke-dry-run", "--yes"]);
+    assert!(
+        err.contains("/runners, with the token in the form"),
+        "{err}"
+    );
+    let (code, doc, err) = scan(t.path(), &env, &["--revoke", "--yes"]);
+    assert_eq!(code, 1, "{err}");
+    let r = &doc["revocations"]["requests"][0];
+    assert_eq!(r["outcome"], "revoked (runner deleted)", "{doc}");
+    assert!(runners.lock().unwrap().is_empty(), "the runner is gone");
+    let (_, doc, _) = scan(t.path(), &env, &["--verify"]);
+    assert_eq!(
+        findings(&doc)[0]["verification"]["status"],
+        "invalid",
+        "{doc}"
+    );
+    for s in server.seen() {
+        assert!(!s.path.contains("glrt-"), "a token in a URL: {}", s.path);
+    }
+    assert!(!err.contains(live) && !doc.to_string().contains(live));
+}

@@ -664,3 +664,122 @@ fn paired_cfat_and_cfk_verify_in_the_binary_users_get() {
         .any(|s| s.path == "/client/v4/user" && s.header("x-auth-email") == "ops@example.com"));
     assert_no_secret(&[&acct, &key, &dead], &[&err, &doc.to_string()]);
 }
+
+/// Fakes of OpenAI's, Anthropic's and Sentry's APIs and GitLab's runner
+/// API, as documented: `live` are the credentials they know.
+fn fake_more(live: Vec<String>) -> Server {
+    Server::start(move |s: &Seen, _| {
+        let bearer = s
+            .header("authorization")
+            .strip_prefix("Bearer ")
+            .unwrap_or("");
+        let known = |t: &str| live.iter().any(|l| l == t);
+        let ok = |yes: bool| match yes {
+            true => json_reply(200, vec![], json!({"data": []})),
+            false => json_reply(
+                401,
+                vec![],
+                json!({"error": {"type": "authentication_error"}}),
+            ),
+        };
+        match (s.method.as_str(), s.path.as_str()) {
+            ("GET", "/openai/v1/models") => ok(known(bearer)),
+            ("GET", "/anthropic/v1/models") => {
+                if s.header("anthropic-version").is_empty() {
+                    return json_reply(400, vec![], json!({"error": "anthropic-version"}));
+                }
+                ok(known(s.header("x-api-key")))
+            }
+            // An organization token is scoped to CI: refused, once known.
+            ("GET", "/sentry/api/0/organizations/")
+                if bearer.starts_with("sntrys_") && known(bearer) =>
+            {
+                json_reply(403, vec![], json!({"detail": "You do not have permission"}))
+            }
+            ("GET", "/sentry/api/0/organizations/") => ok(known(bearer)),
+            ("POST", "/gitlab/api/v4/runners/verify") => {
+                let body = String::from_utf8_lossy(&s.body).into_owned();
+                let token = body.strip_prefix("token=").unwrap_or("");
+                match known(token) {
+                    true => json_reply(200, vec![], json!({"id": 42, "token": token})),
+                    false => json_reply(403, vec![], json!({"message": "403 Forbidden"})),
+                }
+            }
+            _ => json_reply(404, vec![], json!({"message": "Not Found"})),
+        }
+    })
+}
+
+#[test]
+fn the_new_families_are_verified_by_their_providers() {
+    let opt_in = |f: &str| format!("{}/patterns/opt-in/{f}.toml", env!("CARGO_MANIFEST_DIR"));
+    let (oai, ant, sntrys, sntryu) = ("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", "sk-ant-api03-zAWNn0NzpRbMcr81SNGU4fEhFNJhs_Q0wkpw5VWfQhpbB4AvL7aKUPTe1AxK4pW2lhn6HvRI15z7PT-a4c2Ss7cHKXJgWAA", "sntrys_eyJpYXQiOiAxNzY1MDAwMDAwLjEyMzQ1NiwgInVybCI6ICJodHRwczovL3NlbnRyeS5pbyIsICJyZWdpb25fdXJsIjogImh0dHBzOi8vdXMuc2VudHJ5LmlvIiwgIm9yZyI6ICJidXJua2V5LWV4YW1wbGUifQ==_JAEKaUt5IC2nGdtREAps/ynQ836et+i4tvzMI6GZJ4M", "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");
+    let (runner, dead_runner) = ("glrt-TSyCyg5aLnudBiLsqncE", "glrt-Aa0Bb1Cc2Dd3Ee4Ff5Gg"); // burnkey:allow
+    let dead_oai = oai
+        .replacen("sk-proj-", "sk-proj-x", 1)
+        .replacen(&oai[8..9], "", 1);
+    let server = fake_more(
+        [oai, ant, sntrys, runner]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    );
+    let t = Tree::new();
+    for (file, tok) in [
+        ("oai.env", oai),
+        ("oai_dead.env", dead_oai.as_str()),
+        ("ant.env", ant),
+        ("sntrys.env", sntrys),
+        ("sntryu.env", sntryu),
+        ("runner.env", runner),
+        ("runner_dead.env", dead_runner),
+    ] {
+        t.write(file, format!("KEY={tok}\n"));
+    }
+    let base = format!("http://{}", server.addr());
+    let o = bin()
+        .current_dir(t.path())
+        .env("BURNKEY_OPENAI_API_URL", format!("{base}/openai"))
+        .env("BURNKEY_ANTHROPIC_API_URL", format!("{base}/anthropic"))
+        .env("BURNKEY_SENTRY_URL", format!("{base}/sentry"))
+        .env("BURNKEY_GITLAB_API_URL", format!("{base}/gitlab/api/v4"))
+        .args(["scan", ".", "--verify", "--format", "json"])
+        .args([
+            "--rules",
+            &opt_in("openai"),
+            "--rules",
+            &opt_in("anthropic"),
+        ])
+        .args(["--rules", &opt_in("sentry")])
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    let doc: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    assert_eq!(code, 1, "{err}{out}");
+    for (file, status) in [
+        ("oai.env", "active"),
+        ("oai_dead.env", "invalid"),
+        ("ant.env", "active"),
+        ("sntrys.env", "active"),
+        ("sntryu.env", "invalid"),
+        ("runner.env", "active"),
+        ("runner_dead.env", "invalid"),
+    ] {
+        let v = of(&doc, file);
+        assert_eq!(v["status"], status, "{file}: {v}");
+    }
+    assert_eq!(of(&doc, "runner.env")["provider"], "gitlab");
+    assert_eq!(of(&doc, "ant.env")["provider"], "anthropic");
+    assert!(of(&doc, "sntrys.env")["message"]
+        .as_str()
+        .unwrap()
+        .contains("403"));
+    // Each token went in its header, or the runner's in the form: never
+    // in a URL, and never into the report.
+    let seen = server.seen();
+    assert!(seen
+        .iter()
+        .all(|s| !s.path.contains("sk-") && !s.path.contains("glrt-")));
+    assert!(seen.iter().any(|s| s.header("x-api-key") == ant));
+    assert_no_secret(&[oai, ant, sntrys, sntryu, runner], &[&out, &err]);
+}
