@@ -11,6 +11,7 @@
 //! whose structure fails is invalid, exactly as a wrong checksum.
 
 pub mod azure;
+pub mod cask;
 pub mod check;
 pub mod entra;
 pub mod json;
@@ -27,6 +28,7 @@ pub static ALL: &[&dyn Check] = &[
     &jwt::Jwt,
     &azure::AzureKey,
     &entra::EntraSecret,
+    &cask::Cask,
     &json::GRAFANA_CLOUD,
     &json::GRAFANA_API_KEY,
     &json::SENTRY_ORG,
