@@ -66,6 +66,13 @@ enum Prefilter {
     Automaton(AhoCorasick),
 }
 
+/// A prefilter and its needles, in rule order, each with what it stands
+/// for (prefix rules longest prefix first).
+struct Stage {
+    prefilter: Prefilter,
+    needles: Vec<(Vec<u8>, Vec<Target>)>,
+}
+
 /// What a prefilter needle stands for.
 #[derive(Clone, Copy, Debug)]
 enum Target {
@@ -161,10 +168,11 @@ fn checksum_of(ok: Option<bool>) -> Checksum {
 
 /// The compiled engine for one rule set.
 pub struct Engine {
-    prefilter: Prefilter,
-    /// The needles, in prefilter pattern order, each with what it stands
-    /// for (prefix rules longest prefix first).
-    needles: Vec<(Vec<u8>, Vec<Target>)>,
+    /// What is looked for in all text.
+    text: Stage,
+    /// What is looked for only inside runs of base64 characters (rules
+    /// with `prefilter = "runs"`), if any rule is.
+    runs: Option<Stage>,
     keywords: Vec<KeywordRule>,
     rules: RuleSet,
     max_token_len: usize,
@@ -188,7 +196,7 @@ impl std::fmt::Debug for Engine {
             .field("rules", &self.rules.rules().len())
             .field(
                 "prefilter",
-                &match self.prefilter {
+                &match self.text.prefilter {
                     Prefilter::Packed(_) => "packed",
                     Prefilter::Automaton(_) => "automaton",
                 },
@@ -289,11 +297,14 @@ impl Engine {
         // (`git` of `github_pat_`) names a rarer part of itself (`b_pat_`).
         // Keyword rules add the anchors of their keywords. A candidate is
         // confirmed by an exact prefix compare.
-        let mut needles: Vec<(Vec<u8>, Vec<Target>)> = Vec::new();
-        let mut add = |needle: &[u8], t: Target| match needles.iter_mut().find(|(n, _)| n == needle)
-        {
-            Some((_, v)) => v.push(t),
-            None => needles.push((needle.to_vec(), vec![t])),
+        // Needles of all text, and of runs only.
+        let mut stages: [Vec<(Vec<u8>, Vec<Target>)>; 2] = [Vec::new(), Vec::new()];
+        let mut add = |stage: usize, needle: &[u8], t: Target| {
+            let needles = &mut stages[stage];
+            match needles.iter_mut().find(|(n, _)| n == needle) {
+                Some((_, v)) => v.push(t),
+                None => needles.push((needle.to_vec(), vec![t])),
+            }
         };
         let mut keywords = Vec::new();
         let (mut max_off, mut max_anchor) = (0, 0);
@@ -307,10 +318,11 @@ impl Engine {
                 continue;
             };
             max_off = max_off.max(off);
-            add(anchor.as_bytes(), Target::Prefix { rule: i, off });
+            let stage = usize::from(r.in_runs);
+            add(stage, anchor.as_bytes(), Target::Prefix { rule: i, off });
             if r.format.has_checksum() && off < r.format.prefix.len() {
                 if let Some(spelling) = capitalised(anchor, off) {
-                    add(&spelling, Target::Prefix { rule: i, off });
+                    add(stage, &spelling, Target::Prefix { rule: i, off });
                 }
             }
         }
@@ -318,12 +330,12 @@ impl Engine {
             if let Some(k) = KeywordRule::new(i, r) {
                 keywords.push(k);
                 for a in &r.keyword.as_ref().expect("a keyword rule").anchors {
-                    add(a.as_bytes(), Target::Keyword);
+                    add(0, a.as_bytes(), Target::Keyword);
                     max_anchor = max_anchor.max(a.len());
                 }
             }
         }
-        for (_, v) in &mut needles {
+        for (_, v) in stages.iter_mut().flatten() {
             v.sort_by_key(|t| match *t {
                 Target::Prefix { rule, .. } => {
                     std::cmp::Reverse(rules.rules()[rule].format.prefix.len())
@@ -332,7 +344,13 @@ impl Engine {
             });
             v.dedup_by(|a, b| matches!((a, b), (Target::Keyword, Target::Keyword)));
         }
-        let prefilter = Prefilter::new(&needles, packed);
+        let [text, runs] = stages;
+        let stage = |needles: Vec<(Vec<u8>, Vec<Target>)>| Stage {
+            prefilter: Prefilter::new(&needles, packed),
+            needles,
+        };
+        let runs = (!runs.is_empty()).then(|| stage(runs));
+        let text = stage(text);
         let max_token_len = rules.max_token_len();
         // A keyword secret is looked for within KEYWORD_REACH of an anchor
         // and judged by what lies within KEYWORD_REACH of it.
@@ -347,8 +365,8 @@ impl Engine {
             )
         };
         Engine {
-            prefilter,
-            needles,
+            text,
+            runs,
             keywords,
             rules,
             max_token_len,
@@ -458,12 +476,16 @@ impl Engine {
     /// The prefilter's needles, in rule order (before [`teddy_order`]):
     /// for the benchmark that compares orders.
     pub fn needles(&self) -> Vec<&[u8]> {
-        self.needles.iter().map(|(n, _)| n.as_slice()).collect()
+        self.text
+            .needles
+            .iter()
+            .map(|(n, _)| n.as_slice())
+            .collect()
     }
 
     #[inline]
-    fn next_candidate(&self, hay: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
-        match &self.prefilter {
+    fn next_candidate(stage: &Stage, hay: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
+        match &stage.prefilter {
             Prefilter::Packed(s) => s
                 .find_in(hay, Span::from(at..end))
                 .map(|m| (m.start(), m.pattern().as_usize())),
@@ -592,45 +614,15 @@ impl Engine {
         let mut hits: Vec<Hit> = Vec::new();
         // Keyword regions around anchors, merged as they come.
         let mut regions: Vec<(usize, usize)> = Vec::new();
-        // Tokens never overlap: a prefix inside a token (possible only for
-        // custom prefixes with inner separators) is not a new token.
-        let mut free = from;
-        let mut at = lo;
-        while at < hi {
-            let Some((pos, _)) = self.next_candidate(hay, at, hi) else {
-                break;
-            };
-            at = pos + 1;
-            // Every needle found at `pos` (one may begin another).
-            for (needle, targets) in &self.needles {
-                if !hay[pos..].starts_with(needle) {
-                    continue;
-                }
-                let mut confirmed = false;
-                for t in targets {
-                    match *t {
-                        Target::Keyword => self.keyword_region(pos, &mut regions),
-                        Target::Prefix { rule, off } => {
-                            let Some(start) = pos.checked_sub(off) else {
-                                continue;
-                            };
-                            if confirmed || start < free || start >= until {
-                                continue;
-                            }
-                            // Rules sharing the needle, longest prefix first;
-                            // rules may share a whole prefix with different
-                            // layouts: the first that matches.
-                            let Some(hit) = self.token_at(hay, start, rule, report_invalid) else {
-                                continue;
-                            };
-                            free = hit.end;
-                            hits.push(hit);
-                            confirmed = true;
-                        }
-                    }
-                }
-            }
-        }
+        let stage = (&self.text, lo, hi);
+        self.candidates(
+            stage,
+            hay,
+            (from, until),
+            report_invalid,
+            &mut hits,
+            &mut regions,
+        );
         for &region in &regions {
             crate::engine::keyword::find_in(
                 &self.keywords,
@@ -656,6 +648,91 @@ impl Engine {
             f(h);
         }
         next
+    }
+
+    /// The tokens of `stage`'s rules whose needles its prefilter finds in
+    /// `hay[lo..hi]` and that start in `from..until`, into `hits`; keyword
+    /// anchors widen `regions`.
+    fn candidates(
+        &self,
+        (stage, lo, hi): (&Stage, usize, usize),
+        hay: &[u8],
+        (from, until): (usize, usize),
+        report_invalid: bool,
+        hits: &mut Vec<Hit>,
+        regions: &mut Vec<(usize, usize)>,
+    ) {
+        // Tokens never overlap: a prefix inside a token (possible only for
+        // custom prefixes with inner separators) is not a new token.
+        let mut free = from;
+        let mut at = lo;
+        while at < hi {
+            let Some((pos, _)) = Engine::next_candidate(stage, hay, at, hi) else {
+                break;
+            };
+            at = pos + 1;
+            // Every needle found at `pos` (one may begin another).
+            for (needle, targets) in &stage.needles {
+                if !hay[pos..].starts_with(needle) {
+                    continue;
+                }
+                let mut confirmed = false;
+                for t in targets {
+                    match *t {
+                        Target::Keyword => self.keyword_region(pos, regions),
+                        Target::Prefix { rule, off } => {
+                            let Some(start) = pos.checked_sub(off) else {
+                                continue;
+                            };
+                            if confirmed || start < free || start >= until {
+                                continue;
+                            }
+                            // Rules sharing the needle, longest prefix first;
+                            // rules may share a whole prefix with different
+                            // layouts: the first that matches.
+                            let Some(hit) = self.token_at(hay, start, rule, report_invalid) else {
+                                continue;
+                            };
+                            free = hit.end;
+                            hits.push(hit);
+                            confirmed = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether some rules are looked for only inside runs of base64
+    /// characters ([`Engine::find_in_run`]).
+    pub fn has_run_rules(&self) -> bool {
+        self.runs.is_some()
+    }
+
+    /// The tokens of the rules looked for only inside runs (`prefilter =
+    /// "runs"`) that lie in the run `hay[s..e]`, in order. `hay` holds the
+    /// text around the run (a token's neighbours decide its boundaries).
+    pub fn find_in_run(
+        &self,
+        hay: &[u8],
+        (s, e): (usize, usize),
+        report_invalid: bool,
+        mut f: impl FnMut(Hit),
+    ) {
+        let Some(stage) = &self.runs else {
+            return;
+        };
+        let mut hits = Vec::new();
+        self.candidates(
+            (stage, s, e),
+            hay,
+            (s, e),
+            report_invalid,
+            &mut hits,
+            &mut Vec::new(),
+        );
+        self.in_order(&mut hits);
+        hits.into_iter().for_each(&mut f);
     }
 
     /// Widens `regions` (merged as they come) by the keyword reach around
@@ -876,9 +953,14 @@ mod tests {
                 let mut title = ex.clone();
                 title[at..at + 1].make_ascii_uppercase();
                 let mut found = Vec::new();
-                e.find(title.as_bytes(), 0, title.len(), true, false, |h| {
-                    found.push((h.rule, h.start, h.checksum))
-                });
+                let push = |h: Hit| found.push((h.rule, h.start, h.checksum));
+                match r.in_runs {
+                    // The scanner hands the engine the run holding it.
+                    true => e.find_in_run(title.as_bytes(), (0, title.len()), false, push),
+                    false => {
+                        e.find(title.as_bytes(), 0, title.len(), true, false, push);
+                    }
+                }
                 assert!(
                     found.contains(&(i, at, Checksum::Valid)),
                     "{}: {title} gave {found:?}",
@@ -933,7 +1015,11 @@ mod tests {
             .iter()
             .map(|r| (**r).clone())
             .collect();
-        let template = rules.iter().find(|r| !r.is_keyword()).unwrap().clone();
+        let template = rules
+            .iter()
+            .find(|r| !r.is_keyword() && !r.in_runs)
+            .unwrap()
+            .clone();
         let mut acme = template.clone();
         acme.format = Format::custom("acme", Scheme::Crc32Hex8).unwrap();
         let mut ack = template.clone();

@@ -541,7 +541,7 @@ impl Scanner {
             .find(text, 0, text.len(), true, self.report_invalid, |hit| {
                 f(TextHit::new(text, hit))
             });
-        if depth < self.depth {
+        if depth < self.depth || self.engine.has_run_rules() {
             self.encoded_in(text, 0, text.len(), 0, depth + 1, f);
         }
     }
@@ -568,9 +568,25 @@ impl Scanner {
         f: &mut dyn FnMut(TextHit),
     ) {
         let min_token = self.min_token;
+        let decode = depth <= self.depth;
         let min = ENCODINGS.iter().map(|e| e.min_run(min_token)).min();
-        runs(text, lo, hi, base, min.unwrap_or(MIN_RUN), |s, e, info| {
+        let min = min.unwrap_or(MIN_RUN);
+        // Rules looked for only in runs: in every run the decoder would
+        // read (at least MIN_RUN long, in mixed case, or with an escape's
+        // character, or hex), not only those long enough for a decoding.
+        let min_run = match self.engine.has_run_rules() {
+            true => MIN_RUN,
+            false => min,
+        };
+        runs(text, lo, hi, base, min_run, |s, e, info| {
+            self.engine
+                .find_in_run(text, (s, e), self.report_invalid, |hit| {
+                    f(TextHit::new(text, hit))
+                });
             let mut end = e;
+            if !decode || e - s < min {
+                return end;
+            }
             for enc in ENCODINGS {
                 let read = enc.run(text, (s, e, hi), info, min_token, &mut |dec, span, name| {
                     self.tokens_in(dec, depth, &mut |x| {
@@ -605,7 +621,7 @@ impl Scanner {
         } else {
             from
         };
-        if self.depth > 0 && dfrom < until {
+        if (self.depth > 0 || self.engine.has_run_rules()) && dfrom < until {
             let n = found.len();
             let lo = dfrom.saturating_sub(self.decode_reach());
             let mut keep = |x: TextHit| {
@@ -623,7 +639,7 @@ impl Scanner {
             self.encoded_in(hay, lo, hi, base, 1, &mut keep);
             // (Where a zero byte is: the redactor, which has not seen the
             // first KiB when it starts passing bytes on, asks everywhere.)
-            if binary && memchr::memchr(0, &hay[lo..hi]).is_some() {
+            if self.depth > 0 && binary && memchr::memchr(0, &hay[lo..hi]).is_some() {
                 self.utf16_in(hay, (lo, hi), base, &mut keep);
             }
             if found.len() > n {

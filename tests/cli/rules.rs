@@ -352,7 +352,7 @@ const MICROSOFT: &str = concat!(
 );
 
 #[test]
-fn microsoft_keys_are_found_with_their_opt_in_rules_and_checked_exactly() {
+fn microsoft_keys_are_found_built_in_or_with_their_opt_in_rules_and_checked_exactly() {
     // Microsoft's published test key for Azure Storage, in a connection
     // string; beside it the same key with one checksum character changed.
     let key = format!("{}+ASt5mnCaw==", "a".repeat(76));
@@ -365,9 +365,23 @@ fn microsoft_keys_are_found_with_their_opt_in_rules_and_checked_exactly() {
              <add key=\"old\" value=\"AccountKey={bad};\"/>\n"
         ),
     );
-    // Not built in: no finding without the file.
+    // Built in: a key of 88 characters is looked for inside runs.
     let (code, doc) = scan_json(t.path(), &["."]);
+    assert_eq!((code, findings(&doc).len()), (1, 1), "{doc}");
+    // A Service Bus key (44 characters, shorter than a run) needs the
+    // opt-in file.
+    let sb = "Q1UJ358FjNqHwSReqrXpAalcmeOnLgJtS+ASbEB9BbM="; // burnkey:allow
+    let other = Tree::new();
+    other.write("app.json", format!("{{\"key\": \"{sb}\"}}\n"));
+    let (code, doc) = scan_json(other.path(), &["."]);
     assert_eq!((code, findings(&doc).len()), (0, 0), "{doc}");
+    let (code, doc) = scan_json(other.path(), &["--rules", MICROSOFT, "."]);
+    assert_eq!(
+        findings(&doc)[0]["rule_id"],
+        "azure-service-bus-key",
+        "{doc}"
+    );
+    assert_eq!(code, 1);
     let (code, doc) = scan_json(t.path(), &["--rules", MICROSOFT, "."]);
     assert_eq!(code, 1, "{doc}");
     let f = findings(&doc);
@@ -469,9 +483,11 @@ fn github_refresh_and_stateless_installation_tokens_are_found() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// The families found inside runs of base64 characters (`prefilter =
+/// "runs"`): built in, at no cost to plain text, found as a user writes
+/// them.
 #[test]
-fn the_ai_and_service_families_are_found_with_their_opt_in_files() {
-    let opt_in = |f: &str| format!("{}/patterns/opt-in/{f}.toml", env!("CARGO_MANIFEST_DIR"));
+fn the_ai_and_service_families_are_found_inside_runs() {
     let tokens = [
         ("openai", "openai-project-api-key", "none", "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"),
         ("anthropic", "anthropic-api-key", "none", "sk-ant-api03-zAWNn0NzpRbMcr81SNGU4fEhFNJhs_Q0wkpw5VWfQhpbB4AvL7aKUPTe1AxK4pW2lhn6HvRI15z7PT-a4c2Ss7cHKXJgWAA"),
@@ -487,28 +503,32 @@ fn the_ai_and_service_families_are_found_with_their_opt_in_files() {
         .map(|(i, (_, _, _, tok))| format!("KEY_{i}={tok}\n"))
         .collect();
     t.write(".env", env);
+    // And as they come in JSON, YAML and source, without an `=` beside.
+    let json: String = tokens
+        .iter()
+        .map(|(_, _, _, tok)| format!("  \"k\": \"{tok}\",\n"))
+        .collect();
+    t.write("config.json", format!("{{\n{json}  \"end\": 1\n}}\n"));
     let (code, doc) = scan_json(t.path(), &["."]);
-    assert_eq!((code, findings(&doc).len()), (0, 0), "not built in: {doc}");
-    let mut args: Vec<String> = Vec::new();
-    for (file, ..) in &tokens {
-        args.extend(["--rules".into(), opt_in(file)]);
-    }
-    args.push(".".into());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, doc) = scan_json(t.path(), &args);
     assert_eq!(code, 1, "{doc}");
     let f = findings(&doc);
-    assert_eq!(f.len(), tokens.len(), "{doc}");
-    for (i, (_, id, checksum, tok)) in tokens.iter().enumerate() {
-        assert_eq!(f[i]["rule_id"], *id, "{doc}");
-        assert_eq!(f[i]["checksum"], *checksum, "{id}");
-        assert_eq!(f[i]["secret_sha256"], sha(tok), "{id}");
-        assert_eq!(f[i]["line"], i + 1, "{id}");
+    assert_eq!(f.len(), 2 * tokens.len(), "{doc}");
+    for (file, line0) in [(".env", 1), ("config.json", 2)] {
+        let of: Vec<&Value> = f.iter().filter(|x| x["path"] == file).collect();
+        for (i, (_, id, checksum, tok)) in tokens.iter().enumerate() {
+            assert_eq!(of[i]["rule_id"], *id, "{file}: {doc}");
+            assert_eq!(of[i]["checksum"], *checksum, "{id}");
+            assert_eq!(of[i]["secret_sha256"], sha(tok), "{id}");
+            assert_eq!(of[i]["line"], i + line0, "{id}");
+        }
     }
     assert!(
         !doc.to_string().contains(&tokens[2].3[20..]),
         "never a token"
     );
+    // And with decoding off: the runs are looked at all the same.
+    let (_, doc) = scan_json(t.path(), &["--max-decode-depth", "0", "."]);
+    assert_eq!(findings(&doc).len(), 2 * tokens.len(), "{doc}");
     // An Atlassian token with one checksum digit changed: only on request.
     let atl = tokens[2].3;
     let bad = format!(
@@ -517,11 +537,9 @@ fn the_ai_and_service_families_are_found_with_their_opt_in_files() {
         if atl.ends_with('0') { '1' } else { '0' }
     );
     t.write(".env", format!("JIRA={bad}\n"));
-    let (code, doc) = scan_json(t.path(), &["--rules", &opt_in("atlassian"), "."]);
+    t.write("config.json", "{}\n");
+    let (code, doc) = scan_json(t.path(), &["."]);
     assert_eq!((code, findings(&doc).len()), (0, 0), "{doc}");
-    let (_, doc) = scan_json(
-        t.path(),
-        &["--rules", &opt_in("atlassian"), "--report-invalid", "."],
-    );
+    let (_, doc) = scan_json(t.path(), &["--report-invalid", "."]);
     assert_eq!(findings(&doc)[0]["checksum"], "invalid", "{doc}");
 }
