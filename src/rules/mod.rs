@@ -979,12 +979,14 @@ mod tests {
 
     /// The opt-in rule files (see the README's Rules section), as
     /// `--rules` reads them.
+    #[cfg(feature = "scan")]
     const OPT_IN: &[(&str, &str)] = &[(
         "microsoft",
         include_str!("../../patterns/opt-in/microsoft.toml"),
     )];
 
     /// The built-in rules and the opt-in file `name`'s, and the latter's ids.
+    #[cfg(feature = "scan")]
     fn with_opt_in(name: &str) -> (RuleSet, Vec<String>) {
         let (_, text) = OPT_IN.iter().find(|(n, _)| *n == name).expect(name);
         let path = format!("patterns/opt-in/{name}.toml");
@@ -1001,6 +1003,7 @@ mod tests {
 
     /// Every opt-in file is a whole rule file: its examples found, its
     /// negative examples not; and the directory holds no other.
+    #[cfg(feature = "scan")]
     #[test]
     fn every_opt_in_file_checks_its_examples() {
         for (name, _) in OPT_IN {
