@@ -251,8 +251,8 @@ impl Prefilter {
             // Short needles are below Teddy's default heuristic minimum;
             // measured, they are its fastest case here. Slim Teddy always:
             // past 32 needles aho-corasick would pick Fat Teddy, which
-            // reads half as many bytes per step; with 75 needles (every
-            // family, its wrong-case spellings and Azure's signatures)
+            // reads half as many bytes per step; with every family's
+            // needles in one searcher (75, before `prefilter = "runs"`)
             // callgrind counted 86.3M instructions on the guard's text
             // corpus with Fat Teddy and 78.3M with Slim.
             packed::Config::new()

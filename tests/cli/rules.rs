@@ -457,7 +457,8 @@ fn a_prefix_in_the_wrong_case_is_medium_and_says_how_it_was_written() {
 fn github_refresh_and_stateless_installation_tokens_are_found() {
     let t = Tree::new();
     let ghr = "ghr_hViIMTloiODWAnnjzk19iMmmbApegA5uS0il57GHSUQZrNo6RCima7XsORqfHI66rUhKA43XPtKX"; // burnkey:allow
-                                                                                                  // Its CRC-32 in base62 over the 70 random characters, computed here.
+
+    // Its CRC-32 in base62 over the 70 random characters, computed here.
     let b62 = |mut n: u32| {
         let a = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let mut s = Vec::new();
