@@ -61,7 +61,7 @@ pub(crate) fn check(a: CheckArgs) -> anyhow::Result<Exit> {
                 "valid: {} ({}) {}",
                 f.name,
                 f.id,
-                crate::token::format::redact(&token, f.prefix.len())
+                crate::token::format::redact(&token, f.prefix_len_of(&token))
             )?;
             Ok(Exit::Ok)
         }

@@ -80,6 +80,10 @@ enum Target {
     Prefix { rule: usize, off: usize },
     /// An anchor of the keyword rules: look around it.
     Keyword,
+    /// Rule `rule`'s located literal (see
+    /// [`crate::token::format::Format::located`]): the token starts where
+    /// the length field after it says, under any instance prefix.
+    Located { rule: usize },
 }
 
 /// Orders the prefilter needles for Teddy, which puts each needle whose
@@ -314,6 +318,13 @@ impl Engine {
             if r.is_keyword() {
                 continue;
             }
+            if let Some(lit) = r.format.located() {
+                // The literal stands after the payload: a token starting
+                // before `until` may show it up to a token's length later.
+                max_off = max_off.max(r.format.token_len());
+                add(0, lit.as_bytes(), Target::Located { rule: i });
+                continue;
+            }
             let Some((anchor, off)) = r.format.needle(r.anchor.as_deref()) else {
                 continue;
             };
@@ -340,7 +351,7 @@ impl Engine {
                 Target::Prefix { rule, .. } => {
                     std::cmp::Reverse(rules.rules()[rule].format.prefix.len())
                 }
-                Target::Keyword => std::cmp::Reverse(0),
+                Target::Keyword | Target::Located { .. } => std::cmp::Reverse(0),
             });
             v.dedup_by(|a, b| matches!((a, b), (Target::Keyword, Target::Keyword)));
         }
@@ -540,6 +551,20 @@ impl Engine {
         })
     }
 
+    /// Confirms a located rule's token whose literal stands at `lit`: only
+    /// with a valid checksum.
+    #[cold]
+    fn confirm_located(&self, hay: &[u8], lit: usize, rule: usize) -> Option<Hit> {
+        let (start, len) = self.rules.rules()[rule].format.match_located(hay, lit)?;
+        Some(Hit {
+            rule,
+            start,
+            end: start + len,
+            checksum: Checksum::Valid,
+            escaped: false,
+        })
+    }
+
     /// Confirms a token written with escapes at `start`: only where one
     /// appears within a token's length, since otherwise the plain check
     /// has said all there is to say.
@@ -680,6 +705,20 @@ impl Engine {
                 for t in targets {
                     match *t {
                         Target::Keyword => self.keyword_region(pos, regions),
+                        Target::Located { rule } => {
+                            let Some(hit) = self.confirm_located(hay, pos, rule) else {
+                                continue;
+                            };
+                            // Its instance prefix may be a known prefix
+                            // whose token did not check (`acme-glpat-…`):
+                            // `in_order` keeps the one that starts first.
+                            if confirmed || hit.start < from || hit.start >= until {
+                                continue;
+                            }
+                            free = free.max(hit.end);
+                            hits.push(hit);
+                            confirmed = true;
+                        }
                         Target::Prefix { rule, off } => {
                             let Some(start) = pos.checked_sub(off) else {
                                 continue;
@@ -889,6 +928,88 @@ mod tests {
     }
 
     const CFUT: &str = "cfut_yGWmZQhXQCaSBLdVLIIN8nVy40xdnxVZmwkycbF1325c4830"; // burnkey:allow
+
+    /// A GitLab routable token under `prefix` (none for ""), as GitLab
+    /// writes it: the CRC-32 of everything before it, in base36.
+    fn routable(prefix: &str, payload: &str) -> String {
+        let b36 = |mut n: u64, w: usize| {
+            let d = b"0123456789abcdefghijklmnopqrstuvwxyz";
+            let mut s = Vec::new();
+            while n > 0 {
+                s.insert(0, d[(n % 36) as usize]);
+                n /= 36;
+            }
+            while s.len() < w {
+                s.insert(0, b'0');
+            }
+            String::from_utf8(s).unwrap()
+        };
+        let body = format!("{prefix}{payload}.01.{}", b36(payload.len() as u64, 2));
+        let crc = b36(crc32fast::hash(body.as_bytes()) as u64, 7);
+        format!("{body}{crc}")
+    }
+
+    #[test]
+    fn routable_tokens_under_any_instance_prefix() {
+        let e = Engine::new(RuleSet::builtin());
+        let payload = "iw4XUmipwX6qQcUV8vYimW86MQp1OjUKCA";
+        let any = "gitlab-routable-token";
+        for prefix in ["acme-glpat-", "dspat-", "SIE_", ""] {
+            let t = routable(prefix, payload);
+            for before in ["x = \"", "oauth2:", "", "(", " "] {
+                let hay = format!("{before}{t}\"\n");
+                assert_eq!(
+                    hits(&e, &hay, true),
+                    vec![(any.to_string(), before.len(), Checksum::Valid)],
+                    "{hay}"
+                );
+            }
+            // Found whatever the split: a hit starting before `until` is
+            // the first call's, though its literal lies after it.
+            let hay = format!(
+                "k: {t}\n{}",
+                " ".repeat(e.max_token_len() + e.context() + 2)
+            );
+            for until in 1..t.len() + 5 {
+                let mut found = Vec::new();
+                let next = e.find(hay.as_bytes(), 0, until, false, true, |h| {
+                    found.push(h.start)
+                });
+                e.find(hay.as_bytes(), next, hay.len(), true, true, |h| {
+                    found.push(h.start)
+                });
+                assert_eq!(found, vec![3], "{prefix:?} split at {until}");
+            }
+        }
+        // GitLab's own prefix keeps its own rule.
+        let own = routable("glpat-", payload);
+        assert_eq!(
+            hits(&e, &own, true),
+            vec![(
+                "gitlab-personal-access-token".to_string(),
+                0,
+                Checksum::Valid
+            )]
+        );
+        let t = routable("acme-", payload);
+        // The checksum covers the instance prefix, and nothing is reported
+        // without it (not even as invalid: nothing else tells it).
+        for bad in [
+            t.replacen("acme", "acmf", 1),
+            t.replacen("acme-", "x-acme-", 1),
+            t.replacen("acme-", "", 1),
+            t.replacen(".01.0y", ".01.0z", 1),
+            format!("{}x", &t[..t.len() - 1]),
+            format!("{t}a"),
+            format!("ab{}", &t[..]).replacen("acme-", "", 1),
+        ] {
+            assert_eq!(hits(&e, &bad, true), vec![], "{bad}");
+        }
+        // A prefix that ends in a payload character is a known token whose
+        // length field was edited, checksum redone: not this rule's.
+        let forged = routable("glpat-O", &payload[1..]);
+        assert_eq!(hits(&e, &forged, false), vec![], "{forged}");
+    }
 
     #[test]
     fn boundaries() {

@@ -351,6 +351,17 @@ impl Finding {
         (written != prefix && written.eq_ignore_ascii_case(prefix)).then_some(written)
     }
 
+    /// The instance prefix a token of a rule found under any prefix is
+    /// written with (`acme-glpat-`; empty for none): the issuing instance's
+    /// mark. `None` for other rules.
+    pub fn instance_prefix(&self) -> Option<&str> {
+        let n = self
+            .rule
+            .format
+            .instance_prefix_len(self.secret().as_bytes())?;
+        self.secret().get(..n)
+    }
+
     /// Human name of the rule.
     pub fn rule_name(&self) -> &str {
         &self.rule.format.name
@@ -430,7 +441,7 @@ impl Place {
                 let key = member_key(&self.key, m.member.as_deref());
                 let t = Arc::new(TokenFacts {
                     fingerprint: fingerprint(rule.id(), &key, &secret_sha256),
-                    redacted: redact(&m.secret, rule.format.prefix.len()),
+                    redacted: redact(&m.secret, rule.format.prefix_len_of(&m.secret)),
                     secret: m.secret.clone(),
                     secret_sha256,
                 });
@@ -507,6 +518,9 @@ impl Serialize for Finding {
         st.serialize_entry("confidence", &self.confidence())?;
         if let Some(p) = self.prefix_as_written() {
             st.serialize_entry("prefix_as_written", p)?;
+        }
+        if let Some(p) = self.instance_prefix() {
+            st.serialize_entry("instance_prefix", p)?;
         }
         st.serialize_entry("fingerprint", self.fingerprint())?;
         st.serialize_entry("source", &self.source())?;

@@ -56,6 +56,11 @@ pub fn text_line(f: &Finding, opts: ReportOptions) -> String {
     } else if f.rule.is_keyword() {
         s.push_str(" (named by a keyword)");
     }
+    match f.instance_prefix() {
+        Some("") => s.push_str(" (no instance prefix)"),
+        Some(p) => s.push_str(&format!(" (instance prefix {p:?})")),
+        None => {}
+    }
     if let Some(e) = f.encoding() {
         s.push_str(&format!(" (encoded: {e})"));
     }

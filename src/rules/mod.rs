@@ -748,7 +748,9 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
         let prefix = match (r.prefix.take(), &keyword) {
             (Some(p), None) => p,
             // A format without a prefix is told by a literal inside.
-            (None, None) if structure.is_some() => String::new(),
+            (None, None) if structure.is_some() || layout.located_literal().is_some() => {
+                String::new()
+            }
             (None, Some(_)) => String::new(),
             (Some(_), Some(_)) => {
                 return Err(invalid(
@@ -911,6 +913,7 @@ mod tests {
         "gitlab-workspace-token",
         "gitlab-workspace-token-unversioned",
         "atlassian-api-token",
+        "gitlab-routable-token",
     ];
 
     /// Every one-character edit of a checked character of `id`'s first

@@ -92,11 +92,15 @@ impl Format {
         let p = self.prefix.as_bytes();
         if p.is_empty() {
             // No prefix: a literal at a fixed place inside (a signature,
-            // `8Q~`, `+ASt`) tells the token, and only a checked structure
-            // tells it from chance.
-            if self.fixed_literal(3).is_none() || self.structure.is_none() {
+            // `8Q~`, `+ASt`) and a checked structure tell the token from
+            // chance; or a literal after a payload whose length a field
+            // records, and a checksum (GitLab's routable tokens under any
+            // instance prefix).
+            let fixed = self.fixed_literal(3).is_some() && self.structure.is_some();
+            let located = self.located().is_some() && self.layout.checksum().is_some();
+            if !fixed && !located {
                 return Err(Error::Invalid(format!(
-                    "format {:?} has no prefix: it needs a literal of 3 bytes or more at a fixed place in its layout, and a structure to check",
+                    "format {:?} has no prefix: it needs a literal of 3 bytes or more at a fixed place in its layout and a structure to check, or a literal after its first segment, that segment's length and a checksum",
                     self.id
                 )));
             }
@@ -145,6 +149,72 @@ impl Format {
         None
     }
 
+    /// For a format without a prefix that a literal after its payload
+    /// locates (see [`Layout::located_literal`]): the literal. Its tokens
+    /// are found under any instance prefix: up to [`MAX_PREFIX_LEN`]
+    /// characters of `[A-Za-z0-9_-]` (starting with a letter or digit,
+    /// ending with `-` or `_`) that the checksum covers, or none.
+    pub fn located(&self) -> Option<&str> {
+        if !self.prefix.is_empty() {
+            return None;
+        }
+        self.layout.located_literal()
+    }
+
+    /// For a [`Format::located`] format: how long the instance prefix of
+    /// `token` (a whole token) is; `None` if the token has no payload where
+    /// its length field says or its prefix is no instance prefix.
+    pub fn instance_prefix_len(&self, token: &[u8]) -> Option<usize> {
+        let lit = self.located()?.as_bytes();
+        (0..token.len().saturating_sub(lit.len() - 1))
+            .filter(|&i| token[i..].starts_with(lit))
+            .find_map(|i| {
+                let s = self.layout.located_start(token, i)?;
+                is_instance_prefix(&token[..s]).then_some(s)
+            })
+    }
+
+    /// How much of `token` (a whole token of this format) is its prefix:
+    /// its instance prefix, for a [`Format::located`] format.
+    pub fn prefix_len_of(&self, token: &str) -> usize {
+        self.instance_prefix_len(token.as_bytes())
+            .unwrap_or(self.prefix.len())
+    }
+
+    /// A [`Format::located`] token whose literal stands at `lit` in `hay`
+    /// and whose checksum holds: its start (at its instance prefix, or at
+    /// its payload for none) and length. The instance prefix is every
+    /// `[A-Za-z0-9_-]` character right before the payload (at most
+    /// [`MAX_PREFIX_LEN`]); a wrong checksum is no token, as nothing else
+    /// tells it from chance.
+    #[cfg(feature = "scan")]
+    pub(crate) fn match_located(&self, hay: &[u8], lit: usize) -> Option<(usize, usize)> {
+        let s = self.layout.located_start(hay, lit)?;
+        let rest_end = (s + self.layout.max_len() + 1).min(hay.len());
+        let spans = self.layout.parse(&hay[s..rest_end]).ok()?;
+        let end = s + spans.len;
+        if spans.start(1) != lit - s {
+            return None;
+        }
+        if let Some(&c) = hay.get(end) {
+            if c.is_ascii_alphanumeric() || self.layout.extends(c) {
+                return None;
+            }
+        }
+        // The instance prefix: every prefix character before the payload
+        // (none where a boundary stands right before it).
+        let reach = &hay[s.saturating_sub(MAX_PREFIX_LEN + 1)..s];
+        let k = reach
+            .iter()
+            .rev()
+            .take_while(|&&c| is_prefix_char(c))
+            .count();
+        let start = s - k;
+        (is_instance_prefix(&hay[start..s])
+            && self.layout.checksum_ok(&hay[start..end], k, &spans) == Some(true))
+        .then_some((start, end - start))
+    }
+
     /// Checks the id alone: non-empty lowercase `[a-z0-9._-]`.
     pub fn validate_id(&self) -> Result<(), Error> {
         if self.id.is_empty()
@@ -172,7 +242,12 @@ impl Format {
     /// for a fixed-length layout).
     #[inline]
     pub fn token_len(&self) -> usize {
-        self.prefix.len() + self.layout.max_len()
+        let instance = if self.located().is_some() {
+            MAX_PREFIX_LEN
+        } else {
+            0
+        };
+        self.prefix.len() + instance + self.layout.max_len()
     }
 
     /// Length of the shortest token of this format, in bytes.
@@ -253,8 +328,9 @@ impl Format {
     /// What tells this format's tokens, for people: the prefix, or for a
     /// format without one, the literal at its fixed place (`+ASt`).
     pub fn marker(&self) -> &str {
-        match self.fixed_literal(3) {
-            Some((lit, _)) if self.prefix.is_empty() => lit,
+        match (self.fixed_literal(3), self.located()) {
+            (Some((lit, _)), _) if self.prefix.is_empty() => lit,
+            (_, Some(lit)) => lit,
             _ => &self.prefix,
         }
     }
@@ -290,6 +366,9 @@ impl Format {
         if !self.prefix.is_empty() {
             return token.starts_with(self.prefix.as_str());
         }
+        if self.located().is_some() {
+            return self.instance_prefix_len(token.as_bytes()).is_some();
+        }
         self.fixed_literal(3)
             .is_some_and(|(lit, off)| token.get(off..off + lit.len()) == Some(lit))
     }
@@ -312,10 +391,18 @@ impl Format {
         if token.is_empty() {
             return Err(TokenError::Empty);
         }
-        let Some(rest) = token.strip_prefix(self.prefix.as_str()) else {
+        let plen = match self.located() {
+            Some(_) => self
+                .instance_prefix_len(token.as_bytes())
+                .ok_or(TokenError::UnknownPrefix)?,
+            None => self.prefix.len(),
+        };
+        let Some(rest) = token
+            .get(plen..)
+            .filter(|_| token.starts_with(self.prefix.as_str()))
+        else {
             return Err(TokenError::UnknownPrefix);
         };
-        let plen = self.prefix.len();
         let wrong_length = |expected| TokenError::WrongLength {
             kind: self.kind().to_string(),
             expected,
@@ -432,6 +519,24 @@ impl Format {
             .expect("a seeded fill cannot fail");
         self.sealed(bytes)
     }
+}
+
+/// Whether `c` may be in an instance prefix.
+fn is_prefix_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// Whether `p` is an instance prefix: none, or up to [`MAX_PREFIX_LEN`]
+/// characters of `[A-Za-z0-9_-]` starting with a letter or digit and
+/// ending with a separator, as GitLab writes them (`acme-glpat-`,
+/// `dspat-`). A prefix ending in a payload character (`glpat-O`) is a
+/// known token whose length field was edited.
+fn is_instance_prefix(p: &[u8]) -> bool {
+    p.is_empty()
+        || (p.len() <= MAX_PREFIX_LEN
+            && p[0].is_ascii_alphanumeric()
+            && matches!(p[p.len() - 1], b'-' | b'_')
+            && p.iter().all(|&c| is_prefix_char(c)))
 }
 
 /// Redacts a token: its prefix and the first four characters after it.

@@ -342,6 +342,45 @@ impl Layout {
         self.max_len
     }
 
+    /// The literal that locates a token of this layout from inside: where
+    /// the layout opens with a random segment of variable length, then a
+    /// literal of 3 bytes or more, then that segment's length (GitLab's
+    /// routable tokens: `payload` `.01.` `0y` + checksum). Reading the
+    /// length after the literal tells where the payload starts, whatever
+    /// precedes it.
+    pub fn located_literal(&self) -> Option<&str> {
+        match self.segments.as_slice() {
+            [Segment::Random {
+                len: Len::Range(..),
+                ..
+            }, Segment::Literal(l), Segment::Length { of: 0, .. }, ..]
+                if l.len() >= 3 =>
+            {
+                Some(l)
+            }
+            _ => None,
+        }
+    }
+
+    /// For a layout with a [`Layout::located_literal`] standing at `lit` in
+    /// `hay`: where the first segment starts, as its length field says
+    /// (`None` if the field is not there or points before `hay`).
+    pub(crate) fn located_start(&self, hay: &[u8], lit: usize) -> Option<usize> {
+        let lit_len = self.located_literal()?.len();
+        let Some(Segment::Length { base, width, .. }) = self.segments.get(2) else {
+            return None;
+        };
+        let field = hay.get(lit + lit_len..lit + lit_len + width)?;
+        let len = field.iter().try_fold(0usize, |n, &c| {
+            Some(n * *base as usize + digit_value(c, *base)? as usize)
+        })?;
+        let Some(Segment::Random { len: range, .. }) = self.segments.first() else {
+            return None;
+        };
+        (range.min()..=range.max()).contains(&len).then_some(())?;
+        lit.checked_sub(len)
+    }
+
     /// The checksum, if the layout has one.
     pub fn checksum(&self) -> Option<&ChecksumSpec> {
         match self.segments.get(self.checksum?) {

@@ -454,6 +454,56 @@ fn a_prefix_in_the_wrong_case_is_medium_and_says_how_it_was_written() {
 }
 
 #[test]
+fn gitlab_routable_tokens_are_found_under_any_instance_prefix_which_the_finding_names() {
+    // Made like the public ones (a custom prefix, and none): the CRC-32
+    // covers the prefix the instance wrote.
+    let custom = "acme-iw4XUmipwX6qQcUV8vYimW86MQp1OjUKCA.01.0y0qrg2cy"; // burnkey:allow
+    let none = "dEr2vwF3cuzUN0FCB0XEUG86MQp1OjUKCA.01.0y1uejgi7"; // burnkey:allow
+    let t = Tree::new();
+    t.write(
+        "ci.env",
+        format!("GITLAB_TOKEN={custom}\nurl=https://oauth2:{none}@git.example.com/x.git\n"),
+    );
+    let (code, doc) = scan_json(t.path(), &["--min-confidence", "high", "."]);
+    assert_eq!(code, 1, "{doc}");
+    let f = findings(&doc);
+    assert_eq!(f.len(), 2, "{doc}");
+    assert_eq!(f[0]["rule_id"], "gitlab-routable-token");
+    assert_eq!(f[0]["instance_prefix"], "acme-");
+    assert_eq!(f[0]["column"], 14);
+    assert_eq!(f[0]["redacted"], "acme-iw4X...");
+    assert_eq!(f[1]["instance_prefix"], "");
+    assert_eq!(f[1]["checksum"], "valid");
+    assert_eq!(f[1]["secret_sha256"], sha(none));
+    let o = bin()
+        .current_dir(t.path())
+        .args(["scan", "."])
+        .output()
+        .unwrap();
+    let (_, out, _) = parts(&o);
+    assert!(out.contains("(instance prefix \"acme-\")"), "{out}");
+    assert!(out.contains("(no instance prefix)"), "{out}");
+    assert!(!out.contains(none) && !out.contains(custom), "{out}");
+    // `check` knows them too, and a changed prefix fails the checksum.
+    let o = bin().args(["check", custom]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin()
+        .args(["check", &custom.replacen("acme", "acmf", 1)])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    // GitLab's own prefix is its own rule's, with no instance prefix.
+    t.write(
+        "ci.env",
+        "glpat-VJciNwSNc-utqlF-Lmw1dhBvOjEKdToyBw.01.0y1ojkugc\n",
+    ); // burnkey:allow
+    let (_, doc) = scan_json(t.path(), &["."]);
+    let f = &findings(&doc)[0];
+    assert_eq!(f["rule_id"], "gitlab-personal-access-token");
+    assert!(f.get("instance_prefix").is_none(), "{f}");
+}
+
+#[test]
 fn github_refresh_and_stateless_installation_tokens_are_found() {
     let t = Tree::new();
     let ghr = "ghr_hViIMTloiODWAnnjzk19iMmmbApegA5uS0il57GHSUQZrNo6RCima7XsORqfHI66rUhKA43XPtKX"; // burnkey:allow

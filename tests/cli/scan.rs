@@ -657,7 +657,7 @@ fn custom_rules_file() {
         .unwrap();
     let (code, out, _) = parts(&o);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("57 rules"), "{out}");
+    assert!(out.contains("58 rules"), "{out}");
     let o = bin()
         .args(["rules", "list", "--rules"])
         .arg(&rules)
@@ -692,7 +692,7 @@ fn builtin_rules_check_passes() {
     let o = bin().args(["rules", "check"]).output().unwrap();
     let (code, out, _) = parts(&o);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("56 rules"), "{out}");
+    assert!(out.contains("57 rules"), "{out}");
 }
 
 /// Writes `size` bytes of text with tokens planted across 64 KiB and 1 MiB
