@@ -47,6 +47,8 @@
 // The layers: tests/architecture.rs lists them lowest first, with the job
 // of each and what each may import, and fails on any other import.
 #[cfg(feature = "scan")]
+pub mod agent;
+#[cfg(feature = "scan")]
 #[doc(hidden)]
 pub mod engine;
 pub mod error;

@@ -67,6 +67,11 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
         &["scan", "engine", "rules", "token"],
     ),
     (
+        "agent",
+        "AI coding agents' hooks: their events, and answers that keep tokens out",
+        &["redact", "scan", "findings", "rules", "token"],
+    ),
+    (
         "providers",
         "one file a vendor: checks, pairing, revocation, API base",
         &["findings", "rules", "net", "error"],
@@ -115,6 +120,7 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
         "cli",
         "the command line, wiring the layers together",
         &[
+            "agent",
             "source",
             "scan",
             "findings",

@@ -60,6 +60,9 @@ pub(crate) enum Cmd {
     /// Retry or list revocations waiting in the outbox.
     #[command(subcommand)]
     Revoke(RevokeCmd),
+    /// Hooks for AI coding agents: tokens never enter the model's context.
+    #[command(subcommand)]
+    Agent(AgentCmd),
     /// Plan shards of repositories for a CI matrix, and merge JSON reports.
     #[command(subcommand)]
     Report(ReportCmd),
@@ -70,6 +73,18 @@ pub(crate) enum Cmd {
         file: PathBuf,
         /// Object keys, outermost first.
         keys: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum AgentCmd {
+    /// Answer one hook event (JSON on stdin) in the agent's protocol:
+    /// block a prompt, deny a tool call, or mask a tool's output that holds
+    /// a token. Any error of its own blocks.
+    Hook {
+        /// The agent: claude-code.
+        #[arg(long, value_name = "NAME")]
+        agent: String,
     },
 }
 

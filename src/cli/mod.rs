@@ -2,6 +2,7 @@
 //! dispatch to one module per command. Each command returns an `Exit`
 //! status; [`main`] maps errors to exit 2. Not part of the library's API.
 
+mod agent_cmd;
 mod args;
 mod controls;
 mod hook_cmd;
@@ -85,6 +86,7 @@ fn run() -> anyhow::Result<Exit> {
         Cmd::Report(c) => report_cmd::run(c),
         Cmd::Hook(c) => hook_cmd::run(c),
         Cmd::Revoke(c) => revoke_cmd::run(c),
+        Cmd::Agent(c) => agent_cmd::run(c),
         Cmd::EventField { file, keys } => event_field(&file, &keys),
     }
 }

@@ -2,6 +2,7 @@
 //! `burnkey` binary against real files built in temporary directories.
 
 mod action;
+mod agent;
 mod baseline;
 mod common;
 mod composite;

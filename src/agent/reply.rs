@@ -1,0 +1,100 @@
+//! What every agent's protocol shares: the answer, the tokens seen in an
+//! event, masking a JSON value, the reason that names tokens without
+//! them, and the fail-closed block.
+
+use serde_json::Value;
+
+use crate::findings::matched::Match;
+use crate::redact::Redactor;
+use crate::scan::Scanner;
+
+/// What the hook answers: the exit status, and what it writes to standard
+/// output and standard error. No byte of it holds a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// 0 lets the agent read `stdout`; 2 blocks in every agent.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// A token found in an event, as it may be named to the model: its kind,
+/// its prefix and first characters, and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub rule_id: String,
+    pub redacted: String,
+    pub field: String,
+}
+
+/// Every string in `v`, masked, and the tokens that were in them. `field`
+/// names where `v` is (`tool_input`), for the reason.
+pub fn mask_value(scanner: &Scanner, v: &Value, field: &str, seen: &mut Vec<Seen>) -> Value {
+    match v {
+        Value::String(s) => {
+            let (masked, found) = mask_text(scanner, s);
+            for m in found {
+                let rule = &scanner.rules().rules()[m.rule];
+                seen.push(Seen {
+                    rule_id: rule.id().to_string(),
+                    redacted: crate::token::format::redact(&m.secret, rule.format.prefix.len()),
+                    field: field.to_string(),
+                });
+            }
+            Value::String(masked)
+        }
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| mask_value(scanner, x, &format!("{field}[{i}]"), seen))
+                .collect(),
+        ),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| {
+                    (
+                        k.clone(),
+                        mask_value(scanner, x, &format!("{field}.{k}"), seen),
+                    )
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `text` with its tokens masked, and the matches.
+pub fn mask_text(scanner: &Scanner, text: &str) -> (String, Vec<Match>) {
+    use std::io::Write;
+    let mut r = Redactor::new(scanner, Vec::new()).keep_matches(true);
+    let ok = r.write_all(text.as_bytes()).and_then(|_| r.close());
+    let found = r.matches().to_vec();
+    match ok.and_then(|_| r.finish()) {
+        Ok(out) => (String::from_utf8_lossy(&out).into_owned(), found),
+        // Writing to memory does not fail; if it did, nothing of the text
+        // is given back.
+        Err(_) => ("[burnkey: masked]".into(), found),
+    }
+}
+
+/// The reason given to the model and the user: the kinds and redacted
+/// forms of the tokens, never a token.
+pub fn reason(what: &str, seen: &[Seen]) -> String {
+    let list: Vec<String> = seen
+        .iter()
+        .map(|s| format!("{} {} in {}", s.rule_id, s.redacted, s.field))
+        .collect();
+    format!(
+        "burnkey: {what} holds a credential ({}). Remove it; if it was real, rotate it.",
+        list.join("; ")
+    )
+}
+
+/// Blocks, in the form every agent takes: exit 2, the reason on stderr.
+pub fn fail_closed(why: &str) -> Reply {
+    Reply {
+        code: 2,
+        stdout: String::new(),
+        stderr: format!("burnkey agent hook: {why}; blocked (it fails closed)\n"),
+    }
+}
