@@ -13,7 +13,7 @@ use crate::agent::reply::{fail_closed, mask_value, reason, Reply};
 use crate::scan::Scanner;
 
 /// An answer on standard output, exit 0.
-fn say(v: Value) -> Reply {
+pub(crate) fn say(v: Value) -> Reply {
     Reply {
         code: 0,
         stdout: v.to_string(),
@@ -22,11 +22,42 @@ fn say(v: Value) -> Reply {
 }
 
 /// Nothing to say: the agent goes on.
-fn allow() -> Reply {
+pub(crate) fn allow() -> Reply {
     Reply {
         code: 0,
         stdout: String::new(),
         stderr: String::new(),
+    }
+}
+
+/// A prompt (`UserPromptSubmit`) holding a token: blocked (Claude Code's
+/// shape, which Codex shares).
+pub(crate) fn prompt(scanner: &Scanner, v: &Value) -> Reply {
+    let Some(prompt) = v.get("prompt") else {
+        return fail_closed("a UserPromptSubmit event without a prompt");
+    };
+    let mut seen = Vec::new();
+    mask_value(scanner, prompt, "the prompt", &mut seen);
+    match seen.is_empty() {
+        true => allow(),
+        false => say(json!({"decision": "block", "reason": reason("the prompt", &seen)})),
+    }
+}
+
+/// A tool call (`PreToolUse`) whose input holds a token: denied.
+pub(crate) fn pre_tool(scanner: &Scanner, v: &Value) -> Reply {
+    let Some(input) = v.get("tool_input") else {
+        return fail_closed("a PreToolUse event without tool_input");
+    };
+    let mut seen = Vec::new();
+    mask_value(scanner, input, "tool_input", &mut seen);
+    match seen.is_empty() {
+        true => allow(),
+        false => say(json!({"hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": reason("the tool call", &seen),
+        }})),
     }
 }
 
@@ -35,36 +66,14 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
     let Some(event) = v["hook_event_name"].as_str() else {
         return fail_closed("the event names no hook_event_name");
     };
-    let mut seen = Vec::new();
     match event {
-        "UserPromptSubmit" => {
-            let Some(prompt) = v.get("prompt") else {
-                return fail_closed("a UserPromptSubmit event without a prompt");
-            };
-            mask_value(scanner, prompt, "the prompt", &mut seen);
-            match seen.is_empty() {
-                true => allow(),
-                false => say(json!({"decision": "block", "reason": reason("the prompt", &seen)})),
-            }
-        }
-        "PreToolUse" => {
-            let Some(input) = v.get("tool_input") else {
-                return fail_closed("a PreToolUse event without tool_input");
-            };
-            mask_value(scanner, input, "tool_input", &mut seen);
-            match seen.is_empty() {
-                true => allow(),
-                false => say(json!({"hookSpecificOutput": {
-                    "hookEventName": "PreToolUse",
-                    "permissionDecision": "deny",
-                    "permissionDecisionReason": reason("the tool call", &seen),
-                }})),
-            }
-        }
+        "UserPromptSubmit" => prompt(scanner, v),
+        "PreToolUse" => pre_tool(scanner, v),
         "PostToolUse" => {
             let Some(output) = v.get("tool_response") else {
                 return fail_closed("a PostToolUse event without tool_response");
             };
+            let mut seen = Vec::new();
             let masked = mask_value(scanner, output, "tool_response", &mut seen);
             if seen.is_empty() {
                 return allow();

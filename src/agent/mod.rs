@@ -7,9 +7,10 @@
 //! output holding one is given back with the token masked where the agent
 //! takes a replacement. Any error of burnkey's own blocks (fail closed).
 //!
-//! Work in progress (issue #29): Claude Code's protocol only.
+//! Work in progress (issue #29): Claude Code's and Codex's protocols.
 
 pub mod claude;
+pub mod codex;
 pub mod reply;
 
 use serde_json::Value;
@@ -23,11 +24,14 @@ use crate::scan::Scanner;
 pub enum Agent {
     /// Claude Code (code.claude.com/docs/en/hooks).
     ClaudeCode,
+    /// Codex CLI (developers.openai.com/codex/hooks).
+    Codex,
 }
 
 impl Agent {
     /// Every agent, as `--agent` names it.
-    pub const ALL: [(&'static str, Agent); 1] = [("claude-code", Agent::ClaudeCode)];
+    pub const ALL: [(&'static str, Agent); 2] =
+        [("claude-code", Agent::ClaudeCode), ("codex", Agent::Codex)];
 
     /// The agent called `name`.
     pub fn by_name(name: &str) -> Option<Agent> {
@@ -43,5 +47,6 @@ pub fn hook(agent: Agent, scanner: &Scanner, event: &[u8]) -> Reply {
     };
     match agent {
         Agent::ClaudeCode => claude::answer(scanner, &v),
+        Agent::Codex => codex::answer(scanner, &v),
     }
 }
