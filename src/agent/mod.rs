@@ -7,10 +7,11 @@
 //! output holding one is given back with the token masked where the agent
 //! takes a replacement. Any error of burnkey's own blocks (fail closed).
 //!
-//! Work in progress (issue #29): Claude Code's and Codex's protocols.
+//! Work in progress (issue #29): Claude Code's, Codex's and Gemini CLI's protocols.
 
 pub mod claude;
 pub mod codex;
+pub mod gemini;
 pub mod reply;
 
 use serde_json::Value;
@@ -26,12 +27,17 @@ pub enum Agent {
     ClaudeCode,
     /// Codex CLI (developers.openai.com/codex/hooks).
     Codex,
+    /// Gemini CLI (geminicli.com/docs/hooks/reference).
+    Gemini,
 }
 
 impl Agent {
     /// Every agent, as `--agent` names it.
-    pub const ALL: [(&'static str, Agent); 2] =
-        [("claude-code", Agent::ClaudeCode), ("codex", Agent::Codex)];
+    pub const ALL: [(&'static str, Agent); 3] = [
+        ("claude-code", Agent::ClaudeCode),
+        ("codex", Agent::Codex),
+        ("gemini", Agent::Gemini),
+    ];
 
     /// The agent called `name`.
     pub fn by_name(name: &str) -> Option<Agent> {
@@ -48,5 +54,6 @@ pub fn hook(agent: Agent, scanner: &Scanner, event: &[u8]) -> Reply {
     match agent {
         Agent::ClaudeCode => claude::answer(scanner, &v),
         Agent::Codex => codex::answer(scanner, &v),
+        Agent::Gemini => gemini::answer(scanner, &v),
     }
 }
