@@ -7,10 +7,11 @@
 //! output holding one is given back with the token masked where the agent
 //! takes a replacement. Any error of burnkey's own blocks (fail closed).
 //!
-//! Work in progress (issue #29): Claude Code's, Codex's and Gemini CLI's protocols.
+//! Work in progress (issue #29): Claude Code's, Codex's, Gemini CLI's and Cursor's protocols.
 
 pub mod claude;
 pub mod codex;
+pub mod cursor;
 pub mod gemini;
 pub mod reply;
 
@@ -29,14 +30,17 @@ pub enum Agent {
     Codex,
     /// Gemini CLI (geminicli.com/docs/hooks/reference).
     Gemini,
+    /// Cursor (cursor.com/docs/agent/hooks).
+    Cursor,
 }
 
 impl Agent {
     /// Every agent, as `--agent` names it.
-    pub const ALL: [(&'static str, Agent); 3] = [
+    pub const ALL: [(&'static str, Agent); 4] = [
         ("claude-code", Agent::ClaudeCode),
         ("codex", Agent::Codex),
         ("gemini", Agent::Gemini),
+        ("cursor", Agent::Cursor),
     ];
 
     /// The agent called `name`.
@@ -55,5 +59,6 @@ pub fn hook(agent: Agent, scanner: &Scanner, event: &[u8]) -> Reply {
         Agent::ClaudeCode => claude::answer(scanner, &v),
         Agent::Codex => codex::answer(scanner, &v),
         Agent::Gemini => gemini::answer(scanner, &v),
+        Agent::Cursor => cursor::answer(scanner, &v),
     }
 }

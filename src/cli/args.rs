@@ -82,7 +82,7 @@ pub(crate) enum AgentCmd {
     /// block a prompt, deny a tool call, or mask a tool's output that holds
     /// a token. Any error of its own blocks.
     Hook {
-        /// The agent: claude-code, codex, gemini.
+        /// The agent: claude-code, codex, gemini, cursor.
         #[arg(long, value_name = "NAME")]
         agent: String,
     },
