@@ -68,8 +68,8 @@ const LAYERS: &[(&str, &str, &[&str])] = &[
     ),
     (
         "agent",
-        "AI coding agents' hooks: their events, and answers that keep tokens out",
-        &["redact", "scan", "findings", "rules", "token"],
+        "AI coding agents' hooks: their events, answers that keep tokens out, their configs",
+        &["redact", "scan", "findings", "rules", "token", "fsutil"],
     ),
     (
         "providers",

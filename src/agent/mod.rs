@@ -7,13 +7,21 @@
 //! output holding one is given back with the token masked where the agent
 //! takes a replacement. Any error of burnkey's own blocks (fail closed).
 //!
-//! Work in progress (issue #29): Claude Code's, Codex's, Gemini CLI's and Cursor's protocols.
+//! Claude Code's, Codex's, Gemini CLI's, Cursor's, Copilot CLI's and VS
+//! Code's protocols; [`exec`] runs a shell command with its output masked,
+//! for agents that can rewrite a command but not replace its output.
 
 pub mod claude;
 pub mod codex;
+pub mod copilot;
 pub mod cursor;
+pub mod exec;
 pub mod gemini;
+#[cfg(feature = "cli")]
+pub mod install;
 pub mod reply;
+pub mod shell;
+pub mod vscode;
 
 use serde_json::Value;
 
@@ -32,16 +40,31 @@ pub enum Agent {
     Gemini,
     /// Cursor (cursor.com/docs/agent/hooks).
     Cursor,
+    /// GitHub Copilot CLI (docs.github.com, Copilot CLI hooks reference).
+    CopilotCli,
+    /// VS Code's agent (code.visualstudio.com/docs/agents/reference/hooks-reference).
+    VsCode,
 }
 
 impl Agent {
     /// Every agent, as `--agent` names it.
-    pub const ALL: [(&'static str, Agent); 4] = [
+    pub const ALL: [(&'static str, Agent); 6] = [
         ("claude-code", Agent::ClaudeCode),
         ("codex", Agent::Codex),
         ("gemini", Agent::Gemini),
         ("cursor", Agent::Cursor),
+        ("copilot-cli", Agent::CopilotCli),
+        ("vscode", Agent::VsCode),
     ];
+
+    /// The name `--agent` takes.
+    pub fn name(self) -> &'static str {
+        Agent::ALL
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map(|(n, _)| *n)
+            .expect("every agent is named")
+    }
 
     /// The agent called `name`.
     pub fn by_name(name: &str) -> Option<Agent> {
@@ -49,8 +72,15 @@ impl Agent {
     }
 }
 
-/// Answers `event` (the JSON the agent wrote) for `agent`.
+/// Answers `event` (the JSON the agent wrote) for `agent`; `kind` is the
+/// event's name where the agent does not write it in the event (Copilot
+/// CLI: the install puts it on the command line).
 pub fn hook(agent: Agent, scanner: &Scanner, event: &[u8]) -> Reply {
+    hook_kind(agent, scanner, event, None)
+}
+
+/// [`hook`], with the event's kind named.
+pub fn hook_kind(agent: Agent, scanner: &Scanner, event: &[u8], kind: Option<&str>) -> Reply {
     let parsed: Result<Value, _> = serde_json::from_slice(event);
     let Ok(v) = parsed else {
         return fail_closed("the event is not JSON");
@@ -60,5 +90,7 @@ pub fn hook(agent: Agent, scanner: &Scanner, event: &[u8]) -> Reply {
         Agent::Codex => codex::answer(scanner, &v),
         Agent::Gemini => gemini::answer(scanner, &v),
         Agent::Cursor => cursor::answer(scanner, &v),
+        Agent::CopilotCli => copilot::answer(scanner, &v, kind),
+        Agent::VsCode => vscode::answer(scanner, &v),
     }
 }

@@ -37,7 +37,10 @@ pub fn mask_value(scanner: &Scanner, v: &Value, field: &str, seen: &mut Vec<Seen
                 let rule = &scanner.rules().rules()[m.rule];
                 seen.push(Seen {
                     rule_id: rule.id().to_string(),
-                    redacted: crate::token::format::redact(&m.secret, rule.format.prefix.len()),
+                    redacted: crate::token::format::redact(
+                        &m.secret,
+                        rule.format.prefix_len_of(&m.secret),
+                    ),
                     field: field.to_string(),
                 });
             }

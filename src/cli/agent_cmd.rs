@@ -6,7 +6,10 @@
 use std::io::{Read, Write};
 
 use super::args::{AgentCmd, Exit};
-use crate::agent::{fail_closed, hook, Agent, Reply};
+use std::path::PathBuf;
+
+use crate::agent::install::{command, config_path, Scope};
+use crate::agent::{fail_closed, hook_kind, Agent, Reply};
 use crate::rules::RuleSet;
 use crate::scan::Scanner;
 
@@ -14,10 +17,28 @@ use crate::scan::Scanner;
 const MAX_EVENT: u64 = 64 << 20;
 
 pub(crate) fn run(cmd: AgentCmd) -> anyhow::Result<Exit> {
-    let AgentCmd::Hook { agent } = cmd;
+    let (agent, event) = match cmd {
+        AgentCmd::Hook { agent, event } => (agent, event),
+        AgentCmd::Install {
+            agent,
+            scope,
+            dry_run,
+        } => return configure(&agent, &scope, dry_run, true),
+        AgentCmd::Uninstall {
+            agent,
+            scope,
+            dry_run,
+        } => return configure(&agent, &scope, dry_run, false),
+        AgentCmd::Status => return status(),
+        AgentCmd::Exec { command } => {
+            let scanner = Scanner::new(RuleSet::builtin());
+            let code = crate::agent::exec::run(&scanner, &command.join(" "))?;
+            std::process::exit(code);
+        }
+    };
     let reply = match Agent::by_name(&agent) {
         None => fail_closed(&format!("no agent called {agent:?}")),
-        Some(a) => answer(a),
+        Some(a) => answer(a, event.as_deref()),
     };
     // Nothing else is written: an agent reads stdout as its answer.
     let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
@@ -29,7 +50,7 @@ pub(crate) fn run(cmd: AgentCmd) -> anyhow::Result<Exit> {
     })
 }
 
-fn answer(agent: Agent) -> Reply {
+fn answer(agent: Agent, kind: Option<&str>) -> Reply {
     let mut event = Vec::new();
     let read = std::io::stdin().take(MAX_EVENT + 1).read_to_end(&mut event);
     if read.is_err() {
@@ -38,6 +59,130 @@ fn answer(agent: Agent) -> Reply {
     if event.len() as u64 > MAX_EVENT {
         return fail_closed("the event is larger than 64 MiB");
     }
-    std::panic::catch_unwind(|| hook(agent, &Scanner::new(RuleSet::builtin()), &event))
+    std::panic::catch_unwind(|| hook_kind(agent, &Scanner::new(RuleSet::builtin()), &event, kind))
         .unwrap_or_else(|_| fail_closed("an internal error"))
+}
+
+/// The folders `install` works with: the project (the current folder),
+/// the home folder, and burnkey's state folder.
+fn places() -> anyhow::Result<(PathBuf, PathBuf, PathBuf)> {
+    let project = std::env::current_dir()?;
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .ok_or_else(|| anyhow::anyhow!("HOME is not set"))?;
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home.join(".local/state"))
+        .join("burnkey");
+    Ok((project, home, state))
+}
+
+/// The path the hook command names: the `burnkey` on `PATH` that is this
+/// binary (a link such as `/opt/homebrew/bin/burnkey` outlives an upgrade;
+/// the versioned folder it points into does not), else this binary.
+fn burnkey_path() -> anyhow::Result<String> {
+    let me = std::env::current_exe()?;
+    let real = me.canonicalize().unwrap_or(me.clone());
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("burnkey"))
+            .filter(|c| c.is_absolute())
+            .find(|c| c.canonicalize().ok().as_ref() == Some(&real))
+    });
+    let chosen = on_path.unwrap_or(me);
+    chosen
+        .to_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("the path of burnkey is not UTF-8"))
+}
+
+fn configure(agent: &str, scope: &str, dry_run: bool, install: bool) -> anyhow::Result<Exit> {
+    let a = Agent::by_name(agent).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no agent called {agent:?}: {}",
+            Agent::ALL.map(|(n, _)| n).join(", ")
+        )
+    })?;
+    let s = Scope::by_name(scope)
+        .ok_or_else(|| anyhow::anyhow!("no scope called {scope:?}: user, project or local"))?;
+    let (project, home, state) = places()?;
+    let path = config_path(a, s, &project, &home)
+        .ok_or_else(|| anyhow::anyhow!("{agent} has no {scope} config burnkey knows"))?;
+    let change = if install {
+        let cmd = command(&burnkey_path()?, a);
+        crate::agent::install::install(a, &path, &cmd, &state, dry_run)?
+    } else {
+        crate::agent::install::uninstall(a, &path, &state, dry_run)?
+    };
+    let shown = crate::report::text::escape_control(&path.to_string_lossy()).into_owned();
+    let mut out = std::io::stdout().lock();
+    if dry_run {
+        match &change.content {
+            Some(c) => write!(out, "{c}")?,
+            None => writeln!(out, "(would remove {shown})")?,
+        }
+    } else {
+        let verb = match (install, change.changed) {
+            (_, false) => "unchanged",
+            (true, true) => "installed into",
+            (false, true) if change.content.is_none() => "removed (burnkey made it)",
+            (false, true) => "uninstalled from",
+        };
+        writeln!(out, "{agent}: {verb} {shown}")?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn status() -> anyhow::Result<Exit> {
+    let (project, home, _) = places()?;
+    let mut out = std::io::stdout().lock();
+    let mut bad = false;
+    let mut found: Vec<(Agent, Scope)> = Vec::new();
+    for (name, a) in Agent::ALL {
+        for s in [Scope::Project, Scope::Local, Scope::User] {
+            let Some(path) = config_path(a, s, &project, &home) else {
+                continue;
+            };
+            let shown = crate::report::text::escape_control(&path.to_string_lossy()).into_owned();
+            match crate::agent::install::status(a, &path) {
+                Ok(None) => {}
+                Ok(Some(st)) => {
+                    found.push((a, s));
+                    let word = if st.problems.is_empty() {
+                        "ok"
+                    } else {
+                        "PROBLEM"
+                    };
+                    writeln!(out, "{name}: {word} {shown}")?;
+                    for p in &st.problems {
+                        writeln!(out, "  {p}")?;
+                        bad = true;
+                    }
+                }
+                Err(e) => {
+                    writeln!(out, "{name}: PROBLEM {shown}: {e}")?;
+                    bad = true;
+                }
+            }
+        }
+    }
+    // Cursor and VS Code run Claude Code's hooks too.
+    let claude = found.iter().any(|(a, _)| *a == Agent::ClaudeCode);
+    for other in [Agent::Cursor, Agent::VsCode] {
+        if claude && found.iter().any(|(a, _)| *a == other) {
+            writeln!(
+                out,
+                "note: {} also runs Claude Code's hooks: each event is answered twice (the answers agree; a shell command is wrapped once)",
+                other.name()
+            )?;
+        }
+    }
+    if found.is_empty() {
+        writeln!(
+            out,
+            "no agent config here or in your home folder runs burnkey's hooks"
+        )?;
+    }
+    Ok(if bad { Exit::Found } else { Exit::Ok })
 }

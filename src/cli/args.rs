@@ -82,9 +82,52 @@ pub(crate) enum AgentCmd {
     /// block a prompt, deny a tool call, or mask a tool's output that holds
     /// a token. Any error of its own blocks.
     Hook {
-        /// The agent: claude-code, codex, gemini, cursor.
+        /// The agent: claude-code, codex, gemini, cursor, copilot-cli, vscode.
         #[arg(long, value_name = "NAME")]
         agent: String,
+        /// The event's name, for an agent that does not write it in the
+        /// event (copilot-cli: userPromptSubmitted, preToolUse, postToolUse).
+        #[arg(long, value_name = "EVENT")]
+        event: Option<String>,
+    },
+    /// Put burnkey's hooks in an agent's config (merged with the hooks
+    /// there; installing twice changes nothing).
+    Install {
+        /// The agent: claude-code, codex, gemini, cursor, copilot-cli, vscode.
+        #[arg(long, value_name = "NAME")]
+        agent: String,
+        /// user (every project), project (committed) or local (Claude
+        /// Code's settings.local.json).
+        #[arg(long, default_value = "project", value_name = "SCOPE")]
+        scope: String,
+        /// Print the config it would write; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Take burnkey's hooks out of an agent's config: the bytes it had
+    /// before, if nobody has changed it since.
+    Uninstall {
+        /// The agent.
+        #[arg(long, value_name = "NAME")]
+        agent: String,
+        /// user, project or local.
+        #[arg(long, default_value = "project", value_name = "SCOPE")]
+        scope: String,
+        /// Print what it would write; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List every agent config that runs burnkey's hooks, and what is wrong
+    /// with them (a binary gone, a stage unguarded, no fail-closed setting,
+    /// a hook registered twice). Exits 1 when something is.
+    Status,
+    /// Run a shell command (`sh -c`) with its output and errors masked,
+    /// exiting with its status: what a hook rewrites an agent's shell
+    /// commands to where the agent cannot replace a tool's output.
+    Exec {
+        /// The command, as one word (or several, joined by spaces).
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
     },
 }
 

@@ -1,15 +1,21 @@
 //! `burnkey agent hook`, run as Claude Code runs it (code.claude.com/docs/en/hooks:
 //! the event as JSON on stdin; exit 0 with a JSON answer on stdout, or exit
-//! 2 to block), against the installed binary. Work in progress (#29):
-//! Claude Code's protocol.
+//! 2 to block), against the installed binary; and Copilot CLI's and VS
+//! Code's protocols, `agent exec`, and `agent install` / `uninstall` /
+//! `status` on each agent's config.
 
 use serde_json::{json, Value};
 
 use crate::common::*;
 
 fn hook(event: &str) -> (i32, String, String) {
+    hook_for(&["--agent", "claude-code"], event)
+}
+
+fn hook_for(args: &[&str], event: &str) -> (i32, String, String) {
     let o = bin()
-        .args(["agent", "hook", "--agent", "claude-code"])
+        .args(["agent", "hook"])
+        .args(args)
         .write_stdin(event.to_string())
         .output()
         .unwrap();
@@ -86,4 +92,307 @@ fn claude_code_hook_fails_closed() {
         .output()
         .unwrap();
     assert_eq!(parts(&o).0, 2);
+}
+
+/// Copilot CLI (docs.github.com/en/copilot/reference/hooks-reference):
+/// events do not name themselves, `toolArgs` is a JSON string, the answer
+/// to a tool call is `permissionDecision` / `modifiedArgs`; a prompt's and
+/// a tool result's answers are ignored, so those block with exit 2.
+#[test]
+fn copilot_cli_denies_rewrites_and_blocks() {
+    let tok = mint("cfat");
+    let pre = ["--agent", "copilot-cli", "--event", "preToolUse"];
+    let args = json!({"command": format!("curl -H 'Authorization: Bearer {tok}' x")}).to_string();
+    let (code, out, err) = hook_for(
+        &pre,
+        &json!({"timestamp": 1, "cwd": "/w", "toolName": "bash", "toolArgs": args}).to_string(),
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (code, v["permissionDecision"].as_str()),
+        (0, Some("deny")),
+        "{err}"
+    );
+    // A clean shell command comes back wrapped, still a JSON string.
+    let args = json!({"command": "cat .env"}).to_string();
+    let (_, out, _) = hook_for(
+        &pre,
+        &json!({"toolName": "bash", "toolArgs": args}).to_string(),
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let m: Value = serde_json::from_str(v["modifiedArgs"].as_str().unwrap()).unwrap();
+    let wrapped = m["command"].as_str().unwrap().to_string();
+    assert!(wrapped.ends_with(" agent exec -- 'cat .env'"), "{wrapped}");
+    // Run as the agent's shell would: the .env is read, the token masked,
+    // the status kept.
+    let t = Tree::new();
+    t.write(".env", format!("CF={tok}\n"));
+    let o = std::process::Command::new("sh")
+        .current_dir(t.path())
+        .arg("-c")
+        .arg(format!("{wrapped}; exit 3"))
+        .output()
+        .unwrap();
+    let (code, out, err) = parts(&o);
+    assert_eq!(code, 3);
+    assert!(
+        out.starts_with("CF=cfat_") && !out.contains(&tok[5..]),
+        "{out}"
+    );
+    assert!(err.contains("1 credential(s)"), "{err}");
+    for (event, ev) in [
+        (
+            "userPromptSubmitted",
+            json!({"prompt": format!("use {tok}")}),
+        ),
+        (
+            "postToolUse",
+            json!({"toolName": "bash", "toolArgs": "{}",
+            "toolResult": {"resultType": "success", "textResultForLlm": tok}}),
+        ),
+    ] {
+        let (code, out, err) = hook_for(
+            &["--agent", "copilot-cli", "--event", event],
+            &ev.to_string(),
+        );
+        assert_eq!(code, 2, "{event}");
+        assert!(!out.contains(&tok[5..]) && !err.contains(&tok[5..]));
+        assert!(err.contains(&tok[..9]), "{err}");
+    }
+    let (code, _, _) = hook_for(&pre, "[]");
+    assert_eq!(code, 2);
+}
+
+/// VS Code (code.visualstudio.com/docs/agents/reference/hooks-reference):
+/// Claude Code's event shape; `hookSpecificOutput.permissionDecision` and
+/// `updatedInput`; no replacement of a tool's output.
+#[test]
+fn vscode_denies_rewrites_and_blocks() {
+    let tok = mint("cfut");
+    let vs = ["--agent", "vscode"];
+    let (code, out, _) = hook_for(
+        &vs,
+        &json!({"hook_event_name": "PreToolUse", "tool_name": "run_in_terminal",
+                "tool_input": {"command": "printenv", "isBackground": false}})
+        .to_string(),
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 0);
+    let cmd = v["hookSpecificOutput"]["updatedInput"]["command"]
+        .as_str()
+        .unwrap();
+    assert!(cmd.ends_with(" agent exec -- 'printenv'"), "{cmd}");
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .env("CF_TOKEN", &tok)
+        .output()
+        .unwrap();
+    let (code, out, _) = parts(&o);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("CF_TOKEN=cfut_") && !out.contains(&tok[5..]),
+        "{out}"
+    );
+    // Wrapped once, though VS Code also runs Claude Code's hooks.
+    let (_, again, _) = hook_for(
+        &vs,
+        &json!({"hook_event_name": "PreToolUse", "tool_name": "run_in_terminal",
+                "tool_input": {"command": cmd}})
+        .to_string(),
+    );
+    assert_eq!(again, "");
+    let (code, _, err) = hook_for(
+        &vs,
+        &json!({"hook_event_name": "PostToolUse", "tool_name": "readFile",
+                "tool_input": {"path": ".env"}, "tool_response": format!("CF={tok}")})
+        .to_string(),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("reached the model") && !err.contains(&tok[5..]),
+        "{err}"
+    );
+    let (code, _, _) = hook_for(&vs, "garbage");
+    assert_eq!(code, 2);
+}
+
+fn agent_cmd(
+    home: &std::path::Path,
+    project: &std::path::Path,
+    args: &[&str],
+) -> (i32, String, String) {
+    let o = bin()
+        .current_dir(project)
+        .env("HOME", home)
+        .env_remove("XDG_STATE_HOME")
+        .arg("agent")
+        .args(args)
+        .output()
+        .unwrap();
+    parts(&o)
+}
+
+/// Each agent's config, with a hook of someone else's in it: installed
+/// into (merged, twice changes nothing, the command an absolute path that
+/// runs), reported by `status`, and uninstalled to the same bytes.
+#[test]
+fn install_and_uninstall_round_trip_on_every_agents_config() {
+    let home = Tree::new();
+    let project = Tree::new();
+    let cases = [
+        (
+            "claude-code",
+            "project",
+            ".claude/settings.json",
+            r#"{"permissions": {"allow": ["Bash(ls)"]}, "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "lint.sh"}]}]}}"#,
+        ),
+        (
+            "claude-code",
+            "local",
+            ".claude/settings.local.json",
+            r#"{"hooks": {}}"#,
+        ),
+        (
+            "codex",
+            "project",
+            ".codex/hooks.json",
+            r#"{"hooks": {"PostToolUse": [{"hooks": [{"type": "command", "command": "audit.sh"}]}]}}"#,
+        ),
+        (
+            "gemini",
+            "project",
+            ".gemini/settings.json",
+            r#"{"theme": "dark"}"#,
+        ),
+        (
+            "cursor",
+            "project",
+            ".cursor/hooks.json",
+            r#"{"version": 1, "hooks": {"afterFileEdit": [{"command": "fmt.sh"}]}}"#,
+        ),
+        ("copilot-cli", "project", ".github/hooks/burnkey.json", ""),
+        ("vscode", "project", ".github/hooks/burnkey-vscode.json", ""),
+    ];
+    for (agent, scope, rel, before) in cases {
+        let path = project.path().join(rel);
+        if !before.is_empty() {
+            project.write(rel, before);
+        }
+        let (code, out, err) = agent_cmd(
+            home.path(),
+            project.path(),
+            &["install", "--agent", agent, "--scope", scope],
+        );
+        assert_eq!(code, 0, "{agent}: {out}{err}");
+        assert!(out.contains("installed into"), "{out}");
+        let first = std::fs::read_to_string(&path).unwrap();
+        let (_, out, _) = agent_cmd(
+            home.path(),
+            project.path(),
+            &["install", "--agent", agent, "--scope", scope],
+        );
+        assert!(out.contains("unchanged"), "{agent}: {out}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), first);
+        let v: Value = serde_json::from_str(&first).unwrap();
+        if !before.is_empty() {
+            // Every key and hook of before is still there.
+            let b: Value = serde_json::from_str(before).unwrap();
+            for (k, x) in b.as_object().unwrap() {
+                if k != "hooks" {
+                    assert_eq!(&v[k], x, "{agent}: {k}");
+                }
+            }
+            for other in ["lint.sh", "audit.sh", "fmt.sh"] {
+                assert_eq!(before.contains(other), first.contains(other), "{agent}");
+            }
+        }
+        // The configured command runs this binary and answers.
+        let cmd = first
+            .lines()
+            .find(|l| l.contains(" agent hook --agent "))
+            .and_then(|l| l.split('"').nth(3))
+            .unwrap()
+            .to_string();
+        assert!(cmd.starts_with('/'), "{cmd}");
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{agent}: an empty event blocks");
+        let (code, out, _) = agent_cmd(home.path(), project.path(), &["status"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(&format!("{agent}: ok")), "{out}");
+        let (code, out, err) = agent_cmd(
+            home.path(),
+            project.path(),
+            &["uninstall", "--agent", agent, "--scope", scope],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        if before.is_empty() {
+            assert!(!path.exists(), "{agent}: burnkey's own file stays");
+        } else {
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "{agent}");
+        }
+    }
+    // A config burnkey cannot parse is refused, untouched.
+    project.write(".cursor/hooks.json", "{oops");
+    let (code, _, err) = agent_cmd(
+        home.path(),
+        project.path(),
+        &["install", "--agent", "cursor"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("not JSON"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(project.path().join(".cursor/hooks.json")).unwrap(),
+        "{oops"
+    );
+}
+
+/// `status` catches the breaks users hit: a moved binary, no fail-closed
+/// setting, a hook registered twice; `uninstall` after an edit keeps the
+/// edit.
+#[test]
+fn status_catches_a_broken_install_and_uninstall_keeps_edits() {
+    let home = Tree::new();
+    let project = Tree::new();
+    let (code, _, err) = agent_cmd(
+        home.path(),
+        project.path(),
+        &["install", "--agent", "cursor"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let path = project.path().join(".cursor/hooks.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ours = v["hooks"]["preToolUse"][0].clone();
+    let mut moved = ours.clone();
+    moved["command"] = json!("/gone/burnkey agent hook --agent cursor");
+    moved["failClosed"] = json!(false);
+    v["hooks"]["beforeReadFile"] = json!([moved]);
+    v["hooks"]["postToolUse"] = json!([ours.clone(), ours]);
+    v["hooks"]["stop"] = json!([{"command": "notify.sh"}]);
+    std::fs::write(&path, v.to_string()).unwrap();
+    let (code, out, _) = agent_cmd(home.path(), project.path(), &["status"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cursor: PROBLEM"), "{out}");
+    assert!(
+        out.contains("\"/gone/burnkey\", which no longer exists"),
+        "{out}"
+    );
+    assert!(out.contains("beforeReadFile does not fail closed"), "{out}");
+    assert!(out.contains("registered 2 times on postToolUse"), "{out}");
+    let (code, _, _) = agent_cmd(
+        home.path(),
+        project.path(),
+        &["uninstall", "--agent", "cursor"],
+    );
+    assert_eq!(code, 0);
+    let left: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        left,
+        json!({"version": 1, "hooks": {"stop": [{"command": "notify.sh"}]}})
+    );
 }
