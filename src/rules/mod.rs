@@ -300,7 +300,8 @@ struct ContextDoc {
 }
 
 impl KeywordDoc {
-    fn into_keyword(self, layout: &Layout) -> Result<Keyword, String> {
+    #[cfg_attr(not(feature = "scan"), allow(unused_variables))]
+    fn into_keyword(self, layout: &Layout, check_expressions: bool) -> Result<Keyword, String> {
         match layout.segments() {
             [crate::token::layout::Segment::Random { .. }] => {}
             _ => {
@@ -335,7 +336,7 @@ impl KeywordDoc {
             })
             .collect();
         #[cfg(feature = "scan")]
-        for c in &contexts {
+        for c in contexts.iter().filter(|_| check_expressions) {
             for re in [Some(&c.before), c.parent.as_ref(), c.near.as_ref()]
                 .into_iter()
                 .flatten()
@@ -581,8 +582,11 @@ impl RuleSet {
         SET.get_or_init(|| {
             let mut rules = Vec::new();
             for (path, text) in BUILTIN {
+                // Their expressions are compiled when first used, and
+                // checked by a test (`builtin_keyword_expressions_compile`),
+                // not at every start.
                 rules.extend(
-                    parse_file(Path::new(path), text).expect("built-in rule files are valid"),
+                    parse(Path::new(path), text, false).expect("built-in rule files are valid"),
                 );
             }
             RuleSet::from_rules(rules).expect("built-in rules are consistent")
@@ -723,6 +727,12 @@ impl FormatSet {
 
 /// Parses one rule file.
 pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
+    parse(path, text, true)
+}
+
+/// [`parse_file`]; `check_expressions` compiles each keyword rule's
+/// expressions, so that a bad one fails here, naming the file.
+fn parse(path: &Path, text: &str, check_expressions: bool) -> Result<Vec<Rule>, Error> {
     let doc: FileDoc = toml::from_str(text).map_err(|e| Error::Parse {
         path: path.to_path_buf(),
         line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
@@ -738,7 +748,10 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Rule>, Error> {
         };
         let layout = r.layout().map_err(invalid)?;
         let keyword = match r.keyword.take() {
-            Some(k) => Some(k.into_keyword(&layout).map_err(invalid)?),
+            Some(k) => Some(
+                k.into_keyword(&layout, check_expressions)
+                    .map_err(invalid)?,
+            ),
             None => None,
         };
         let structure = match r.structure.take() {
@@ -826,6 +839,15 @@ mod tests {
 
     fn owned(set: RuleSet) -> Vec<Rule> {
         set.rules().iter().map(|r| (**r).clone()).collect()
+    }
+
+    /// The built-in rules' expressions are not compiled at start-up: each
+    /// must compile, as a rule file's would have to.
+    #[test]
+    fn builtin_keyword_expressions_compile() {
+        for (path, text) in BUILTIN {
+            parse_file(Path::new(path), text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
     }
 
     #[test]
