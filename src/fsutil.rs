@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// The mode of new files that may hold secrets or token hashes.
 pub const PRIVATE_FILE: u32 = 0o600;
 /// The mode of new folders that hold such files.
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 pub const PRIVATE_DIR: u32 = 0o700;
 
 /// The most a control file (an allowlist, a baseline, a configuration) may
@@ -70,7 +70,7 @@ pub fn replace(
 /// place, an outbox entry): a symlink at `path` is refused, never followed,
 /// and the new file is renamed over `path` itself, so that even a link
 /// planted after the check is replaced, not written through.
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 pub fn replace_output(
     path: &Path,
     mode: Option<u32>,
@@ -81,13 +81,13 @@ pub fn replace_output(
 }
 
 /// [`write_atomic`] for an output: see [`replace_output`].
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 pub fn write_output_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
     replace_output(path, mode, |tmp| tmp.write_all(bytes).map(|()| true)).map(drop)
 }
 
 /// An error if `path` is a symlink (dangling or not).
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 fn refuse_link(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => Err(io::Error::other(format!(
@@ -276,7 +276,7 @@ pub fn create_output(path: &Path, append: bool) -> io::Result<fs::File> {
 }
 
 /// Creates `dir` and its missing parents `0700`.
-#[cfg(feature = "cli")]
+#[cfg(feature = "scan")]
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     fs::DirBuilder::new()

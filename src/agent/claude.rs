@@ -51,14 +51,33 @@ pub(crate) fn pre_tool(scanner: &Scanner, v: &Value) -> Reply {
     };
     let mut seen = Vec::new();
     mask_value(scanner, input, "tool_input", &mut seen);
-    match seen.is_empty() {
-        true => allow(),
-        false => say(json!({"hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": "deny",
-            "permissionDecisionReason": reason("the tool call", &seen),
-        }})),
+    if !seen.is_empty() {
+        return deny(reason("the tool call", &seen));
     }
+    // A read of a file holding a token reads a masked copy instead.
+    let tool = v["tool_name"].as_str().unwrap_or("");
+    match crate::agent::file_read::rewrite(scanner, tool, input, v) {
+        Ok(None) => allow(),
+        Ok(Some((updated, seen))) => say(json!({"hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "allow",
+            "permissionDecisionReason": format!(
+                "{} It reads a copy with the credentials masked.",
+                reason("the file to read", &seen)
+            ),
+            "updatedInput": updated,
+        }})),
+        Err(why) => deny(why),
+    }
+}
+
+/// A tool call denied, `why` shown to the model.
+fn deny(why: String) -> Reply {
+    say(json!({"hookSpecificOutput": {
+        "hookEventName": "PreToolUse",
+        "permissionDecision": "deny",
+        "permissionDecisionReason": why,
+    }}))
 }
 
 /// Claude Code's answer to `v`.

@@ -1,5 +1,7 @@
 //! Codex CLI's hook protocol (developers.openai.com/codex/hooks): Claude
-//! Code's event shape and its answers to a prompt and a tool call. After a
+//! Code's event shape and its answers to a prompt and a tool call; a shell
+//! command is rewritten (`updatedInput`) to run under `burnkey agent
+//! exec`, which masks its output at the source. After a
 //! tool, Codex takes a replacement only of an MCP tool's output
 //! (`hookSpecificOutput.updatedMCPToolOutput`); for any other tool a
 //! `decision: "block"` puts its reason where the output would have been in
@@ -11,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::agent::claude::{allow, pre_tool, prompt, say};
 use crate::agent::reply::{fail_closed, mask_value, reason, Reply};
+use crate::agent::shell;
 use crate::scan::Scanner;
 
 /// Codex's answer to `v`.
@@ -20,7 +23,28 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
     };
     match event {
         "UserPromptSubmit" => prompt(scanner, v),
-        "PreToolUse" => pre_tool(scanner, v),
+        "PreToolUse" => {
+            let r = pre_tool(scanner, v);
+            if !r.stdout.is_empty() || r.code != 0 {
+                return r;
+            }
+            // A shell command runs under `burnkey agent exec`: Codex cannot
+            // replace its output, so the output is masked at the source.
+            // Only the schema's fields: Codex fails open on others.
+            let tool = v["tool_name"].as_str().unwrap_or("");
+            let wrapped = shell::is_shell(tool)
+                .then(shell::current_burnkey)
+                .flatten()
+                .and_then(|b| shell::wrap_input(&v["tool_input"], &b));
+            match wrapped {
+                Some(w) => say(json!({"hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": "allow",
+                    "updatedInput": w,
+                }})),
+                None => r,
+            }
+        }
         "PostToolUse" => {
             let Some(output) = v.get("tool_response") else {
                 return fail_closed("a PostToolUse event without tool_response");

@@ -7,7 +7,8 @@
 //! (`preToolUse`, `toolName`, `toolArgs`: a JSON string in the CLI, an
 //! object in the SDK) holding a token is denied (`permissionDecision:
 //! "deny"`); a shell command is rewritten (`modifiedArgs`) to run under
-//! `burnkey agent exec`, so its output reaches the model masked. After a
+//! `burnkey agent exec`, so its output reaches the model masked, and a
+//! read (`view`) of a file holding a token reads a masked copy. After a
 //! tool (`postToolUse`, `toolResult.textResultForLlm`) the output cannot
 //! be replaced: burnkey blocks and says that the token reached the model.
 
@@ -56,10 +57,18 @@ pub fn answer(scanner: &Scanner, v: &Value, event: Option<&str>) -> Reply {
                 }));
             }
             let tool = v["toolName"].as_str().unwrap_or("");
-            let wrapped = shell::is_shell(tool)
-                .then(shell::current_burnkey)
-                .flatten()
-                .and_then(|b| shell::wrap_input(&args, &b));
+            let wrapped = match crate::agent::file_read::rewrite(scanner, tool, &args, v) {
+                Err(why) => {
+                    return say(
+                        json!({"permissionDecision": "deny", "permissionDecisionReason": why}),
+                    )
+                }
+                Ok(Some((read_copy, _))) => Some(read_copy),
+                Ok(None) => shell::is_shell(tool)
+                    .then(shell::current_burnkey)
+                    .flatten()
+                    .and_then(|b| shell::wrap_input(&args, &b)),
+            };
             match wrapped {
                 Some(w) => say(json!({
                     "permissionDecision": "allow",

@@ -3,7 +3,9 @@
 //! itself in `hook_event_name`; exit 0 with JSON on stdout, nothing else
 //! on it. A prompt (`BeforeAgent`, `prompt`) is blocked with `decision:
 //! "deny"`, which also keeps it out of the history; a tool call
-//! (`BeforeTool`, `tool_input`) is denied alike; after a tool (`AfterTool`,
+//! (`BeforeTool`, `tool_input`) is denied alike, and a read of a file
+//! holding one (`read_file`) rewritten (`hookSpecificOutput.tool_input`)
+//! to read a masked copy; after a tool (`AfterTool`,
 //! `tool_response.llmContent`), `decision: "deny"` makes `reason` the tool
 //! result the model gets: burnkey gives the result with its tokens masked.
 
@@ -63,6 +65,18 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
         Ok(x) => x,
         Err(r) => return r,
     };
+    if seen.is_empty() && event == "BeforeTool" {
+        // A read of a file holding a token reads a masked copy instead.
+        let tool = v["tool_name"].as_str().unwrap_or("");
+        return match crate::agent::file_read::rewrite(scanner, tool, &v["tool_input"], v) {
+            Ok(None) => allow(),
+            Ok(Some((input, _))) => say(json!({"hookSpecificOutput": {
+                "hookEventName": "BeforeTool",
+                "tool_input": input,
+            }})),
+            Err(why) => deny(why),
+        };
+    }
     if seen.is_empty() {
         return allow();
     }

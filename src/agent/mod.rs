@@ -16,6 +16,7 @@ pub mod codex;
 pub mod copilot;
 pub mod cursor;
 pub mod exec;
+pub mod file_read;
 pub mod gemini;
 #[cfg(feature = "cli")]
 pub mod install;

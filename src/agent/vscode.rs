@@ -5,7 +5,8 @@
 //! A prompt holding a token is stopped with exit 2; a tool call holding one
 //! is denied (`hookSpecificOutput.permissionDecision: "deny"`); a terminal
 //! command (`run_in_terminal`) is rewritten (`updatedInput`) to run under
-//! `burnkey agent exec`, so its output reaches the model masked. A tool's
+//! `burnkey agent exec`, so its output reaches the model masked, and a
+//! read of a file holding a token reads a masked copy. A tool's
 //! output cannot be replaced: burnkey blocks (exit 2) and says that the
 //! token reached the model.
 
@@ -46,10 +47,20 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
                 }}));
             }
             let tool = v["tool_name"].as_str().unwrap_or("");
-            let wrapped = shell::is_shell(tool)
-                .then(shell::current_burnkey)
-                .flatten()
-                .and_then(|b| shell::wrap_input(input, &b));
+            let wrapped = match crate::agent::file_read::rewrite(scanner, tool, input, v) {
+                Err(why) => {
+                    return say(json!({"hookSpecificOutput": {
+                        "hookEventName": "PreToolUse",
+                        "permissionDecision": "deny",
+                        "permissionDecisionReason": why,
+                    }}))
+                }
+                Ok(Some((read_copy, _))) => Some(read_copy),
+                Ok(None) => shell::is_shell(tool)
+                    .then(shell::current_burnkey)
+                    .flatten()
+                    .and_then(|b| shell::wrap_input(input, &b)),
+            };
             match wrapped {
                 Some(w) => say(json!({"hookSpecificOutput": {
                     "hookEventName": "PreToolUse",

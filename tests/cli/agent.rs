@@ -396,3 +396,116 @@ fn status_catches_a_broken_install_and_uninstall_keeps_edits() {
         json!({"version": 1, "hooks": {"stop": [{"command": "notify.sh"}]}})
     );
 }
+
+/// Claude Code applies `updatedToolOutput` only when it has the tool's own
+/// output shape and silently drops a bare string (anthropics/claude-code
+/// #68951: a maintainer's repro on 2.1.233, the string dropped with "does
+/// not match Bash's output shape", the object `{stdout, stderr,
+/// interrupted}` applied; #84439 and #86753: validated against the tool's
+/// output schema). So the answer keeps every key and every value that is
+/// not a string, for Bash's object and for Read's.
+#[test]
+fn claude_code_output_is_replaced_in_the_tools_own_shape() {
+    let tok = mint("cfk");
+    let bash = json!({"stdout": format!("key={tok}\n"), "stderr": "warn", "interrupted": false,
+                      "isImage": false, "noOutputExpected": false});
+    let read = json!({"type": "text", "file": {"filePath": "/w/.env",
+                      "content": format!("K={tok}\n"), "numLines": 1, "startLine": 1, "totalLines": 1}});
+    for (tool, response) in [("Bash", bash), ("Read", read)] {
+        let (code, out, _) = hook(
+            &json!({"hook_event_name": "PostToolUse", "tool_name": tool,
+                    "tool_input": {}, "tool_response": response})
+            .to_string(),
+        );
+        assert_eq!(code, 0);
+        assert!(!out.contains(&tok[4..]), "{out}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let got = &v["hookSpecificOutput"]["updatedToolOutput"];
+        fn same_shape(a: &Value, b: &Value) -> bool {
+            match (a, b) {
+                (Value::Object(x), Value::Object(y)) => {
+                    x.len() == y.len()
+                        && x.iter()
+                            .all(|(k, v)| y.get(k).is_some_and(|w| same_shape(v, w)))
+                }
+                (Value::String(x), Value::String(y)) => x.len() == y.len(),
+                (x, y) => x == y,
+            }
+        }
+        assert!(same_shape(got, &response), "{tool}: {got} vs {response}");
+    }
+}
+
+/// A read of a file holding a token reads a private masked copy instead
+/// (Claude Code's `updatedInput`, code.claude.com/docs/en/hooks); a clean
+/// file is read as it is.
+#[test]
+fn claude_code_reads_a_masked_copy_of_a_file_holding_a_token() {
+    let tok = mint("cfut");
+    let t = Tree::new();
+    t.write(".env", format!("CF={tok}\nOTHER=1\n"));
+    t.write("README.md", "hello\n");
+    let copies = Tree::new();
+    let run = |file: &str| {
+        let o = bin()
+            .args(["agent", "hook", "--agent", "claude-code"])
+            .env("BURNKEY_AGENT_DIR", copies.path().join("c"))
+            .write_stdin(
+                json!({"hook_event_name": "PreToolUse", "session_id": "abc", "cwd": t.path(),
+                       "tool_name": "Read", "tool_input": {"file_path": file, "limit": 10}})
+                .to_string(),
+            )
+            .output()
+            .unwrap();
+        parts(&o)
+    };
+    let (code, out, _) = run(".env");
+    assert_eq!(code, 0);
+    assert!(!out.contains(&tok[5..]), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let o = &v["hookSpecificOutput"];
+    assert_eq!(o["permissionDecision"], "allow");
+    assert_eq!(o["updatedInput"]["limit"], 10);
+    let copy = std::path::PathBuf::from(o["updatedInput"]["file_path"].as_str().unwrap());
+    assert!(
+        copy.starts_with(copies.path().join("c").join("abc")),
+        "{copy:?}"
+    );
+    let text = std::fs::read_to_string(&copy).unwrap();
+    assert!(
+        text.starts_with("CF=cfut_") && text.ends_with("\nOTHER=1\n") && !text.contains(&tok[5..])
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (code, out, _) = run(&t.path().join("README.md").to_string_lossy());
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
+/// Codex (developers.openai.com/codex/hooks) cannot replace a shell
+/// command's output: the command is rewritten to mask it at the source,
+/// with only the fields of Codex's schema.
+#[test]
+fn codex_shell_commands_run_masked() {
+    let (code, out, _) = hook_for(
+        &["--agent", "codex"],
+        &json!({"hook_event_name": "PreToolUse", "tool_name": "Bash",
+                "tool_input": {"command": "cat .env"}})
+        .to_string(),
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let o = v["hookSpecificOutput"].as_object().unwrap();
+    let mut keys: Vec<&str> = o.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["hookEventName", "permissionDecision", "updatedInput"]
+    );
+    assert!(o["updatedInput"]["command"]
+        .as_str()
+        .unwrap()
+        .ends_with(" agent exec -- 'cat .env'"));
+}
