@@ -509,3 +509,145 @@ fn codex_shell_commands_run_masked() {
         .unwrap()
         .ends_with(" agent exec -- 'cat .env'"));
 }
+
+/// Every agent, each stage in its documented shape (the pages are cited
+/// in each module: src/agent/*.rs), through the installed binary: what a
+/// token in a prompt, in a tool call and in a tool's output gets, in that
+/// agent's form, and no byte of the token in any answer; then its
+/// fail-closed paths: garbage, an unknown event, an event too large for
+/// burnkey (its own error), each exit 2.
+#[test]
+fn every_agent_answers_each_stage_in_its_form_and_fails_closed() {
+    let tok = mint("cfut");
+    let secret = &tok[5..];
+    type Check = fn(i32, &Value, &str, &str) -> bool;
+    let cases: Vec<(&str, Value, Check)> = vec![
+        // codex (developers.openai.com/codex/hooks)
+        (
+            "codex",
+            json!({"hook_event_name": "UserPromptSubmit", "prompt": format!("x {tok}")}),
+            |c, v, _, _| c == 0 && v["decision"] == "block",
+        ),
+        (
+            "codex",
+            json!({"hook_event_name": "PreToolUse", "tool_name": "Bash",
+                         "tool_input": {"command": format!("echo {tok}")}}),
+            |c, v, _, _| c == 0 && v["hookSpecificOutput"]["permissionDecision"] == "deny",
+        ),
+        (
+            "codex",
+            json!({"hook_event_name": "PostToolUse", "tool_name": "mcp__db__query",
+                         "tool_input": {}, "tool_response": {"rows": [format!("k={tok}")]}}),
+            |c, v, _, tok| {
+                c == 0
+                    && v["hookSpecificOutput"]["updatedMCPToolOutput"]["rows"][0]
+                        .as_str()
+                        .is_some_and(|s| s.len() == tok.len() + 2 && s.starts_with("k=cfut_"))
+            },
+        ),
+        (
+            "codex",
+            json!({"hook_event_name": "PostToolUse", "tool_name": "Bash",
+                         "tool_input": {}, "tool_response": format!("{tok}\n")}),
+            |c, v, _, _| c == 0 && v["decision"] == "block",
+        ),
+        // gemini (geminicli.com/docs/hooks/reference)
+        (
+            "gemini",
+            json!({"hook_event_name": "BeforeAgent", "prompt": format!("x {tok}")}),
+            |c, v, _, _| c == 0 && v["decision"] == "deny",
+        ),
+        (
+            "gemini",
+            json!({"hook_event_name": "BeforeTool", "tool_name": "run_shell_command",
+                          "tool_input": {"command": format!("echo {tok}")}}),
+            |c, v, _, _| c == 0 && v["decision"] == "deny",
+        ),
+        (
+            "gemini",
+            json!({"hook_event_name": "AfterTool", "tool_name": "read_file",
+                          "tool_input": {}, "tool_response": {"llmContent": format!("K={tok}\n")}}),
+            |c, v, _, _| {
+                c == 0
+                    && v["decision"] == "deny"
+                    && v["reason"]
+                        .as_str()
+                        .is_some_and(|r| r.starts_with("K=cfut_"))
+            },
+        ),
+        // cursor (cursor.com/docs/agent/hooks)
+        (
+            "cursor",
+            json!({"hook_event_name": "beforeSubmitPrompt", "prompt": format!("x {tok}")}),
+            |c, v, _, _| c == 0 && v["continue"] == false,
+        ),
+        (
+            "cursor",
+            json!({"hook_event_name": "beforeShellExecution", "command": format!("echo {tok}"), "cwd": "/w"}),
+            |c, v, _, _| c == 0 && v["permission"] == "deny",
+        ),
+        (
+            "cursor",
+            json!({"hook_event_name": "beforeReadFile", "file_path": "/w/.env",
+                          "content": format!("K={tok}\n")}),
+            |c, v, _, _| c == 0 && v["permission"] == "deny",
+        ),
+        (
+            "cursor",
+            json!({"hook_event_name": "afterMCPExecution", "tool_name": "q",
+                          "tool_input": "{}", "result_json": format!("{{\"k\": \"{tok}\"}}")}),
+            |c, v, _, _| {
+                c == 0
+                    && v["updated_mcp_tool_output"]
+                        .as_str()
+                        .is_some_and(|s| s.contains("cfut_"))
+            },
+        ),
+        (
+            "cursor",
+            json!({"hook_event_name": "afterShellExecution", "command": "env",
+                          "output": format!("K={tok}\n")}),
+            |c, _, err, _| c == 0 && err.contains("it has reached the model"),
+        ),
+        // claude-code (code.claude.com/docs/en/hooks), MCP output
+        (
+            "claude-code",
+            json!({"hook_event_name": "PostToolUse", "tool_name": "mcp__gh__get",
+                               "tool_input": {}, "tool_response": [{"type": "text", "text": tok}]}),
+            |c, v, _, _| {
+                c == 0 && v["hookSpecificOutput"]["updatedMCPToolOutput"][0]["type"] == "text"
+            },
+        ),
+    ];
+    for (agent, event, check) in cases {
+        let (code, out, err) = hook_for(&["--agent", agent], &event.to_string());
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "{agent}: the token in {out}{err}"
+        );
+        let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+        assert!(
+            check(code, &v, &err, &tok),
+            "{agent} {event}: {code} {out} {err}"
+        );
+    }
+    let big = "x".repeat((64 << 20) + 1);
+    for agent in [
+        "claude-code",
+        "codex",
+        "gemini",
+        "cursor",
+        "copilot-cli",
+        "vscode",
+    ] {
+        for bad in [
+            "{not json",
+            r#"{"hook_event_name": "Teleport", "toolName": 1}"#,
+            &big,
+        ] {
+            let (code, out, err) = hook_for(&["--agent", agent], bad);
+            assert_eq!(code, 2, "{agent}: {out} {err}");
+            assert!(out.is_empty(), "{agent}: {out}");
+        }
+    }
+}
