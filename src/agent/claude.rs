@@ -152,10 +152,9 @@ mod tests {
             (0, Some("block")),
             "{r:?}"
         );
-        assert!(v["reason"]
-            .as_str()
-            .unwrap()
-            .contains("cloudflare-user-api-token cfut_yGWm"));
+        assert!(v["reason"].as_str().unwrap().contains(
+            "cloudflare-user-api-token cfut_…4830 (sha256:24e0ae3c14c18d8c) in the prompt"
+        ));
         no_token(&r);
         let clean = run(json!({"hook_event_name": "UserPromptSubmit", "prompt": "hello"}));
         assert_eq!(

@@ -110,7 +110,7 @@ mod tests {
         assert!(v["reason"]
             .as_str()
             .unwrap()
-            .contains("npm-access-token npm_NqOt"));
+            .contains("npm-access-token npm_…MHLZ (sha256:9c39f503cb9ef69c)"));
         // Only the fields Codex's schema has.
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["decision", "reason"]);

@@ -148,7 +148,7 @@ mod tests {
         assert!(v["permissionDecisionReason"]
             .as_str()
             .unwrap()
-            .contains("npm-access-token npm_NqOt"));
+            .contains("npm-access-token npm_…MHLZ (sha256:9c39f503cb9ef69c)"));
         let args = json!({"command": "cat .env"}).to_string();
         let r = run(
             json!({"toolName": "bash", "toolArgs": args}),

@@ -81,17 +81,7 @@ pub fn redirect(
     }
     let seen = found
         .iter()
-        .map(|m| {
-            let rule = &scanner.rules().rules()[m.rule];
-            Seen {
-                rule_id: rule.id().to_string(),
-                redacted: crate::token::format::redact(
-                    &m.secret,
-                    rule.format.prefix_len_of(&m.secret),
-                ),
-                field: "the file".to_string(),
-            }
-        })
+        .map(|m| Seen::of(scanner, m, "the file"))
         .collect();
     private_dir(dir)?;
     sweep(dir);

@@ -19,12 +19,39 @@ pub struct Reply {
 }
 
 /// A token found in an event, as it may be named to the model: its kind,
-/// its prefix and first characters, and where it was.
+/// its prefix and last four characters (`cfut_…4830`, as GitHub shows a
+/// token), its fingerprint, and where it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
     pub rule_id: String,
-    pub redacted: String,
+    /// The prefix and the last four characters.
+    pub shown: String,
+    /// `sha256:` and the first 16 hex digits of the token's SHA-256: the
+    /// hash `.burnkeyignore` lists, to allow a known test token.
+    pub fingerprint: String,
     pub field: String,
+}
+
+impl Seen {
+    /// How `m`, found in `field`, is named.
+    pub fn of(scanner: &Scanner, m: &Match, field: &str) -> Seen {
+        let rule = &scanner.rules().rules()[m.rule];
+        let secret = m.secret.as_str();
+        let plen = rule.format.prefix_len_of(secret).min(secret.len() / 2);
+        let chars = secret.chars().count();
+        // The last four, but never more than a quarter of the token.
+        let tail: String = secret.chars().skip(chars - (chars / 4).min(4)).collect();
+        let head = secret.get(..plen).unwrap_or("");
+        Seen {
+            rule_id: rule.id().to_string(),
+            shown: format!("{head}…{tail}"),
+            fingerprint: format!(
+                "sha256:{}",
+                &crate::token::checksum::sha256_hex(secret.as_bytes())[..16]
+            ),
+            field: field.to_string(),
+        }
+    }
 }
 
 /// Every string in `v`, masked, and the tokens that were in them. `field`
@@ -33,17 +60,7 @@ pub fn mask_value(scanner: &Scanner, v: &Value, field: &str, seen: &mut Vec<Seen
     match v {
         Value::String(s) => {
             let (masked, found) = mask_text(scanner, s);
-            for m in found {
-                let rule = &scanner.rules().rules()[m.rule];
-                seen.push(Seen {
-                    rule_id: rule.id().to_string(),
-                    redacted: crate::token::format::redact(
-                        &m.secret,
-                        rule.format.prefix_len_of(&m.secret),
-                    ),
-                    field: field.to_string(),
-                });
-            }
+            seen.extend(found.iter().map(|m| Seen::of(scanner, m, field)));
             Value::String(masked)
         }
         Value::Array(a) => Value::Array(
@@ -85,7 +102,12 @@ pub fn mask_text(scanner: &Scanner, text: &str) -> (String, Vec<Match>) {
 pub fn reason(what: &str, seen: &[Seen]) -> String {
     let list: Vec<String> = seen
         .iter()
-        .map(|s| format!("{} {} in {}", s.rule_id, s.redacted, s.field))
+        .map(|s| {
+            format!(
+                "{} {} ({}) in {}",
+                s.rule_id, s.shown, s.fingerprint, s.field
+            )
+        })
         .collect();
     format!(
         "burnkey: {what} holds a credential ({}). Remove it; if it was real, rotate it.",

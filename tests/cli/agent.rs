@@ -8,6 +8,14 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
+/// How a hook names `tok`: its prefix, its last four characters, and the
+/// start of its SHA-256 (the hash `.burnkeyignore` lists).
+fn named(tok: &str) -> String {
+    let prefix = &tok[..tok.find('_').unwrap() + 1];
+    let sha = sha(tok);
+    format!("{prefix}…{} (sha256:{})", &tok[tok.len() - 4..], &sha[..16])
+}
+
 fn hook(event: &str) -> (i32, String, String) {
     hook_for(&["--agent", "claude-code"], event)
 }
@@ -38,7 +46,10 @@ fn claude_code_prompts_tools_and_outputs() {
         (0, Some("block")),
         "{out}{err}"
     );
-    assert!(v["reason"].as_str().unwrap().contains(&tok[..9]));
+    assert!(
+        v["reason"].as_str().unwrap().contains(&named(&tok)),
+        "{out}"
+    );
     // A Bash call whose command holds one: denied.
     let (code, out, _) = hook(
         &json!({"hook_event_name": "PreToolUse", "tool_name": "Bash",
@@ -157,7 +168,7 @@ fn copilot_cli_denies_rewrites_and_blocks() {
         );
         assert_eq!(code, 2, "{event}");
         assert!(!out.contains(&tok[5..]) && !err.contains(&tok[5..]));
-        assert!(err.contains(&tok[..9]), "{err}");
+        assert!(err.contains(&named(&tok)), "{err}");
     }
     let (code, _, _) = hook_for(&pre, "[]");
     assert_eq!(code, 2);
