@@ -15,8 +15,8 @@
 use serde_json::{json, Value};
 
 use crate::agent::claude::{allow, say};
-use crate::agent::reply::{fail_closed, mask_value, reason, Reply};
-use crate::agent::shell;
+use crate::agent::reply::{block, fail_closed, mask_value, reason, Reply};
+use crate::agent::rewrite;
 use crate::scan::Scanner;
 
 /// Copilot CLI's answer to `v`, an event of kind `event`.
@@ -57,17 +57,13 @@ pub fn answer(scanner: &Scanner, v: &Value, event: Option<&str>) -> Reply {
                 }));
             }
             let tool = v["toolName"].as_str().unwrap_or("");
-            let wrapped = match crate::agent::file_read::rewrite(scanner, tool, &args, v) {
+            let wrapped = match rewrite::input(scanner, tool, &args, v) {
                 Err(why) => {
                     return say(
                         json!({"permissionDecision": "deny", "permissionDecisionReason": why}),
                     )
                 }
-                Ok(Some((read_copy, _))) => Some(read_copy),
-                Ok(None) => shell::is_shell(tool)
-                    .then(shell::current_burnkey)
-                    .flatten()
-                    .and_then(|b| shell::wrap_input(&args, &b)),
+                Ok(w) => w,
             };
             match wrapped {
                 Some(w) => say(json!({
@@ -108,15 +104,6 @@ fn infer(v: &Value) -> Option<&'static str> {
         Some("userPromptSubmitted")
     } else {
         None
-    }
-}
-
-/// Exit 2 with `why` on stderr.
-fn block(why: String) -> Reply {
-    Reply {
-        code: 2,
-        stdout: String::new(),
-        stderr: format!("{why}\n"),
     }
 }
 

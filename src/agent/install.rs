@@ -256,7 +256,9 @@ pub fn install(
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        crate::fsutil::write_output_atomic(path, text.as_bytes(), Some(0o644))?;
+        // An existing config keeps its mode; a new one is 0600 (an agent's
+        // settings may hold environment values).
+        crate::fsutil::write_output_atomic(path, text.as_bytes(), None)?;
     }
     Ok(Change {
         path: path.to_path_buf(),

@@ -21,6 +21,7 @@ pub mod gemini;
 #[cfg(feature = "cli")]
 pub mod install;
 pub mod reply;
+pub mod rewrite;
 pub mod shell;
 pub mod vscode;
 

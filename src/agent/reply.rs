@@ -115,6 +115,16 @@ pub fn reason(what: &str, seen: &[Seen]) -> String {
     )
 }
 
+/// Exit 2 with `why` on stderr: the block of an agent that takes no answer
+/// at that stage (Copilot CLI, VS Code).
+pub fn block(why: String) -> Reply {
+    Reply {
+        code: 2,
+        stdout: String::new(),
+        stderr: format!("{why}\n"),
+    }
+}
+
 /// Blocks, in the form every agent takes: exit 2, the reason on stderr.
 pub fn fail_closed(why: &str) -> Reply {
     Reply {

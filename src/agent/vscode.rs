@@ -13,8 +13,8 @@
 use serde_json::{json, Value};
 
 use crate::agent::claude::{allow, say};
-use crate::agent::reply::{fail_closed, mask_value, reason, Reply};
-use crate::agent::shell;
+use crate::agent::reply::{block, fail_closed, mask_value, reason, Reply};
+use crate::agent::rewrite;
 use crate::scan::Scanner;
 
 /// VS Code's answer to `v`.
@@ -47,7 +47,7 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
                 }}));
             }
             let tool = v["tool_name"].as_str().unwrap_or("");
-            let wrapped = match crate::agent::file_read::rewrite(scanner, tool, input, v) {
+            let wrapped = match rewrite::input(scanner, tool, input, v) {
                 Err(why) => {
                     return say(json!({"hookSpecificOutput": {
                         "hookEventName": "PreToolUse",
@@ -55,11 +55,7 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
                         "permissionDecisionReason": why,
                     }}))
                 }
-                Ok(Some((read_copy, _))) => Some(read_copy),
-                Ok(None) => shell::is_shell(tool)
-                    .then(shell::current_burnkey)
-                    .flatten()
-                    .and_then(|b| shell::wrap_input(input, &b)),
+                Ok(w) => w,
             };
             match wrapped {
                 Some(w) => say(json!({"hookSpecificOutput": {
@@ -85,15 +81,6 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
         }
         "SessionStart" | "Stop" | "SubagentStart" | "SubagentStop" | "PreCompact" => allow(),
         _ => fail_closed("an event burnkey does not know"),
-    }
-}
-
-/// Exit 2 with `why` on stderr: VS Code's block.
-fn block(why: String) -> Reply {
-    Reply {
-        code: 2,
-        stdout: String::new(),
-        stderr: format!("{why}\n"),
     }
 }
 
