@@ -20,6 +20,7 @@ pub mod file_read;
 pub mod gemini;
 #[cfg(feature = "cli")]
 pub mod install;
+pub mod mcp;
 pub mod reply;
 pub mod rewrite;
 pub mod shell;

@@ -186,3 +186,11 @@ fn status() -> anyhow::Result<Exit> {
     }
     Ok(if bad { Exit::Found } else { Exit::Ok })
 }
+
+/// `burnkey mcp-proxy -- SERVER…`: exits with the server's status.
+pub(crate) fn mcp_proxy(command: &[String]) -> anyhow::Result<Exit> {
+    let scanner = Scanner::new(RuleSet::builtin());
+    let code = crate::agent::mcp::run(&scanner, command)?;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
+}

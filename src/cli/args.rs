@@ -63,6 +63,15 @@ pub(crate) enum Cmd {
     /// Hooks for AI coding agents: tokens never enter the model's context.
     #[command(subcommand)]
     Agent(AgentCmd),
+    /// Run an MCP server (stdio) behind a filter: messages pass through
+    /// unchanged, tokens in what the server sends are masked, and a tool
+    /// call whose arguments hold a token is refused before the server sees
+    /// it. Put it in front of the server's command in an agent's MCP config.
+    McpProxy {
+        /// The server's command and its arguments.
+        #[arg(last = true, required = true, value_name = "SERVER")]
+        command: Vec<String>,
+    },
     /// Plan shards of repositories for a CI matrix, and merge JSON reports.
     #[command(subcommand)]
     Report(ReportCmd),

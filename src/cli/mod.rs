@@ -87,6 +87,7 @@ fn run() -> anyhow::Result<Exit> {
         Cmd::Hook(c) => hook_cmd::run(c),
         Cmd::Revoke(c) => revoke_cmd::run(c),
         Cmd::Agent(c) => agent_cmd::run(c),
+        Cmd::McpProxy { command } => agent_cmd::mcp_proxy(&command),
         Cmd::EventField { file, keys } => event_field(&file, &keys),
     }
 }

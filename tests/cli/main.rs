@@ -14,6 +14,7 @@ mod hidden;
 mod hook;
 mod hostile;
 mod journeys;
+mod mcp;
 mod readme;
 mod redact;
 mod report;
