@@ -392,6 +392,24 @@ pub fn status(agent: Agent, path: &Path) -> io::Result<Option<Status>> {
     }))
 }
 
+/// The command burnkey's hook runs on `event` in the config at `path`, as
+/// configured (`None`: no such hook there).
+pub fn hook_command(agent: Agent, path: &Path, event: &str) -> io::Result<Option<String>> {
+    let Some(text) = read(path)? else {
+        return Ok(None);
+    };
+    let config = parse(path, &text)?;
+    let list = config["hooks"][event]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    Ok(list
+        .iter()
+        .filter(|e| is_ours(e, agent))
+        .flat_map(|e| strings(e).map(str::to_string).collect::<Vec<_>>())
+        .find(|s| s.contains(&marker(agent))))
+}
+
 /// Every string in `v`.
 fn strings(v: &Value) -> Box<dyn Iterator<Item = &str> + '_> {
     match v {

@@ -15,6 +15,8 @@ pub mod claude;
 pub mod codex;
 pub mod copilot;
 pub mod cursor;
+#[cfg(feature = "cli")]
+pub mod doctor;
 pub mod exec;
 pub mod file_read;
 pub mod gemini;

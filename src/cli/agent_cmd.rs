@@ -29,7 +29,8 @@ pub(crate) fn run(cmd: AgentCmd) -> anyhow::Result<Exit> {
             scope,
             dry_run,
         } => return configure(&agent, &scope, dry_run, false),
-        AgentCmd::Status => return status(),
+        AgentCmd::Status => return status(false),
+        AgentCmd::Doctor => return status(true),
         AgentCmd::Exec { command } => {
             let scanner = Scanner::new(RuleSet::builtin());
             let code = crate::agent::exec::run(&scanner, &command.join(" "))?;
@@ -134,7 +135,8 @@ fn configure(agent: &str, scope: &str, dry_run: bool, install: bool) -> anyhow::
     Ok(Exit::Ok)
 }
 
-fn status() -> anyhow::Result<Exit> {
+/// `status`, and with `probe` (`doctor`) each hook run with a canary.
+fn status(probe: bool) -> anyhow::Result<Exit> {
     let (project, home, _) = places()?;
     let mut out = std::io::stdout().lock();
     let mut bad = false;
@@ -147,14 +149,24 @@ fn status() -> anyhow::Result<Exit> {
             let shown = crate::report::text::escape_control(&path.to_string_lossy()).into_owned();
             match crate::agent::install::status(a, &path) {
                 Ok(None) => {}
-                Ok(Some(st)) => {
+                Ok(Some(mut st)) => {
                     found.push((a, s));
+                    let mut passed = None;
+                    if probe {
+                        match doctor(a, &path)? {
+                            Ok(fine) => passed = Some(fine),
+                            Err(problem) => st.problems.push(problem),
+                        }
+                    }
                     let word = if st.problems.is_empty() {
                         "ok"
                     } else {
                         "PROBLEM"
                     };
                     writeln!(out, "{name}: {word} {shown}")?;
+                    if let Some(fine) = passed {
+                        writeln!(out, "  {fine}")?;
+                    }
                     for p in &st.problems {
                         writeln!(out, "  {p}")?;
                         bad = true;
@@ -193,4 +205,24 @@ pub(crate) fn mcp_proxy(command: &[String]) -> anyhow::Result<Exit> {
     let code = crate::agent::mcp::run(&scanner, command)?;
     let _ = std::io::stdout().flush();
     std::process::exit(code)
+}
+
+/// What running the prompt hook configured in `path` with a canary shows:
+/// what it did when it blocked it, else the problem.
+fn doctor(agent: Agent, path: &std::path::Path) -> anyhow::Result<Result<String, String>> {
+    use crate::agent::doctor::{probe, prompt_event};
+    let canary = crate::token::format::FormatSet::builtin()
+        .by_name("cfut")
+        .expect("a built-in kind")
+        .mint()?;
+    let (event, _) = prompt_event(agent, &canary);
+    let Some(cmd) = crate::agent::install::hook_command(agent, path, event)? else {
+        return Ok(Err(format!("no hook on {event} to run")));
+    };
+    let p = probe(agent, &cmd, &canary);
+    Ok(if p.ok {
+        Ok(format!("{event}: {}", p.detail))
+    } else {
+        Err(format!("{event}: {}", p.detail))
+    })
 }

@@ -130,6 +130,10 @@ pub(crate) enum AgentCmd {
     /// with them (a binary gone, a stage unguarded, no fail-closed setting,
     /// a hook registered twice). Exits 1 when something is.
     Status,
+    /// Run each installed hook as its agent would, with a canary token in
+    /// a prompt, and check that it blocks it; plus everything `status`
+    /// checks. Exits 1 when a hook would let a credential through.
+    Doctor,
     /// Run a shell command (`sh -c`) with its output and errors masked,
     /// exiting with its status: what a hook rewrites an agent's shell
     /// commands to where the agent cannot replace a tool's output.

@@ -662,3 +662,58 @@ fn every_agent_answers_each_stage_in_its_form_and_fails_closed() {
         }
     }
 }
+
+/// `agent doctor` runs each installed hook as its agent would, with a
+/// canary token in a prompt: every agent's install blocks it; a moved
+/// binary, a hook that lets it through and one that echoes it are caught.
+#[test]
+fn doctor_runs_each_hook_with_a_canary_and_catches_broken_ones() {
+    let home = Tree::new();
+    let project = Tree::new();
+    for agent in [
+        "claude-code",
+        "codex",
+        "gemini",
+        "cursor",
+        "copilot-cli",
+        "vscode",
+    ] {
+        let (code, _, err) = agent_cmd(home.path(), project.path(), &["install", "--agent", agent]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, err) = agent_cmd(home.path(), project.path(), &["doctor"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("blocks a canary prompt").count(), 6, "{out}");
+    assert!(!out.contains("PROBLEM"), "{out}");
+    // Break Claude Code's prompt hook three ways.
+    let path = project.path().join(".claude/settings.json");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let cmd = good
+        .lines()
+        .find(|l| l.contains(" agent hook --agent claude-code"))
+        .and_then(|l| l.split('"').nth(3))
+        .unwrap()
+        .to_string();
+    let bin_path = cmd.split(" agent hook").next().unwrap().to_string();
+    for (broken, says) in [
+        (
+            cmd.replace(&bin_path, "/moved/away/burnkey"),
+            "does not run (exit 127)",
+        ),
+        (
+            "true # agent hook --agent claude-code".to_string(),
+            "let a canary prompt through",
+        ),
+        (
+            "cat # agent hook --agent claude-code".to_string(),
+            "holds the canary",
+        ),
+    ] {
+        std::fs::write(&path, good.replace(&cmd, &broken)).unwrap();
+        let (code, out, _) = agent_cmd(home.path(), project.path(), &["doctor"]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("claude-code: PROBLEM"), "{out}");
+        assert!(out.contains(says), "{says}: {out}");
+        assert!(!out.contains("cfut_"), "the canary in the report: {out}");
+    }
+}
