@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Value};
 
 use crate::agent::reply::{mask_value, reason, Seen};
+use crate::findings::matched::Match;
 use crate::redact::Redactor;
 use crate::scan::Scanner;
 
@@ -27,19 +28,24 @@ pub const REFUSED: i64 = -32001;
 /// token written with escapes), the message is parsed, masked and written
 /// anew.
 pub fn mask_line(scanner: &Scanner, line: &[u8]) -> Vec<u8> {
+    match masked_line(scanner, line) {
+        Some((out, _)) => out,
+        None => b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"error\",\"data\":\"burnkey: a message could not be masked and was dropped\"}}\n".to_vec(),
+    }
+}
+
+/// [`mask_line`], and the tokens masked; `None` if the redactor failed
+/// (writing to memory: it does not).
+pub fn masked_line(scanner: &Scanner, line: &[u8]) -> Option<(Vec<u8>, Vec<Match>)> {
     let mut r = Redactor::new(scanner, Vec::new()).keep_matches(true);
-    let masked = r.write_all(line).and_then(|_| r.close()).and_then(|_| {
-        let n = r.matches().len();
-        r.finish().map(|out| (n, out))
-    });
-    let Ok((n, out)) = masked else {
-        return b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"error\",\"data\":\"burnkey: a message could not be masked and was dropped\"}}\n".to_vec();
-    };
-    if n == 0 {
-        return line.to_vec();
+    r.write_all(line).and_then(|_| r.close()).ok()?;
+    let found = r.matches().to_vec();
+    let out = r.finish().ok()?;
+    if found.is_empty() {
+        return Some((line.to_vec(), found));
     }
     let was_json = serde_json::from_slice::<Value>(line).ok();
-    match was_json {
+    let out = match was_json {
         Some(v) if serde_json::from_slice::<Value>(&out).is_err() => {
             let mut seen = Vec::new();
             let mut s = mask_value(scanner, &v, "message", &mut seen).to_string();
@@ -49,7 +55,8 @@ pub fn mask_line(scanner: &Scanner, line: &[u8]) -> Vec<u8> {
             s.into_bytes()
         }
         _ => out,
-    }
+    };
+    Some((out, found))
 }
 
 /// For a line from the client: the error to answer instead of passing it

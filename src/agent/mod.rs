@@ -25,6 +25,7 @@ pub mod install;
 pub mod mcp;
 pub mod reply;
 pub mod rewrite;
+pub mod scrub;
 pub mod shell;
 pub mod vscode;
 

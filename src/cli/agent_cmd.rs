@@ -31,6 +31,7 @@ pub(crate) fn run(cmd: AgentCmd) -> anyhow::Result<Exit> {
         } => return configure(&agent, &scope, dry_run, false),
         AgentCmd::Status => return status(false),
         AgentCmd::Doctor => return status(true),
+        AgentCmd::Scrub { in_place, agent } => return scrub(in_place, agent.as_deref()),
         AgentCmd::Exec { command } => {
             let scanner = Scanner::new(RuleSet::builtin());
             let code = crate::agent::exec::run(&scanner, &command.join(" "))?;
@@ -224,5 +225,62 @@ fn doctor(agent: Agent, path: &std::path::Path) -> anyhow::Result<Result<String,
         Ok(format!("{event}: {}", p.detail))
     } else {
         Err(format!("{event}: {}", p.detail))
+    })
+}
+
+fn scrub(in_place: bool, only: Option<&str>) -> anyhow::Result<Exit> {
+    let agents: Vec<Agent> = match only {
+        Some(name) => vec![Agent::by_name(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no agent called {name:?}: {}",
+                Agent::ALL.map(|(n, _)| n).join(", ")
+            )
+        })?],
+        None => Agent::ALL.iter().map(|(_, a)| *a).collect(),
+    };
+    let (_, home, _) = places()?;
+    let scanner = Scanner::new(RuleSet::builtin());
+    let mut out = std::io::stdout().lock();
+    let (mut files, mut tokens, mut left) = (0, 0, 0);
+    let mut skipped = Vec::new();
+    for a in agents {
+        for f in crate::agent::scrub::scrub(&scanner, a, &home, in_place, &mut skipped) {
+            files += 1;
+            tokens += f.tokens.len();
+            if !f.masked {
+                left += f.tokens.len();
+            }
+            let shown = crate::report::text::escape_control(&f.path.to_string_lossy()).into_owned();
+            let verb = if f.masked { "masked" } else { "found" };
+            writeln!(out, "{}: {shown}: {} {verb}", a.name(), f.tokens.len())?;
+            for t in &f.tokens {
+                writeln!(out, "  {} {} ({})", t.rule_id, t.shown, t.fingerprint)?;
+            }
+        }
+    }
+    for (p, why) in &skipped {
+        let shown = crate::report::text::escape_control(&p.to_string_lossy()).into_owned();
+        eprintln!("burnkey: skipped {shown}: {why}");
+    }
+    let tail = match (tokens, in_place) {
+        (0, _) => "none found".to_string(),
+        (_, false) => {
+            "nothing changed; --in-place masks them, then rotate any that was real".into()
+        }
+        (_, true) => "masked where they were; rotate any that was real".into(),
+    };
+    writeln!(
+        out,
+        "{tokens} credential(s) in {files} file(s) of the agents' stores: {tail}{}",
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} skipped, on stderr)", skipped.len())
+        }
+    )?;
+    Ok(if left > 0 || (in_place && !skipped.is_empty()) {
+        Exit::Found
+    } else {
+        Exit::Ok
     })
 }

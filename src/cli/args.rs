@@ -130,6 +130,17 @@ pub(crate) enum AgentCmd {
     /// with them (a binary gone, a stage unguarded, no fail-closed setting,
     /// a hook registered twice). Exits 1 when something is.
     Status,
+    /// List the credentials already in the agents' own transcripts and
+    /// session stores (Claude Code, Codex, Gemini CLI, Copilot CLI), file by
+    /// file; `--in-place` masks them there. Exits 1 when some are left.
+    Scrub {
+        /// Mask them in place (each file replaced atomically).
+        #[arg(long)]
+        in_place: bool,
+        /// Only this agent's stores.
+        #[arg(long, value_name = "NAME")]
+        agent: Option<String>,
+    },
     /// Run each installed hook as its agent would, with a canary token in
     /// a prompt, and check that it blocks it; plus everything `status`
     /// checks. Exits 1 when a hook would let a credential through.

@@ -717,3 +717,76 @@ fn doctor_runs_each_hook_with_a_canary_and_catches_broken_ones() {
         assert!(!out.contains("cfut_"), "the canary in the report: {out}");
     }
 }
+
+/// `agent scrub` on fixture stores in each agent's layout: the listing,
+/// masking in place, JSON lines still valid, nothing else changed.
+#[test]
+fn scrub_lists_and_masks_tokens_in_the_agents_stores() {
+    let home = Tree::new();
+    let project = Tree::new();
+    let tok = mint("cfut");
+    let masked = format!("cfut_{}", "*".repeat(tok.len() - 5));
+    let files: Vec<(&str, String)> = vec![
+        (".claude/projects/-home-u-app/5b1f0c.jsonl", format!(
+            "{{\"type\":\"user\",\"message\":{{\"role\":\"user\",\"content\":\"deploy with {tok}\"}},\"uuid\":\"u1\"}}\n{{\"type\":\"assistant\",\"message\":{{\"content\":[{{\"type\":\"text\",\"text\":\"ok\"}}]}}}}\n{{\"type\":\"user\",\"message\":{{\"content\":[{{\"type\":\"tool_result\",\"content\":\"CF={tok}\\n\"}}]}}}}\n")),
+        (".codex/sessions/2026/12/07/rollout-2026-12-07T10-00-00-abc.jsonl", format!(
+            "{{\"type\":\"response_item\",\"payload\":{{\"type\":\"function_call_output\",\"output\":\"K={tok}\"}}}}\n")),
+        (".codex/history.jsonl", format!("{{\"session_id\":\"s\",\"ts\":1,\"text\":\"use {tok}\"}}\n")),
+        (".gemini/tmp/9f8e/chats/session-2026-12-07.json", format!(
+            "{{\n  \"messages\": [\n    {{\"type\": \"user\", \"content\": \"key {tok}\"}}\n  ]\n}}\n")),
+        // Written with an escape: masked, and still JSON.
+        (".gemini/tmp/9f8e/logs.json", format!("[{{\"message\": \"{}\"}}]\n", tok.replacen('_', "\\u005f", 1))),
+        (".copilot/session-state/7c2d.jsonl", format!("{{\"type\":\"user.message\",\"data\":{{\"content\":\"{tok}\"}}}}\n")),
+    ];
+    for (rel, text) in &files {
+        home.write(rel, text);
+    }
+    home.write(
+        ".claude/projects/-home-u-app/clean.jsonl",
+        "{\"type\":\"user\"}\n",
+    );
+    home.write(".claude/projects/-home-u-app/notes.txt", format!("{tok}\n"));
+    let (code, out, err) = agent_cmd(home.path(), project.path(), &["scrub"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains(&tok[5..]), "{out}");
+    assert!(out.contains("7 credential(s) in 6 file(s)"), "{out}");
+    assert!(out.contains("5b1f0c.jsonl: 2 found"), "{out}");
+    assert!(out.contains(&named(&tok)), "{out}");
+    for (rel, text) in &files {
+        assert_eq!(
+            &std::fs::read_to_string(home.path().join(rel)).unwrap(),
+            text,
+            "a dry run changed {rel}"
+        );
+    }
+    let (code, out, _) = agent_cmd(home.path(), project.path(), &["scrub", "--in-place"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("masked where they were"), "{out}");
+    for (rel, text) in &files {
+        let now = std::fs::read_to_string(home.path().join(rel)).unwrap();
+        assert!(!now.contains(&tok[5..]), "{rel}: {now}");
+        if rel.ends_with(".jsonl") {
+            assert_eq!(now, text.replace(&tok, &masked), "{rel}");
+            for line in now.lines() {
+                serde_json::from_str::<Value>(line)
+                    .unwrap_or_else(|e| panic!("{rel}: {line}: {e}"));
+            }
+        } else {
+            serde_json::from_str::<Value>(&now).unwrap_or_else(|e| panic!("{rel}: {now}: {e}"));
+        }
+    }
+    // Not a store file, so not touched.
+    assert!(
+        std::fs::read_to_string(home.path().join(".claude/projects/-home-u-app/notes.txt"))
+            .unwrap()
+            .contains(&tok)
+    );
+    let (code, out, _) = agent_cmd(home.path(), project.path(), &["scrub"]);
+    assert_eq!(
+        (code, out.trim()),
+        (
+            0,
+            "0 credential(s) in 0 file(s) of the agents' stores: none found"
+        )
+    );
+}
