@@ -12,7 +12,7 @@ use crate::scan::Scanner;
 
 /// Copies `from` to `to` through a redactor; the bytes of a token never
 /// reach `to`. Returns what the redactor masked, in count.
-fn pump(scanner: &Scanner, mut from: impl Read, to: impl Write) -> io::Result<usize> {
+pub(crate) fn pump(scanner: &Scanner, mut from: impl Read, to: impl Write) -> io::Result<usize> {
     let mut r = Redactor::new(scanner, to).keep_matches(true);
     let mut buf = vec![0u8; 64 << 10];
     loop {

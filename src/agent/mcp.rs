@@ -5,7 +5,8 @@
 //! nested) comes out with the token masked and every other byte the same;
 //! a `tools/call` whose arguments hold a token never reaches the server:
 //! the client gets a JSON-RPC error naming the token's fingerprint. The
-//! server's exit status is the proxy's.
+//! server's standard error is passed on masked too. The server's exit
+//! status is the proxy's.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -98,11 +99,16 @@ pub fn run(scanner: &Scanner, command: &[String]) -> io::Result<i32> {
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| io::Error::new(e.kind(), format!("starting {prog:?}: {e}")))?;
     let mut to_server = child.stdin.take().expect("piped");
     let from_server = child.stdout.take().expect("piped");
+    // The server's log (stderr, which agents keep) masked too.
+    let log = child.stderr.take().map(|err| {
+        let scanner = scanner.clone();
+        std::thread::spawn(move || crate::agent::exec::pump(&scanner, err, io::stderr()))
+    });
     let out = Arc::new(Mutex::new(io::stdout()));
     // Client to server: each line on, or refused. Detached: it ends when
     // the client closes stdin, or with the process.
@@ -143,6 +149,10 @@ pub fn run(scanner: &Scanner, command: &[String]) -> io::Result<i32> {
         }
     }
     let status = child.wait()?;
+    // All of the server's log, before the proxy exits.
+    if let Some(log) = log {
+        let _ = log.join();
+    }
     Ok(status.code().unwrap_or_else(|| {
         #[cfg(unix)]
         {

@@ -51,11 +51,12 @@ fn session(tok: &str) -> Vec<String> {
     .to_vec()
 }
 
-/// Runs `cmd` with `lines` on stdin: its status and stdout.
-fn run(mut cmd: Command, lines: &[String]) -> (i32, String) {
+/// Runs `cmd` with `lines` on stdin: its status, stdout and stderr.
+fn run(mut cmd: Command, lines: &[String]) -> (i32, String, String) {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
@@ -67,6 +68,7 @@ fn run(mut cmd: Command, lines: &[String]) -> (i32, String) {
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
     )
 }
 
@@ -86,8 +88,9 @@ fn mcp_proxy_masks_what_the_server_sends_refuses_calls_holding_a_token_and_keeps
         .collect();
     let mut direct = Command::new(fake_server());
     direct.env("FAKE_TOKEN", &tok).env("FAKE_LOG", &direct_log);
-    let (code, reference) = run(direct, &without_refused);
+    let (code, reference, direct_err) = run(direct, &without_refused);
     assert_eq!(code, 3);
+    assert!(direct_err.contains(&tok));
     assert!(
         reference.contains(&tok) && reference.lines().count() == 7,
         "{reference}"
@@ -98,9 +101,11 @@ fn mcp_proxy_masks_what_the_server_sends_refuses_calls_holding_a_token_and_keeps
         .arg(fake_server())
         .env("FAKE_TOKEN", &tok)
         .env("FAKE_LOG", &proxy_log);
-    let (code, out) = run(proxied, &all);
+    let (code, out, err) = run(proxied, &all);
     assert_eq!(code, 3, "the server's exit status is the proxy's");
     assert!(!out.contains(&tok[5..]), "{out}");
+    // The server's log, masked as well.
+    assert_eq!(err, direct_err.replace(&tok, &masked));
     // The refusal, in the proxy's own line: id 5, the fingerprint.
     let (refusals, rest): (Vec<&str>, Vec<&str>) =
         out.lines().partition(|l| l.contains("\"refused_by\""));
@@ -141,6 +146,7 @@ fn mcp_proxy_answers_each_line_before_the_next_is_sent() {
         .env("FAKE_TOKEN", &tok)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();

@@ -3,7 +3,8 @@
 //! line. It answers `initialize`, `tools/list`, `tools/call` (a token from
 //! `FAKE_TOKEN` in text and in structured content) and `resources/read`
 //! (the token in a file's contents), sends a notification and a request of
-//! its own, logs every line it receives to `FAKE_LOG`, and exits with
+//! its own, logs every line it receives to `FAKE_LOG` (and its key to
+//! stderr, as a careless server would), and exits with
 //! status 3 on the `exit` notification (0 at the end of its input). It reads
 //! only what its tests send: `"method":"…"` and `"id":…` written compactly.
 
@@ -44,6 +45,7 @@ fn main() {
         };
         match method {
             Some("initialize") => {
+                eprintln!("fake server: starting with deploy key {tok}");
                 say(format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"protocolVersion":"2025-06-18","capabilities":{{"tools":{{}},"resources":{{}}}},"serverInfo":{{"name":"fake","version":"1"}}}}}}"#));
                 say(format!(r#"{{"jsonrpc":"2.0","method":"notifications/message","params":{{"level":"info","data":"ready; deploy key {tok}"}}}}"#));
             }
