@@ -9,35 +9,16 @@
 
 use serde_json::{json, Value};
 
-use crate::agent::reply::{fail_closed, mask_value, reason, Reply};
+use crate::agent::reply::{allow, fail_closed, reason, say, tokens_in, Reply};
 use crate::scan::Scanner;
-
-/// An answer on standard output, exit 0.
-pub(crate) fn say(v: Value) -> Reply {
-    Reply {
-        code: 0,
-        stdout: v.to_string(),
-        stderr: String::new(),
-    }
-}
-
-/// Nothing to say: the agent goes on.
-pub(crate) fn allow() -> Reply {
-    Reply {
-        code: 0,
-        stdout: String::new(),
-        stderr: String::new(),
-    }
-}
 
 /// A prompt (`UserPromptSubmit`) holding a token: blocked (Claude Code's
 /// shape, which Codex shares).
 pub(crate) fn prompt(scanner: &Scanner, v: &Value) -> Reply {
-    let Some(prompt) = v.get("prompt") else {
-        return fail_closed("a UserPromptSubmit event without a prompt");
+    let (_, seen) = match tokens_in(scanner, v, "prompt", "the prompt") {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let mut seen = Vec::new();
-    mask_value(scanner, prompt, "the prompt", &mut seen);
     match seen.is_empty() {
         true => allow(),
         false => say(json!({"decision": "block", "reason": reason("the prompt", &seen)})),
@@ -46,17 +27,16 @@ pub(crate) fn prompt(scanner: &Scanner, v: &Value) -> Reply {
 
 /// A tool call (`PreToolUse`) whose input holds a token: denied.
 pub(crate) fn pre_tool(scanner: &Scanner, v: &Value) -> Reply {
-    let Some(input) = v.get("tool_input") else {
-        return fail_closed("a PreToolUse event without tool_input");
+    let (_, seen) = match tokens_in(scanner, v, "tool_input", "tool_input") {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let mut seen = Vec::new();
-    mask_value(scanner, input, "tool_input", &mut seen);
     if !seen.is_empty() {
         return deny(reason("the tool call", &seen));
     }
     // A read of a file holding a token reads a masked copy instead.
     let tool = v["tool_name"].as_str().unwrap_or("");
-    match crate::agent::file_read::rewrite(scanner, tool, input, v) {
+    match crate::agent::file_read::rewrite(scanner, tool, &v["tool_input"], v) {
         Ok(None) => allow(),
         Ok(Some((updated, seen))) => say(json!({"hookSpecificOutput": {
             "hookEventName": "PreToolUse",
@@ -71,13 +51,21 @@ pub(crate) fn pre_tool(scanner: &Scanner, v: &Value) -> Reply {
     }
 }
 
-/// A tool call denied, `why` shown to the model.
-fn deny(why: String) -> Reply {
+/// A tool call denied, `why` shown to the model (Claude Code's shape, which
+/// Codex and VS Code share).
+pub(crate) fn deny(why: String) -> Reply {
     say(json!({"hookSpecificOutput": {
         "hookEventName": "PreToolUse",
         "permissionDecision": "deny",
         "permissionDecisionReason": why,
     }}))
+}
+
+/// Whether the event's tool is an MCP server's (`mcp__server__tool`).
+pub(crate) fn is_mcp(v: &Value) -> bool {
+    v["tool_name"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("mcp__"))
 }
 
 /// Claude Code's answer to `v`.
@@ -89,18 +77,14 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
         "UserPromptSubmit" => prompt(scanner, v),
         "PreToolUse" => pre_tool(scanner, v),
         "PostToolUse" => {
-            let Some(output) = v.get("tool_response") else {
-                return fail_closed("a PostToolUse event without tool_response");
+            let (masked, seen) = match tokens_in(scanner, v, "tool_response", "tool_response") {
+                Ok(x) => x,
+                Err(r) => return r,
             };
-            let mut seen = Vec::new();
-            let masked = mask_value(scanner, output, "tool_response", &mut seen);
             if seen.is_empty() {
                 return allow();
             }
-            let mcp = v["tool_name"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("mcp__"));
-            let key = if mcp {
+            let key = if is_mcp(v) {
                 "updatedMCPToolOutput"
             } else {
                 "updatedToolOutput"

@@ -11,8 +11,8 @@
 
 use serde_json::{json, Value};
 
-use crate::agent::claude::{allow, pre_tool, prompt, say};
-use crate::agent::reply::{fail_closed, mask_value, reason, Reply};
+use crate::agent::claude::{is_mcp, pre_tool, prompt};
+use crate::agent::reply::{allow, fail_closed, reason, say, tokens_in, Reply};
 use crate::agent::shell;
 use crate::scan::Scanner;
 
@@ -46,18 +46,14 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
             }
         }
         "PostToolUse" => {
-            let Some(output) = v.get("tool_response") else {
-                return fail_closed("a PostToolUse event without tool_response");
+            let (masked, seen) = match tokens_in(scanner, v, "tool_response", "tool_response") {
+                Ok(x) => x,
+                Err(r) => return r,
             };
-            let mut seen = Vec::new();
-            let masked = mask_value(scanner, output, "tool_response", &mut seen);
             if seen.is_empty() {
                 return allow();
             }
-            match v["tool_name"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("mcp__"))
-            {
+            match is_mcp(v) {
                 true => say(json!({"hookSpecificOutput": {
                     "hookEventName": "PostToolUse",
                     "updatedMCPToolOutput": masked,

@@ -14,29 +14,21 @@
 
 use serde_json::{json, Value};
 
-use crate::agent::claude::{allow, say};
-use crate::agent::reply::{block, fail_closed, mask_value, reason, Reply};
+use crate::agent::reply::{allow, block_tokens_in, fail_closed, mask_value, reason, say, Reply};
 use crate::agent::rewrite;
 use crate::scan::Scanner;
 
 /// Copilot CLI's answer to `v`, an event of kind `event`.
 pub fn answer(scanner: &Scanner, v: &Value, event: Option<&str>) -> Reply {
     let event = event.or_else(|| infer(v));
-    let mut seen = Vec::new();
     match event {
-        Some("userPromptSubmitted") => {
-            let Some(p) = v.get("prompt") else {
-                return fail_closed("a userPromptSubmitted event without a prompt");
-            };
-            mask_value(scanner, p, "the prompt", &mut seen);
-            if seen.is_empty() {
-                return allow();
-            }
-            block(format!(
-                "{} Copilot CLI takes no answer to a prompt: this hook can only stop it.",
-                reason("the prompt", &seen)
-            ))
-        }
+        Some("userPromptSubmitted") => block_tokens_in(
+            scanner,
+            v,
+            "prompt",
+            "the prompt",
+            "Copilot CLI takes no answer to a prompt: this hook can only stop it.",
+        ),
         Some("preToolUse") => {
             let Some(raw) = v.get("toolArgs") else {
                 return fail_closed("a preToolUse event without toolArgs");
@@ -49,20 +41,14 @@ pub fn answer(scanner: &Scanner, v: &Value, event: Option<&str>) -> Reply {
                 },
                 other => (other.clone(), false),
             };
+            let mut seen = Vec::new();
             mask_value(scanner, &args, "toolArgs", &mut seen);
             if !seen.is_empty() {
-                return say(json!({
-                    "permissionDecision": "deny",
-                    "permissionDecisionReason": reason("the tool call", &seen),
-                }));
+                return deny(reason("the tool call", &seen));
             }
             let tool = v["toolName"].as_str().unwrap_or("");
             let wrapped = match rewrite::input(scanner, tool, &args, v) {
-                Err(why) => {
-                    return say(
-                        json!({"permissionDecision": "deny", "permissionDecisionReason": why}),
-                    )
-                }
+                Err(why) => return deny(why),
                 Ok(w) => w,
             };
             match wrapped {
@@ -73,24 +59,23 @@ pub fn answer(scanner: &Scanner, v: &Value, event: Option<&str>) -> Reply {
                 None => allow(),
             }
         }
-        Some("postToolUse") => {
-            let Some(result) = v.get("toolResult") else {
-                return fail_closed("a postToolUse event without toolResult");
-            };
-            mask_value(scanner, result, "toolResult", &mut seen);
-            if seen.is_empty() {
-                return allow();
-            }
-            block(format!(
-                "{} Copilot CLI cannot replace a tool's output: it has reached the model. Rotate it.",
-                reason("the tool's output", &seen)
-            ))
-        }
+        Some("postToolUse") => block_tokens_in(
+            scanner,
+            v,
+            "toolResult",
+            "the tool's output",
+            "Copilot CLI cannot replace a tool's output: it has reached the model. Rotate it.",
+        ),
         Some("sessionStart" | "sessionEnd" | "errorOccurred" | "agentStop" | "subagentStop") => {
             allow()
         }
         _ => fail_closed("an event burnkey does not know"),
     }
+}
+
+/// A tool call denied, `why` shown to the user.
+fn deny(why: String) -> Reply {
+    say(json!({"permissionDecision": "deny", "permissionDecisionReason": why}))
 }
 
 /// The event's kind from its fields, when the command line does not name

@@ -13,26 +13,8 @@
 
 use serde_json::{json, Value};
 
-use crate::agent::reply::{fail_closed, mask_value, reason, Reply, Seen};
+use crate::agent::reply::{fail_closed, reason, say, tokens_in, Reply};
 use crate::scan::Scanner;
-
-fn say(v: Value) -> Reply {
-    Reply {
-        code: 0,
-        stdout: v.to_string(),
-        stderr: String::new(),
-    }
-}
-
-/// The tokens in `v[field]`, masked, or a block when it is missing.
-fn seen_in(scanner: &Scanner, v: &Value, field: &str) -> Result<(Value, Vec<Seen>), Reply> {
-    let Some(x) = v.get(field) else {
-        return Err(fail_closed(&format!("an event without {field}")));
-    };
-    let mut seen = Vec::new();
-    let masked = mask_value(scanner, x, field, &mut seen);
-    Ok((masked, seen))
-}
 
 /// Cursor's answer to `v`.
 pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
@@ -52,7 +34,7 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
         | "postToolUseFailure" => return say(json!({})),
         _ => return fail_closed("an event burnkey does not know"),
     };
-    let (masked, seen) = match seen_in(scanner, v, field) {
+    let (masked, seen) = match tokens_in(scanner, v, field, field) {
         Ok(x) => x,
         Err(r) => return r,
     };

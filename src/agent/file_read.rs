@@ -4,12 +4,11 @@
 //! for the session), so the file's tokens never reach the model, not even
 //! its transcript. Copies a day old are removed by a later call.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::agent::reply::Seen;
-use crate::redact::Redactor;
 use crate::scan::Scanner;
 
 /// The largest file copied; a larger one is left to the agent (and to the
@@ -71,11 +70,7 @@ pub fn redirect(
     std::fs::File::open(&path)?
         .take(MAX_COPY)
         .read_to_end(&mut bytes)?;
-    let mut r = Redactor::new(scanner, Vec::new()).keep_matches(true);
-    r.write_all(&bytes)?;
-    r.close()?;
-    let found = r.matches().to_vec();
-    let masked = r.finish()?;
+    let (masked, found) = crate::agent::reply::mask_bytes(scanner, &bytes)?;
     if found.is_empty() {
         return Ok(None);
     }

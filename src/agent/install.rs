@@ -239,20 +239,18 @@ pub fn install(
     let changed = before.as_deref() != Some(text.as_str());
     if changed && !dry_run {
         let sf = state_file(state, path);
-        // The state of the first install is the one to go back to.
-        if read(&sf)?.is_none() || !is_ours(&config, agent) {
-            crate::fsutil::create_private_dir(sf.parent().expect("a folder"))?;
-            let record = json!({
+        // The bytes before the first install are the ones to go back to:
+        // a later install (burnkey's entries already there) keeps them.
+        let mut record = match read(&sf)? {
+            Some(kept) if is_ours(&config, agent) => parse(&sf, &kept)?,
+            _ => json!({
                 "path": path.to_string_lossy(),
                 "before": before.as_ref().map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
-                "after_sha256": sha256_hex(text.as_bytes()),
-            });
-            crate::fsutil::write_output_atomic(&sf, record.to_string().as_bytes(), None)?;
-        } else {
-            let mut record: Value = parse(&sf, &read(&sf)?.unwrap_or_default())?;
-            record["after_sha256"] = json!(sha256_hex(text.as_bytes()));
-            crate::fsutil::write_output_atomic(&sf, record.to_string().as_bytes(), None)?;
-        }
+            }),
+        };
+        record["after_sha256"] = json!(sha256_hex(text.as_bytes()));
+        crate::fsutil::create_private_dir(sf.parent().expect("a folder"))?;
+        crate::fsutil::write_output_atomic(&sf, record.to_string().as_bytes(), None)?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }

@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 
 use crate::agent::reply::{mask_value, reason, Seen};
 use crate::findings::matched::Match;
-use crate::redact::Redactor;
 use crate::scan::Scanner;
 
 /// The JSON-RPC error code of a refused call (in the range JSON-RPC leaves
@@ -38,10 +37,7 @@ pub fn mask_line(scanner: &Scanner, line: &[u8]) -> Vec<u8> {
 /// [`mask_line`], and the tokens masked; `None` if the redactor failed
 /// (writing to memory: it does not).
 pub fn masked_line(scanner: &Scanner, line: &[u8]) -> Option<(Vec<u8>, Vec<Match>)> {
-    let mut r = Redactor::new(scanner, Vec::new()).keep_matches(true);
-    r.write_all(line).and_then(|_| r.close()).ok()?;
-    let found = r.matches().to_vec();
-    let out = r.finish().ok()?;
+    let (out, found) = crate::agent::reply::mask_bytes(scanner, line).ok()?;
     if found.is_empty() {
         return Some((line.to_vec(), found));
     }

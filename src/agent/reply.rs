@@ -54,6 +54,40 @@ impl Seen {
     }
 }
 
+/// An answer on standard output, exit 0.
+pub fn say(v: Value) -> Reply {
+    Reply {
+        code: 0,
+        stdout: v.to_string(),
+        stderr: String::new(),
+    }
+}
+
+/// Nothing to say: the agent goes on.
+pub fn allow() -> Reply {
+    Reply {
+        code: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+    }
+}
+
+/// `v[field]` masked, and the tokens in it (named as in `label`); a block
+/// when the event has no such field.
+pub fn tokens_in(
+    scanner: &Scanner,
+    v: &Value,
+    field: &str,
+    label: &str,
+) -> Result<(Value, Vec<Seen>), Reply> {
+    let Some(x) = v.get(field) else {
+        return Err(fail_closed(&format!("an event without {field}")));
+    };
+    let mut seen = Vec::new();
+    let masked = mask_value(scanner, x, label, &mut seen);
+    Ok((masked, seen))
+}
+
 /// Every string in `v`, masked, and the tokens that were in them. `field`
 /// names where `v` is (`tool_input`), for the reason.
 pub fn mask_value(scanner: &Scanner, v: &Value, field: &str, seen: &mut Vec<Seen>) -> Value {
@@ -85,16 +119,22 @@ pub fn mask_value(scanner: &Scanner, v: &Value, field: &str, seen: &mut Vec<Seen
 
 /// `text` with its tokens masked, and the matches.
 pub fn mask_text(scanner: &Scanner, text: &str) -> (String, Vec<Match>) {
+    // Writing to memory does not fail; were it to, the panic fails closed
+    // (the hook blocks, the proxy ends).
+    let (out, found) =
+        mask_bytes(scanner, text.as_bytes()).expect("masking into memory does not fail");
+    (String::from_utf8_lossy(&out).into_owned(), found)
+}
+
+/// `bytes` with their tokens masked in place by `redact`'s engine, and the
+/// matches.
+pub fn mask_bytes(scanner: &Scanner, bytes: &[u8]) -> std::io::Result<(Vec<u8>, Vec<Match>)> {
     use std::io::Write;
     let mut r = Redactor::new(scanner, Vec::new()).keep_matches(true);
-    let ok = r.write_all(text.as_bytes()).and_then(|_| r.close());
+    r.write_all(bytes)?;
+    r.close()?;
     let found = r.matches().to_vec();
-    match ok.and_then(|_| r.finish()) {
-        Ok(out) => (String::from_utf8_lossy(&out).into_owned(), found),
-        // Writing to memory does not fail; if it did, nothing of the text
-        // is given back.
-        Err(_) => ("[burnkey: masked]".into(), found),
-    }
+    Ok((r.finish()?, found))
 }
 
 /// The reason given to the model and the user: the kinds and redacted
@@ -122,6 +162,16 @@ pub fn block(why: String) -> Reply {
         code: 2,
         stdout: String::new(),
         stderr: format!("{why}\n"),
+    }
+}
+
+/// For a stage the agent takes no answer at: a [`block`] naming the tokens
+/// in `v[field]` (as `what`, then `tail`), when it holds any; else nothing.
+pub fn block_tokens_in(scanner: &Scanner, v: &Value, field: &str, what: &str, tail: &str) -> Reply {
+    match tokens_in(scanner, v, field, what) {
+        Err(r) => r,
+        Ok((_, seen)) if seen.is_empty() => allow(),
+        Ok((_, seen)) => block(format!("{} {tail}", reason(what, &seen)).trim_end().into()),
     }
 }
 

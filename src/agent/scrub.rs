@@ -114,18 +114,23 @@ fn collect(
 fn scrub_file(scanner: &Scanner, path: &Path, in_place: bool) -> io::Result<Option<Found>> {
     let bytes =
         crate::fsutil::read_regular(path, MAX_FILE).map_err(|e| io::Error::other(e.to_string()))?;
-    let mut tokens = Vec::new();
-    let mut masked = Vec::with_capacity(bytes.len());
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        let (out, found) = masked_line(scanner, line)
-            .ok_or_else(|| io::Error::other("a line could not be masked"))?;
-        tokens.extend(found.iter().map(|m| Seen::of(scanner, m, "the file")));
-        masked.extend_from_slice(&out);
-    }
-    if tokens.is_empty() {
+    // One pass says whether the file holds any (most hold none).
+    let (_, found) = crate::agent::reply::mask_bytes(scanner, &bytes)?;
+    if found.is_empty() {
         return Ok(None);
     }
+    let tokens = found
+        .iter()
+        .map(|m| Seen::of(scanner, m, "the file"))
+        .collect();
     if in_place {
+        // Masked line by line, so that each JSON line stays one.
+        let mut masked = Vec::with_capacity(bytes.len());
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            let (out, _) = masked_line(scanner, line)
+                .ok_or_else(|| io::Error::other("a line could not be masked"))?;
+            masked.extend_from_slice(&out);
+        }
         // An agent still writing the file appends to it: replace it only
         // as it was read.
         let now = crate::fsutil::read_regular(path, MAX_FILE)

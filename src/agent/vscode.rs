@@ -12,8 +12,8 @@
 
 use serde_json::{json, Value};
 
-use crate::agent::claude::{allow, say};
-use crate::agent::reply::{block, fail_closed, mask_value, reason, Reply};
+use crate::agent::claude::deny;
+use crate::agent::reply::{allow, block_tokens_in, fail_closed, reason, say, tokens_in, Reply};
 use crate::agent::rewrite;
 use crate::scan::Scanner;
 
@@ -22,39 +22,19 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
     let Some(event) = v["hook_event_name"].as_str() else {
         return fail_closed("the event names no hook_event_name");
     };
-    let mut seen = Vec::new();
     match event {
-        "UserPromptSubmit" => {
-            let Some(p) = v.get("prompt") else {
-                return fail_closed("a UserPromptSubmit event without a prompt");
-            };
-            mask_value(scanner, p, "the prompt", &mut seen);
-            match seen.is_empty() {
-                true => allow(),
-                false => block(reason("the prompt", &seen)),
-            }
-        }
+        "UserPromptSubmit" => block_tokens_in(scanner, v, "prompt", "the prompt", ""),
         "PreToolUse" => {
-            let Some(input) = v.get("tool_input") else {
-                return fail_closed("a PreToolUse event without tool_input");
+            let (_, seen) = match tokens_in(scanner, v, "tool_input", "tool_input") {
+                Ok(x) => x,
+                Err(r) => return r,
             };
-            mask_value(scanner, input, "tool_input", &mut seen);
             if !seen.is_empty() {
-                return say(json!({"hookSpecificOutput": {
-                    "hookEventName": "PreToolUse",
-                    "permissionDecision": "deny",
-                    "permissionDecisionReason": reason("the tool call", &seen),
-                }}));
+                return deny(reason("the tool call", &seen));
             }
             let tool = v["tool_name"].as_str().unwrap_or("");
-            let wrapped = match rewrite::input(scanner, tool, input, v) {
-                Err(why) => {
-                    return say(json!({"hookSpecificOutput": {
-                        "hookEventName": "PreToolUse",
-                        "permissionDecision": "deny",
-                        "permissionDecisionReason": why,
-                    }}))
-                }
+            let wrapped = match rewrite::input(scanner, tool, &v["tool_input"], v) {
+                Err(why) => return deny(why),
                 Ok(w) => w,
             };
             match wrapped {
@@ -66,19 +46,13 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
                 None => allow(),
             }
         }
-        "PostToolUse" => {
-            let Some(output) = v.get("tool_response") else {
-                return fail_closed("a PostToolUse event without tool_response");
-            };
-            mask_value(scanner, output, "tool_response", &mut seen);
-            match seen.is_empty() {
-                true => allow(),
-                false => block(format!(
-                    "{} VS Code cannot replace a tool's output: it has reached the model. Rotate it.",
-                    reason("the tool's output", &seen)
-                )),
-            }
-        }
+        "PostToolUse" => block_tokens_in(
+            scanner,
+            v,
+            "tool_response",
+            "the tool's output",
+            "VS Code cannot replace a tool's output: it has reached the model. Rotate it.",
+        ),
         "SessionStart" | "Stop" | "SubagentStart" | "SubagentStop" | "PreCompact" => allow(),
         _ => fail_closed("an event burnkey does not know"),
     }
