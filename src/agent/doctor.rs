@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use crate::agent::Agent;
 
 /// The event burnkey's prompt hook gets in `agent`, and the prompt event
-/// holding `canary`.
+/// holding `canary` (for Mistral Vibe, which has no prompt hook, a shell
+/// tool call).
 pub fn prompt_event(agent: Agent, canary: &str) -> (&'static str, Value) {
     let prompt =
         format!("burnkey agent doctor canary, minted for this check and never issued: {canary}");
@@ -35,6 +36,20 @@ pub fn prompt_event(agent: Agent, canary: &str) -> (&'static str, Value) {
             "userPromptSubmitted",
             json!({"timestamp": 0, "cwd": "/", "prompt": prompt}),
         ),
+        Agent::Kiro | Agent::Junie => (
+            "UserPromptSubmit",
+            json!({"hook_event_name": "UserPromptSubmit", "cwd": "/", "session_id": "burnkey-doctor", "prompt": prompt}),
+        ),
+        Agent::Windsurf => (
+            "pre_user_prompt",
+            json!({"agent_action_name": "pre_user_prompt", "trajectory_id": "burnkey-doctor",
+                   "execution_id": "burnkey-doctor", "tool_info": {"user_prompt": prompt}}),
+        ),
+        Agent::Vibe => (
+            "pre_tool",
+            json!({"hook_event_name": "pre_tool", "cwd": "/", "tool_name": "bash",
+                   "tool_call_id": "burnkey-doctor", "tool_input": {"command": format!("echo '{prompt}'")}}),
+        ),
     }
 }
 
@@ -49,7 +64,10 @@ pub fn blocks(agent: Agent, code: Option<i32>, stdout: &str) -> bool {
             Agent::ClaudeCode | Agent::Codex => v["decision"] == "block",
             Agent::Gemini => v["decision"] == "deny",
             Agent::Cursor => v["continue"] == false,
-            Agent::CopilotCli | Agent::VsCode => false,
+            Agent::Vibe => v["decision"] == "deny",
+            Agent::CopilotCli | Agent::VsCode | Agent::Kiro | Agent::Windsurf | Agent::Junie => {
+                false
+            }
         }
 }
 

@@ -40,16 +40,19 @@ pub fn copies_dir() -> PathBuf {
     std::env::temp_dir().join(format!("burnkey-agent-{uid}"))
 }
 
-/// For a read of `file` (relative to `cwd`) in session `session`: a masked
-/// copy if the file holds a token, `None` if it holds none or is not a
-/// regular file burnkey reads (a device, a FIFO, over [`MAX_COPY`]).
-pub fn redirect(
-    scanner: &Scanner,
-    file: &str,
-    cwd: Option<&str>,
-    session: &str,
-    dir: &Path,
-) -> io::Result<Option<Redirect>> {
+/// A file checked: where it is, its bytes with the tokens masked, and the
+/// tokens (named without them).
+#[derive(Debug)]
+pub struct Checked {
+    pub path: PathBuf,
+    pub masked: Vec<u8>,
+    pub seen: Vec<Seen>,
+}
+
+/// The tokens in `file` (relative to `cwd`), as the agent would read it
+/// (through a link); `None` if it holds none or is not a regular file
+/// burnkey reads (a folder, a device, a FIFO, over [`MAX_COPY`]).
+pub fn check(scanner: &Scanner, file: &str, cwd: Option<&str>) -> io::Result<Option<Checked>> {
     let mut path = PathBuf::from(file);
     if path.is_relative() {
         if let Some(c) = cwd {
@@ -78,6 +81,22 @@ pub fn redirect(
         .iter()
         .map(|m| Seen::of(scanner, m, "the file"))
         .collect();
+    Ok(Some(Checked { path, masked, seen }))
+}
+
+/// For a read of `file` (relative to `cwd`) in session `session`: a masked
+/// copy if the file holds a token, `None` if it holds none or is not a
+/// regular file burnkey reads (see [`check`]).
+pub fn redirect(
+    scanner: &Scanner,
+    file: &str,
+    cwd: Option<&str>,
+    session: &str,
+    dir: &Path,
+) -> io::Result<Option<Redirect>> {
+    let Some(Checked { path, masked, seen }) = check(scanner, file, cwd)? else {
+        return Ok(None);
+    };
     private_dir(dir)?;
     sweep(dir);
     let session_dir = dir.join(safe_name(session, 64));
@@ -160,12 +179,13 @@ fn sweep(dir: &Path) {
 /// The input keys that name the file a read tool reads.
 const PATH_KEYS: [&str; 4] = ["file_path", "filePath", "absolute_path", "path"];
 
-/// Whether `tool` reads files: Claude Code's `Read`, Gemini CLI's
-/// `read_file`, Copilot CLI's `view`, VS Code's `readFile`.
-fn is_read(tool: &str) -> bool {
+/// Whether `tool` reads files: Claude Code's `Read`, Gemini CLI's and
+/// Mistral Vibe's `read_file`, Copilot CLI's `view`, VS Code's
+/// `readFile`, Kiro's `fs_read` and `read`.
+pub fn is_read(tool: &str) -> bool {
     matches!(
         tool,
-        "Read" | "read_file" | "readFile" | "view" | "copilot_readFile"
+        "Read" | "read_file" | "readFile" | "view" | "copilot_readFile" | "fs_read" | "read"
     )
 }
 
@@ -204,6 +224,47 @@ pub fn rewrite(
             e.kind()
         )),
     }
+}
+
+/// The files a read tool's `input` names: its first path key (`file_path`, `path`, …), or
+/// each `path` of Kiro's `operations`.
+pub fn paths_read(input: &serde_json::Value) -> Vec<&str> {
+    let mut out: Vec<&str> = PATH_KEYS
+        .iter()
+        .filter_map(|k| input.get(*k).and_then(|p| p.as_str()))
+        .take(1)
+        .collect();
+    if let Some(ops) = input.get("operations").and_then(|o| o.as_array()) {
+        out.extend(
+            ops.iter()
+                .filter_map(|o| o.get("path").and_then(|p| p.as_str())),
+        );
+    }
+    out
+}
+
+/// For an agent that can only deny a read: the tokens in the files
+/// `paths` (relative to `cwd`); `Err` with a reason when one could not be
+/// checked (then deny: it fails closed).
+pub fn tokens_in_files(
+    scanner: &Scanner,
+    paths: &[&str],
+    cwd: Option<&str>,
+) -> Result<Vec<Seen>, String> {
+    let mut seen = Vec::new();
+    for p in paths {
+        match check(scanner, p, cwd) {
+            Ok(Some(c)) => seen.extend(c.seen),
+            Ok(None) => {}
+            Err(e) => {
+                return Err(format!(
+                    "burnkey: the file to read could not be checked ({}); denied (it fails closed)",
+                    e.kind()
+                ))
+            }
+        }
+    }
+    Ok(seen)
 }
 
 #[cfg(test)]

@@ -59,6 +59,14 @@ pub fn config_path(agent: Agent, scope: Scope, project: &Path, home: &Path) -> O
         (Agent::CopilotCli, Scope::Project) => (project, ".github/hooks/burnkey.json"),
         (Agent::CopilotCli, Scope::User) => (home, ".copilot/hooks/burnkey.json"),
         (Agent::VsCode, Scope::Project) => (project, ".github/hooks/burnkey-vscode.json"),
+        (Agent::Kiro, Scope::Project) => (project, ".kiro/hooks/burnkey.json"),
+        (Agent::Kiro, Scope::User) => (home, ".kiro/hooks/burnkey.json"),
+        (Agent::Windsurf, Scope::Project) => (project, ".windsurf/hooks.json"),
+        (Agent::Windsurf, Scope::User) => (home, ".codeium/windsurf/hooks.json"),
+        (Agent::Vibe, Scope::Project) => (project, ".vibe/hooks.toml"),
+        (Agent::Vibe, Scope::User) => (home, ".vibe/hooks.toml"),
+        // Junie runs no hook from a project's own config.
+        (Agent::Junie, Scope::User) => (home, ".junie/config.json"),
         _ => return None,
     };
     Some(base.join(rel))
@@ -82,7 +90,52 @@ fn events(agent: Agent) -> &'static [&'static str] {
             "afterMCPExecution",
         ],
         Agent::CopilotCli => &["userPromptSubmitted", "preToolUse", "postToolUse"],
+        Agent::Kiro => &["UserPromptSubmit", "PreToolUse", "PostToolUse"],
+        // Only a pre-hook can block; a post-hook can neither block nor
+        // replace.
+        Agent::Windsurf => &[
+            "pre_user_prompt",
+            "pre_read_code",
+            "pre_write_code",
+            "pre_run_command",
+            "pre_mcp_tool_use",
+        ],
+        Agent::Vibe => &["pre_tool", "post_tool"],
+        Agent::Junie => &["UserPromptSubmit", "PreToolUse"],
     }
+}
+
+/// How an agent's config lists its hooks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `{"hooks": {EVENT: [entry…]}}` (JSON).
+    ByEvent,
+    /// `{"hooks": [entry…]}`, each entry naming its event under `key`.
+    List { key: &'static str },
+    /// [`Layout::List`] written as TOML `[[hooks]]` tables (Mistral Vibe).
+    Toml { key: &'static str },
+}
+
+fn layout(agent: Agent) -> Layout {
+    match agent {
+        Agent::Kiro => Layout::List { key: "trigger" },
+        Agent::Vibe => Layout::Toml { key: "type" },
+        _ => Layout::ByEvent,
+    }
+}
+
+/// burnkey's entries on `event` in `config`.
+fn ours_on<'a>(agent: Agent, config: &'a Value, event: &str) -> Vec<&'a Value> {
+    let list = match layout(agent) {
+        Layout::ByEvent => config["hooks"][event].as_array(),
+        Layout::List { .. } | Layout::Toml { .. } => config["hooks"].as_array(),
+    };
+    let on = |e: &Value| match layout(agent) {
+        Layout::ByEvent => true,
+        Layout::List { key } | Layout::Toml { key } => e[key] == event,
+    };
+    list.map(|a| a.iter().filter(|e| on(e) && is_ours(e, agent)).collect())
+        .unwrap_or_default()
 }
 
 /// The command line an agent runs: `<burnkey> agent hook --agent NAME`.
@@ -130,6 +183,19 @@ fn entry(agent: Agent, event: &str, cmd: &str) -> Value {
         Agent::CopilotCli => json!({"type": "command",
             "bash": format!("{cmd} --event {event}"), "timeoutSec": TIMEOUT_SECS}),
         Agent::VsCode => json!({"type": "command", "command": cmd, "timeout": TIMEOUT_SECS}),
+        // No matcher: every tool. Kiro has no fail-closed setting.
+        Agent::Kiro => json!({"name": format!("burnkey-{event}"), "trigger": event,
+            "action": {"type": "command", "command": cmd}, "timeout": TIMEOUT_SECS, "enabled": true}),
+        // The reason shows in Cascade's panel (it never holds a token).
+        Agent::Windsurf => json!({"command": cmd, "show_output": true}),
+        // `strict`: a hook that fails or times out denies the call, and
+        // blanks the output.
+        Agent::Vibe => json!({"name": format!("burnkey-{event}"), "type": event, "match": "*",
+            "command": cmd, "timeout": TIMEOUT_SECS as f64, "strict": true,
+            "description": "burnkey: no credential reaches the model (burnkey agent install)"}),
+        Agent::Junie => {
+            json!({"hooks": [{"type": "command", "command": cmd, "timeout": TIMEOUT_SECS}]})
+        }
     }
 }
 
@@ -139,6 +205,17 @@ pub fn merged(agent: Agent, config: &Value, cmd: &str) -> io::Result<Value> {
     let root = out.as_object_mut().expect("checked by removed");
     if matches!(agent, Agent::Cursor | Agent::CopilotCli) {
         root.entry("version").or_insert(json!(1));
+    }
+    if let Layout::List { .. } | Layout::Toml { .. } = layout(agent) {
+        if agent == Agent::Kiro {
+            root.entry("version").or_insert(json!("v1"));
+        }
+        let list = root.entry("hooks").or_insert_with(|| json!([]));
+        let Some(list) = list.as_array_mut() else {
+            return Err(invalid("its \"hooks\" is not a list"));
+        };
+        list.extend(events(agent).iter().map(|ev| entry(agent, ev, cmd)));
+        return Ok(out);
     }
     let hooks = root
         .entry("hooks")
@@ -163,7 +240,12 @@ pub fn removed(agent: Agent, config: &Value) -> io::Result<Value> {
     let Some(root) = out.as_object_mut() else {
         return Err(invalid("it is not a JSON object"));
     };
-    if let Some(Value::Object(hooks)) = root.get_mut("hooks") {
+    if let Some(Value::Array(list)) = root.get_mut("hooks") {
+        list.retain(|e| !is_ours(e, agent));
+        if list.is_empty() {
+            root.remove("hooks");
+        }
+    } else if let Some(Value::Object(hooks)) = root.get_mut("hooks") {
         for list in hooks.values_mut() {
             if let Value::Array(a) = list {
                 a.retain(|e| !is_ours(e, agent));
@@ -203,6 +285,92 @@ fn parse(path: &Path, text: &str) -> io::Result<Value> {
     })
 }
 
+/// The config at `path`, its text `text`, as a JSON value (a TOML one
+/// read as one).
+fn parse_config(agent: Agent, path: &Path, text: &str) -> io::Result<Value> {
+    match layout(agent) {
+        Layout::Toml { .. } => toml::from_str::<Value>(text).map_err(|e| {
+            invalid(&format!(
+                "{} is not TOML burnkey can merge into ({}): fix it or move it away; nothing was written",
+                path.display(),
+                e.message().trim()
+            ))
+        }),
+        _ => parse(path, text),
+    }
+}
+
+/// The text of the config at `path`, now `before`, with burnkey's hooks
+/// running `cmd` (or, `None`, without burnkey's hooks).
+fn rewritten(agent: Agent, path: &Path, before: &str, cmd: Option<&str>) -> io::Result<String> {
+    let config = parse_config(agent, path, before)?;
+    let want = match cmd {
+        Some(c) => merged(agent, &config, c)?,
+        None => removed(agent, &config)?,
+    };
+    let Layout::Toml { .. } = layout(agent) else {
+        return Ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&want).expect("JSON")
+        ));
+    };
+    // A TOML file is edited as text, so that the user's comments and
+    // layout stay: burnkey's `[[hooks]]` tables out, then in at the end.
+    let mut text = String::new();
+    let mut drop = false;
+    for chunk in toml_tables(before) {
+        if chunk
+            .lines()
+            .next()
+            .is_some_and(|h| h.trim_start().starts_with('['))
+        {
+            drop = chunk.lines().next().map(str::trim) == Some("[[hooks]]")
+                && chunk.contains(&marker(agent));
+        }
+        if !drop {
+            text.push_str(chunk);
+        }
+    }
+    if cmd.is_some() {
+        if !text.is_empty() && !text.ends_with("\n\n") {
+            text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
+        }
+        for ev in events(agent) {
+            let e = entry(agent, ev, cmd.unwrap_or_default());
+            text.push_str("[[hooks]]\n# Added by `burnkey agent install`; `burnkey agent uninstall` takes it out.\n");
+            for (k, v) in e.as_object().expect("an entry is an object") {
+                // A JSON string is a TOML basic string, escapes and all.
+                text.push_str(&format!("{k} = {v}\n"));
+            }
+            text.push('\n');
+        }
+    }
+    // What the text says must be what was meant: else nothing is written.
+    match toml::from_str::<Value>(&text) {
+        Ok(got) if got == want => Ok(text),
+        _ => Err(invalid(&format!(
+            "burnkey could not edit {} safely (its hooks are written in a form burnkey does not edit, such as an inline array): edit it by hand; nothing was written",
+            path.display()
+        ))),
+    }
+}
+
+/// `text` cut before each line that starts a table (`[x]`, `[[x]]`).
+fn toml_tables(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if at > start && line.trim_start().starts_with('[') {
+            out.push(&text[start..at]);
+            start = at;
+        }
+        at += line.len();
+    }
+    out.push(&text[start..]);
+    out
+}
+
 /// Where burnkey keeps what a config held before it was installed into.
 fn state_file(state: &Path, config: &Path) -> PathBuf {
     let key = sha256_hex(config.as_os_str().as_encoded_bytes());
@@ -231,11 +399,10 @@ pub fn install(
 ) -> io::Result<Change> {
     let before = read(path)?;
     let config = match &before {
-        Some(t) => parse(path, t)?,
+        Some(t) => parse_config(agent, path, t)?,
         None => json!({}),
     };
-    let new = merged(agent, &config, cmd)?;
-    let text = format!("{}\n", serde_json::to_string_pretty(&new).expect("JSON"));
+    let text = rewritten(agent, path, before.as_deref().unwrap_or(""), Some(cmd))?;
     let changed = before.as_deref() != Some(text.as_str());
     if changed && !dry_run {
         let sf = state_file(state, path);
@@ -297,7 +464,7 @@ pub fn uninstall(agent: Agent, path: &Path, state: &Path, dry_run: bool) -> io::
             ),
         },
         _ => {
-            let config = parse(path, &now)?;
+            let config = parse_config(agent, path, &now)?;
             if !is_ours(&config, agent) {
                 return Ok(Change {
                     path: path.to_path_buf(),
@@ -305,11 +472,7 @@ pub fn uninstall(agent: Agent, path: &Path, state: &Path, dry_run: bool) -> io::
                     changed: false,
                 });
             }
-            let v = removed(agent, &config)?;
-            Some(format!(
-                "{}\n",
-                serde_json::to_string_pretty(&v).expect("JSON")
-            ))
+            Some(rewritten(agent, path, &now, None)?)
         }
     };
     if !dry_run {
@@ -344,18 +507,13 @@ pub fn status(agent: Agent, path: &Path) -> io::Result<Option<Status>> {
     let Some(text) = read(path)? else {
         return Ok(None);
     };
-    let config = parse(path, &text)?;
+    let config = parse_config(agent, path, &text)?;
     if !is_ours(&config, agent) {
         return Ok(None);
     }
     let mut problems = Vec::new();
-    let hooks = config.get("hooks").and_then(Value::as_object);
     for ev in events(agent) {
-        let ours: Vec<&Value> = hooks
-            .and_then(|h| h.get(*ev))
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter(|e| is_ours(e, agent)).collect())
-            .unwrap_or_default();
+        let ours = ours_on(agent, &config, ev);
         match ours.len() {
             0 => problems.push(format!("no hook on {ev}: that stage is not guarded")),
             1 => {}
@@ -373,6 +531,7 @@ pub fn status(agent: Agent, path: &Path) -> io::Result<Option<Status>> {
             let closed = match agent {
                 Agent::ClaudeCode => Some(e.to_string().contains(r#""onFailure":"block""#)),
                 Agent::Cursor => Some(e.get("failClosed") == Some(&json!(true))),
+                Agent::Vibe => Some(e.get("strict") == Some(&json!(true))),
                 _ => None,
             };
             if closed == Some(false) {
@@ -396,14 +555,9 @@ pub fn hook_command(agent: Agent, path: &Path, event: &str) -> io::Result<Option
     let Some(text) = read(path)? else {
         return Ok(None);
     };
-    let config = parse(path, &text)?;
-    let list = config["hooks"][event]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    Ok(list
-        .iter()
-        .filter(|e| is_ours(e, agent))
+    let config = parse_config(agent, path, &text)?;
+    Ok(ours_on(agent, &config, event)
+        .into_iter()
         .flat_map(|e| strings(e).map(str::to_string).collect::<Vec<_>>())
         .find(|s| s.contains(&marker(agent))))
 }

@@ -8,7 +8,9 @@
 //! takes a replacement. Any error of burnkey's own blocks (fail closed).
 //!
 //! Claude Code's, Codex's, Gemini CLI's, Cursor's, Copilot CLI's and VS
-//! Code's protocols; [`exec`] runs a shell command with its output masked,
+//! Code's protocols, and Kiro's, Windsurf's, Mistral Vibe's and Junie's,
+//! whose hooks can only block (Vibe's can rewrite a call, and replace an
+//! output by denying it); [`exec`] runs a shell command with its output masked,
 //! for agents that can rewrite a command but not replace its output.
 
 pub mod claude;
@@ -22,12 +24,16 @@ pub mod file_read;
 pub mod gemini;
 #[cfg(feature = "cli")]
 pub mod install;
+pub mod junie;
+pub mod kiro;
 pub mod mcp;
 pub mod reply;
 pub mod rewrite;
 pub mod scrub;
 pub mod shell;
+pub mod vibe;
 pub mod vscode;
+pub mod windsurf;
 
 use serde_json::Value;
 
@@ -50,17 +56,29 @@ pub enum Agent {
     CopilotCli,
     /// VS Code's agent (code.visualstudio.com/docs/agents/reference/hooks-reference).
     VsCode,
+    /// Kiro CLI (kiro.dev/docs/cli/hooks).
+    Kiro,
+    /// Windsurf Cascade (docs.windsurf.com/windsurf/cascade/hooks).
+    Windsurf,
+    /// Mistral Vibe (docs.mistral.ai/vibe/code/cli/hooks).
+    Vibe,
+    /// JetBrains Junie CLI (junie.jetbrains.com/docs/junie-cli-hooks).
+    Junie,
 }
 
 impl Agent {
     /// Every agent, as `--agent` names it.
-    pub const ALL: [(&'static str, Agent); 6] = [
+    pub const ALL: [(&'static str, Agent); 10] = [
         ("claude-code", Agent::ClaudeCode),
         ("codex", Agent::Codex),
         ("gemini", Agent::Gemini),
         ("cursor", Agent::Cursor),
         ("copilot-cli", Agent::CopilotCli),
         ("vscode", Agent::VsCode),
+        ("kiro", Agent::Kiro),
+        ("windsurf", Agent::Windsurf),
+        ("vibe", Agent::Vibe),
+        ("junie", Agent::Junie),
     ];
 
     /// The name `--agent` takes.
@@ -98,5 +116,9 @@ pub fn hook_kind(agent: Agent, scanner: &Scanner, event: &[u8], kind: Option<&st
         Agent::Cursor => cursor::answer(scanner, &v),
         Agent::CopilotCli => copilot::answer(scanner, &v, kind),
         Agent::VsCode => vscode::answer(scanner, &v),
+        Agent::Kiro => kiro::answer(scanner, &v),
+        Agent::Windsurf => windsurf::answer(scanner, &v),
+        Agent::Vibe => vibe::answer(scanner, &v),
+        Agent::Junie => junie::answer(scanner, &v),
     }
 }

@@ -168,7 +168,7 @@ pub fn block(why: String) -> Reply {
 /// For a stage the agent takes no answer at: a [`block`] naming the tokens
 /// in `v[field]` (as `what`, then `tail`), when it holds any; else nothing.
 pub fn block_tokens_in(scanner: &Scanner, v: &Value, field: &str, what: &str, tail: &str) -> Reply {
-    match tokens_in(scanner, v, field, what) {
+    match tokens_in(scanner, v, field, field) {
         Err(r) => r,
         Ok((_, seen)) if seen.is_empty() => allow(),
         Ok((_, seen)) => block(format!("{} {tail}", reason(what, &seen)).trim_end().into()),

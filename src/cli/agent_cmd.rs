@@ -23,12 +23,12 @@ pub(crate) fn run(cmd: AgentCmd) -> anyhow::Result<Exit> {
             agent,
             scope,
             dry_run,
-        } => return configure(&agent, &scope, dry_run, true),
+        } => return configure(&agent, scope.as_deref(), dry_run, true),
         AgentCmd::Uninstall {
             agent,
             scope,
             dry_run,
-        } => return configure(&agent, &scope, dry_run, false),
+        } => return configure(&agent, scope.as_deref(), dry_run, false),
         AgentCmd::Status => return status(false),
         AgentCmd::Doctor => return status(true),
         AgentCmd::Scrub { in_place, agent } => return scrub(in_place, agent.as_deref()),
@@ -99,16 +99,25 @@ fn burnkey_path() -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("the path of burnkey is not UTF-8"))
 }
 
-fn configure(agent: &str, scope: &str, dry_run: bool, install: bool) -> anyhow::Result<Exit> {
+fn configure(
+    agent: &str,
+    scope: Option<&str>,
+    dry_run: bool,
+    install: bool,
+) -> anyhow::Result<Exit> {
     let a = Agent::by_name(agent).ok_or_else(|| {
         anyhow::anyhow!(
             "no agent called {agent:?}: {}",
             Agent::ALL.map(|(n, _)| n).join(", ")
         )
     })?;
+    let (project, home, state) = places()?;
+    let scope = scope.unwrap_or(match config_path(a, Scope::Project, &project, &home) {
+        Some(_) => "project",
+        None => "user",
+    });
     let s = Scope::by_name(scope)
         .ok_or_else(|| anyhow::anyhow!("no scope called {scope:?}: user, project or local"))?;
-    let (project, home, state) = places()?;
     let path = config_path(a, s, &project, &home)
         .ok_or_else(|| anyhow::anyhow!("{agent} has no {scope} config burnkey knows"))?;
     let change = if install {
@@ -254,7 +263,12 @@ fn scrub(in_place: bool, only: Option<&str>) -> anyhow::Result<Exit> {
             let verb = if f.masked { "masked" } else { "found" };
             writeln!(out, "{}: {shown}: {} {verb}", a.name(), f.tokens.len())?;
             for t in &f.tokens {
-                writeln!(out, "  {} {} ({})", t.rule_id, t.shown, t.fingerprint)?;
+                // A database names the record (its table and key).
+                let at = match t.field.as_str() {
+                    "the file" => String::new(),
+                    field => format!(" in {}", crate::report::text::escape_control(field)),
+                };
+                writeln!(out, "  {} {} ({}){at}", t.rule_id, t.shown, t.fingerprint)?;
             }
         }
     }

@@ -102,13 +102,15 @@ pub(crate) enum AgentCmd {
     /// Put burnkey's hooks in an agent's config (merged with the hooks
     /// there; installing twice changes nothing).
     Install {
-        /// The agent: claude-code, codex, gemini, cursor, copilot-cli, vscode.
+        /// The agent: claude-code, codex, gemini, cursor, copilot-cli, vscode,
+        /// kiro, windsurf, vibe, junie.
         #[arg(long, value_name = "NAME")]
         agent: String,
         /// user (every project), project (committed) or local (Claude
-        /// Code's settings.local.json).
-        #[arg(long, default_value = "project", value_name = "SCOPE")]
-        scope: String,
+        /// Code's settings.local.json). Default: project, or user for an
+        /// agent that runs no project hooks (Junie).
+        #[arg(long, value_name = "SCOPE")]
+        scope: Option<String>,
         /// Print the config it would write; write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -119,9 +121,9 @@ pub(crate) enum AgentCmd {
         /// The agent.
         #[arg(long, value_name = "NAME")]
         agent: String,
-        /// user, project or local.
-        #[arg(long, default_value = "project", value_name = "SCOPE")]
-        scope: String,
+        /// user, project or local (default as for install).
+        #[arg(long, value_name = "SCOPE")]
+        scope: Option<String>,
         /// Print what it would write; write nothing.
         #[arg(long)]
         dry_run: bool,

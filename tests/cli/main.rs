@@ -3,6 +3,7 @@
 
 mod action;
 mod agent;
+mod agent_more;
 mod baseline;
 mod common;
 mod composite;
