@@ -77,7 +77,7 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<Exit> {
         let done = if a.in_place {
             job.in_place(path)
         } else if path == stdin {
-            job.stream(&mut io::stdin().lock(), &mut stdout)
+            job.stream(&mut Stdin::new(), &mut stdout)
         } else {
             match open(path) {
                 Ok(mut f) => job.stream(&mut f, &mut stdout),
@@ -177,7 +177,11 @@ impl Job<'_> {
             .keep_matches(self.keep);
         let res = (|| {
             let bytes = match input.inner.regular() {
-                Some((file, len)) => r.file(file, len, self.threads)?,
+                Some((file, len)) => {
+                    let n = r.file(file, len, self.threads)?;
+                    input.inner.done(n);
+                    n
+                }
                 None => {
                     let mut bytes = 0u64;
                     loop {
@@ -256,9 +260,54 @@ trait Input: Read {
     fn regular(&self) -> Option<(&File, u64)> {
         None
     }
+
+    /// Called when [`Input::regular`]'s file was read, `bytes` of it.
+    fn done(&mut self, _bytes: u64) {}
 }
 
-impl Input for io::StdinLock<'_> {}
+/// Standard input; when it is a regular file read from its start (`<
+/// FILE`), that file, read in blocks side by side like a named one.
+struct Stdin {
+    lock: io::StdinLock<'static>,
+    /// File descriptor 0 as a file, never closed here.
+    file: std::mem::ManuallyDrop<File>,
+}
+
+impl Stdin {
+    fn new() -> Stdin {
+        use std::os::unix::io::FromRawFd;
+        Stdin {
+            lock: io::stdin().lock(),
+            // SAFETY: fd 0 is open for the life of the process, and the
+            // ManuallyDrop never closes it.
+            file: std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(0) }),
+        }
+    }
+}
+
+impl Read for Stdin {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.lock.read(buf)
+    }
+}
+
+impl Input for Stdin {
+    fn regular(&self) -> Option<(&File, u64)> {
+        use std::io::Seek;
+        let m = self.file.metadata().ok()?;
+        // A file someone has read from already (`(head -1; burnkey redact)
+        // < f`) is read on from where they stopped, as a stream.
+        let at = (&*self.file).stream_position().ok()?;
+        (m.is_file() && at == 0).then_some((&*self.file, m.len()))
+    }
+
+    fn done(&mut self, bytes: u64) {
+        use std::io::{Seek, SeekFrom};
+        // Read with positioned reads: leave the offset where a read to the
+        // end would have, for whoever shares it.
+        let _ = (&*self.file).seek(SeekFrom::Start(bytes));
+    }
+}
 
 impl Input for File {
     fn regular(&self) -> Option<(&File, u64)> {

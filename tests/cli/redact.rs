@@ -347,3 +347,60 @@ fn a_line_comes_through_the_pipe_before_the_writer_closes_it() {
     assert!(child.wait().unwrap().success());
     reader.join().unwrap();
 }
+
+/// `redact < FILE`: standard input that is a regular file is read in
+/// blocks side by side like a named file, with the same output; one that
+/// someone has read from already is read on from where they stopped, and
+/// left at its end for whoever shares it.
+#[test]
+fn a_regular_file_on_stdin_is_redacted_like_a_named_one_from_where_it_stands() {
+    let t = Tree::new();
+    let tok = mint("cfut");
+    // Over the size where a named file is read in parallel blocks, a token
+    // every few hundred lines, some across where the blocks fall.
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 18 << 20 {
+        text.push_str(&format!("{i:08} INFO served /api/items?page=3 in 12ms\n"));
+        if i % 4000 == 0 {
+            text.push_str(&format!("CLOUDFLARE_API_TOKEN={tok}\n"));
+        }
+        i += 1;
+    }
+    let path = t.write("big.log", &text);
+    let named = bin().args(["redact"]).arg(&path).output().unwrap();
+    let piped = std::process::Command::new(crate::common::exe())
+        .arg("redact")
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(named.status.code(), Some(0));
+    assert_eq!(piped.status.code(), Some(0));
+    assert!(
+        named.stdout == piped.stdout,
+        "stdin and the named file differ"
+    );
+    let want = text.replace(&tok, &format!("cfut_{}", "*".repeat(tok.len() - 5)));
+    assert!(
+        named.stdout == want.as_bytes(),
+        "not masked as it should be"
+    );
+    // Read from where the offset stands, and leave it at the end.
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(
+            r#"{ dd bs=10 count=1 of=/dev/null 2>/dev/null; "$BK" redact; echo END; cat; } < "$F""#,
+        )
+        .env("BK", crate::common::exe())
+        .env("F", &path)
+        .output()
+        .unwrap();
+    let mut expect = want.as_bytes()[10..].to_vec();
+    expect.extend_from_slice(b"END\n");
+    assert!(
+        o.stdout == expect,
+        "{} bytes, not {}",
+        o.stdout.len(),
+        expect.len()
+    );
+}
