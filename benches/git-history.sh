@@ -20,8 +20,13 @@
 # With BASELINE=/path/to/another/burnkey, each round also times that binary, alternating, and
 # prints burnkey/baseline.
 #
+# With REAL_REPO=/path/to/a/clone of a real repository (for example `git clone --no-checkout` of
+# rust-lang/cargo's mirror: 34k commits), the same rounds run on it too, with Kingfisher
+# (`kingfisher scan --git-history full`) and Betterleaks (`betterleaks git`, which reads diffs only)
+# when they are on PATH; without it, that part says it was skipped.
+#
 # Usage: benches/git-history.sh [REPO_DIR] ; env COMMITS (2000), FILES (5000), CHANGES (8), RUNS (5),
-# BASELINE
+# BASELINE, REAL_REPO, REAL_RUNS (3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=${1:-/tmp/burnkey-history}
@@ -88,41 +93,73 @@ PY
     git -C "$repo" gc -q --aggressive 2>/dev/null || git -C "$repo" gc -q
 fi
 
-objects=$(git -C "$repo" count-objects -v | awk '/in-pack/ {print $2}')
-echo "repository: $(git -C "$repo" rev-list --count --all) commits, $objects objects, $(du -sh "$repo/.git" | cut -f1) packed"
 measure() { /usr/bin/time -f "%e %M" -o /tmp/gh-time.$$ "$@" >/dev/null 2>&1 || true; tail -n 1 /tmp/gh-time.$$; }
 floor() { git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$repo" cat-file --batch-check='%(objectname) %(objecttype)' | awk '$2=="blob"{print $1}' | git -C "$repo" cat-file --batch > /dev/null; }
 allobj() { git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$repo" cat-file --batch > /dev/null; }
 literal() { git -C "$repo" rev-list --objects --all | git -C "$repo" cat-file --batch > /dev/null; }
-export -f floor allobj literal; export repo
-floor; "$bk" scan --git "$repo" -q --format json > /dev/null || true
-baseline=${BASELINE:-}
-fl=(); al=(); lit=(); bt=(); ot=(); rss=0
-for r in $(seq "$runs"); do
-    read -r t _ < <(measure bash -c floor); fl+=("$t")
-    read -r t _ < <(measure bash -c allobj); al+=("$t")
-    read -r t _ < <(measure bash -c literal); lit+=("$t")
-    read -r t m < <(measure "$bk" scan --git "$repo" -q --format json); bt+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
-    line="round $r: floor ${fl[-1]}s  all objects ${al[-1]}s  literal ${lit[-1]}s  burnkey ${bt[-1]}s"
-    if [ -n "$baseline" ]; then
-        read -r t _ < <(measure "$baseline" scan --git "$repo" -q --format json); ot+=("$t")
-        line+="  baseline ${ot[-1]}s"
-    fi
-    echo "$line"
-done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-f=$(median "${fl[@]}"); b=$(median "${bt[@]}"); l=$(median "${lit[@]}"); a=$(median "${al[@]}")
-if [ -n "$baseline" ]; then
-    o=$(median "${ot[@]}")
-    awk -v b="$b" -v o="$o" -v f="$f" 'BEGIN {
-        printf "baseline %.2fs: burnkey/baseline = %.3fx; baseline/floor = %.2fx\n", o, b/o, o/f }'
+export -f floor allobj literal
+
+# RUNS rounds on $repo, alternating: the floors, burnkey, the baseline and (PEERS=1) Kingfisher and
+# Betterleaks. Sets f, b, a, l, rss.
+rounds() {
+    local n=$1 peers=${2:-}
+    export repo
+    local objects
+    objects=$(git -C "$repo" count-objects -v | awk '/in-pack/ {print $2}')
+    echo "repository $repo: $(git -C "$repo" rev-list --count --all) commits, $objects objects, $(du -sh "$repo" | cut -f1) on disk"
+    floor; "$bk" scan --git "$repo" -q --format json > /dev/null || true
+    local fl=() al=() lit=() bt=() ot=() kt=() lt=() t m line
+    rss=0
+    for r in $(seq "$n"); do
+        read -r t _ < <(measure bash -c floor); fl+=("$t")
+        read -r t _ < <(measure bash -c allobj); al+=("$t")
+        read -r t _ < <(measure bash -c literal); lit+=("$t")
+        read -r t m < <(measure "$bk" scan --git "$repo" -q --format json); bt+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
+        line="round $r: floor ${fl[-1]}s  all objects ${al[-1]}s  literal ${lit[-1]}s  burnkey ${bt[-1]}s"
+        if [ -n "$baseline" ]; then
+            read -r t _ < <(measure "$baseline" scan --git "$repo" -q --format json); ot+=("$t")
+            line+="  baseline ${ot[-1]}s"
+        fi
+        if [ -n "$peers" ] && command -v kingfisher >/dev/null; then
+            read -r t _ < <(measure kingfisher scan "$repo" --git-history full --no-validate --format json); kt+=("$t")
+            line+="  kingfisher ${kt[-1]}s"
+        fi
+        if [ -n "$peers" ] && command -v betterleaks >/dev/null; then
+            read -r t _ < <(measure betterleaks git "$repo"); lt+=("$t")
+            line+="  betterleaks ${lt[-1]}s"
+        fi
+        echo "$line"
+    done
+    f=$(median "${fl[@]}"); b=$(median "${bt[@]}"); l=$(median "${lit[@]}"); a=$(median "${al[@]}")
+    if [ -n "$baseline" ]; then
+        local o
+        o=$(median "${ot[@]}")
+        awk -v b="$b" -v o="$o" -v f="$f" 'BEGIN {
+            printf "baseline %.2fs: burnkey/baseline = %.3fx; baseline/floor = %.2fx\n", o, b/o, o/f }'
+    fi
+    [ ${#kt[@]} -gt 0 ] && awk -v k="$(median "${kt[@]}")" -v b="$b" 'BEGIN { printf "kingfisher %.2fs: %.1fx burnkey'"'"'s time\n", k, k/b }'
+    [ ${#lt[@]} -gt 0 ] && awk -v k="$(median "${lt[@]}")" -v b="$b" 'BEGIN { printf "betterleaks git %.2fs: %.1fx burnkey'"'"'s time\n", k, k/b }'
+    awk -v f="$f" -v b="$b" -v l="$l" -v a="$a" -v rss="$rss" 'BEGIN {
+        printf "floor %.2fs, burnkey --git %.2fs: ratio %.2fx; all objects %.2fs (ratio %.2fx); literal %.2fs\n", f, b, b/f, a, b/a, l;
+        printf "peak RSS %.1f MiB, burnkey and its git children\n", rss/1024 }'
+}
+
+baseline=${BASELINE:-}
+if [ -n "${REAL_REPO:-}" ]; then
+    echo "== a real repository"
+    synthetic=$repo
+    repo=$REAL_REPO
+    rounds "${REAL_RUNS:-3}" peers
+    repo=$synthetic
+else
+    echo "== a real repository: skipped (set REAL_REPO to a clone, e.g. git clone --no-checkout of rust-lang/cargo)"
 fi
+echo "== the synthetic repository"
+rounds "$runs"
 report=$(mktemp); trap 'rm -f "$report"' EXIT
 "$bk" scan --git "$repo" -q --format json -o "$report" || true
 every=$({ "$bk" scan --git "$repo" -q --format jsonl --all-occurrences || true; } | wc -l)
-awk -v f="$f" -v b="$b" -v l="$l" -v a="$a" -v rss="$rss" 'BEGIN {
-    printf "floor %.2fs, burnkey --git %.2fs: ratio %.2fx (target <= 1.0x); all objects %.2fs (ratio %.2fx); literal %.2fs\n", f, b, b/f, a, b/a, l;
-    printf "peak RSS %.1f MiB, burnkey and its git children (target < 200 MiB)\n", rss/1024 }'
 if [ -f "$repo/.git/burnkey-planted" ]; then
     git -C "$repo" log --all --format='%H %s' >"$report.log"
     python3 - "$report" "$repo/.git/burnkey-planted" "$report.log" "$every" <<'PY'

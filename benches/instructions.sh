@@ -15,7 +15,7 @@
 # The base: BASE (a commit), else the merge-base with main when this is a branch off it, else
 # HEAD when the tree has uncommitted changes, else HEAD's parent (the last commit's own cost).
 #
-# Usage: benches/instructions.sh ; env BASE, LIMIT (3), GUARD_DIR (target/guard)
+# Usage: benches/instructions.sh ; env BASE, LIMIT (3), GUARD_DIR (target/guard), THIS_BIN
 # Needs: valgrind (apt-get install valgrind), git, cargo.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +37,8 @@ fi
 echo "this tree: $(git rev-parse --short HEAD)$([ -n "$(git status --porcelain --untracked-files=no)" ] && echo ' with uncommitted changes'); base: $(git rev-parse --short "$base") ($(git log -1 --format=%s "$base" | cut -c1-60))"
 
 cargo build --quiet --release --locked --bin burnkey --example corpus
-head_bin=$here/target/release/burnkey
+# THIS_BIN measures another build of this tree in its place (the dist profile against release).
+head_bin=${THIS_BIN:-$here/target/release/burnkey}
 base_bin=$dir/base-$base/burnkey
 if [ ! -x "$base_bin" ]; then
     echo "building the base $(git rev-parse --short "$base") (release)"

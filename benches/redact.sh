@@ -6,7 +6,11 @@
 # stream, one thread) and `burnkey scan -q FILE` (the scan alone, writing nothing). Then checks
 # the output: as long as the input, and `burnkey scan` finds none of the planted tokens in it.
 #
-# Usage: benches/redact.sh [FILE] ; env RUNS (5), SIZE_MB (1024)
+# With ripgrep on PATH, `rg -c` of the token regex on the same file (one big file, mapped, against
+# `burnkey scan`); with BASELINE=/path/to/another/burnkey, its redact, redact < FILE and scan, in
+# the same alternation.
+#
+# Usage: benches/redact.sh [FILE] ; env RUNS (5), SIZE_MB (1024), RG (rg), BASELINE
 # Needs: python3, bc; builds FILE (default /tmp/burnkey-redact.log) once.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,7 +63,11 @@ secs() { # command...: wall seconds
     s=$(date +%s%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s%N)
     echo "scale=3; ($e - $s) / 1000000000" | bc
 }
+# ripgrep (the token regex, counting: it maps the file) against `burnkey scan`: one big file.
 names=(cat redact redact-j1 redact-stdin sed scan)
+command -v "${RG:-rg}" >/dev/null && names+=(rg)
+baseline=${BASELINE:-}
+[ -n "$baseline" ] && names+=(redact-base redact-stdin-base scan-base)
 declare -A t
 for r in $(seq "$runs"); do
     line="round $r:"
@@ -71,6 +79,10 @@ for r in $(seq "$runs"); do
             redact-stdin) v=$(secs sh -c "'$bk' redact < '$file' > /dev/null") ;;
             sed) v=$(secs sh -c "sed 's/cfut_/xxxx_/g' '$file' > /dev/null") ;;
             scan) v=$(secs "$bk" scan -q "$file") ;;
+            rg) v=$(secs "${RG:-rg}" -c '(cfk|cfut|cfat)_[A-Za-z0-9]{40}[0-9a-f]{8}' "$file") ;;
+            redact-base) v=$(secs sh -c "'$baseline' redact '$file' > /dev/null") ;;
+            redact-stdin-base) v=$(secs sh -c "'$baseline' redact < '$file' > /dev/null") ;;
+            scan-base) v=$(secs "$baseline" scan -q "$file") ;;
         esac
         t[$n]="${t[$n]:-} $v"
         line="$line $n ${v}s"
@@ -85,6 +97,13 @@ for n in "${names[@]}"; do
         'BEGIN { printf "%-13s %6.3fs  %5.2f GB/s  %5.2fx cat\n", n, m, b/m/1e9, m/c }'
 done
 awk -v m="$(median ${t[redact]})" -v c="$c" 'BEGIN { printf "redact: %.2fx the time of cat (target <= 2)\n", m/c }'
+awk -v m="$(median ${t[redact-stdin]})" -v c="$c" 'BEGIN { printf "redact < FILE: %.2fx the time of cat (target <= 2)\n", m/c }'
+[ -n "${t[rg]:-}" ] && awk -v s="$(median ${t[scan]})" -v r="$(median ${t[rg]})" \
+    'BEGIN { printf "one big file: burnkey scan / ripgrep = %.2fx (target <= 1.0)\n", s/r }'
+[ -n "$baseline" ] && for n in redact redact-stdin scan; do
+    awk -v n="$n" -v a="$(median ${t[$n]})" -v o="$(median ${t[$n-base]})" \
+        'BEGIN { printf "%s: this / baseline = %.3fx\n", n, a/o }'
+done
 
 # The output: same length, and no planted token left in it.
 out=$(mktemp); trap 'rm -f "$out"' EXIT
