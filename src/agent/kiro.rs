@@ -58,7 +58,13 @@ pub(crate) fn read_of_token_file(scanner: &Scanner, v: &Value, field: &str) -> R
         return allow();
     }
     let paths = file_read::paths_read(&v[field]);
-    match file_read::tokens_in_files(scanner, &paths, v["cwd"].as_str()) {
+    block_token_files(scanner, &paths, v["cwd"].as_str())
+}
+
+/// A block of a read of `paths` (relative to `cwd`) when one holds a
+/// token, or could not be checked; else nothing.
+pub(crate) fn block_token_files(scanner: &Scanner, paths: &[&str], cwd: Option<&str>) -> Reply {
+    match file_read::tokens_in_files(scanner, paths, cwd) {
         Err(why) => block(why),
         Ok(seen) if seen.is_empty() => allow(),
         Ok(seen) => block(format!(

@@ -11,8 +11,8 @@
 
 use serde_json::Value;
 
-use crate::agent::file_read;
-use crate::agent::reply::{allow, block, block_tokens_in, fail_closed, reason, Reply};
+use crate::agent::kiro::block_token_files;
+use crate::agent::reply::{allow, block_tokens_in, fail_closed, Reply};
 use crate::scan::Scanner;
 
 /// Windsurf's answer to `v`.
@@ -40,14 +40,7 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
     };
     // A folder (Cascade reads some recursively) is left to the reads of its
     // files, which come through this hook one by one.
-    match file_read::tokens_in_files(scanner, &[path], None) {
-        Err(why) => block(why),
-        Ok(seen) if seen.is_empty() => allow(),
-        Ok(seen) => block(format!(
-            "{} Do not read it; ask the user for what you need from it.",
-            reason("the file to read", &seen)
-        )),
-    }
+    block_token_files(scanner, &[path], None)
 }
 
 #[cfg(test)]

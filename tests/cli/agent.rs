@@ -228,7 +228,7 @@ fn vscode_denies_rewrites_and_blocks() {
     assert_eq!(code, 2);
 }
 
-fn agent_cmd(
+pub(crate) fn agent_cmd(
     home: &std::path::Path,
     project: &std::path::Path,
     args: &[&str],

@@ -7,28 +7,13 @@
 
 use serde_json::{json, Value};
 
+use crate::agent::agent_cmd;
 use crate::common::*;
 
 fn hook_for(agent: &str, event: &Value) -> (i32, String, String) {
     let o = bin()
         .args(["agent", "hook", "--agent", agent])
         .write_stdin(event.to_string())
-        .output()
-        .unwrap();
-    parts(&o)
-}
-
-fn agent_cmd(
-    home: &std::path::Path,
-    project: &std::path::Path,
-    args: &[&str],
-) -> (i32, String, String) {
-    let o = bin()
-        .current_dir(project)
-        .env("HOME", home)
-        .env_remove("XDG_STATE_HOME")
-        .arg("agent")
-        .args(args)
         .output()
         .unwrap();
     parts(&o)
