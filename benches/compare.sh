@@ -131,6 +131,9 @@ fi
 cat "$big" > /dev/null
 read -r big_t big_m < <(measure "$bk" scan "$big" -q --format json)
 
+anon_tree=$(python3 "$here/benches/peak-anon.py" "$bk" scan "$corpus" -q --format json || true)
+anon_big=$(python3 "$here/benches/peak-anon.py" "$bk" scan "$big" -q --format json || true)
+echo "burnkey peak RssAnon: tree $anon_tree MiB, one big file $anon_big MiB (target < 16 MiB)"
 awk -v b="$bk_med" -v r="$rg_med" -v bytes="$bytes" -v rss="$bk_rss" -v bt="$big_t" -v bm="$big_m" 'BEGIN {
     printf "corpus %.0f MiB: ripgrep %.2fs (%.2f GB/s), burnkey %.2fs (%.2f GB/s)\n", bytes/1048576, r, bytes/r/1e9, b, bytes/b/1e9;
     printf "ratio burnkey/ripgrep = %.2fx (target <= 1.0x)\n", b/r;

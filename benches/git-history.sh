@@ -142,7 +142,8 @@ rounds() {
     [ ${#lt[@]} -gt 0 ] && awk -v k="$(median "${lt[@]}")" -v b="$b" 'BEGIN { printf "betterleaks git %.2fs: %.1fx burnkey'"'"'s time\n", k, k/b }'
     awk -v f="$f" -v b="$b" -v l="$l" -v a="$a" -v rss="$rss" 'BEGIN {
         printf "floor %.2fs, burnkey --git %.2fs: ratio %.2fx; all objects %.2fs (ratio %.2fx); literal %.2fs\n", f, b, b/f, a, b/a, l;
-        printf "peak RSS %.1f MiB, burnkey and its git children\n", rss/1024 }'
+        printf "peak RSS %.1f MiB, burnkey and its git children (the packs they map included)\n", rss/1024 }'
+    echo "peak RssAnon $(python3 "$here/benches/peak-anon.py" "$bk" scan --git "$repo" -q --format json || true) MiB, burnkey and its git children (target < 128 MiB)"
 }
 
 baseline=${BASELINE:-}
