@@ -5,7 +5,7 @@
 //! What it adds to the runner: inputs with defaults (and `required`, which
 //! the real runner does not enforce); the event file and the variables the
 //! runner sets (`GITHUB_EVENT_PATH`, `GITHUB_ACTION_PATH`, `RUNNER_TEMP`, …);
-//! `github.*` (the event payload, `action_path`, `workspace`, `event_name`,
+//! `github.*` (the event payload, `action_path`, `action_repository`, `workspace`, `event_name`,
 //! `sha`) and `runner.*`; the action's `outputs`. `uses:` steps (the build
 //! cache) are skipped with a notice.
 
@@ -95,6 +95,7 @@ pub fn run(inv: &Invocation<'_>) -> ActionRun {
         "github": {
             "event_name": inv.event_name,
             "action_path": action_path,
+            "action_repository": "burnkey/burnkey",
             "workspace": workspace,
             "sha": sha,
             "event": inv.event,
