@@ -476,16 +476,12 @@ fn scan_git(
     sink: &dyn Sink,
 ) -> anyhow::Result<Stats> {
     let allow = controls.allowlist(repo.top())?;
-    // History streams from a `git log` that keeps one core busy while the
-    // scan runs; each worker's `cat-file` inflates its own copy of the delta
-    // bases its blobs share. Measured on 2 cores, one worker beside the log
-    // beat two (0.86 s against 0.94 s; the blob-only floor 0.84 s): with no
-    // -j, history leaves the log its core.
-    let workers = if *src == GitSource::History && config.threads == 0 {
-        config.workers().saturating_sub(1).max(1)
-    } else {
-        config.workers()
-    };
+    // History streams from a `git log` beside the workers, each with its
+    // own `cat-file`. Once the log diffed each commit against its first
+    // parent only (30% less of its time), a worker per CPU won on 2 cores:
+    // rust-lang/cargo's history in 2.5 s against 3.0 s with one worker
+    // beside the log (the synthetic history within 5%).
+    let workers = config.workers();
     let job = BlobScan {
         scanner,
         repo,
