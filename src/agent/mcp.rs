@@ -170,15 +170,11 @@ fn send(out: &Mutex<io::Stdout>, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::reply::testing::mint;
     use crate::rules::RuleSet;
 
     fn tok() -> String {
-        RuleSet::builtin()
-            .get("npm-access-token")
-            .unwrap()
-            .format
-            .mint()
-            .unwrap()
+        mint("npm-access-token")
     }
 
     #[test]

@@ -183,3 +183,35 @@ pub fn fail_closed(why: &str) -> Reply {
         stderr: format!("burnkey agent hook: {why}; blocked (it fails closed)\n"),
     }
 }
+
+/// What the agents' tests share: a fresh token of a rule, and an agent's
+/// answer to an event, checked to hold no part of the token.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Reply;
+    use crate::agent::{hook, Agent};
+    use crate::rules::RuleSet;
+    use crate::scan::Scanner;
+
+    /// A token of rule `id`, minted.
+    pub fn mint(id: &str) -> String {
+        RuleSet::builtin()
+            .get(id)
+            .expect("a built-in rule")
+            .format
+            .mint()
+            .expect("a rule that mints")
+    }
+
+    /// `agent`'s answer to `event`, with no part of `tok` in it.
+    pub fn answer(agent: Agent, event: &serde_json::Value, tok: &str) -> Reply {
+        let scanner = Scanner::new(RuleSet::builtin());
+        let r = hook(agent, &scanner, event.to_string().as_bytes());
+        let tail = &tok[tok.len() - 12..];
+        assert!(
+            !r.stdout.contains(tail) && !r.stderr.contains(tail),
+            "{r:?}"
+        );
+        r
+    }
+}

@@ -46,27 +46,16 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::{hook, Agent};
-    use crate::rules::RuleSet;
+    use crate::agent::reply::testing::{answer, mint};
+    use crate::agent::Agent;
     use serde_json::json;
 
     fn tok() -> String {
-        RuleSet::builtin()
-            .get("npm-access-token")
-            .unwrap()
-            .format
-            .mint()
-            .unwrap()
+        mint("npm-access-token")
     }
 
     fn run(event: Value, tok: &str) -> Reply {
-        let scanner = Scanner::new(RuleSet::builtin());
-        let r = hook(Agent::Windsurf, &scanner, event.to_string().as_bytes());
-        let tail = &tok[tok.len() - 12..];
-        assert!(
-            !r.stdout.contains(tail) && !r.stderr.contains(tail),
-            "{r:?}"
-        );
+        let r = answer(Agent::Windsurf, &event, tok);
         assert!(r.stdout.is_empty(), "Windsurf reads no answer: {r:?}");
         r
     }

@@ -20,7 +20,7 @@ fn hook(event: &str) -> (i32, String, String) {
     hook_for(&["--agent", "claude-code"], event)
 }
 
-fn hook_for(args: &[&str], event: &str) -> (i32, String, String) {
+pub(crate) fn hook_for(args: &[&str], event: &str) -> (i32, String, String) {
     let o = bin()
         .args(["agent", "hook"])
         .args(args)
@@ -244,6 +244,27 @@ pub(crate) fn agent_cmd(
     parts(&o)
 }
 
+/// The installed hook command `cmd` of `agent` runs this binary (an empty
+/// event blocks, as the agent would run it: `sh -c`), and `status` says ok.
+pub(crate) fn hook_runs_and_status_is_ok(
+    home: &std::path::Path,
+    project: &std::path::Path,
+    agent: &str,
+    cmd: &str,
+) {
+    assert!(cmd.starts_with('/'), "{agent}: {cmd}");
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{agent}: an empty event blocks");
+    let (code, out, _) = agent_cmd(home, project, &["status"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{agent}: ok")), "{out}");
+}
+
 /// Each agent's config, with a hook of someone else's in it: installed
 /// into (merged, twice changes nothing, the command an absolute path that
 /// runs), reported by `status`, and uninstalled to the same bytes.
@@ -325,17 +346,7 @@ fn install_and_uninstall_round_trip_on_every_agents_config() {
             .and_then(|l| l.split('"').nth(3))
             .unwrap()
             .to_string();
-        assert!(cmd.starts_with('/'), "{cmd}");
-        let o = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&cmd)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(2), "{agent}: an empty event blocks");
-        let (code, out, _) = agent_cmd(home.path(), project.path(), &["status"]);
-        assert_eq!(code, 0, "{out}");
-        assert!(out.contains(&format!("{agent}: ok")), "{out}");
+        hook_runs_and_status_is_ok(home.path(), project.path(), agent, &cmd);
         let (code, out, err) = agent_cmd(
             home.path(),
             project.path(),

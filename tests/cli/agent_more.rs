@@ -11,12 +11,7 @@ use crate::agent::agent_cmd;
 use crate::common::*;
 
 fn hook_for(agent: &str, event: &Value) -> (i32, String, String) {
-    let o = bin()
-        .args(["agent", "hook", "--agent", agent])
-        .write_stdin(event.to_string())
-        .output()
-        .unwrap();
-    parts(&o)
+    crate::agent::hook_for(&["--agent", agent], &event.to_string())
 }
 
 /// Every stage each agent hooks: a token blocks (exit 2, the reason on
@@ -223,17 +218,7 @@ fn install_round_trips_status_and_doctor_for_the_four_agents() {
         } else {
             serde_json::from_str(&cmd).unwrap()
         };
-        assert!(cmd.starts_with('/'), "{agent}: {cmd}");
-        let o = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&cmd)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(2), "{agent}: an empty event blocks");
-        let (code, out, _) = agent_cmd(home.path(), project.path(), &["status"]);
-        assert_eq!(code, 0, "{out}");
-        assert!(out.contains(&format!("{agent}: ok")), "{out}");
+        crate::agent::hook_runs_and_status_is_ok(home.path(), project.path(), agent, &cmd);
         let (code, out, err) = agent_cmd(home.path(), project.path(), &["doctor"]);
         assert_eq!(code, 0, "{out}{err}");
         assert!(!out.contains("cfut_"), "{out}");
