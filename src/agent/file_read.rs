@@ -73,15 +73,8 @@ pub fn check(scanner: &Scanner, file: &str, cwd: Option<&str>) -> io::Result<Opt
     std::fs::File::open(&path)?
         .take(MAX_COPY)
         .read_to_end(&mut bytes)?;
-    let (masked, found) = crate::agent::reply::mask_bytes(scanner, &bytes)?;
-    if found.is_empty() {
-        return Ok(None);
-    }
-    let seen = found
-        .iter()
-        .map(|m| Seen::of(scanner, m, "the file"))
-        .collect();
-    Ok(Some(Checked { path, masked, seen }))
+    let (masked, seen) = crate::agent::reply::mask_named(scanner, &bytes, "the file")?;
+    Ok((!seen.is_empty()).then_some(Checked { path, masked, seen }))
 }
 
 /// For a read of `file` (relative to `cwd`) in session `session`: a masked

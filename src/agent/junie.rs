@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use crate::agent::kiro::read_of_token_file;
+use crate::agent::kiro::pre_tool;
 use crate::agent::reply::{allow, block_tokens_in, fail_closed, Reply};
 use crate::scan::Scanner;
 
@@ -22,13 +22,7 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
     };
     match event {
         "UserPromptSubmit" => block_tokens_in(scanner, v, "prompt", "the prompt", ""),
-        "PreToolUse" => {
-            let r = block_tokens_in(scanner, v, "tool_input", "the tool call", "");
-            if r.code != 0 {
-                return r;
-            }
-            read_of_token_file(scanner, v, "tool_input")
-        }
+        "PreToolUse" => pre_tool(scanner, v),
         "SessionStart" | "SessionEnd" | "Stop" => allow(),
         _ => fail_closed("an event burnkey does not know"),
     }

@@ -29,13 +29,7 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
             "the prompt",
             "(Kiro CLI 3 stops it; Kiro CLI 2 only warns: if it was sent, rotate it.)",
         ),
-        "preToolUse" | "PreToolUse" => {
-            let r = block_tokens_in(scanner, v, "tool_input", "the tool call", "");
-            if r.code != 0 {
-                return r;
-            }
-            read_of_token_file(scanner, v, "tool_input")
-        }
+        "preToolUse" | "PreToolUse" => pre_tool(scanner, v),
         "postToolUse" | "PostToolUse" => block_tokens_in(
             scanner,
             v,
@@ -49,9 +43,20 @@ pub fn answer(scanner: &Scanner, v: &Value) -> Reply {
     }
 }
 
-/// For an agent that can only block: a read (by `v["tool_name"]`, its
-/// input in `v[field]`) of a file holding a token, blocked.
-pub(crate) fn read_of_token_file(scanner: &Scanner, v: &Value, field: &str) -> Reply {
+/// For an agent that can only block, before a tool (`tool_name`,
+/// `tool_input`): a call holding a token, or a read of a file holding one,
+/// blocked.
+pub(crate) fn pre_tool(scanner: &Scanner, v: &Value) -> Reply {
+    let r = block_tokens_in(scanner, v, "tool_input", "the tool call", "");
+    if r.code != 0 {
+        return r;
+    }
+    read_of_token_file(scanner, v, "tool_input")
+}
+
+/// A read (by `v["tool_name"]`, its input in `v[field]`) of a file holding
+/// a token, blocked.
+fn read_of_token_file(scanner: &Scanner, v: &Value, field: &str) -> Reply {
     let tool = v["tool_name"].as_str().unwrap_or("");
     let leaf = tool.rsplit(['.', '/']).next().unwrap_or(tool);
     if !file_read::is_read(leaf) {

@@ -137,6 +137,18 @@ pub fn mask_bytes(scanner: &Scanner, bytes: &[u8]) -> std::io::Result<(Vec<u8>, 
     Ok((r.finish()?, found))
 }
 
+/// `bytes` masked as [`mask_bytes`] does, and its tokens named as found
+/// in `field`.
+pub fn mask_named(
+    scanner: &Scanner,
+    bytes: &[u8],
+    field: &str,
+) -> std::io::Result<(Vec<u8>, Vec<Seen>)> {
+    let (out, found) = mask_bytes(scanner, bytes)?;
+    let seen = found.iter().map(|m| Seen::of(scanner, m, field)).collect();
+    Ok((out, seen))
+}
+
 /// The reason given to the model and the user: the kinds and redacted
 /// forms of the tokens, never a token.
 pub fn reason(what: &str, seen: &[Seen]) -> String {

@@ -210,14 +210,10 @@ fn scrub_file(scanner: &Scanner, path: &Path, in_place: bool) -> io::Result<Opti
     let bytes =
         crate::fsutil::read_regular(path, MAX_FILE).map_err(|e| io::Error::other(e.to_string()))?;
     // One pass says whether the file holds any (most hold none).
-    let (_, found) = crate::agent::reply::mask_bytes(scanner, &bytes)?;
-    if found.is_empty() {
+    let (_, tokens) = crate::agent::reply::mask_named(scanner, &bytes, "the file")?;
+    if tokens.is_empty() {
         return Ok(None);
     }
-    let tokens = found
-        .iter()
-        .map(|m| Seen::of(scanner, m, "the file"))
-        .collect();
     if in_place {
         let masked = masked_store(scanner, &bytes)?;
         // An agent still writing the file appends to it: replace it only
@@ -329,12 +325,11 @@ fn scrub_sqlite(scanner: &Scanner, path: &Path, in_place: bool) -> io::Result<Ve
                     rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t,
                     _ => continue,
                 };
-                let (_, found) = crate::agent::reply::mask_bytes(scanner, bytes)?;
-                if found.is_empty() {
+                let field = format!("{table} {key}");
+                let (_, seen) = crate::agent::reply::mask_named(scanner, bytes, &field)?;
+                if seen.is_empty() {
                     continue;
                 }
-                let field = format!("{table} {key}");
-                let seen = found.iter().map(|m| Seen::of(scanner, m, &field));
                 if in_place && chat_row(table, &key) {
                     masked.extend(seen);
                     let new = masked_store(scanner, bytes)?;
