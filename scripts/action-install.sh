@@ -46,9 +46,8 @@ download() {
     base="${BURNKEY_RELEASE_URL:-https://github.com/${GITHUB_ACTION_REPOSITORY:-burnkey/burnkey}/releases/download}"
     url="$base/v$want/$asset"
     tmp=$(mktemp -d)
-    # shellcheck disable=SC2064
-    trap "rm -rf '$tmp'" RETURN
     if ! curl --fail --silent --show-error --location --retry 3 --max-time 120 -o "$tmp/$asset" "$url"; then
+        rm -rf "$tmp"
         echo "::warning::could not download $url: building burnkey from source instead"
         return 1
     fi
@@ -63,6 +62,7 @@ download() {
     mkdir -p "$root/bin"
     install -m 0755 "$tmp/burnkey-v$want-$t/burnkey" "$root/bin/burnkey.new"
     mv -f "$root/bin/burnkey.new" "$root/bin/burnkey"
+    rm -rf "$tmp"
     echo "burnkey $want installed from the release archive $asset (SHA-256 $got, as committed)"
 }
 
