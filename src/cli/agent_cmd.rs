@@ -99,18 +99,23 @@ fn burnkey_path() -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("the path of burnkey is not UTF-8"))
 }
 
+/// The agent `--agent` names, or an error listing those there are.
+fn agent_named(name: &str) -> anyhow::Result<Agent> {
+    Agent::by_name(name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no agent called {name:?}: {}",
+            Agent::ALL.map(|(n, _)| n).join(", ")
+        )
+    })
+}
+
 fn configure(
     agent: &str,
     scope: Option<&str>,
     dry_run: bool,
     install: bool,
 ) -> anyhow::Result<Exit> {
-    let a = Agent::by_name(agent).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no agent called {agent:?}: {}",
-            Agent::ALL.map(|(n, _)| n).join(", ")
-        )
-    })?;
+    let a = agent_named(agent)?;
     let (project, home, state) = places()?;
     let scope = scope.unwrap_or(match config_path(a, Scope::Project, &project, &home) {
         Some(_) => "project",
@@ -239,12 +244,7 @@ fn doctor(agent: Agent, path: &std::path::Path) -> anyhow::Result<Result<String,
 
 fn scrub(in_place: bool, only: Option<&str>) -> anyhow::Result<Exit> {
     let agents: Vec<Agent> = match only {
-        Some(name) => vec![Agent::by_name(name).ok_or_else(|| {
-            anyhow::anyhow!(
-                "no agent called {name:?}: {}",
-                Agent::ALL.map(|(n, _)| n).join(", ")
-            )
-        })?],
+        Some(name) => vec![agent_named(name)?],
         None => Agent::ALL.iter().map(|(_, a)| *a).collect(),
     };
     let (_, home, _) = places()?;
