@@ -112,6 +112,15 @@ impl Allowlist {
         self.globs.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
+    /// Its path globs alone: what a source that allows its findings later,
+    /// once it knows their places, applies as it reads.
+    pub fn paths_only(&self) -> Allowlist {
+        Allowlist {
+            globs: self.globs.clone(),
+            ..Allowlist::default()
+        }
+    }
+
     /// Whether path globs exist at all (lets the walker skip the work).
     pub fn has_globs(&self) -> bool {
         self.globs.is_some()

@@ -363,8 +363,19 @@ fn corrupt_and_missing_objects_are_reported_and_skipped() {
     let errors = doc["stats"]["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{doc}");
     assert!(errors[0]["path"].as_str().unwrap().starts_with(&bad_blob));
-    // A missing object (deleted outright).
+    // A missing object (deleted outright): history lists it as missing and
+    // goes on; so does a range.
     std::fs::remove_file(&obj).unwrap();
+    let (code, doc, err) = json_in(t.path(), &["--git"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hashes(&doc), vec![sha(&good)]);
+    let errors = doc["stats"]["errors"].as_array().unwrap();
+    assert!(
+        errors.len() == 1
+            && errors[0]["path"].as_str().unwrap().starts_with(&bad_blob)
+            && errors[0]["message"].as_str().unwrap().contains("missing"),
+        "{doc}"
+    );
     let (code, doc, _) = json_in(
         t.path(),
         &["--git-range", &format!("{}..HEAD", "0".repeat(40))],
@@ -584,6 +595,83 @@ fn history_reports_each_token_once_per_path() {
             && out.contains("(history only)"),
         "{out}"
     );
+}
+
+/// History is read as the blobs reachable from the refs, newest first,
+/// which name a path but no commit; findings are then placed where the log
+/// says each blob was first added. A file renamed or copied after its token
+/// was planted, a merge, a branch that deleted it: each finding names the
+/// commit and path that first held its blob, exactly as the log-driven
+/// scan (which a path glob in `.burnkeyignore` selects) places them.
+#[test]
+fn history_places_renamed_and_copied_tokens_where_they_were_added() {
+    let t = repo();
+    let (moved, copied, side, clean) = (mint("cfut"), mint("cfat"), mint("cfk"), mint("ghp"));
+    t.write("old/config.yml", format!("key: {moved}\n"));
+    t.write("src/a.txt", format!("{copied}\n"));
+    let planted = commit_all(&t, "plant");
+    git(t.path(), &["mv", "old", "new"]);
+    let renamed = commit_all(&t, "rename old/ to new/");
+    t.write("src/copy.txt", format!("{copied}\n"));
+    let copy = commit_all(&t, "copy a.txt");
+    git(t.path(), &["checkout", "-q", "-b", "side"]);
+    t.write("side.txt", format!("{side}\n"));
+    let on_side = commit_all(&t, "side token");
+    git(t.path(), &["rm", "-q", "side.txt"]);
+    commit_all(&t, "side token removed");
+    git(t.path(), &["checkout", "-q", "main"]);
+    t.write("clean.txt", format!("fine {}\n", &clean[..10]));
+    commit_all(&t, "unrelated");
+    git(
+        t.path(),
+        &["merge", "-q", "--no-ff", "-m", "merge side", "side"],
+    );
+    let places = |doc: &Value| -> Vec<(String, String, String, u64, u64, u64)> {
+        findings(doc)
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["commit"].as_str().unwrap().to_string(),
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                    f["occurrences"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let (code, doc, err) = json_in(t.path(), &["--git"]);
+    assert_eq!(code, 1, "{err}");
+    let got = places(&doc);
+    let at: Vec<(&str, &str)> = got.iter().map(|p| (p.0.as_str(), p.1.as_str())).collect();
+    assert_eq!(
+        at,
+        vec![
+            ("new/config.yml", renamed.as_str()),
+            ("old/config.yml", planted.as_str()),
+            ("side.txt", on_side.as_str()),
+            ("src/a.txt", planted.as_str()),
+            ("src/copy.txt", copy.as_str()),
+        ],
+        "{doc}"
+    );
+    // The log-driven scan (a path glob that matches nothing selects it)
+    // places every finding the same, and so for every blob.
+    t.write(".burnkeyignore", "nothing-here/\n");
+    let (_, by_log, _) = json_in(t.path(), &["--git"]);
+    assert_eq!(places(&by_log), got);
+    let (_, all_log, _) = json_in(t.path(), &["--git", "--all-occurrences"]);
+    std::fs::remove_file(t.join(".burnkeyignore")).unwrap();
+    let (_, all, _) = json_in(t.path(), &["--git", "--all-occurrences"]);
+    assert_eq!(places(&all), places(&all_log));
+    assert_eq!(findings(&all).len(), 3, "one per blob: {all}");
+    // An allowed fingerprint is the placed finding's.
+    t.write(".burnkeyignore", format!("{}\n", got[1].2));
+    let (_, doc, _) = json_in(t.path(), &["--git"]);
+    assert_eq!(findings(&doc).len(), 4, "{doc}");
+    assert!(findings(&doc).iter().all(|f| f["path"] != "old/config.yml"));
+    assert_eq!(doc["stats"]["suppressed"]["fingerprint"], 1, "{doc}");
 }
 
 /// What the organisation-wide workflow does with every repository: `git
