@@ -517,10 +517,9 @@ impl Repo {
 
     /// Sends every blob reachable from a ref, once, with one path it has
     /// there and no commit (see [`REACHABLE_BLOBS`]): what a history scan
-    /// reads, without diffing every commit against its parent. Where a
-    /// finding was added is asked afterwards, of its blobs only
-    /// ([`Repo::history_blobs`] with `wanted`).
-    pub fn reachable_blobs(&self, tx: &dyn Fn(BlobRef)) -> Result<(), Error> {
+    /// reads, without diffing every commit against its parent. `tx`
+    /// answers whether to go on; false stops the listing (`Ok(false)`).
+    pub fn reachable_blobs(&self, tx: &dyn Fn(BlobRef) -> bool) -> Result<bool, Error> {
         let mut child = self
             .git()
             .args(["-c", TREE_DELTA_CACHE])
@@ -547,12 +546,17 @@ impl Repo {
             let Ok(id) = std::str::from_utf8(id) else {
                 continue;
             };
-            tx(BlobRef {
+            let more = tx(BlobRef {
                 id: id.to_string(),
                 path: path.to_vec(),
                 commit: None,
                 seq: 0,
             });
+            if !more {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(false);
+            }
         }
         let status = child.wait().map_err(git_missing)?;
         let err = err_thread.join().unwrap_or_default();
@@ -562,7 +566,7 @@ impl Repo {
                 err.trim()
             )));
         }
-        Ok(())
+        Ok(true)
     }
 
     /// The tips of the branches, tags and remote-tracking branches:

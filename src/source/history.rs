@@ -12,13 +12,13 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex};
+use std::sync::{mpsc, Condvar, Mutex};
 
 use crate::error::Error;
 use crate::findings::finding::{Finding, History, Location};
 use crate::findings::outcome::{Collect, Sink};
 use crate::findings::stats::Stats;
-use crate::source::git::{id_key, BlobScan, HistoryIndex, Repo};
+use crate::source::git::{id_key, BlobRef, BlobScan, HistoryIndex, Repo};
 
 /// Scans history as its reachable blobs ([`Repo::reachable_blobs`]),
 /// which name a path but no commit, and places each finding where the log
@@ -34,6 +34,7 @@ pub fn scan_reachable(
     let repo = job.repo;
     let held = Collect::default();
     let start = Start::default();
+    let lister = Mutex::new(Lister::RevList(HashSet::new()));
     let sink = Starting {
         held: &held,
         start: &start,
@@ -43,8 +44,27 @@ pub fn scan_reachable(
         ..*job
     };
     let (stats, log) = std::thread::scope(|s| {
-        let log = s.spawn(|| start.wait().then(|| log_firsts(repo)).transpose());
-        let stats = job.run(workers, |send| repo.reachable_blobs(send));
+        let log = s.spawn(|| start.wait().then(|| log_firsts(repo, &lister)).transpose());
+        let stats = job.run(workers, |send| {
+            let listed = repo.reachable_blobs(&|b| {
+                let mut l = lock(&lister);
+                let Lister::RevList(sent) = &mut *l else {
+                    return false;
+                };
+                sent.insert(id_key(&b.id));
+                drop(l);
+                send(b);
+                true
+            })?;
+            let mut l = lock(&lister);
+            if listed {
+                *l = Lister::Done;
+            } else if let Lister::Log(rx) = std::mem::replace(&mut *l, Lister::Done) {
+                drop(l);
+                rx.into_iter().for_each(send);
+            }
+            Ok(())
+        });
         start.finish();
         (stats, log.join().expect("the log thread does not panic"))
     });
@@ -90,17 +110,45 @@ pub fn scan_reachable(
 /// The commits that first added a blob, by their place in the log.
 type Commits = Vec<(u32, String)>;
 
+/// What lists the blobs a history scan reads.
+enum Lister {
+    /// rev-list, which has sent these.
+    RevList(HashSet<u128>),
+    /// The log, which took over from rev-list at the first finding: what
+    /// rev-list had not sent comes through here.
+    Log(mpsc::Receiver<BlobRef>),
+    /// Nothing more: rev-list listed them all, or the log's are taken.
+    Done,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The log over all of history: where every blob was first added, and
-/// the commits that did.
-fn log_firsts(repo: &Repo) -> Result<(HistoryIndex, Commits), Error> {
+/// the commits that did. While rev-list is still listing, it stops there
+/// and the log sends what rev-list had not (in the log's order, oldest
+/// first), so a history with tokens is not walked twice.
+fn log_firsts(repo: &Repo, lister: &Mutex<Lister>) -> Result<(HistoryIndex, Commits), Error> {
+    let (tx, rx) = mpsc::channel();
+    let sent = match std::mem::replace(&mut *lock(lister), Lister::Log(rx)) {
+        Lister::RevList(sent) => Some((sent, tx)),
+        _ => None,
+    };
     let commits = RefCell::new(Vec::new());
     let index = repo.history_blobs(None, &|b| {
         let mut c = commits.borrow_mut();
         if c.last().is_none_or(|&(seq, _)| seq != b.seq) {
-            c.push((b.seq, b.commit.unwrap_or_default()));
+            c.push((b.seq, b.commit.clone().unwrap_or_default()));
         }
-    })?;
-    Ok((index, commits.into_inner()))
+        if let Some((sent, tx)) = &sent {
+            if !sent.contains(&id_key(&b.id)) {
+                let _ = tx.send(b);
+            }
+        }
+    });
+    drop(sent);
+    Ok((index?, commits.into_inner()))
 }
 
 /// Where `f`'s blob was first added, when that was at the path it was
@@ -252,4 +300,76 @@ pub fn merge(
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &std::path::Path, args: &[&str]) -> String {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    /// The log taking over from rev-list sends exactly the blobs rev-list
+    /// had not, each once, with the commit and path that first added it;
+    /// the log started after rev-list ended sends nothing.
+    #[test]
+    fn the_log_sends_what_rev_list_had_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        std::fs::write(d.join("a"), "one\n").unwrap();
+        std::fs::write(d.join("b"), "two\n").unwrap();
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-qm", "first"]);
+        let first = git(d, &["rev-parse", "HEAD"]);
+        std::fs::write(d.join("a"), "three\n").unwrap();
+        std::fs::write(d.join("c"), "two\n").unwrap();
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-qm", "second"]);
+        let repo = Repo::discover(d).unwrap();
+        let b = git(d, &["rev-parse", "HEAD:b"]);
+        let a2 = git(d, &["rev-parse", "HEAD:a"]);
+        let lister = Mutex::new(Lister::RevList([id_key(&a2)].into_iter().collect()));
+        let (index, commits) = log_firsts(&repo, &lister).unwrap();
+        let Lister::Log(rx) = std::mem::replace(&mut *lock(&lister), Lister::Done) else {
+            panic!("the log took over");
+        };
+        let mut got: Vec<(String, String, String)> = rx
+            .into_iter()
+            .map(|r| {
+                let path = String::from_utf8(r.path).unwrap();
+                (path, r.id, r.commit.unwrap())
+            })
+            .collect();
+        got.sort();
+        let a1 = git(d, &["rev-parse", &format!("{first}:a")]);
+        let mut want = vec![
+            ("a".to_string(), a1, first.clone()),
+            ("b".into(), b.clone(), first),
+        ];
+        want.sort();
+        assert_eq!(
+            got, want,
+            "a's second version was sent by rev-list; b's copy c is not new"
+        );
+        assert_eq!(index.elsewhere(&b)[0].path, b"c");
+        assert_eq!(commits.len(), 2);
+        // rev-list listed everything: the log only places.
+        let lister = Mutex::new(Lister::Done);
+        log_firsts(&repo, &lister).unwrap();
+        let Lister::Log(rx) = std::mem::replace(&mut *lock(&lister), Lister::Done) else {
+            panic!("the log ran");
+        };
+        assert_eq!(rx.into_iter().count(), 0);
+    }
 }
