@@ -276,7 +276,7 @@ impl<'a> Layers<'a> {
                 return self.scanner.scan_file_parallel(
                     file,
                     len,
-                    (parts, PARALLEL_HELD),
+                    (parts, PARALLEL_HELD, true),
                     self.config.read_size,
                     |m| v.found(m),
                 );

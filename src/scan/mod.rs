@@ -20,6 +20,7 @@ pub mod config;
 pub(crate) mod container;
 pub(crate) mod encoding;
 pub(crate) mod layers;
+pub(crate) mod mapped;
 pub(crate) mod parts;
 pub(crate) mod sniff;
 pub use buffer::StreamBuffer;
@@ -180,6 +181,20 @@ impl Streamed {
             Streamed::Layer(..) => unreachable!("not sniffed"),
         }
     }
+}
+
+/// Reads a byte of every cache line of `data`, many loads in flight at
+/// once, before it is searched: the searches then find it in cache. Mapped
+/// page-cache memory read cold by Teddy, a 4 KiB page at a time (where the
+/// hardware prefetcher stops), made the prefilter 3.5 times slower than
+/// reading the file into a buffer; warmed, the mapped file scans 3% faster
+/// than read, with a third of the system time.
+fn warm(data: &[u8]) {
+    let mut x = 0u8;
+    for i in (0..data.len()).step_by(64) {
+        x ^= data[i];
+    }
+    std::hint::black_box(x);
 }
 
 /// Counts lines lazily: only as far as a match or a discarded buffer needs.
@@ -685,6 +700,45 @@ impl Scanner {
     /// and itself, as base64 (4/3), wrapped and indented.
     fn decode_reach(&self) -> usize {
         2 * (self.engine.context() + self.engine.max_token_len()) + 64
+    }
+
+    /// Scans `data`, a part of a file in memory (mapped) with the context
+    /// around it, from `part.report` on, in steps of `step` bytes (what is
+    /// held at once stays bounded), nothing copied: the matches a stream of
+    /// it gives, with lines counted from the part's start. `f` answers
+    /// whether to go on; false if it said no.
+    pub(crate) fn scan_part_in_memory(
+        &self,
+        data: &[u8],
+        part: &mut Part,
+        (binary, step): (bool, usize),
+        mut f: impl FnMut(Match) -> bool,
+    ) -> bool {
+        let mut lines = Lines::counting(true, false);
+        lines.start_at(part.report.start);
+        let start = part.report.start as usize;
+        let end = (part.report.end as usize).min(data.len());
+        let (mut from, mut dfrom) = (start, start);
+        let mut found = Vec::new();
+        while dfrom < end {
+            let until = (dfrom + step.max(1)).min(end);
+            // Decodings reach as far past the window as in a stream.
+            let hi = self.decoded_upto(until, data.len(), false);
+            warm(&data[dfrom.min(hi)..hi]);
+            let window = (from, until, dfrom);
+            from = self.find(data, window, (hi, 0), true, binary, &mut found);
+            dfrom = until;
+            for x in found.drain(..) {
+                if !f(self.to_match(data, 0, &mut lines, x)) {
+                    return false;
+                }
+            }
+            // Counted while the step is in cache (no later match is before
+            // it).
+            lines.advance(data, 0, until as u64);
+        }
+        part.newlines = lines.newlines;
+        true
     }
 
     /// Scans `data` as a whole.

@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 
+use crate::scan::mapped::Mapped;
 use crate::scan::{is_binary, Match, Opts, Part, Scanner, StreamBuffer, BINARY_HEAD};
 
 /// Matches a part of a large file holds while the parts before it are
@@ -59,68 +60,112 @@ fn split_at_lines(file: &File, len: u64, parts: usize) -> io::Result<Vec<u64>> {
     Ok(bounds)
 }
 
+/// A large file split at line starts, each part scanned with the context
+/// around it.
+struct Parts<'a> {
+    scanner: &'a Scanner,
+    file: &'a File,
+    len: u64,
+    bounds: Vec<u64>,
+    /// Context kept before and after a part.
+    keeps: (usize, usize),
+    binary: bool,
+    /// The file mapped, when it could be: parts are searched where they
+    /// lie; else read.
+    mapped: Option<Mapped>,
+    read_size: usize,
+}
+
+impl Parts<'_> {
+    /// Scans part `k` (with `sb` when it is read), giving `g` its matches
+    /// until it says no; returns the part's newlines and whether `g` said
+    /// no.
+    fn scan(
+        &self,
+        k: usize,
+        sb: &mut StreamBuffer,
+        g: &mut dyn FnMut(Match) -> bool,
+    ) -> io::Result<(u64, bool)> {
+        let (before, after) = self.keeps;
+        let (s, e) = (self.bounds[k], self.bounds[k + 1]);
+        let r0 = s.saturating_sub(before as u64);
+        let mut part = Part {
+            report: s - r0..e - r0,
+            newlines: 0,
+        };
+        let end = (e + after as u64).min(self.len);
+        if let Some(m) = &self.mapped {
+            let data = &m.bytes()[r0 as usize..end as usize];
+            let step = (self.binary, self.read_size);
+            let go_on = self
+                .scanner
+                .scan_part_in_memory(data, &mut part, step, |mut m| {
+                    m.offset += r0;
+                    g(m)
+                });
+            return Ok((part.newlines, !go_on));
+        }
+        let stop = std::cell::Cell::new(false);
+        let mut reader = At {
+            file: self.file,
+            pos: r0,
+            end,
+            stop: Some(&stop),
+        };
+        let opts = Opts {
+            size: Some(end - r0),
+            part: Some(&mut part),
+            binary: Some(self.binary),
+            ..Opts::default()
+        };
+        self.scanner.stream(&mut reader, sb, opts, |mut m| {
+            m.offset += r0;
+            if !stop.get() && !g(m) {
+                stop.set(true);
+            }
+        })?;
+        Ok((part.newlines, stop.get()))
+    }
+}
+
 impl Scanner {
     /// Scans a large file of `len` bytes in `parts` parts side by side,
-    /// split at line starts, each read by its own thread (positioned reads)
-    /// with its own buffer and its own line count; calls `f` with every
-    /// match in file order. The first part's matches go to `f` as they are
-    /// found; the others' wait for it, up to `held` each (a part with more
-    /// is scanned again, in turn, once the parts before it are done), so
-    /// memory stays bounded ([`PARALLEL_HELD`]). Returns the bytes scanned.
+    /// split at line starts, each by its own thread (mapped, or read with
+    /// positioned reads and its own buffer) with its own line count; calls
+    /// `f` with every match in file order. The first part's matches go to
+    /// `f` as they are found; the others' wait for it, up to `held` each (a
+    /// part with more is scanned again, in turn, once the parts before it
+    /// are done), so memory stays bounded ([`PARALLEL_HELD`]). `map`: try
+    /// mapping it first. Returns the bytes scanned.
     pub(crate) fn scan_file_parallel(
         &self,
         file: &File,
         len: u64,
-        (parts, held): (usize, usize),
+        (parts, held, map): (usize, usize, bool),
         read_size: usize,
         mut f: impl FnMut(Match),
     ) -> io::Result<u64> {
-        let bounds = split_at_lines(file, len, parts)?;
-        let (before, after) = self.keeps();
         // Binary or not is the file's, as its first bytes say.
         let mut head = [0u8; BINARY_HEAD];
         let n = std::os::unix::fs::FileExt::read_at(file, &mut head, 0)?;
-        let binary = is_binary(&head[..n]);
-        let part_of = |k: usize| -> (u64, Part) {
-            let (s, e) = (bounds[k], bounds[k + 1]);
-            let r0 = s.saturating_sub(before as u64);
-            let part = Part {
-                report: s - r0..e - r0,
-                newlines: 0,
-            };
-            (r0, part)
+        let p = Parts {
+            scanner: self,
+            file,
+            len,
+            bounds: split_at_lines(file, len, parts)?,
+            keeps: self.keeps(),
+            binary: is_binary(&head[..n]),
+            mapped: map.then(|| Mapped::new(file, len)).flatten(),
+            read_size,
         };
-        let scan_part = |k: usize, sb: &mut StreamBuffer, g: &mut dyn FnMut(Match) -> bool| {
-            let (r0, mut part) = part_of(k);
-            let end = (bounds[k + 1] + after as u64).min(len);
-            let stop = std::cell::Cell::new(false);
-            let mut reader = At {
-                file,
-                pos: r0,
-                end,
-                stop: Some(&stop),
-            };
-            let opts = Opts {
-                size: Some(end - r0),
-                part: Some(&mut part),
-                binary: Some(binary),
-                ..Opts::default()
-            };
-            self.stream(&mut reader, sb, opts, |mut m| {
-                m.offset += r0;
-                if !stop.get() && !g(m) {
-                    stop.set(true);
-                }
-            })?;
-            Ok::<_, io::Error>((part.newlines, stop.get()))
-        };
+        let p = &p;
         std::thread::scope(|scope| {
-            let held: Vec<_> = (1..bounds.len() - 1)
+            let held: Vec<_> = (1..p.bounds.len() - 1)
                 .map(|k| {
                     scope.spawn(move || {
                         let mut sb = StreamBuffer::new(read_size);
                         let mut got = Vec::new();
-                        let res = scan_part(k, &mut sb, &mut |m| {
+                        let res = p.scan(k, &mut sb, &mut |m| {
                             got.push(m);
                             got.len() < held
                         });
@@ -129,7 +174,7 @@ impl Scanner {
                 })
                 .collect();
             let mut sb = StreamBuffer::new(read_size);
-            let (mut lines_before, _) = scan_part(0, &mut sb, &mut |m| {
+            let (mut lines_before, _) = p.scan(0, &mut sb, &mut |m| {
                 f(m);
                 true
             })?;
@@ -144,17 +189,21 @@ impl Scanner {
                 };
                 if overflowed {
                     // Too many to hold: this part again, delivered as found.
-                    newlines = scan_part(i + 1, &mut sb, &mut |m| {
-                        f(shift(m));
-                        true
-                    })?
-                    .0;
+                    newlines = p
+                        .scan(i + 1, &mut sb, &mut |m| {
+                            f(shift(m));
+                            true
+                        })?
+                        .0;
                 } else {
                     got.into_iter().for_each(|m| f(shift(m)));
                 }
                 lines_before += newlines;
             }
-            Ok(len)
+            match p.mapped.as_ref().is_some_and(Mapped::truncated) {
+                true => Err(io::Error::other("the file was truncated while it was read")),
+                false => Ok(len),
+            }
         })
     }
 }
@@ -208,17 +257,25 @@ mod tests {
         assert!(whole.len() > 1500);
         for parts in [2, 3, 7] {
             for read_size in [4096, DEFAULT_READ_SIZE] {
-                // Held, and (past 10) scanned again in turn.
-                for held in [PARALLEL_HELD, 10] {
+                // Held, and (past 10) scanned again in turn; mapped and
+                // read.
+                for (held, map) in [
+                    (PARALLEL_HELD, true),
+                    (10, true),
+                    (PARALLEL_HELD, false),
+                    (10, false),
+                ] {
                     let mut got = Vec::new();
                     let len = data.len() as u64;
                     let n = s
-                        .scan_file_parallel(&file, len, (parts, held), read_size, |m| got.push(m))
+                        .scan_file_parallel(&file, len, (parts, held, map), read_size, |m| {
+                            got.push(m)
+                        })
                         .unwrap();
                     assert_eq!(n, len);
                     assert_eq!(
                         got, whole,
-                        "{parts} parts, reads of {read_size}, {held} held"
+                        "{parts} parts, reads of {read_size}, {held} held, mapped {map}"
                     );
                 }
             }
