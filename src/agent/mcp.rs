@@ -39,7 +39,8 @@ pub fn mask_line(scanner: &Scanner, line: &[u8]) -> Vec<u8> {
 pub fn masked_line(scanner: &Scanner, line: &[u8]) -> Option<(Vec<u8>, Vec<Match>)> {
     let (out, found) = crate::agent::reply::mask_bytes(scanner, line).ok()?;
     if found.is_empty() {
-        return Some((line.to_vec(), found));
+        // Nothing masked: `out` is the line, already copied once.
+        return Some((out, found));
     }
     let was_json = serde_json::from_slice::<Value>(line).ok();
     let out = match was_json {
