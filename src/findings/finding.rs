@@ -253,16 +253,24 @@ impl Finding {
     /// (a copied file in history): its path, fingerprint and location are
     /// the new place's.
     pub fn relocated(&self, location: Location) -> Finding {
-        let path = location
-            .raw_path()
-            .map_or_else(|| location.display().into_bytes(), <[u8]>::to_vec);
-        let key = member_key(&path, self.member.as_deref());
-        let mut token = (*self.token).clone();
-        token.fingerprint = fingerprint(self.rule.id(), &key, &token.secret_sha256);
+        // At the same path (another commit of it), the fingerprint stays.
+        let same_path =
+            location.raw_path().is_some() && location.raw_path() == self.location.raw_path();
+        let token = if same_path {
+            self.token.clone()
+        } else {
+            let path = location
+                .raw_path()
+                .map_or_else(|| location.display().into_bytes(), <[u8]>::to_vec);
+            let key = member_key(&path, self.member.as_deref());
+            let mut token = (*self.token).clone();
+            token.fingerprint = fingerprint(self.rule.id(), &key, &token.secret_sha256);
+            Arc::new(token)
+        };
         Finding {
             path: location.display().into(),
             location: Arc::new(location),
-            token: Arc::new(token),
+            token,
             ..self.clone()
         }
     }

@@ -56,8 +56,8 @@ pub struct BlobRef {
 /// their key.
 #[derive(Debug, Default)]
 pub struct HistoryIndex {
-    first: std::collections::HashMap<u128, (u32, u64)>,
-    elsewhere: std::collections::HashMap<u128, Vec<BlobRef>>,
+    first: std::collections::HashMap<u128, (u32, u64), IdBuild>,
+    elsewhere: std::collections::HashMap<u128, Vec<BlobRef>, IdBuild>,
 }
 
 impl HistoryIndex {
@@ -434,7 +434,7 @@ impl Repo {
     /// findings of [`Repo::reachable_blobs`].
     pub fn history_blobs(
         &self,
-        wanted: Option<&std::collections::HashSet<u128>>,
+        wanted: Option<&std::collections::HashSet<u128, IdBuild>>,
         tx: &dyn Fn(BlobRef),
     ) -> Result<HistoryIndex, Error> {
         let mut revs = self
@@ -530,15 +530,24 @@ impl Repo {
             .map_err(git_missing)?;
         let stdout = child.stdout.take().expect("piped");
         let err_thread = drain_stderr(&mut child);
-        for line in BufReader::with_capacity(1 << 16, stdout).split(b'\n') {
-            let line = line.map_err(|e| Error::Invalid(format!("reading git rev-list: {e}")))?;
+        let mut out = BufReader::with_capacity(1 << 16, stdout);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = out
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Error::Invalid(format!("reading git rev-list: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            let line = line.strip_suffix(b"\n").unwrap_or(&line);
             // "<id> <path>" (a path is cut at a newline by rev-list; the
             // log names it whole when a finding is placed), or "?<id>" for
             // an object missing from the database, which cat-file then
             // reports as missing.
             let (id, path) = match line.strip_prefix(b"?") {
                 Some(id) => (id, &[][..]),
-                None => match line.iter().position(|&c| c == b' ') {
+                None => match memchr::memchr(b' ', line) {
                     Some(sp) => (&line[..sp], &line[sp + 1..]),
                     None => continue,
                 },
@@ -666,13 +675,13 @@ struct RawParser {
 impl RawParser {
     fn push(&mut self, tok: &[u8]) -> Option<BlobRef> {
         if let Some(meta) = self.meta.take() {
-            let meta = String::from_utf8_lossy(&meta);
-            let parts: Vec<&str> = meta.split(' ').collect();
-            if parts.len() < 5 {
-                return None;
-            }
-            let (new_mode, new_id) = (parts[1], parts[3]);
-            if new_mode == "160000" || new_mode == "000000" || is_zero_oid(new_id) {
+            // "old_mode new_mode old_id new_id status"
+            let mut parts = meta.split(|&c| c == b' ');
+            let new_mode = parts.nth(1)?;
+            let new_id = parts.nth(1)?;
+            parts.next()?;
+            let new_id = std::str::from_utf8(new_id).ok()?;
+            if new_mode == b"160000" || new_mode == b"000000" || is_zero_oid(new_id) {
                 return None;
             }
             return Some(BlobRef {
@@ -697,6 +706,30 @@ fn parse_raw(out: &[u8]) -> Vec<BlobRef> {
     let mut p = RawParser::default();
     out.split(|&c| c == 0).filter_map(|t| p.push(t)).collect()
 }
+
+/// Hashes an object id's key by its low 64 bits: ids are already uniform
+/// (SHA-1 or SHA-256), so the maps keyed by them need no mixing.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+/// Maps and sets keyed by [`id_key`].
+pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 /// A path's hash, which the index keeps instead of the path.
 fn path_hash(path: &[u8]) -> u64 {

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::findings::finding::{Finding, History, Location};
 use crate::findings::outcome::{Collect, Sink};
 use crate::findings::stats::Stats;
-use crate::source::git::{id_key, BlobRef, BlobScan, HistoryIndex, Repo};
+use crate::source::git::{id_key, BlobRef, BlobScan, HistoryIndex, IdBuild, Repo};
 
 /// Scans history as its reachable blobs ([`Repo::reachable_blobs`]),
 /// which name a path but no commit, and places each finding where the log
@@ -34,7 +34,7 @@ pub fn scan_reachable(
     let repo = job.repo;
     let held = Collect::default();
     let start = Start::default();
-    let lister = Mutex::new(Lister::RevList(HashSet::new()));
+    let lister = Mutex::new(Lister::RevList(HashSet::default()));
     let sink = Starting {
         held: &held,
         start: &start,
@@ -75,7 +75,7 @@ pub fn scan_reachable(
     };
     // A blob whose first path is not the one rev-list named (a renamed or
     // copied file) is asked of the log once more, with its path.
-    let unplaced: HashSet<u128> = findings
+    let unplaced: HashSet<u128, IdBuild> = findings
         .iter()
         .filter(|f| first_place(f, &index, &commits).is_none())
         .filter_map(|f| f.blob().map(id_key))
@@ -113,7 +113,7 @@ type Commits = Vec<(u32, String)>;
 /// What lists the blobs a history scan reads.
 enum Lister {
     /// rev-list, which has sent these.
-    RevList(HashSet<u128>),
+    RevList(HashSet<u128, IdBuild>),
     /// The log, which took over from rev-list at the first finding: what
     /// rev-list had not sent comes through here.
     Log(mpsc::Receiver<BlobRef>),
