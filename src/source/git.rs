@@ -437,29 +437,17 @@ impl Repo {
         wanted: Option<&std::collections::HashSet<u128, IdBuild>>,
         tx: &dyn Fn(BlobRef),
     ) -> Result<HistoryIndex, Error> {
-        let mut revs = self
-            .git()
-            .args(["rev-list", "--all", "--reverse"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(git_missing)?;
-        let commits = revs.stdout.take().expect("piped");
-        let revs_err_thread = drain_stderr(&mut revs);
+        let (mut revs, commits, revs_err_thread) =
+            spawn_piped(self.git().args(["rev-list", "--all", "--reverse"]))?;
         let mut args = LOG_ADDED_BLOBS.to_vec();
         args.retain(|&a| a != "--reverse");
         args.extend(["--no-walk=unsorted", "--stdin"]);
-        let mut child = self
-            .git()
-            .args(["-c", TREE_DELTA_CACHE])
-            .args(&args)
-            .stdin(Stdio::from(commits))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(git_missing)?;
-        let stdout = child.stdout.take().expect("piped");
-        let err_thread = drain_stderr(&mut child);
+        let (mut child, stdout, err_thread) = spawn_piped(
+            self.git()
+                .args(["-c", TREE_DELTA_CACHE])
+                .args(&args)
+                .stdin(Stdio::from(commits)),
+        )?;
         let mut parser = RawParser::default();
         let mut index = HistoryIndex::default();
         for tok in BufReader::with_capacity(1 << 16, stdout).split(0) {
@@ -520,16 +508,11 @@ impl Repo {
     /// reads, without diffing every commit against its parent. `tx`
     /// answers whether to go on; false stops the listing (`Ok(false)`).
     pub fn reachable_blobs(&self, tx: &dyn Fn(BlobRef) -> bool) -> Result<bool, Error> {
-        let mut child = self
-            .git()
-            .args(["-c", TREE_DELTA_CACHE])
-            .args(REACHABLE_BLOBS)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(git_missing)?;
-        let stdout = child.stdout.take().expect("piped");
-        let err_thread = drain_stderr(&mut child);
+        let (mut child, stdout, err_thread) = spawn_piped(
+            self.git()
+                .args(["-c", TREE_DELTA_CACHE])
+                .args(REACHABLE_BLOBS),
+        )?;
         let mut out = BufReader::with_capacity(1 << 16, stdout);
         let mut line = Vec::new();
         loop {
@@ -651,6 +634,20 @@ impl Repo {
 
 /// Reads a child's piped stderr on a thread (so a full pipe never stalls
 /// it); the thread returns what it said.
+/// Starts `cmd` with its output to read and its errors drained beside.
+fn spawn_piped(
+    cmd: &mut Command,
+) -> Result<(Child, ChildStdout, std::thread::JoinHandle<String>), Error> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(git_missing)?;
+    let stdout = child.stdout.take().expect("piped");
+    let err_thread = drain_stderr(&mut child);
+    Ok((child, stdout, err_thread))
+}
+
 fn drain_stderr(child: &mut Child) -> std::thread::JoinHandle<String> {
     let mut stderr = child.stderr.take().expect("piped");
     std::thread::spawn(move || {
