@@ -187,8 +187,8 @@ impl Streamed {
 /// once, before it is searched: the searches then find it in cache. Mapped
 /// page-cache memory read cold by Teddy, a 4 KiB page at a time (where the
 /// hardware prefetcher stops), made the prefilter 3.5 times slower than
-/// reading the file into a buffer; warmed, the mapped file scans 3% faster
-/// than read, with a third of the system time.
+/// reading the file into a buffer; warmed, one 1 GiB file scans in the time
+/// reading it takes, with 13% less CPU (system time 0.15 s → 0.02 s).
 fn warm(data: &[u8]) {
     let mut x = 0u8;
     for i in (0..data.len()).step_by(64) {

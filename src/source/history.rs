@@ -170,7 +170,7 @@ struct Start {
 
 impl Start {
     fn found(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = lock(&self.state);
         if s.is_none() {
             *s = Some(true);
             self.cv.notify_all();
@@ -178,7 +178,7 @@ impl Start {
     }
 
     fn finish(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = lock(&self.state);
         if s.is_none() {
             *s = Some(false);
             self.cv.notify_all();
@@ -187,7 +187,7 @@ impl Start {
 
     /// Waits for either: true when a finding came first.
     fn wait(&self) -> bool {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = lock(&self.state);
         loop {
             if let Some(found) = *s {
                 return found;
