@@ -534,7 +534,7 @@ fn scan_git(
         GitSource::History => {
             let mut index = None;
             let stats = job.run(workers, |send| {
-                index = Some(repo.history_blobs(None, send)?);
+                index = Some(repo.history_blobs(send)?);
                 Ok(())
             })?;
             (stats, index)

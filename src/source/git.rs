@@ -429,15 +429,8 @@ impl Repo {
     /// commits (a cheap walk, no diffs) into `git log --no-walk=unsorted
     /// --stdin --raw`, which diffs them in that order as it goes: the same
     /// output, byte for byte, streamed.
-    ///
-    /// With `wanted`, only those blobs are recorded and sent: placing the
-    /// findings of [`Repo::reachable_blobs`].
-    pub fn history_blobs(
-        &self,
-        wanted: Option<&std::collections::HashSet<u128, IdBuild>>,
-        tx: &dyn Fn(BlobRef),
-    ) -> Result<HistoryIndex, Error> {
-        let (mut revs, commits, revs_err_thread) =
+    pub fn history_blobs(&self, tx: &dyn Fn(BlobRef)) -> Result<HistoryIndex, Error> {
+        let (revs, commits, revs_err_thread) =
             spawn_piped(self.git().args(["rev-list", "--all", "--reverse"]))?;
         let mut args = LOG_ADDED_BLOBS.to_vec();
         args.retain(|&a| a != "--reverse");
@@ -453,9 +446,6 @@ impl Repo {
         for tok in BufReader::with_capacity(1 << 16, stdout).split(0) {
             let tok = tok.map_err(|e| Error::Invalid(format!("reading git log: {e}")))?;
             if let Some(b) = parser.push(&tok) {
-                if wanted.is_some_and(|w| !w.contains(&id_key(&b.id))) {
-                    continue;
-                }
                 if index.add(&b) {
                     tx(b);
                 }
@@ -463,14 +453,7 @@ impl Repo {
         }
         let status = child.wait().map_err(git_missing)?;
         let err = err_thread.join().unwrap_or_default();
-        let revs_status = revs.wait().map_err(git_missing)?;
-        let revs_err = revs_err_thread.join().unwrap_or_default();
-        if !revs_status.success() {
-            return Err(Error::Invalid(format!(
-                "git rev-list failed: {}",
-                revs_err.trim()
-            )));
-        }
+        wait_ok(revs, revs_err_thread, "rev-list")?;
         if !status.success() {
             // An empty repository has no commits: nothing to scan.
             if err.contains("does not have any commits") || err.trim().is_empty() {
@@ -506,8 +489,8 @@ impl Repo {
     /// Sends every blob reachable from a ref, once, with one path it has
     /// there and no commit (see [`REACHABLE_BLOBS`]): what a history scan
     /// reads, without diffing every commit against its parent. `tx`
-    /// answers whether to go on; false stops the listing (`Ok(false)`).
-    pub fn reachable_blobs(&self, tx: &dyn Fn(BlobRef) -> bool) -> Result<bool, Error> {
+    /// answers whether to go on; false stops the listing.
+    pub fn reachable_blobs(&self, tx: &dyn Fn(BlobRef) -> bool) -> Result<(), Error> {
         let (mut child, stdout, err_thread) = spawn_piped(
             self.git()
                 .args(["-c", TREE_DELTA_CACHE])
@@ -547,18 +530,10 @@ impl Repo {
             if !more {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Ok(false);
+                return Ok(());
             }
         }
-        let status = child.wait().map_err(git_missing)?;
-        let err = err_thread.join().unwrap_or_default();
-        if !status.success() {
-            return Err(Error::Invalid(format!(
-                "git rev-list failed: {}",
-                err.trim()
-            )));
-        }
-        Ok(true)
+        wait_ok(child, err_thread, "rev-list")
     }
 
     /// The tips of the branches, tags and remote-tracking branches:
@@ -632,8 +607,6 @@ impl Repo {
     }
 }
 
-/// Reads a child's piped stderr on a thread (so a full pipe never stalls
-/// it); the thread returns what it said.
 /// Starts `cmd` with its output to read and its errors drained beside.
 fn spawn_piped(
     cmd: &mut Command,
@@ -648,6 +621,23 @@ fn spawn_piped(
     Ok((child, stdout, err_thread))
 }
 
+/// Waits for a git that [`spawn_piped`] started: an error with what it
+/// said when `git WHAT` failed.
+fn wait_ok(
+    mut child: Child,
+    err_thread: std::thread::JoinHandle<String>,
+    what: &str,
+) -> Result<(), Error> {
+    let status = child.wait().map_err(git_missing)?;
+    let err = err_thread.join().unwrap_or_default();
+    match status.success() {
+        true => Ok(()),
+        false => Err(Error::Invalid(format!("git {what} failed: {}", err.trim()))),
+    }
+}
+
+/// Reads a child's piped stderr on a thread (so a full pipe never stalls
+/// it); the thread returns what it said.
 fn drain_stderr(child: &mut Child) -> std::thread::JoinHandle<String> {
     let mut stderr = child.stderr.take().expect("piped");
     std::thread::spawn(move || {
@@ -729,7 +719,7 @@ impl std::hash::Hasher for IdHasher {
 pub(crate) type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 /// A path's hash, which the index keeps instead of the path.
-fn path_hash(path: &[u8]) -> u64 {
+pub(crate) fn path_hash(path: &[u8]) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
     BuildHasherDefault::<DefaultHasher>::default().hash_one(path)
 }

@@ -9,7 +9,7 @@
 //! are merged, then one record per distinct (rule, secret, path).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::{mpsc, Condvar, Mutex};
@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::findings::finding::{Finding, History, Location};
 use crate::findings::outcome::{Collect, Sink};
 use crate::findings::stats::Stats;
-use crate::source::git::{id_key, BlobRef, BlobScan, HistoryIndex, IdBuild, Repo};
+use crate::source::git::{id_key, path_hash, BlobRef, BlobScan, HistoryIndex, IdBuild, Repo};
 
 /// Scans history as its reachable blobs ([`Repo::reachable_blobs`]),
 /// which name a path but no commit, and places each finding where the log
@@ -34,7 +34,7 @@ pub fn scan_reachable(
     let repo = job.repo;
     let held = Collect::default();
     let start = Start::default();
-    let lister = Mutex::new(Lister::RevList(HashSet::default()));
+    let lister = Mutex::new(Lister::RevList(HashMap::default()));
     let sink = Starting {
         held: &held,
         start: &start,
@@ -46,22 +46,24 @@ pub fn scan_reachable(
     let (stats, log) = std::thread::scope(|s| {
         let log = s.spawn(|| start.wait().then(|| log_firsts(repo, &lister)).transpose());
         let stats = job.run(workers, |send| {
-            let listed = repo.reachable_blobs(&|b| {
+            repo.reachable_blobs(&|b| {
                 let mut l = lock(&lister);
                 let Lister::RevList(sent) = &mut *l else {
                     return false;
                 };
-                sent.insert(id_key(&b.id));
+                sent.insert(id_key(&b.id), path_hash(&b.path));
                 drop(l);
                 send(b);
                 true
             })?;
             let mut l = lock(&lister);
-            if listed {
-                *l = Lister::Done;
-            } else if let Lister::Log(rx) = std::mem::replace(&mut *l, Lister::Done) {
-                drop(l);
-                rx.into_iter().for_each(send);
+            match std::mem::replace(&mut *l, Lister::Done) {
+                Lister::RevList(sent) => *l = Lister::Listed(sent),
+                Lister::Log(rx) => {
+                    drop(l);
+                    rx.into_iter().for_each(send);
+                }
+                other => *l = other,
             }
             Ok(())
         });
@@ -70,54 +72,34 @@ pub fn scan_reachable(
     });
     let stats = stats?;
     let findings = held.into_findings();
-    let Some((index, commits)) = log? else {
+    let Some(log) = log? else {
         return Ok((stats, findings, HistoryIndex::default()));
     };
-    // A blob whose first path is not the one rev-list named (a renamed or
-    // copied file) is asked of the log once more, with its path.
-    let unplaced: HashSet<u128, IdBuild> = findings
-        .iter()
-        .filter(|f| first_place(f, &index, &commits).is_none())
-        .filter_map(|f| f.blob().map(id_key))
-        .collect();
-    let named = RefCell::new(HashMap::new());
-    if !unplaced.is_empty() {
-        repo.history_blobs(Some(&unplaced), &|b| {
-            named.borrow_mut().insert(id_key(&b.id), b);
-        })?;
-    }
-    let named = named.into_inner();
     let placed = findings
         .into_iter()
-        .map(|f| {
-            let place = first_place(&f, &index, &commits).or_else(|| {
-                let b = named.get(&id_key(f.blob()?))?;
-                Some((b.path.clone(), b.commit.clone().unwrap_or_default()))
-            });
-            match (place, f.blob()) {
-                (Some((path, commit)), Some(blob)) => f.relocated(Location::Commit {
-                    path: PathBuf::from(std::ffi::OsStr::from_bytes(&path)),
-                    blob: blob.to_string(),
-                    commit,
-                }),
-                _ => f,
-            }
+        .map(|f| match (log.first_place(&f), f.blob()) {
+            (Some((path, commit)), Some(blob)) => f.relocated(Location::Commit {
+                path: PathBuf::from(std::ffi::OsStr::from_bytes(&path)),
+                blob: blob.to_string(),
+                commit,
+            }),
+            _ => f,
         })
         .collect();
-    Ok((stats, placed, index))
+    Ok((stats, placed, log.index))
 }
 
-/// The commits that first added a blob, by their place in the log.
-type Commits = Vec<(u32, String)>;
-
-/// What lists the blobs a history scan reads.
+/// What lists the blobs a history scan reads. rev-list's sent blobs are
+/// kept with the hash of the path it named for each.
 enum Lister {
     /// rev-list, which has sent these.
-    RevList(HashSet<u128, IdBuild>),
+    RevList(HashMap<u128, u64, IdBuild>),
+    /// rev-list, which listed them all.
+    Listed(HashMap<u128, u64, IdBuild>),
     /// The log, which took over from rev-list at the first finding: what
     /// rev-list had not sent comes through here.
     Log(mpsc::Receiver<BlobRef>),
-    /// Nothing more: rev-list listed them all, or the log's are taken.
+    /// Nothing more.
     Done,
 }
 
@@ -125,39 +107,66 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What the log learnt of history: where every blob was first added.
+struct Firsts {
+    index: HistoryIndex,
+    /// The commits that first added a blob, by their place in the log.
+    commits: Vec<(u32, String)>,
+    /// Blobs rev-list named at another path than the one that first added
+    /// them (a renamed or copied file): that first addition.
+    moved: HashMap<u128, BlobRef, IdBuild>,
+}
+
+impl Firsts {
+    /// Where `f`'s blob was first added: `(path, commit)`.
+    fn first_place(&self, f: &Finding) -> Option<(Vec<u8>, String)> {
+        let blob = f.blob()?;
+        if let Some(b) = self.moved.get(&id_key(blob)) {
+            return Some((b.path.clone(), b.commit.clone().unwrap_or_default()));
+        }
+        let path = f.location.raw_path()?;
+        let seq = self.index.first_at(blob, path)?;
+        let i = self.commits.binary_search_by_key(&seq, |c| c.0).ok()?;
+        Some((path.to_vec(), self.commits[i].1.clone()))
+    }
+}
+
 /// The log over all of history: where every blob was first added, and
 /// the commits that did. While rev-list is still listing, it stops there
 /// and the log sends what rev-list had not (in the log's order, oldest
-/// first), so a history with tokens is not walked twice.
-fn log_firsts(repo: &Repo, lister: &Mutex<Lister>) -> Result<(HistoryIndex, Commits), Error> {
+/// first), so a history with tokens is not walked twice. A blob rev-list
+/// named at another path than its first is kept whole, to be placed there.
+fn log_firsts(repo: &Repo, lister: &Mutex<Lister>) -> Result<Firsts, Error> {
     let (tx, rx) = mpsc::channel();
-    let sent = match std::mem::replace(&mut *lock(lister), Lister::Log(rx)) {
-        Lister::RevList(sent) => Some((sent, tx)),
-        _ => None,
+    let (sent, tx) = match std::mem::replace(&mut *lock(lister), Lister::Log(rx)) {
+        Lister::RevList(sent) => (sent, Some(tx)),
+        Lister::Listed(sent) => (sent, None),
+        _ => (HashMap::default(), None),
     };
     let commits = RefCell::new(Vec::new());
-    let index = repo.history_blobs(None, &|b| {
+    let moved = RefCell::new(HashMap::default());
+    let index = repo.history_blobs(&|b| {
         let mut c = commits.borrow_mut();
         if c.last().is_none_or(|&(seq, _)| seq != b.seq) {
             c.push((b.seq, b.commit.clone().unwrap_or_default()));
         }
-        if let Some((sent, tx)) = &sent {
-            if !sent.contains(&id_key(&b.id)) {
+        let key = id_key(&b.id);
+        match (sent.get(&key), &tx) {
+            (Some(&h), _) if h != path_hash(&b.path) => {
+                moved.borrow_mut().insert(key, b);
+            }
+            (None, Some(tx)) => {
                 let _ = tx.send(b);
             }
+            _ => {}
         }
     });
-    drop(sent);
-    Ok((index?, commits.into_inner()))
-}
-
-/// Where `f`'s blob was first added, when that was at the path it was
-/// found at: `(path, commit)`.
-fn first_place(f: &Finding, index: &HistoryIndex, commits: &Commits) -> Option<(Vec<u8>, String)> {
-    let path = f.location.raw_path()?;
-    let seq = index.first_at(f.blob()?, path)?;
-    let i = commits.binary_search_by_key(&seq, |c| c.0).ok()?;
-    Some((path.to_vec(), commits[i].1.clone()))
+    drop(tx);
+    Ok(Firsts {
+        index: index?,
+        commits: commits.into_inner(),
+        moved: moved.into_inner(),
+    })
 }
 
 /// Whether the scan has found something (the log starts) or ended.
@@ -339,8 +348,9 @@ mod tests {
         let repo = Repo::discover(d).unwrap();
         let b = git(d, &["rev-parse", "HEAD:b"]);
         let a2 = git(d, &["rev-parse", "HEAD:a"]);
-        let lister = Mutex::new(Lister::RevList([id_key(&a2)].into_iter().collect()));
-        let (index, commits) = log_firsts(&repo, &lister).unwrap();
+        let sent = [(id_key(&a2), path_hash(b"a"))].into_iter().collect();
+        let lister = Mutex::new(Lister::RevList(sent));
+        let Firsts { index, commits, .. } = log_firsts(&repo, &lister).unwrap();
         let Lister::Log(rx) = std::mem::replace(&mut *lock(&lister), Lister::Done) else {
             panic!("the log took over");
         };
@@ -355,7 +365,7 @@ mod tests {
         let a1 = git(d, &["rev-parse", &format!("{first}:a")]);
         let mut want = vec![
             ("a".to_string(), a1, first.clone()),
-            ("b".into(), b.clone(), first),
+            ("b".into(), b.clone(), first.clone()),
         ];
         want.sort();
         assert_eq!(
@@ -364,12 +374,25 @@ mod tests {
         );
         assert_eq!(index.elsewhere(&b)[0].path, b"c");
         assert_eq!(commits.len(), 2);
-        // rev-list listed everything: the log only places.
-        let lister = Mutex::new(Lister::Done);
-        log_firsts(&repo, &lister).unwrap();
+        // rev-list listed everything: the log only places, and keeps whole
+        // a blob rev-list named at another path than its first (b's blob,
+        // as c).
+        let sent = [a2.as_str(), &b]
+            .iter()
+            .zip([&b"a"[..], b"c"])
+            .map(|(id, path)| (id_key(id), path_hash(path)))
+            .collect();
+        let lister = Mutex::new(Lister::Listed(sent));
+        let firsts = log_firsts(&repo, &lister).unwrap();
         let Lister::Log(rx) = std::mem::replace(&mut *lock(&lister), Lister::Done) else {
             panic!("the log ran");
         };
         assert_eq!(rx.into_iter().count(), 0);
+        let moved: Vec<(&[u8], Option<&str>)> = firsts
+            .moved
+            .values()
+            .map(|m| (&m.path[..], m.commit.as_deref()))
+            .collect();
+        assert_eq!(moved, vec![(&b"b"[..], Some(first.as_str()))]);
     }
 }
