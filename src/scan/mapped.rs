@@ -165,8 +165,12 @@ impl Mapped {
         };
         slot.truncated.store(false, Ordering::Release);
         slot.end.store(start + len, Ordering::Release);
-        // SAFETY: advice on our own mapping; read ahead, in order.
-        unsafe { libc::madvise(ptr, len, libc::MADV_SEQUENTIAL | libc::MADV_WILLNEED) };
+        // SAFETY: advice on our own mapping: read in order, and ahead. (The
+        // advice values are not flags: each takes its own call.)
+        unsafe {
+            libc::madvise(ptr, len, libc::MADV_SEQUENTIAL);
+            libc::madvise(ptr, len, libc::MADV_WILLNEED);
+        }
         Some(Mapped { ptr, len, slot })
     }
 
