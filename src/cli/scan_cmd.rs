@@ -508,6 +508,9 @@ fn scan_git(
     // lists the blobs: on 2 cores, two of them read rust-lang/cargo's
     // history in 2.1 s against 2.7 s for one.
     let workers = config.workers();
+    // A path glob leaves out places, not blobs: history and ranges read a
+    // blob at the first path it was added at that no glob names.
+    let left_out = |p: &[u8]| allow.raw_path_ignored(p);
     let mut findings = Vec::new();
     let (mut stats, index) = match src {
         GitSource::Staged => {
@@ -519,7 +522,7 @@ fn scan_git(
             (stats, None)
         }
         GitSource::Range(r) => {
-            let (blobs, index) = repo.range_blobs(r)?;
+            let (blobs, index) = repo.range_blobs(r, &left_out)?;
             let stats = job.run(workers.min(blobs.len()), |send| {
                 blobs.into_iter().for_each(send);
                 Ok(())
@@ -534,12 +537,18 @@ fn scan_git(
         GitSource::History => {
             let mut index = None;
             let stats = job.run(workers, |send| {
-                index = Some(repo.history_blobs(send)?);
+                index = Some(repo.history_blobs(send, &left_out)?);
                 Ok(())
             })?;
             (stats, index)
         }
     };
+    if let Some(index) = &index {
+        stats.skip_n(
+            crate::findings::stats::SkipReason::Burnkeyignore,
+            index.left_out(),
+        );
+    }
     findings.extend(held.into_findings());
     if merge {
         let index = index.unwrap_or_default();

@@ -112,6 +112,13 @@ impl Allowlist {
         self.globs.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
+    /// [`Allowlist::path_ignored`] for a path as git gives it: raw bytes.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // the command line's git scans
+    pub fn raw_path_ignored(&self, rel: &[u8]) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        self.path_ignored(Path::new(std::ffi::OsStr::from_bytes(rel)))
+    }
+
     /// Its path globs alone: what a source that allows its findings later,
     /// once it knows their places, applies as it reads.
     #[cfg_attr(not(feature = "cli"), allow(dead_code))] // the command line's git scans

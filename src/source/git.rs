@@ -54,10 +54,16 @@ pub struct BlobRef {
 /// added at (a copied file), so that findings can be placed at every path
 /// and ordered by commit. Only blobs seen at a second path cost more than
 /// their key.
+///
+/// A place at a path the caller leaves out (a `.burnkeyignore` glob) is
+/// neither read nor recorded, only counted: the blob is read at the first
+/// path that is not left out, and a copy into a left-out folder is no
+/// place of the token's.
 #[derive(Debug, Default)]
 pub struct HistoryIndex {
     first: std::collections::HashMap<u128, (u32, u64), IdBuild>,
     elsewhere: std::collections::HashMap<u128, Vec<BlobRef>, IdBuild>,
+    left_out: u64,
 }
 
 impl HistoryIndex {
@@ -81,6 +87,21 @@ impl HistoryIndex {
                 false
             }
         }
+    }
+
+    /// Records `b` unless `leave_out` says its path is left out (then
+    /// counts it); true when its blob is new (to be scanned).
+    fn admit(&mut self, b: &BlobRef, leave_out: &dyn Fn(&[u8]) -> bool) -> bool {
+        if leave_out(&b.path) {
+            self.left_out += 1;
+            return false;
+        }
+        self.add(b)
+    }
+
+    /// How many places were left out.
+    pub fn left_out(&self) -> u64 {
+        self.left_out
     }
 
     /// The log order of the commit that first added blob `id`, if it was
@@ -377,7 +398,13 @@ impl Repo {
     /// earliest commit of the range that did. `range` is `A..B` (or any
     /// revision list git accepts, e.g. `B ^A`); `A` all zeros (a new
     /// branch) means every commit of `B` not on a remote-tracking branch.
-    pub fn range_blobs(&self, range: &str) -> Result<(Vec<BlobRef>, HistoryIndex), Error> {
+    /// Places whose path `leave_out` names are left out (see
+    /// [`HistoryIndex`]).
+    pub fn range_blobs(
+        &self,
+        range: &str,
+        leave_out: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<(Vec<BlobRef>, HistoryIndex), Error> {
         let mut revs: Vec<String> = Vec::new();
         match range.split_once("..") {
             Some((a, b)) if !b.starts_with('.') && is_zero_oid(a) => {
@@ -412,7 +439,7 @@ impl Repo {
         let mut index = HistoryIndex::default();
         let blobs = parse_raw(&out)
             .into_iter()
-            .filter(|b| index.add(b))
+            .filter(|b| index.admit(b, leave_out))
             .collect();
         Ok((blobs, index))
     }
@@ -428,8 +455,13 @@ impl Repo {
     /// the scan waits for it. So `git rev-list --all --reverse` lists the
     /// commits (a cheap walk, no diffs) into `git log --no-walk=unsorted
     /// --stdin --raw`, which diffs them in that order as it goes: the same
-    /// output, byte for byte, streamed.
-    pub fn history_blobs(&self, tx: &dyn Fn(BlobRef)) -> Result<HistoryIndex, Error> {
+    /// output, byte for byte, streamed. Places whose path `leave_out` names
+    /// are left out (see [`HistoryIndex`]).
+    pub fn history_blobs(
+        &self,
+        tx: &dyn Fn(BlobRef),
+        leave_out: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<HistoryIndex, Error> {
         let (revs, commits, revs_err_thread) =
             spawn_piped(self.git().args(["rev-list", "--all", "--reverse"]))?;
         let mut args = LOG_ADDED_BLOBS.to_vec();
@@ -446,7 +478,7 @@ impl Repo {
         for tok in BufReader::with_capacity(1 << 16, stdout).split(0) {
             let tok = tok.map_err(|e| Error::Invalid(format!("reading git log: {e}")))?;
             if let Some(b) = parser.push(&tok) {
-                if index.add(&b) {
+                if index.admit(&b, leave_out) {
                     tx(b);
                 }
             }
@@ -1050,11 +1082,7 @@ impl BlobScan<'_> {
             let skipped_cell = std::cell::Cell::new(0u64);
             let router = std::cell::RefCell::new(Router::new(workers));
             let send = |b: BlobRef| {
-                if self.allow.has_globs()
-                    && self
-                        .allow
-                        .path_ignored(Path::new(OsStr::from_bytes(&b.path)))
-                {
+                if self.allow.has_globs() && self.allow.raw_path_ignored(&b.path) {
                     skipped_cell.set(skipped_cell.get() + 1);
                     return;
                 }

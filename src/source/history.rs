@@ -145,22 +145,26 @@ fn log_firsts(repo: &Repo, lister: &Mutex<Lister>) -> Result<Firsts, Error> {
     };
     let commits = RefCell::new(Vec::new());
     let moved = RefCell::new(HashMap::default());
-    let index = repo.history_blobs(&|b| {
-        let mut c = commits.borrow_mut();
-        if c.last().is_none_or(|&(seq, _)| seq != b.seq) {
-            c.push((b.seq, b.commit.clone().unwrap_or_default()));
-        }
-        let key = id_key(&b.id);
-        match (sent.get(&key), &tx) {
-            (Some(&h), _) if h != path_hash(&b.path) => {
-                moved.borrow_mut().insert(key, b);
+    let index = repo.history_blobs(
+        &|b| {
+            let mut c = commits.borrow_mut();
+            if c.last().is_none_or(|&(seq, _)| seq != b.seq) {
+                c.push((b.seq, b.commit.clone().unwrap_or_default()));
             }
-            (None, Some(tx)) => {
-                let _ = tx.send(b);
+            let key = id_key(&b.id);
+            match (sent.get(&key), &tx) {
+                (Some(&h), _) if h != path_hash(&b.path) => {
+                    moved.borrow_mut().insert(key, b);
+                }
+                (None, Some(tx)) => {
+                    let _ = tx.send(b);
+                }
+                _ => {}
             }
-            _ => {}
-        }
-    });
+        },
+        // Never with path globs: they select the log path.
+        &|_| false,
+    );
     drop(tx);
     Ok(Firsts {
         index: index?,

@@ -674,6 +674,64 @@ fn history_places_renamed_and_copied_tokens_where_they_were_added() {
     assert_eq!(doc["stats"]["suppressed"]["fingerprint"], 1, "{doc}");
 }
 
+/// A path glob in `.burnkeyignore` leaves out places, not blobs: the same
+/// content added at a path that is not ignored (a fixture copied into the
+/// code) is found there, and a copy into an ignored folder is not reported.
+/// Both ways of reading history agree.
+#[test]
+fn an_ignored_path_hides_only_its_own_places_in_history() {
+    let t = repo();
+    let (fixture, live) = (mint("cfut"), mint("cfat"));
+    t.write(".burnkeyignore", "fixtures/\n");
+    // A range reads the allowlist of its base.
+    let base = commit_all(&t, "the allowlist");
+    t.write("fixtures/sample.env", format!("TOKEN={fixture}\n"));
+    t.write("app/config.yml", format!("key: {live}\n"));
+    commit_all(&t, "a fixture and a config");
+    t.write("app/.env", format!("TOKEN={fixture}\n"));
+    let copied = commit_all(&t, "the fixture copied into the app");
+    t.write("fixtures/config.yml", format!("key: {live}\n"));
+    commit_all(&t, "the config copied into the fixtures");
+    let places = |doc: &Value| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = findings(doc)
+            .iter()
+            .map(|f| {
+                (
+                    f["secret_sha256"].as_str().unwrap().into(),
+                    f["path"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut want = vec![
+        (sha(&fixture), "app/.env".to_string()),
+        (sha(&live), "app/config.yml".to_string()),
+    ];
+    want.sort();
+    let range = format!("{base}..HEAD");
+    for args in [
+        &["--git"][..],
+        &["--git", "--all-occurrences"][..],
+        &["--git-range", &range][..],
+    ] {
+        let (code, doc, err) = json_in(t.path(), args);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(places(&doc), want, "{args:?}: {doc}");
+        // The two places in fixtures/, counted.
+        assert_eq!(
+            doc["stats"]["skipped"]["burnkeyignore"], 2,
+            "{args:?}: {doc}"
+        );
+        let at_env = findings(&doc)
+            .iter()
+            .find(|f| f["path"] == "app/.env")
+            .map(|f| f["commit"].as_str().unwrap().to_string());
+        assert_eq!(at_env.as_deref(), Some(copied.as_str()), "{doc}");
+    }
+}
+
 /// What the organisation-wide workflow does with every repository: `git
 /// clone --mirror` (a bare repository, no work tree), then `scan --git`.
 /// History and ranges are read from the objects; `.burnkeyignore` and a
