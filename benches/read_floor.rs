@@ -9,6 +9,9 @@
 //! files and bytes read.
 //!
 //! `cargo bench --bench read_floor -- DIR` (compare.sh runs the built binary).
+//! With no DIR, as `cargo test --all-targets` runs it, it checks itself: on
+//! this crate's own sources, it must read every file a plain recursive walk
+//! finds, every byte.
 
 use std::fs::File;
 use std::io::Read;
@@ -75,21 +78,49 @@ fn worker(q: &Queue) -> (u64, u64) {
     (files, bytes)
 }
 
-fn main() {
-    let Some(root) = std::env::args().nth(1).filter(|a| a != "--bench") else {
-        eprintln!("usage: read_floor DIR");
-        std::process::exit(2);
-    };
+/// Reads every file below `root`, one thread per core: (files, bytes).
+fn read_all(root: PathBuf) -> (u64, u64) {
     let q = Queue {
-        state: Mutex::new((vec![PathBuf::from(root)], 0)),
+        state: Mutex::new((vec![root], 0)),
         ready: Condvar::new(),
     };
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let (files, bytes) = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let hs: Vec<_> = (0..threads).map(|_| s.spawn(|| worker(&q))).collect();
         hs.into_iter()
             .map(|h| h.join().unwrap())
             .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
-    });
-    println!("{files} files, {bytes} bytes");
+    })
+}
+
+/// What a plain recursive walk finds below `dir`: (files, bytes).
+fn expected(dir: &std::path::Path) -> (u64, u64) {
+    let mut got = (0, 0);
+    for e in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+        let md = std::fs::symlink_metadata(e.path()).unwrap();
+        if e.file_name().as_encoded_bytes().starts_with(b".") {
+            continue;
+        } else if md.is_dir() {
+            let (f, b) = expected(&e.path());
+            got = (got.0 + f, got.1 + b);
+        } else if md.is_file() {
+            got = (got.0 + 1, got.1 + md.len());
+        }
+    }
+    got
+}
+
+fn main() {
+    match std::env::args().skip(1).find(|a| a != "--bench") {
+        Some(root) => {
+            let (files, bytes) = read_all(PathBuf::from(root));
+            println!("{files} files, {bytes} bytes");
+        }
+        None => {
+            let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+            let want = expected(&src);
+            assert!(want.0 > 10, "{want:?}");
+            assert_eq!(read_all(src), want, "the floor skipped files or bytes");
+        }
+    }
 }
