@@ -1164,6 +1164,43 @@ pub(crate) mod tests {
         FormatSet::builtin().by_name(kind).unwrap().mint().unwrap()
     }
 
+    #[test]
+    fn a_part_in_memory_counts_lines_and_columns_across_its_steps() {
+        let s = Scanner::new(RuleSet::builtin());
+        // Long lines with non-ASCII text (UTF-16 columns) that cross steps,
+        // tokens at their ends, steps with no match before and after them,
+        // and a step that holds no newline at all.
+        let mut data = Vec::new();
+        for i in 0..40 {
+            data.extend_from_slice(b"short\n");
+            data.extend(std::iter::repeat_n(b'x', (i * 37) % 500));
+            data.extend_from_slice("h\u{e9}\u{1f600}".repeat(i % 5).as_bytes());
+            if i % 3 == 0 {
+                data.extend_from_slice(format!(" {} ", mint("cfut")).as_bytes());
+            }
+            data.extend_from_slice(b"\n\n");
+        }
+        data.extend(std::iter::repeat_n(b'y', 3000));
+        data.extend_from_slice(format!(" {}\n", mint("cfat")).as_bytes());
+        let mut whole = Vec::new();
+        s.scan_slice(&data, |m| whole.push(m));
+        assert_eq!(whole.len(), 15);
+        let newlines = memchr::memchr_iter(b'\n', &data).count() as u64;
+        for step in (40..700).step_by(13).chain([4096, 1 << 20]) {
+            let mut part = Part {
+                report: 0..data.len() as u64,
+                newlines: 0,
+            };
+            let mut got = Vec::new();
+            s.scan_part_in_memory(&data, &mut part, (false, step), |m| {
+                got.push(m);
+                true
+            });
+            assert_eq!(got, whole, "steps of {step}");
+            assert_eq!(part.newlines, newlines, "steps of {step}");
+        }
+    }
+
     /// Scans `data` as one slice and as streams at several read sizes, both
     /// with whole reads and with a reader that trickles, and asserts that
     /// every way gives the same matches. Returns them.
