@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::findings::outcome::{Outcome, Sink};
-use crate::findings::stats::Stats;
+use crate::findings::stats::{SkipReason, Stats};
 use crate::fsutil::create_output;
 use crate::report::text::escape_control;
 use crate::report::{self, human_bytes, remedy, ReportOptions};
@@ -488,14 +488,15 @@ fn scan_git(
     let merge = *src != GitSource::Staged && !a.all_occurrences;
     // Findings that wait are allowed once placed, each place on its own
     // (the allowlist's fingerprints are of the places reports name): an
-    // allowed copy of a file does not hide the token's other places.
+    // allowed copy of a file does not hide the token's other places. The
+    // scan itself then allows nothing (path globs act as blobs are listed).
     let allow_placed = merge || reachable;
-    let paths_only = allow.paths_only();
+    let none = crate::findings::allow::Allowlist::default();
     let held = crate::findings::outcome::Collect::default();
     let job = BlobScan {
         scanner,
         repo,
-        allow: if allow_placed { &paths_only } else { &allow },
+        allow: if allow_placed { &none } else { &allow },
         kind: if *src == GitSource::Staged {
             BlobKind::Staged
         } else {
@@ -508,13 +509,20 @@ fn scan_git(
     // lists the blobs: on 2 cores, two of them read rust-lang/cargo's
     // history in 2.1 s against 2.7 s for one.
     let workers = config.workers();
-    // A path glob leaves out places, not blobs: history and ranges read a
-    // blob at the first path it was added at that no glob names.
-    let left_out = |p: &[u8]| allow.raw_path_ignored(p);
+    // A path glob leaves out places, not blobs, as the blobs are listed:
+    // history and ranges read a blob at the first path it was added at that
+    // no glob names. Counted.
+    let left = std::cell::Cell::new(0u64);
+    let left_out = |p: &[u8]| {
+        let out = allow.raw_path_ignored(p);
+        left.set(left.get() + u64::from(out));
+        out
+    };
     let mut findings = Vec::new();
     let (mut stats, index) = match src {
         GitSource::Staged => {
-            let blobs = repo.staged_blobs()?;
+            let mut blobs = repo.staged_blobs()?;
+            blobs.retain(|b| !left_out(&b.path));
             let stats = job.run(workers.min(blobs.len()), |send| {
                 blobs.into_iter().for_each(send);
                 Ok(())
@@ -543,12 +551,7 @@ fn scan_git(
             (stats, index)
         }
     };
-    if let Some(index) = &index {
-        stats.skip_n(
-            crate::findings::stats::SkipReason::Burnkeyignore,
-            index.left_out(),
-        );
-    }
+    stats.skip_n(SkipReason::Burnkeyignore, left.get());
     findings.extend(held.into_findings());
     if merge {
         let index = index.unwrap_or_default();

@@ -119,16 +119,6 @@ impl Allowlist {
         self.path_ignored(Path::new(std::ffi::OsStr::from_bytes(rel)))
     }
 
-    /// Its path globs alone: what a source that allows its findings later,
-    /// once it knows their places, applies as it reads.
-    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // the command line's git scans
-    pub fn paths_only(&self) -> Allowlist {
-        Allowlist {
-            globs: self.globs.clone(),
-            ..Allowlist::default()
-        }
-    }
-
     /// Whether path globs exist at all (lets the walker skip the work).
     pub fn has_globs(&self) -> bool {
         self.globs.is_some()

@@ -55,15 +55,14 @@ pub struct BlobRef {
 /// and ordered by commit. Only blobs seen at a second path cost more than
 /// their key.
 ///
-/// A place at a path the caller leaves out (a `.burnkeyignore` glob) is
-/// neither read nor recorded, only counted: the blob is read at the first
-/// path that is not left out, and a copy into a left-out folder is no
-/// place of the token's.
+/// A place at a path the lister leaves out (a `.burnkeyignore` glob) is
+/// neither read nor recorded: the blob is read at the first path that is
+/// not left out, and a copy into a left-out folder is no place of the
+/// token's.
 #[derive(Debug, Default)]
 pub struct HistoryIndex {
     first: std::collections::HashMap<u128, (u32, u64), IdBuild>,
     elsewhere: std::collections::HashMap<u128, Vec<BlobRef>, IdBuild>,
-    left_out: u64,
 }
 
 impl HistoryIndex {
@@ -87,21 +86,6 @@ impl HistoryIndex {
                 false
             }
         }
-    }
-
-    /// Records `b` unless `leave_out` says its path is left out (then
-    /// counts it); true when its blob is new (to be scanned).
-    fn admit(&mut self, b: &BlobRef, leave_out: &dyn Fn(&[u8]) -> bool) -> bool {
-        if leave_out(&b.path) {
-            self.left_out += 1;
-            return false;
-        }
-        self.add(b)
-    }
-
-    /// How many places were left out.
-    pub fn left_out(&self) -> u64 {
-        self.left_out
     }
 
     /// The log order of the commit that first added blob `id`, if it was
@@ -439,7 +423,7 @@ impl Repo {
         let mut index = HistoryIndex::default();
         let blobs = parse_raw(&out)
             .into_iter()
-            .filter(|b| index.admit(b, leave_out))
+            .filter(|b| !leave_out(&b.path) && index.add(b))
             .collect();
         Ok((blobs, index))
     }
@@ -478,7 +462,7 @@ impl Repo {
         for tok in BufReader::with_capacity(1 << 16, stdout).split(0) {
             let tok = tok.map_err(|e| Error::Invalid(format!("reading git log: {e}")))?;
             if let Some(b) = parser.push(&tok) {
-                if index.admit(&b, leave_out) {
+                if !leave_out(&b.path) && index.add(&b) {
                     tx(b);
                 }
             }
@@ -1068,7 +1052,6 @@ impl BlobScan<'_> {
         let workers = workers.max(1);
         let cache_mb = (DELTA_CACHE_MB / workers).max(DELTA_CACHE_MIN_MB);
         let total = Mutex::new(Stats::default());
-        let mut skipped = 0u64;
         let result = std::thread::scope(|s| {
             let mut senders = Vec::with_capacity(workers);
             for _ in 0..workers {
@@ -1080,25 +1063,17 @@ impl BlobScan<'_> {
                     total.lock().unwrap_or_else(|e| e.into_inner()).merge(out);
                 });
             }
-            let skipped_cell = std::cell::Cell::new(0u64);
             let router = std::cell::RefCell::new(Router::new(workers));
             let send = |b: BlobRef| {
-                if self.allow.has_globs() && self.allow.raw_path_ignored(&b.path) {
-                    skipped_cell.set(skipped_cell.get() + 1);
-                    return;
-                }
                 let w = router.borrow_mut().route(&b.path);
                 let _ = senders[w].send(b);
             };
             let r = produce(&send);
             drop(senders);
-            skipped = skipped_cell.get();
             r
         });
         result?;
-        let mut out = total.into_inner().unwrap_or_else(|e| e.into_inner());
-        out.skip_n(SkipReason::Burnkeyignore, skipped);
-        Ok(out)
+        Ok(total.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
