@@ -64,6 +64,9 @@ pub struct Hit {
 enum Prefilter {
     Packed(packed::Searcher),
     Automaton(AhoCorasick),
+    /// No needles: nothing to find (an automaton over none would still
+    /// walk every byte).
+    Nothing,
 }
 
 /// A prefilter and its needles, in rule order, each with what it stands
@@ -203,6 +206,7 @@ impl std::fmt::Debug for Engine {
                 &match self.text.prefilter {
                     Prefilter::Packed(_) => "packed",
                     Prefilter::Automaton(_) => "automaton",
+                    Prefilter::Nothing => "nothing",
                 },
             )
             .finish()
@@ -250,6 +254,9 @@ impl Prefilter {
     /// Teddy over `needles` where the CPU has it and `packed` asks for it,
     /// else an Aho-Corasick automaton over the same list.
     fn new(needles: &[(Vec<u8>, Vec<Target>)], packed: bool) -> Prefilter {
+        if needles.is_empty() {
+            return Prefilter::Nothing;
+        }
         let patterns = teddy_order(needles.iter().map(|(h, _)| h.as_slice()).collect());
         let searcher = if packed {
             // Short needles are below Teddy's default heuristic minimum;
@@ -503,6 +510,7 @@ impl Engine {
             Prefilter::Automaton(a) => a
                 .find(Input::new(hay).span(at..end))
                 .map(|m| (m.start(), m.pattern().as_usize())),
+            Prefilter::Nothing => None,
         }
     }
 
@@ -1167,6 +1175,19 @@ mod tests {
                     "cloudflare-user-api-token"
                 ]
             );
+        }
+    }
+
+    #[test]
+    fn an_engine_with_no_rules_finds_nothing() {
+        for packed in [true, false] {
+            let e = Engine::with_prefilter(RuleSet::from_rules(Vec::new()).unwrap(), packed);
+            assert!(format!("{e:?}").contains("\"nothing\""), "{e:?}");
+            let text = format!("{CFUT} cfut_ ghp_ npm_");
+            assert!(hits(&e, &text, true).is_empty());
+            // Nothing to look for: the whole window is done.
+            let n = text.len();
+            assert_eq!(e.find(text.as_bytes(), 0, n, true, true, |_| ()), n);
         }
     }
 
