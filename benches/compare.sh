@@ -10,7 +10,9 @@
 # Also measures burnkey's peak RSS on one 1 GiB file.
 #
 # Each round also times the read floor (benches/read_floor.rs: every file opened, read to its end
-# and closed, one thread per core, no search): what no scanner of this tree can go below.
+# and closed, one thread per core, no search): what no scanner of this tree can go below; and
+# burnkey with nothing to find (benches/search_free.rs: the library's own walk and reads, a scanner
+# with no rules and no decoders): burnkey's time less that is what its search costs.
 #
 # With BASELINE=/path/to/another/burnkey, each round also times that binary on the same tree, in
 # the same alternation, and prints burnkey/baseline (a same-run ratio: unlike ratios to ripgrep it
@@ -27,13 +29,18 @@ rg=${RG:-rg}
 bk="$here/target/release/burnkey"
 [ -x "$bk" ] || (cd "$here" && cargo build --release)
 command -v "$rg" >/dev/null || { echo "ripgrep not found: cargo install ripgrep"; exit 2; }
-floor=$(cd "$here" && cargo bench --bench read_floor --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import json, sys
+bench_bin() { # NAME: the built executable of benches/NAME.rs
+    (cd "$here" && cargo bench --bench "$1" --no-run --message-format=json 2>/dev/null) |
+        python3 -c 'import json, sys
 for l in sys.stdin:
     m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "read_floor" and m.get("executable"):
-        print(m["executable"])')
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m.get("executable"):
+        print(m["executable"])' "$1"
+}
+floor=$(bench_bin read_floor)
 [ -x "$floor" ] || { echo "benches/read_floor.rs did not build"; exit 2; }
+free=$(bench_bin search_free)
+[ -x "$free" ] || { echo "benches/search_free.rs did not build"; exit 2; }
 
 if [ ! -f "$corpus/.manifest" ]; then
     echo "building a ${size_mb} MiB corpus in $corpus"
@@ -98,15 +105,17 @@ measure() { # prints "seconds max_rss_kib"
     tail -n 1 /tmp/bk-time.$$
 }
 baseline=${BASELINE:-}
-bk_times=(); rg_times=(); base_times=(); floor_times=(); bk_rss=0
+bk_times=(); rg_times=(); base_times=(); floor_times=(); free_times=(); bk_rss=0
 for r in $(seq "$runs"); do
     read -r t m < <(measure "$floor" "$corpus")
     floor_times+=("$t")
+    read -r t m < <(measure "$free" "$corpus")
+    free_times+=("$t")
     read -r t m < <(measure "$rg" -c '(cfk|cfut|cfat)_[A-Za-z0-9]{40}[0-9a-f]{8}' "$corpus")
     rg_times+=("$t")
     read -r t m < <(measure "$bk" scan "$corpus" -q --format json)
     bk_times+=("$t"); [ "$m" -gt "$bk_rss" ] && bk_rss=$m
-    line="round $r: read floor ${floor_times[-1]}s  ripgrep ${rg_times[-1]}s  burnkey ${bk_times[-1]}s"
+    line="round $r: read floor ${floor_times[-1]}s  nothing to find ${free_times[-1]}s  ripgrep ${rg_times[-1]}s  burnkey ${bk_times[-1]}s"
     if [ -n "$baseline" ]; then
         read -r t m < <(measure "$baseline" scan "$corpus" -q --format json)
         base_times+=("$t"); line+="  baseline ${base_times[-1]}s"
@@ -118,6 +127,9 @@ rg_med=$(median "${rg_times[@]}"); bk_med=$(median "${bk_times[@]}")
 floor_med=$(median "${floor_times[@]}")
 awk -v f="$floor_med" -v b="$bk_med" -v r="$rg_med" 'BEGIN {
     printf "read floor %.2fs: burnkey %.2fx the floor, ripgrep %.2fx; ripgrep at 0.9x would be %.2fx the floor\n", f, b/f, r/f, 0.9*r/f }'
+free_med=$(median "${free_times[@]}")
+awk -v n="$free_med" -v b="$bk_med" -v r="$rg_med" 'BEGIN {
+    printf "burnkey with nothing to find %.2fs (%.2fx ripgrep): the search costs %.2fs; at 0.9x ripgrep it would have %.2fs\n", n, n/r, b-n, 0.9*r-n }'
 if [ -n "$baseline" ]; then
     base_med=$(median "${base_times[@]}")
     awk -v b="$bk_med" -v o="$base_med" -v r="$rg_med" 'BEGIN {
