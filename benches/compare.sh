@@ -29,14 +29,7 @@ rg=${RG:-rg}
 bk="$here/target/release/burnkey"
 [ -x "$bk" ] || (cd "$here" && cargo build --release)
 command -v "$rg" >/dev/null || { echo "ripgrep not found: cargo install ripgrep"; exit 2; }
-bench_bin() { # NAME: the built executable of benches/NAME.rs
-    (cd "$here" && cargo bench --bench "$1" --no-run --message-format=json 2>/dev/null) |
-        python3 -c 'import json, sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m.get("executable"):
-        print(m["executable"])' "$1"
-}
+. "$here/benches/bench_bin.sh"
 floor=$(bench_bin read_floor)
 [ -x "$floor" ] || { echo "benches/read_floor.rs did not build"; exit 2; }
 free=$(bench_bin search_free)

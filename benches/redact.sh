@@ -3,8 +3,10 @@
 # some base64-encoded or escaped) through `burnkey redact FILE > /dev/null`, against `cat` (the
 # floor) and `sed 's/cfut_/xxxx_/g'` (the regex filter a user would reach for), alternating, RUNS
 # rounds, medians in GB/s. Also `burnkey redact -j1` (one thread), `burnkey redact < FILE` (a
-# stream, one thread) and `burnkey scan -q FILE` (the scan alone, writing nothing). Then checks
-# the output: as long as the input, and `burnkey scan` finds none of the planted tokens in it.
+# stream, one thread), `burnkey scan -q FILE` (the scan alone, writing nothing) and the same scan
+# with nothing to find (benches/search_free.rs: no rules, no decoders; burnkey's scan less that is
+# what its search costs). Then checks the output: as long as the input, and `burnkey scan` finds
+# none of the planted tokens in it.
 #
 # With ripgrep on PATH, `rg -c` of the token regex on the same file (one big file, mapped, against
 # `burnkey scan`); with BASELINE=/path/to/another/burnkey, its redact, redact < FILE and scan, in
@@ -19,6 +21,9 @@ runs=${RUNS:-5}
 size_mb=${SIZE_MB:-1024}
 bk="$here/target/release/burnkey"
 [ -x "$bk" ] || (cd "$here" && cargo build --release)
+. "$here/benches/bench_bin.sh"
+free=$(bench_bin search_free)
+[ -x "$free" ] || { echo "benches/search_free.rs did not build"; exit 2; }
 
 if [ ! -f "$file" ]; then
     echo "building $file ($size_mb MiB)"
@@ -64,7 +69,7 @@ secs() { # command...: wall seconds
     echo "scale=3; ($e - $s) / 1000000000" | bc
 }
 # ripgrep (the token regex, counting: it maps the file) against `burnkey scan`: one big file.
-names=(cat redact redact-j1 redact-stdin sed scan)
+names=(cat redact redact-j1 redact-stdin sed scan scan-free)
 command -v "${RG:-rg}" >/dev/null && names+=(rg)
 baseline=${BASELINE:-}
 [ -n "$baseline" ] && names+=(redact-base redact-stdin-base scan-base)
@@ -79,6 +84,7 @@ for r in $(seq "$runs"); do
             redact-stdin) v=$(secs sh -c "'$bk' redact < '$file' > /dev/null") ;;
             sed) v=$(secs sh -c "sed 's/cfut_/xxxx_/g' '$file' > /dev/null") ;;
             scan) v=$(secs "$bk" scan -q "$file") ;;
+            scan-free) v=$(secs "$free" "$file") ;;
             rg) v=$(secs "${RG:-rg}" -c '(cfk|cfut|cfat)_[A-Za-z0-9]{40}[0-9a-f]{8}' "$file") ;;
             redact-base) v=$(secs sh -c "'$baseline' redact '$file' > /dev/null") ;;
             redact-stdin-base) v=$(secs sh -c "'$baseline' redact < '$file' > /dev/null") ;;
@@ -100,6 +106,8 @@ awk -v m="$(median ${t[redact]})" -v c="$c" 'BEGIN { printf "redact: %.2fx the t
 awk -v m="$(median ${t[redact-stdin]})" -v c="$c" 'BEGIN { printf "redact < FILE: %.2fx the time of cat (target <= 2)\n", m/c }'
 [ -n "${t[rg]:-}" ] && awk -v s="$(median ${t[scan]})" -v r="$(median ${t[rg]})" \
     'BEGIN { printf "one big file: burnkey scan / ripgrep = %.2fx (target <= 1.0)\n", s/r }'
+awk -v s="$(median ${t[scan]})" -v n="$(median ${t[scan-free]})" \
+    'BEGIN { printf "one big file: nothing to find %.3fs, so the search costs %.3fs\n", n, s-n }'
 [ -n "$baseline" ] && for n in redact redact-stdin scan; do
     awk -v n="$n" -v a="$(median ${t[$n]})" -v o="$(median ${t[$n-base]})" \
         'BEGIN { printf "%s: this / baseline = %.3fx\n", n, a/o }'
