@@ -1,12 +1,14 @@
-//! burnkey's tree scan with nothing to look for: the library's own walk
+//! burnkey's scan with nothing to look for: the library's own walk
 //! (`.gitignore` and `.burnkeyignore` read, the per-file checks, the same
-//! reads into the same buffers) with a scanner that has no rules and no
-//! decoders. `benches/compare.sh` times it beside the read floor, ripgrep
-//! and burnkey: the gap between it and burnkey is what the search costs;
-//! the gap between it and the read floor, what the walk adds to reading.
+//! reads into the same buffers; a large file mapped and split between the
+//! cores) with a scanner that has no rules and no decoders.
+//! `benches/compare.sh` times it on the tree beside the read floor, ripgrep
+//! and burnkey, `benches/redact.sh` on one big file: the gap between it and
+//! burnkey is what the search costs; on the tree, the gap between it and
+//! the read floor is what the walk adds to reading.
 //!
-//! `cargo bench --bench search_free -- DIR` (compare.sh runs the built
-//! binary). With no DIR, as `cargo test --all-targets` runs it, it checks
+//! `cargo bench --bench search_free -- PATH` (the scripts run the built
+//! binary). With no PATH, as `cargo test --all-targets` runs it, it checks
 //! itself on this crate's sources: every file scanned, nothing found.
 
 use std::path::PathBuf;
